@@ -1,0 +1,30 @@
+"""The project's error types.
+
+Every error the public API raises on purpose is one of these. Input errors subclass
+``ValueError`` so a GIS script can catch them the usual way.
+"""
+
+from __future__ import annotations
+
+
+class HealthplanError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class InputError(HealthplanError, ValueError):
+    """Bad input: a file, a column, a row or an argument that cannot be used as given.
+
+    The message names where the problem is (file, row or id, field) and what to do.
+    """
+
+
+class ConfigError(InputError):
+    """A configuration file that is malformed or holds a wrong key or value."""
+
+
+class InfeasibleError(HealthplanError):
+    """The targets cannot all be met; the message says which demand or setting blocks them."""
+
+
+class SolverError(HealthplanError):
+    """The solver stopped without any usable solution (for example, no incumbent in the time limit)."""
