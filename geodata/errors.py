@@ -23,8 +23,15 @@ class ConfigError(InputError):
 
 
 class InfeasibleError(HealthplanError):
-    """The targets cannot all be met; the message says which demand or setting blocks them."""
+    """The targets cannot all be met; the message says which demand or setting blocks them.
+
+    ``demand`` holds the indices of the demand units at fault, when there are such units.
+    """
+
+    def __init__(self, message: str, *, demand=None) -> None:
+        super().__init__(message)
+        self.demand = demand
 
 
 class SolverError(HealthplanError):
-    """The solver stopped without any usable solution (for example, no incumbent in the time limit)."""
+    """The solver stopped without any usable solution (e.g. no incumbent within the time limit)."""

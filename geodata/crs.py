@@ -1,0 +1,95 @@
+"""Coordinate reference systems: parse them, check lon/lat ranges, project to metres."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from .errors import InputError
+from .messages import frame_label, frame_rows
+
+WGS84 = CRS.from_epsg(4326)
+
+
+def parse_crs(crs: object, where: str = "") -> CRS:
+    """A pyproj CRS from anything pyproj accepts ("EPSG:4326", 4326, WKT, a CRS).
+
+    `where` (a file name) starts the error message when given.
+    """
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as exc:
+        prefix = f"{where}: " if where else ""
+        raise InputError(
+            f"{prefix}crs {crs!r} is not a CRS pyproj knows ({exc}); give e.g. 'EPSG:4326'"
+        ) from None
+
+
+def in_metres(crs: CRS) -> bool:
+    """True for a projected CRS whose axes are in metres."""
+    return crs.is_projected and all(
+        axis.unit_name in ("metre", "meter") for axis in crs.axis_info[:2]
+    )
+
+
+def outside_lonlat(geometry: gpd.GeoSeries) -> np.ndarray:
+    """Positions of geometries with a coordinate outside [-180, 180] x [-90, 90] (degrees)."""
+    bounds = shapely.bounds(geometry.values)
+    with np.errstate(invalid="ignore"):
+        bad = (
+            (bounds[:, 0] < -180)
+            | (bounds[:, 2] > 180)
+            | (bounds[:, 1] < -90)
+            | (bounds[:, 3] > 90)
+        )
+    return np.flatnonzero(bad)
+
+
+def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
+    """The frame's CRS, after checking that it has one and that degrees look like degrees."""
+    label = frame_label(gdf, "layer")
+    if gdf.crs is None:
+        raise InputError(
+            f"{label}: no CRS; set the CRS the coordinates are in with gdf.set_crs('EPSG:...')"
+        )
+    if gdf.crs.is_geographic:
+        bad = outside_lonlat(gdf.geometry)
+        if bad.size:
+            raise InputError(
+                f"{label}: CRS {gdf.crs.to_string()} is in degrees but {frame_rows(gdf, bad)} lie "
+                "outside [-180, 180] x [-90, 90]; the coordinates look like metres: set the CRS "
+                "they are really in"
+            )
+    return gdf.crs
+
+
+def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
+    """The CRS to measure this frame in (metres).
+
+    A projected CRS in metres is kept; any other CRS (geographic, or projected in feet) gives the
+    UTM zone of the centre of the data's bounds (WGS 84 datum).
+    """
+    crs = _checked_crs(gdf)
+    if in_metres(crs):
+        return crs
+    if gdf.empty or gdf.geometry.is_empty.all():
+        raise InputError(f"{frame_label(gdf, 'layer')}: no points to choose a UTM zone from")
+    return gdf.estimate_utm_crs()
+
+
+def to_metric(gdf: gpd.GeoDataFrame, crs: object = None) -> gpd.GeoDataFrame:
+    """The frame projected to `crs` if given (must be in metres), else to ``metric_crs(gdf)``."""
+    if crs is None:
+        target = metric_crs(gdf)
+    else:
+        _checked_crs(gdf)
+        target = parse_crs(crs)
+        if not in_metres(target):
+            raise InputError(
+                f"crs {target.to_string()} is not a projected CRS in metres; give one, "
+                "e.g. a UTM zone, or leave crs out to choose the UTM zone of the data"
+            )
+    return gdf.copy() if gdf.crs == target else gdf.to_crs(target)

@@ -1,0 +1,236 @@
+"""Turn columns of a frame just read into canonical values, naming file, row, id and field on error.
+
+Every function takes the frame as read (``layers.read_any``) and its ``Source``; functions that
+run after the ids are known also take them, so messages name rows by line or feature and id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .crs import WGS84, outside_lonlat, parse_crs
+from .layers import Source
+from .messages import listing
+
+LON_NAMES = ("lon", "lng", "longitude", "x")
+LAT_NAMES = ("lat", "latitude", "y")
+
+
+def require_columns(frame: pd.DataFrame, source: Source, columns: Mapping[str, str | None]) -> None:
+    """Check that each column named for an argument (``{"population": "pop"}``) is in the frame."""
+    available = [str(c) for c in frame.columns if c != "geometry"]
+    for argument, column in columns.items():
+        if column is not None and column not in frame.columns:
+            raise source.error(
+                f"no column '{column}' (given as {argument}=); its columns are "
+                f"{listing(available, limit=30, quote=True)}; pass {argument}= with one of them"
+            )
+
+
+def _rows(source: Source, frame: pd.DataFrame, positions: np.ndarray, ids_: np.ndarray) -> str:
+    return listing(f"{source.row(frame.index[p])} (id '{ids_[p]}')" for p in positions)
+
+
+def as_text(values: pd.Series) -> np.ndarray:
+    """Values as stripped strings, missing as ""; whole floats lose their ".0" (1.0 -> "1")."""
+
+    def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return ""
+        if isinstance(value, float | np.floating) and float(value).is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return np.array([text(v) for v in values], dtype=object)
+
+
+def ids(frame: pd.DataFrame, column: str, source: Source) -> np.ndarray:
+    """The id column as unique, non-empty strings."""
+    values = as_text(frame[column])
+    empty = np.flatnonzero(values == "")
+    if empty.size:
+        rows = listing(source.row(frame.index[p]) for p in empty)
+        raise source.error(f"column '{column}' (id): empty id on {rows}; give every row an id")
+    counts = pd.Series(values).value_counts()
+    repeated = counts.index[counts > 1]
+    if len(repeated):
+        where = [
+            f"'{value}' on "
+            + ", ".join(source.row(frame.index[p]) for p in np.flatnonzero(values == value))
+            for value in repeated
+        ]
+        raise source.error(
+            f"column '{column}' (id): duplicate ids {listing(where)}; ids must be unique"
+        )
+    return values
+
+
+def texts(
+    frame: pd.DataFrame,
+    column: str | None,
+    default: np.ndarray | str,
+    source: Source,
+    ids_: np.ndarray,
+    *,
+    field: str,
+    fill_missing: bool,
+) -> np.ndarray:
+    """A text column; without a column every row gets `default`.
+
+    An empty cell gets the row's `default` when `fill_missing`, else is an error.
+    """
+    if column is None:
+        return np.broadcast_to(np.asarray(default, dtype=object), len(frame)).copy()
+    values = as_text(frame[column])
+    empty = np.flatnonzero(values == "")
+    if empty.size and not fill_missing:
+        raise source.error(
+            f"column '{column}' ({field}): empty on {_rows(source, frame, empty, ids_)}; "
+            f"fill in a {field}"
+        )
+    values[empty] = np.broadcast_to(np.asarray(default, dtype=object), len(frame))[empty]
+    return values
+
+
+def numbers(
+    frame: pd.DataFrame,
+    column: str,
+    source: Source,
+    ids_: np.ndarray,
+    *,
+    field: str,
+    unit: str,
+    missing_ok: bool = False,
+    minimum: float | None = 0.0,
+) -> np.ndarray:
+    """A numeric column as float64; text, missing (unless `missing_ok`) and values below
+    `minimum` are errors listing the rows."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    absent = raw.isna().to_numpy()
+    problems = [
+        ("not a number", ~absent & ~np.isfinite(values)),
+        ("empty", absent & ~missing_ok),
+    ]
+    if minimum is not None:
+        with np.errstate(invalid="ignore"):
+            problems.append((f"below {minimum:g}", values < minimum))
+    for problem, mask in problems:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            raise source.error(
+                f"column '{column}' ({field}, {unit}): {problem} on "
+                f"{_rows(source, frame, bad, ids_)} "
+                f"(values {listing(raw.to_numpy()[bad], quote=True)}); fix these cells"
+            )
+    return values
+
+
+def _coordinate_column(
+    frame: pd.DataFrame, source: Source, given: str | None, names: tuple[str, ...], argument: str
+) -> str:
+    if given is not None:
+        require_columns(frame, source, {argument: given})
+        return given
+    found = [c for c in frame.columns if str(c).strip().lower() in names]
+    if len(found) != 1:
+        what = "no column" if not found else f"columns {listing(found, quote=True)}"
+        raise source.error(
+            f"{what} for {argument} among the names {listing(names, quote=True)}; its columns are "
+            f"{listing(frame.columns, limit=30, quote=True)}; pass {argument}= to name it"
+        )
+    return found[0]
+
+
+def points(
+    frame: pd.DataFrame,
+    source: Source,
+    ids_: np.ndarray,
+    *,
+    lon: str | None,
+    lat: str | None,
+    crs: object,
+) -> gpd.GeoSeries:
+    """The frame's locations as Points (see ``read_demand`` for the rules).
+
+    A frame without geometry (CSV) takes points from the `lon`/`lat` columns, in `crs` or WGS84.
+    Polygons become a point inside them; a one-point MultiPoint becomes that point; lines,
+    many-point MultiPoints and collections are errors.
+    """
+    if isinstance(frame, gpd.GeoDataFrame):
+        if lon is not None or lat is not None:
+            raise source.error("has its own geometry; lon= and lat= are for CSV files, drop them")
+        geometry = _with_crs(frame.geometry, source, crs)
+    else:
+        lon_col = _coordinate_column(frame, source, lon, LON_NAMES, "lon")
+        lat_col = _coordinate_column(frame, source, lat, LAT_NAMES, "lat")
+        common = {"unit": "CRS units", "minimum": None}
+        x = numbers(frame, lon_col, source, ids_, field="lon", **common)
+        y = numbers(frame, lat_col, source, ids_, field="lat", **common)
+        geometry = gpd.GeoSeries(
+            gpd.points_from_xy(x, y),
+            index=frame.index,
+            crs=WGS84 if crs is None else parse_crs(crs, str(source)),
+        )
+    return _as_points(geometry, frame, source, ids_)
+
+
+def _with_crs(geometry: gpd.GeoSeries, source: Source, crs: object) -> gpd.GeoSeries:
+    if geometry.crs is None:
+        if crs is None:
+            raise source.error(
+                "has no CRS (for a shapefile: the .prj file is missing); pass crs='EPSG:...' "
+                "naming the CRS its coordinates are in"
+            )
+        return geometry.set_crs(parse_crs(crs, str(source)))
+    if crs is not None and parse_crs(crs, str(source)) != geometry.crs:
+        raise source.error(
+            f"is in CRS {geometry.crs.to_string()} but crs={crs!r} was given; drop crs= "
+            "(use to_metric to reproject)"
+        )
+    return geometry
+
+
+def _as_points(
+    geometry: gpd.GeoSeries, frame: pd.DataFrame, source: Source, ids_: np.ndarray
+) -> gpd.GeoSeries:
+    values = np.asarray(geometry.values, dtype=object)
+    kinds = shapely.get_type_id(values)
+    missing = shapely.is_missing(values) | shapely.is_empty(values)
+    single_multipoint = (kinds == shapely.GeometryType.MULTIPOINT) & (
+        shapely.get_num_geometries(values) == 1
+    )
+    areal = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
+    checks = (
+        (missing, "no geometry (null or empty)", "give every row a location"),
+        (
+            ~missing & ~shapely.is_valid(values),
+            "invalid geometry",
+            "repair it (e.g. QGIS 'Fix geometries') or fix the coordinates",
+        ),
+        (
+            (kinds != shapely.GeometryType.POINT) & ~single_multipoint & ~areal,
+            "geometry that is not a point or polygon",
+            "give points or polygons",
+        ),
+    )
+    for mask, problem, todo in checks:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            raise source.error(f"geometry: {problem} on {_rows(source, frame, bad, ids_)}; {todo}")
+    if geometry.crs.is_geographic:
+        bad = outside_lonlat(geometry)
+        if bad.size:
+            raise source.error(
+                f"geometry: coordinates outside [-180, 180] x [-90, 90] in the degree CRS "
+                f"{geometry.crs.to_string()} on {_rows(source, frame, bad, ids_)}; they look "
+                "like metres: give the CRS they are really in (crs=)"
+            )
+    values[areal] = shapely.point_on_surface(values[areal])
+    values[single_multipoint] = shapely.get_geometry(values[single_multipoint], 0)
+    return gpd.GeoSeries(values, index=geometry.index, crs=geometry.crs)

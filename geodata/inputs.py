@@ -1,0 +1,129 @@
+"""Read demand units and candidate sites into the canonical frames the models use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import fields
+from .layers import Source, read_any
+
+CANDIDATE = "candidate"
+
+
+def _located(
+    path: str | Path,
+    columns: dict[str, str | None],
+    *,
+    layer: str | None,
+    lon: str | None,
+    lat: str | None,
+    crs: object,
+) -> tuple[pd.DataFrame, Source, np.ndarray, gpd.GeoSeries]:
+    """Read a file, check the named columns, ids and locations; the frame, source, ids, points.
+
+    The default name column "name" may be absent: then `columns["name"]` becomes None.
+    """
+    frame, source = read_any(path, layer)
+    if frame.empty:
+        raise source.error("has no rows; give a file with at least one row")
+    if columns["name"] == "name" and "name" not in frame.columns:
+        columns["name"] = None
+    fields.require_columns(frame, source, columns)
+    ids = fields.ids(frame, columns["id"], source)
+    geometry = fields.points(frame, source, ids, lon=lon, lat=lat, crs=crs)
+    return frame, source, ids, geometry
+
+
+def _canonical(
+    columns: dict[str, object], geometry: gpd.GeoSeries, source: Source
+) -> gpd.GeoDataFrame:
+    result = gpd.GeoDataFrame(columns, geometry=geometry.to_numpy(), crs=geometry.crs)
+    result.attrs["source"] = str(source)
+    return result
+
+
+def read_demand(
+    path: str | Path,
+    *,
+    id: str = "id",
+    name: str | None = "name",
+    population: str | None = "population",
+    layer: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: object = None,
+) -> gpd.GeoDataFrame:
+    """Read demand units (villages, communities, townships) from a spatial file or a CSV.
+
+    Returns columns ``id`` (unique text), ``name``, ``population`` (persons, float >= 0) and
+    Point ``geometry`` in the file's CRS (project with ``to_metric``).
+
+    - Spatial files: anything pyogrio reads; a file with several layers needs `layer`. A file
+      without a CRS is an error unless `crs` says which CRS it is in.
+    - CSV: points from the `lon`/`lat` columns (found among lon/lng/longitude/x and
+      lat/latitude/y when not given), in WGS84 unless `crs` says otherwise; UTF-8 text.
+    - Polygons become a point inside them (``representative_point``); a MultiPoint of one point
+      becomes that point; lines and many-point MultiPoints are errors.
+    - Without a name column (the default "name" absent, or ``name=None``) the name is the id; an
+      empty name cell also takes the id.
+    - ``population=None`` gives every unit the weight 1.0.
+
+    Bad input raises one ``InputError`` naming the file, rows (line or feature and id) and field.
+    """
+    columns = {"id": id, "name": name, "population": population}
+    frame, source, ids, geometry = _located(path, columns, layer=layer, lon=lon, lat=lat, crs=crs)
+    names = fields.texts(frame, columns["name"], ids, source, ids, field="name", fill_missing=True)
+    if population is None:
+        people = np.ones(len(frame))
+    else:
+        people = fields.numbers(frame, population, source, ids, field="population", unit="persons")
+    return _canonical({"id": ids, "name": names, "population": people}, geometry, source)
+
+
+def read_sites(
+    path: str | Path,
+    *,
+    id: str = "id",
+    name: str | None = "name",
+    kind: str | None = None,
+    capacity: str | None = None,
+    fixed_cost: str | None = None,
+    layer: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: object = None,
+) -> gpd.GeoDataFrame:
+    """Read existing facilities and candidate sites from a spatial file or a CSV.
+
+    Returns columns ``id``, ``name``, ``kind`` (text; "candidate" without a `kind` column),
+    ``capacity`` (beds, float >= 0; NaN means no limit: without a `capacity` column, or an empty
+    cell), ``fixed_cost`` (cost of opening, in the plan's currency, float >= 0; 0 without a
+    column) and Point ``geometry``. Files, CRS, names and geometry follow ``read_demand``; an
+    empty `kind` or `fixed_cost` cell is an error.
+    """
+    columns = {
+        "id": id,
+        "name": name,
+        "kind": kind,
+        "capacity": capacity,
+        "fixed_cost": fixed_cost,
+    }
+    frame, source, ids, geometry = _located(path, columns, layer=layer, lon=lon, lat=lat, crs=crs)
+    names = fields.texts(frame, columns["name"], ids, source, ids, field="name", fill_missing=True)
+    kinds = fields.texts(frame, kind, CANDIDATE, source, ids, field="kind", fill_missing=False)
+    if capacity is None:
+        beds = np.full(len(frame), np.nan)
+    else:
+        beds = fields.numbers(
+            frame, capacity, source, ids, field="capacity", unit="beds", missing_ok=True
+        )
+    if fixed_cost is None:
+        cost = np.zeros(len(frame))
+    else:
+        cost = fields.numbers(frame, fixed_cost, source, ids, field="fixed_cost", unit="cost")
+    result = {"id": ids, "name": names, "kind": kinds, "capacity": beds, "fixed_cost": cost}
+    return _canonical(result, geometry, source)

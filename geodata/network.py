@@ -1,0 +1,189 @@
+"""Travel times on a road network: walk to the nearest node, drive the shortest path, walk on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from .crs import to_metric
+from .errors import InputError
+from .messages import frame_label, frame_rows, listing
+from .travel import TravelTimes, frame_ids, from_pairs, point_xy, positive
+
+#: Road vertices closer than this (metres, after rounding to a grid of this size) are one node.
+SNAP_M = 0.1
+#: Shortest-path sources per Dijkstra run; bounds memory to CHUNK x nodes distances.
+CHUNK = 256
+
+LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING)
+
+
+def network_minutes(
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    *,
+    speed_column: str | None = None,
+    class_column: str | None = None,
+    class_speeds: Mapping[str, float] | None = None,
+    default_speed_kmh: float = 30.0,
+    access_speed_kmh: float = 5.0,
+    max_minutes: float,
+) -> TravelTimes:
+    """Minutes from each demand unit to each site over an undirected road network.
+
+    The graph's nodes are the roads' vertices (snapped to a 0.1 m grid, so lines meeting at a
+    shared vertex connect; lines that cross without one do not). A segment takes length km /
+    speed km/h x 60 minutes, the speed coming from `speed_column` (km/h), or from
+    `class_speeds[road class]` for the value in `class_column`, or `default_speed_kmh` for every
+    road; give at most one of the two columns. Each demand unit and site joins its nearest node
+    by an access leg at `access_speed_kmh` over the straight distance. Minutes = access +
+    shortest path + access; only pairs within `max_minutes` are kept. All lengths are measured
+    in the metric CRS of the demand (``to_metric``).
+    """
+    limit = positive("max_minutes", max_minutes)
+    access_speed = positive("access_speed_kmh", access_speed_kmh)
+    demand_m = to_metric(demand)
+    sites_m = to_metric(sites, demand_m.crs)
+    roads_m = to_metric(_checked_roads(roads), demand_m.crs)
+    speeds = _road_speeds(roads_m, speed_column, class_column, class_speeds, default_speed_kmh)
+    graph, node_xy = _road_graph(roads_m.geometry.values, speeds)
+
+    tree = cKDTree(node_xy)
+    d_metres, d_node = tree.query(point_xy(demand_m, "demand"))
+    s_metres, s_node = tree.query(point_xy(sites_m, "sites"))
+    d_access = d_metres / 1000.0 / access_speed * 60.0
+    s_access = s_metres / 1000.0 / access_speed * 60.0
+    pairs = _door_to_door(graph, d_node, d_access, s_node, s_access, limit)
+    return from_pairs(
+        pairs["row"].to_numpy(),
+        pairs["col"].to_numpy(),
+        pairs["minutes"].to_numpy(),
+        frame_ids(demand_m, "demand"),
+        frame_ids(sites_m, "sites"),
+        f"road network ({len(roads_m)} roads, {graph.shape[0]} nodes), "
+        f"access @ {access_speed:g} km/h",
+    )
+
+
+def _checked_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The road layer, checked to hold at least one feature and only (multi)lines."""
+    label = frame_label(roads, "roads")
+    if roads.empty:
+        raise InputError(f"{label}: the road layer has no features; give a line layer")
+    values = roads.geometry.values
+    bad = ~np.isin(shapely.get_type_id(values), LINE_TYPES) | shapely.is_empty(values)
+    if bad.any():
+        kinds = listing(sorted({str(t) for t in roads.geom_type[bad]}), quote=True)
+        raise InputError(
+            f"{label}: geometry: {frame_rows(roads, np.flatnonzero(bad))} are not lines "
+            f"({kinds}); give a layer of LineStrings or MultiLineStrings"
+        )
+    return roads
+
+
+def _road_speeds(
+    roads: gpd.GeoDataFrame,
+    speed_column: str | None,
+    class_column: str | None,
+    class_speeds: Mapping[str, float] | None,
+    default_speed_kmh: float,
+) -> np.ndarray:
+    """Each road's speed (km/h) from its speed column, its class, or the default."""
+    label = frame_label(roads, "roads")
+    if speed_column is not None and class_column is not None:
+        raise InputError("give speed_column= or class_column=, not both")
+    if (class_column is None) != (class_speeds is None):
+        raise InputError("class_column= and class_speeds= go together; give both or neither")
+    for column in (speed_column, class_column):
+        if column is not None and column not in roads.columns:
+            names = [c for c in roads.columns if c != roads.geometry.name]
+            available = listing(names, limit=30, quote=True)
+            raise InputError(
+                f"{label}: no column '{column}'; its columns are {available}; name one of them"
+            )
+    if speed_column is not None:
+        raw = roads[speed_column]
+        speeds = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(speeds) & (speeds > 0))
+        if bad.any():
+            raise InputError(
+                f"{label}: column '{speed_column}' (speed, km/h): "
+                f"{frame_rows(roads, np.flatnonzero(bad))} have speeds "
+                f"{listing(raw[bad].tolist(), quote=True)}, not positive numbers; fix them"
+            )
+        return speeds
+    if class_column is not None:
+        table = {str(k): positive(f"class_speeds[{k!r}]", v) for k, v in class_speeds.items()}
+        classes = roads[class_column].astype(str).to_numpy()
+        unknown = sorted(set(classes) - set(table))
+        if unknown:
+            rows = frame_rows(roads, np.flatnonzero(np.isin(classes, unknown)))
+            raise InputError(
+                f"{label}: column '{class_column}' (road class): classes "
+                f"{listing(unknown, quote=True)} ({rows}) have no speed in class_speeds (which has "
+                f"{listing(table, quote=True)}); add them to class_speeds"
+            )
+        return np.array([table[c] for c in classes], dtype=float)
+    return np.full(len(roads), positive("default_speed_kmh", default_speed_kmh))
+
+
+def _road_graph(lines: np.ndarray, speeds: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
+    """The network as a sparse matrix of segment minutes, and its nodes' (x, y) in metres.
+
+    Each pair of nodes keeps its fastest segment; the matrix holds each edge once (upper
+    triangle) and is meant for ``directed=False`` searches.
+    """
+    parts, feature = shapely.get_parts(lines, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    keys = np.round(coords / SNAP_M).astype(np.int64)
+    _, first, node = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    node = node.ravel()
+    segment = np.flatnonzero(part[:-1] == part[1:])
+    a, b = node[segment], node[segment + 1]
+    km = np.hypot(*(coords[segment + 1] - coords[segment]).T) / 1000.0
+    minutes = km / speeds[feature[part[segment]]] * 60.0
+    edges = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": minutes})
+    edges = edges[edges["u"] != edges["v"]].groupby(["u", "v"], as_index=False)["w"].min()
+    n = len(first)
+    graph = sparse.csr_array((edges["w"], (edges["u"], edges["v"])), shape=(n, n))
+    return graph, coords[first]
+
+
+def _door_to_door(
+    graph: sparse.csr_array,
+    d_node: np.ndarray,
+    d_access: np.ndarray,
+    s_node: np.ndarray,
+    s_access: np.ndarray,
+    limit: float,
+) -> pd.DataFrame:
+    """Columns ``row``, ``col``, ``minutes`` (access + path + access) of pairs within `limit`.
+
+    Dijkstra runs once per distinct demand node, in chunks of CHUNK sources, with a search
+    limit no pair could exceed and still fit.
+    """
+    path_limit = max(0.0, limit - d_access.min() - s_access.min())
+    d_nodes, d_group = np.unique(d_node, return_inverse=True)
+    s_nodes, s_group = np.unique(s_node, return_inverse=True)
+    paths = []
+    for start in range(0, len(d_nodes), CHUNK):
+        dist = dijkstra(
+            graph, directed=False, indices=d_nodes[start : start + CHUNK], limit=path_limit
+        )[:, s_nodes]
+        rows, cols = np.nonzero(np.isfinite(dist))
+        paths.append(pd.DataFrame({"dg": rows + start, "sg": cols, "path": dist[rows, cols]}))
+    demand_groups = pd.DataFrame({"dg": d_group, "row": np.arange(len(d_group)), "d": d_access})
+    site_groups = pd.DataFrame({"sg": s_group, "col": np.arange(len(s_group)), "s": s_access})
+    pairs = pd.concat(paths, ignore_index=True).merge(demand_groups, on="dg")
+    pairs = pairs.merge(site_groups, on="sg")
+    pairs["minutes"] = pairs["d"] + pairs["path"] + pairs["s"]
+    return pairs.loc[pairs["minutes"] <= limit, ["row", "col", "minutes"]]

@@ -1,0 +1,108 @@
+"""Travel times from an origin-destination table the user supplies (CSV or Parquet)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .fields import as_text, require_columns
+from .layers import Source, existing, is_csv, read_csv
+from .messages import listing
+from .travel import TravelTimes, from_pairs, positive
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, Source]:
+    if is_csv(path):
+        return read_csv(path)
+    source = Source(path)
+    if path.suffix.lower() not in PARQUET_SUFFIXES:
+        raise source.error("is neither CSV (.csv) nor Parquet (.parquet); give one of those")
+    try:
+        return pd.read_parquet(path).reset_index(drop=True), source
+    except ImportError:
+        raise source.error(
+            "reading Parquet needs pyarrow (pip install pyarrow); or save the table as CSV"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise source.error(f"cannot be read as Parquet ({exc}); check the file") from None
+
+
+def _known(ids: Sequence[str], what: str) -> pd.Index:
+    index = pd.Index([str(i) for i in ids], dtype=object)
+    if index.has_duplicates:
+        repeated = listing(index[index.duplicated()].unique(), quote=True)
+        raise InputError(f"{what} ids given to table_minutes repeat: {repeated}; pass unique ids")
+    return index
+
+
+def table_minutes(
+    path: str | Path,
+    demand_ids: Sequence[str],
+    site_ids: Sequence[str],
+    *,
+    origin: str = "origin",
+    destination: str = "destination",
+    minutes: str = "minutes",
+    max_minutes: float | None = None,
+) -> TravelTimes:
+    """Travel times read from a table with one row per (origin, destination) pair.
+
+    Origins are demand ids, destinations site ids, `minutes` the travel time (minutes, >= 0).
+    Pairs not in the table are unreachable; with `max_minutes`, longer pairs are dropped too.
+    Unknown ids, repeated pairs and missing, non-numeric or negative minutes are errors.
+    """
+    limit = None if max_minutes is None else positive("max_minutes", max_minutes)
+    frame, source = _read(existing(path))
+    require_columns(
+        frame, source, {"origin": origin, "destination": destination, "minutes": minutes}
+    )
+    rows_index = _known(demand_ids, "demand")
+    cols_index = _known(site_ids, "site")
+    origins = as_text(frame[origin])
+    destinations = as_text(frame[destination])
+    row = rows_index.get_indexer(origins)
+    col = cols_index.get_indexer(destinations)
+    for column, values, found, what in (
+        (origin, origins, row, "demand"),
+        (destination, destinations, col, "site"),
+    ):
+        bad = np.flatnonzero(found < 0)
+        if bad.size:
+            where = listing(f"'{values[p]}' on {source.row(frame.index[p])}" for p in bad)
+            raise source.error(
+                f"column '{column}': ids not among the {what} ids given: {where}; "
+                "fix the ids or the table"
+            )
+    pairs = pd.DataFrame({"origin": origins, "destination": destinations})
+    repeated = np.flatnonzero(pairs.duplicated(keep=False).to_numpy())
+    if repeated.size:
+        where = listing(
+            f"{origins[p]} -> {destinations[p]} on {source.row(frame.index[p])}" for p in repeated
+        )
+        raise source.error(f"repeated pairs: {where}; keep one row per pair")
+    raw = frame[minutes]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        where = listing(f"{source.row(frame.index[p])} ({raw.iloc[p]!r})" for p in bad)
+        raise source.error(
+            f"column '{minutes}' (minutes): missing, non-numeric or negative on {where}; "
+            "give minutes >= 0, and leave unreachable pairs out of the table"
+        )
+    keep = np.ones(len(values), dtype=bool) if limit is None else values <= limit
+    cut = "" if limit is None else f", <= {limit:g} min"
+    return from_pairs(
+        row[keep],
+        col[keep],
+        values[keep],
+        rows_index.to_numpy(),
+        cols_index.to_numpy(),
+        f"table {source.path.name}{cut}",
+    )

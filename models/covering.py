@@ -1,0 +1,120 @@
+"""Covering models: location set covering (LSCP) and maximal covering (MCLP).
+
+Both work on coverage pairs (demand i is covered by site j when cost_ij <= radius).
+Demand units with identical coverage sets are merged into one row, and units already
+covered by a required site are dropped, before the model is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.matrix import MatrixModel, VariableBlock
+from models.pairs import CostPairs
+
+
+@dataclass
+class CoverageGroups:
+    """Demand units merged by identical coverage set.
+
+    ``group_of[i]`` is the group of demand unit i (-1 when it needs no row: covered by a
+    required site, or covered by no site); the pairs ``(group, site)`` list each group's
+    coverage set once; ``weight[g]`` sums the weights of its units.
+    """
+
+    n_groups: int
+    group_of: np.ndarray
+    group: np.ndarray
+    site: np.ndarray
+    weight: np.ndarray
+
+
+def coverage_groups(
+    cover: CostPairs, weights: np.ndarray, required: np.ndarray
+) -> CoverageGroups:
+    """Merge demand units with identical coverage sets, skipping those a required site covers."""
+    is_required = np.zeros(cover.n_sites, dtype=bool)
+    is_required[required] = True
+    by_required = np.zeros(cover.n_demand, dtype=bool)
+    by_required[cover.demand[is_required[cover.site]]] = True
+    counts = np.diff(cover.indptr)
+    candidates = np.flatnonzero(~by_required & (counts > 0))
+
+    group_of = np.full(cover.n_demand, -1, dtype=np.int64)
+    keys: dict[bytes, int] = {}
+    group_sites: list[np.ndarray] = []
+    for i in candidates:
+        sites = np.sort(cover.site[cover.indptr[i] : cover.indptr[i + 1]])
+        key = sites.tobytes()
+        g = keys.get(key)
+        if g is None:
+            g = len(group_sites)
+            keys[key] = g
+            group_sites.append(sites)
+        group_of[i] = g
+    n_groups = len(group_sites)
+    sizes = np.array([s.size for s in group_sites], dtype=np.int64)
+    group = np.repeat(np.arange(n_groups), sizes)
+    site = np.concatenate(group_sites) if n_groups else np.zeros(0, np.int64)
+    kept = group_of >= 0
+    weight = np.bincount(group_of[kept], weights=weights[kept], minlength=n_groups)
+    return CoverageGroups(n_groups, group_of, group, site, weight)
+
+
+def _site_variables(
+    model: MatrixModel, n_sites: int, cost: np.ndarray | float, required, barred
+) -> VariableBlock:
+    lower = np.zeros(n_sites)
+    upper = np.ones(n_sites)
+    lower[required] = 1.0
+    upper[barred] = 0.0
+    return model.add_variables("y", n_sites, cost=cost, lower=lower, upper=upper, integer=True)
+
+
+def set_cover_model(
+    groups: CoverageGroups,
+    n_sites: int,
+    *,
+    site_cost: np.ndarray,
+    required: np.ndarray,
+    barred: np.ndarray,
+) -> MatrixModel:
+    """LSCP: open sites of least total cost so every group is covered.
+
+    min sum_j f_j y_j  s.t.  sum_{j covers g} y_j >= 1 for every group g.
+    """
+    model = MatrixModel(sense="min")
+    y = _site_variables(model, n_sites, site_cost, required, barred)
+    model.add_rows("cover", groups.n_groups, groups.group, y.index(groups.site), 1.0, lower=1.0)
+    return model
+
+
+def max_cover_model(
+    groups: CoverageGroups,
+    n_sites: int,
+    *,
+    p: int,
+    required: np.ndarray,
+    barred: np.ndarray,
+    covered_by_required: float,
+) -> MatrixModel:
+    """MCLP: open exactly p sites to maximise the covered weight.
+
+    max sum_g w_g z_g  s.t.  z_g <= sum_{j covers g} y_j,  sum_j y_j = p,  0 <= z_g <= 1.
+    Weight already covered by required sites enters as a constant.
+    """
+    model = MatrixModel(sense="max", offset=covered_by_required)
+    y = _site_variables(model, n_sites, 0.0, required, barred)
+    z = model.add_variables("z", groups.n_groups, cost=groups.weight, upper=1.0)
+    g = np.arange(groups.n_groups)
+    rows = np.concatenate([g, groups.group])
+    cols = np.concatenate([z.index(g), y.index(groups.site)])
+    vals = np.concatenate([np.ones(groups.n_groups), -np.ones(groups.site.size)])
+    model.add_rows("cover", groups.n_groups, rows, cols, vals, upper=0.0)
+    model.add_rows(
+        "count", 1, np.zeros(n_sites, np.int64), y.index(np.arange(n_sites)), 1.0,
+        lower=p, upper=p,
+    )
+    return model

@@ -1,0 +1,139 @@
+"""A sparse linear model assembled from blocks of variables and rows.
+
+The location models state their variables and constraints as named blocks whose
+coefficients are given as coordinate triples. The finished model is a standard form
+``min/max c'x  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper``
+with integrality flags, ready to hand to a solver as arrays (no per-object overhead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class VariableBlock:
+    """A contiguous range of columns of one kind (e.g. ``y`` = open site j)."""
+
+    name: str
+    start: int
+    size: int
+
+    def index(self, local: np.ndarray | int) -> np.ndarray | int:
+        """Global column index of local position(s) in this block."""
+        return self.start + local
+
+    def slice(self) -> slice:
+        """The block's columns as a slice of the solution vector."""
+        return slice(self.start, self.start + self.size)
+
+
+@dataclass
+class MatrixModel:
+    """A sparse (mixed-integer) linear model built block by block."""
+
+    sense: str = "min"
+    col_cost: list[np.ndarray] = field(default_factory=list)
+    col_lower: list[np.ndarray] = field(default_factory=list)
+    col_upper: list[np.ndarray] = field(default_factory=list)
+    col_integer: list[np.ndarray] = field(default_factory=list)
+    blocks: dict[str, VariableBlock] = field(default_factory=dict)
+    rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+    offset: float = 0.0
+    _n_cols: int = 0
+    _n_rows: int = 0
+    _row_idx: list[np.ndarray] = field(default_factory=list)
+    _col_idx: list[np.ndarray] = field(default_factory=list)
+    _vals: list[np.ndarray] = field(default_factory=list)
+    _row_lower: list[np.ndarray] = field(default_factory=list)
+    _row_upper: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def n_cols(self) -> int:
+        return self._n_cols
+
+    @property
+    def n_rows(self) -> int:
+        return self._n_rows
+
+    def add_variables(
+        self,
+        name: str,
+        size: int,
+        *,
+        cost: float | np.ndarray = 0.0,
+        lower: float | np.ndarray = 0.0,
+        upper: float | np.ndarray = np.inf,
+        integer: bool = False,
+    ) -> VariableBlock:
+        """Add a block of ``size`` variables and return it."""
+        block = VariableBlock(name, self._n_cols, int(size))
+        self.col_cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (size,)).copy())
+        self.col_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (size,)).copy())
+        self.col_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (size,)).copy())
+        self.col_integer.append(np.full(size, 1 if integer else 0, dtype=np.int32))
+        self.blocks[name] = block
+        self._n_cols += int(size)
+        return block
+
+    def add_rows(
+        self,
+        name: str,
+        n_rows: int,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray | float,
+        *,
+        lower: float | np.ndarray = -np.inf,
+        upper: float | np.ndarray = np.inf,
+    ) -> int:
+        """Add ``n_rows`` constraints given as triples (local row, global column, value).
+
+        Returns the global index of the first added row.
+        """
+        first = self._n_rows
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
+        self._row_idx.append(rows + first)
+        self._col_idx.append(cols)
+        self._vals.append(np.array(vals, dtype=float))
+        self._row_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (n_rows,)).copy())
+        self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (n_rows,)).copy())
+        self.rows[name] = (first, int(n_rows))
+        self._n_rows += int(n_rows)
+        return first
+
+    def fix(self, block: VariableBlock, local: np.ndarray, value: float) -> None:
+        """Fix variables of a block at a value (both bounds)."""
+        start = self.blocks[block.name].start
+        lower = np.concatenate(self.col_lower)
+        upper = np.concatenate(self.col_upper)
+        lower[start + np.asarray(local, dtype=np.int64)] = value
+        upper[start + np.asarray(local, dtype=np.int64)] = value
+        self.col_lower = [lower]
+        self.col_upper = [upper]
+
+    def arrays(self) -> dict[str, np.ndarray | sp.csc_array | float | int]:
+        """The model as column-wise arrays: cost, bounds, integrality and a CSC matrix."""
+        rows = np.concatenate(self._row_idx) if self._row_idx else np.zeros(0, np.int64)
+        cols = np.concatenate(self._col_idx) if self._col_idx else np.zeros(0, np.int64)
+        vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
+        matrix = sp.csc_array((vals, (rows, cols)), shape=(self._n_rows, self._n_cols))
+        matrix.sum_duplicates()
+        concat = (lambda parts, dtype: np.concatenate(parts).astype(dtype)
+                  if parts else np.zeros(0, dtype))
+        return {
+            "sense": self.sense,
+            "offset": self.offset,
+            "cost": concat(self.col_cost, float),
+            "col_lower": concat(self.col_lower, float),
+            "col_upper": concat(self.col_upper, float),
+            "integrality": concat(self.col_integer, np.int32),
+            "row_lower": concat(self._row_lower, float),
+            "row_upper": concat(self._row_upper, float),
+            "matrix": matrix,
+        }

@@ -1,0 +1,136 @@
+"""Demand-site cost pairs: the sparse input every location model works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from geodata.errors import InputError
+
+
+@dataclass(frozen=True)
+class CostPairs:
+    """Reachable (demand, site, cost) pairs sorted by demand, then cost, then site.
+
+    Costs are in the caller's unit (minutes, km, yuan). A pair that is not listed is
+    unreachable. ``indptr[i]:indptr[i + 1]`` is the slice of demand unit i.
+    """
+
+    n_demand: int
+    n_sites: int
+    demand: np.ndarray
+    site: np.ndarray
+    cost: np.ndarray
+    indptr: np.ndarray
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.demand.size)
+
+    def select(self, keep: np.ndarray) -> CostPairs:
+        """The pairs where the boolean mask ``keep`` is true (order is kept)."""
+        demand = self.demand[keep]
+        counts = np.bincount(demand, minlength=self.n_demand)
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        return CostPairs(
+            self.n_demand, self.n_sites, demand, self.site[keep], self.cost[keep], indptr
+        )
+
+    def within(self, radius: float) -> CostPairs:
+        """The pairs with cost <= radius."""
+        return self.select(self.cost <= radius)
+
+    def without_sites(self, barred: np.ndarray) -> CostPairs:
+        """The pairs whose site is not in ``barred`` (site indices)."""
+        if len(barred) == 0:
+            return self
+        mask = np.zeros(self.n_sites, dtype=bool)
+        mask[barred] = True
+        return self.select(~mask[self.site])
+
+    def unreached(self) -> np.ndarray:
+        """Indices of demand units without any pair."""
+        return np.flatnonzero(np.diff(self.indptr) == 0)
+
+    def nearest_open(self, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per demand unit, the nearest open site (ties: lowest index) and its cost.
+
+        Returns (site index or -1, cost or inf).
+        """
+        site = np.full(self.n_demand, -1, dtype=np.int64)
+        cost = np.full(self.n_demand, np.inf)
+        mask = is_open[self.site]
+        d, s, c = self.demand[mask], self.site[mask], self.cost[mask]
+        if d.size:
+            first = np.concatenate([[True], d[1:] != d[:-1]])
+            site[d[first]] = s[first]
+            cost[d[first]] = c[first]
+        return site, cost
+
+
+def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
+    """Validate a demand x site cost matrix and return its reachable pairs.
+
+    ``cost`` is a dense array (``inf`` = unreachable) or a scipy sparse matrix whose
+    stored entries are the reachable pairs (an explicitly stored 0 is a zero cost).
+    NaN or negative costs raise InputError naming the entry.
+    """
+    if sp.issparse(cost):
+        coo = sp.coo_array(cost)
+        shape = coo.shape
+        rows, cols, vals = (
+            np.asarray(coo.row, np.int64),
+            np.asarray(coo.col, np.int64),
+            np.asarray(coo.data, float),
+        )
+        _check_values(rows, cols, vals)
+        if rows.size and np.unique(rows * shape[1] + cols).size != rows.size:
+            raise InputError(
+                "cost matrix: the sparse matrix lists a (demand, site) pair twice; "
+                "call .sum_duplicates() or keep one entry per pair"
+            )
+        finite = np.isfinite(vals)
+        rows, cols, vals = rows[finite], cols[finite], vals[finite]
+    else:
+        try:
+            dense = np.asarray(cost, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"cost matrix: values must be numbers ({exc})") from None
+        if dense.ndim != 2:
+            raise InputError(
+                f"cost matrix: expected a 2-D demand x site array, got {dense.ndim} dimension(s)"
+            )
+        shape = dense.shape
+        rows, cols = np.nonzero(~np.isposinf(dense))
+        vals = dense[rows, cols]
+        _check_values(rows, cols, vals)
+    n_demand, n_sites = int(shape[0]), int(shape[1])
+    if n_demand == 0 or n_sites == 0:
+        raise InputError(
+            f"cost matrix: shape {shape} has no demand units or no sites; pass at least one of each"
+        )
+    order = np.lexsort((cols, vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    counts = np.bincount(rows, minlength=n_demand)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return CostPairs(n_demand, n_sites, rows, cols.astype(np.int64), vals, indptr)
+
+
+def _check_values(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+    bad = np.isnan(vals)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"cost matrix: entry [demand {rows[k]}, site {cols[k]}] is NaN "
+            f"({int(bad.sum())} NaN entries in all); give every reachable pair a cost >= 0 "
+            "and leave unreachable pairs out (or inf in a dense array)"
+        )
+    neg = vals < 0
+    if neg.any():
+        k = int(np.flatnonzero(neg)[0])
+        raise InputError(
+            f"cost matrix: entry [demand {rows[k]}, site {cols[k]}] is negative ({vals[k]}); "
+            "costs must be >= 0"
+        )

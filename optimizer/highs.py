@@ -1,0 +1,108 @@
+"""Hand a MatrixModel to HiGHS as arrays and read the result back."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from models.matrix import MatrixModel
+
+SEED = 1
+
+
+@dataclass
+class Solution:
+    """Raw solver outcome: status is optimal, time_limit, infeasible or error."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    nodes: int
+    n_cols: int
+    n_rows: int
+    n_nonzeros: int
+
+
+def solve(
+    model: MatrixModel,
+    *,
+    time_limit: float,
+    mip_gap: float,
+    start: np.ndarray | None = None,
+) -> Solution:
+    """Solve with HiGHS under a time limit (seconds) and relative MIP gap.
+
+    ``start`` is a full column vector used as the first incumbent when feasible.
+    The run is deterministic: fixed random seed, one thread.
+    """
+    arrays = model.arrays()
+    matrix = arrays["matrix"]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", SEED)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    integrality = arrays["integrality"]
+    highs.passModel(
+        int(matrix.shape[1]),
+        int(matrix.shape[0]),
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize),
+        float(arrays["offset"]),
+        arrays["cost"],
+        arrays["col_lower"],
+        arrays["col_upper"],
+        arrays["row_lower"],
+        arrays["row_upper"],
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=float))
+        sol.value_valid = True
+        highs.setSolution(sol)
+    began = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - began
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = bool(integrality.any())
+    if status == highspy.HighsModelStatus.kOptimal:
+        name = "optimal"
+    elif status == highspy.HighsModelStatus.kInfeasible:
+        name = "infeasible"
+    elif has_solution and status in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        name = "time_limit"
+    elif status == highspy.HighsModelStatus.kTimeLimit:
+        name = "no_solution"
+    else:
+        name = "error"
+    x = np.asarray(highs.getSolution().col_value, dtype=float) if has_solution else None
+    objective = float(info.objective_function_value) if has_solution else np.nan
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if has_solution else np.inf
+    else:
+        bound, gap = objective, 0.0
+    return Solution(
+        name, x, objective, bound, gap, seconds,
+        int(info.mip_node_count) if is_mip else 0,
+        int(matrix.shape[1]), int(matrix.shape[0]), int(matrix.nnz),
+    )

@@ -1,0 +1,440 @@
+"""``locate``: solve a classic location problem on a demand x site cost matrix."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from geodata.errors import InfeasibleError, InputError, SolverError
+from models.covering import coverage_groups, max_cover_model, set_cover_model
+from models.facility import facility_location_model
+from models.median import cost_levels, p_median_model
+from models.pairs import CostPairs, cost_pairs
+from optimizer import highs
+from optimizer.results import LocateResult
+
+PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
+DEFAULT_TIME_LIMIT = 300.0  # seconds
+DEFAULT_MIP_GAP = 0.0
+
+
+def locate(
+    problem: str,
+    cost: np.ndarray | sp.sparray | sp.spmatrix,
+    *,
+    weights: np.ndarray | None = None,
+    p: int | None = None,
+    radius: float | None = None,
+    capacities: np.ndarray | None = None,
+    fixed_costs: np.ndarray | None = None,
+    required: np.ndarray | list[int] | None = None,
+    barred: np.ndarray | list[int] | None = None,
+    single_source: bool = False,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+) -> LocateResult:
+    """Solve a location problem exactly (or to ``mip_gap``) with HiGHS.
+
+    Args:
+        problem: "lscp" (fewest sites, or least fixed cost, covering every demand unit
+            within ``radius``), "mclp" (``p`` sites covering the most weight within
+            ``radius``), "p-median" (``p`` sites minimising total weight x cost to the
+            nearest open site), "p-center" (``p`` sites minimising the largest cost from a
+            demand unit of positive weight to its nearest open site) or "capacitated"
+            (fixed costs plus weight x cost, capacities on weight served, demand split
+            unless ``single_source``; ``p`` optional).
+        cost: demand x site costs (minutes, km or money): a dense array where ``inf``
+            marks an unreachable pair, or a scipy sparse matrix whose stored entries are
+            the reachable pairs.
+        weights: demand weights (persons); default 1 each.
+        p: number of sites to open, required sites included.
+        radius: coverage radius in cost units; for p-median, p-center and capacitated an
+            optional cap on usable pairs.
+        capacities: per-site capacity in weight units (``inf`` = none); capacitated only.
+        fixed_costs: per-site opening cost; lscp and capacitated.
+        required: site indices that must be open.
+        barred: site indices that must stay closed.
+        single_source: capacitated only: each demand unit served by one site.
+        time_limit: seconds for the whole solve (default 300).
+        mip_gap: relative optimality gap accepted (default 0: prove optimality).
+
+    Returns:
+        A LocateResult with objective recomputed from the chosen sites.
+
+    Raises:
+        InputError: bad arguments (the message names the argument and the entry).
+        InfeasibleError: demand units that no usable site reaches (listed), or too little
+            capacity.
+        SolverError: the time limit passed before any feasible plan was found.
+    """
+    spec = _validate(problem, cost, weights, p, radius, capacities, fixed_costs, required,
+                     barred, single_source, time_limit, mip_gap)
+    began = time.perf_counter()
+    solver = _SOLVERS[spec["problem"]]
+    result = solver(spec, began)
+    return result
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def _indices(name: str, values, n_sites: int) -> np.ndarray:
+    if values is None:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype == bool:
+        if arr.size != n_sites:
+            raise InputError(f"{name}: a boolean mask must have one entry per site ({n_sites})")
+        return np.flatnonzero(arr)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"{name}: give site indices as integers 0..{n_sites - 1}")
+    bad = arr[(arr < 0) | (arr >= n_sites)]
+    if bad.size:
+        raise InputError(
+            f"{name}: site index {int(bad[0])} is outside 0..{n_sites - 1} (the cost matrix "
+            f"has {n_sites} site columns)"
+        )
+    return np.unique(arr.astype(np.int64))
+
+
+def _per_site(name: str, values, n_sites: int, *, allow_inf: bool) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: values must be numbers, one per site") from None
+    if arr.size != n_sites:
+        raise InputError(f"{name}: got {arr.size} values for {n_sites} sites; give one per site")
+    bad = np.flatnonzero(np.isnan(arr) | (arr < 0) | (~allow_inf & np.isinf(arr)))
+    if bad.size:
+        j = int(bad[0])
+        what = ">= 0 (inf for none)" if allow_inf else "a finite number >= 0"
+        raise InputError(f"{name}: site {j} has {arr[j]}; each value must be {what}")
+    return arr
+
+
+def _validate(problem, cost, weights, p, radius, capacities, fixed_costs, required, barred,
+              single_source, time_limit, mip_gap) -> dict:
+    if problem not in PROBLEMS:
+        raise InputError(f"problem {problem!r} is unknown; use one of {', '.join(PROBLEMS)}")
+    pairs = cost_pairs(cost)
+    n, m = pairs.n_demand, pairs.n_sites
+    if weights is None:
+        w = np.ones(n)
+    else:
+        try:
+            w = np.asarray(weights, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise InputError("weights: values must be numbers, one per demand unit") from None
+        if w.size != n:
+            raise InputError(f"weights: got {w.size} values for {n} demand units; give one each")
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if bad.size:
+            raise InputError(
+                f"weights: demand unit {int(bad[0])} has {w[bad[0]]}; weights must be finite "
+                "and >= 0"
+            )
+    req = _indices("required", required, m)
+    bar = _indices("barred", barred, m)
+    both = np.intersect1d(req, bar)
+    if both.size:
+        raise InputError(f"site {int(both[0])} is both required and barred; choose one")
+    usable = m - bar.size
+    if problem in ("mclp", "p-median", "p-center") and p is None:
+        raise InputError(f"{problem} needs p, the number of sites to open")
+    if p is not None:
+        if isinstance(p, bool) or not float(p).is_integer():
+            raise InputError(f"p must be a whole number, got {p!r}")
+        p = int(p)
+        if not 1 <= p <= usable:
+            raise InputError(
+                f"p = {p} is outside 1..{usable}: there are {m} sites, {bar.size} barred"
+            )
+        if req.size > p:
+            raise InputError(f"{req.size} sites are required but p = {p}; raise p or require fewer")
+    if problem in ("lscp", "mclp") and radius is None:
+        raise InputError(f"{problem} needs a radius (in the cost's unit)")
+    if radius is not None:
+        if not (isinstance(radius, (int, float, np.number)) and math.isfinite(radius)
+                and radius > 0):
+            raise InputError(f"radius must be a number > 0, got {radius!r}")
+        pairs = pairs.within(float(radius))
+    if capacities is not None and problem != "capacitated":
+        raise InputError(f"capacities apply only to problem 'capacitated', not {problem!r}")
+    if fixed_costs is not None and problem not in ("lscp", "capacitated"):
+        raise InputError(f"fixed_costs apply to 'lscp' and 'capacitated', not {problem!r}")
+    if single_source and problem != "capacitated":
+        raise InputError("single_source applies only to problem 'capacitated'")
+    cap = (_per_site("capacities", capacities, m, allow_inf=True) if capacities is not None
+           else np.full(m, np.inf))
+    fixed = (_per_site("fixed_costs", fixed_costs, m, allow_inf=False)
+             if fixed_costs is not None else None)
+    tl = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    if not (isinstance(tl, (int, float)) and tl > 0):
+        raise InputError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
+    gap = DEFAULT_MIP_GAP if mip_gap is None else mip_gap
+    if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
+        raise InputError(f"mip_gap must be in [0, 1), got {mip_gap!r}")
+    usable_pairs = pairs.without_sites(bar)
+    return dict(problem=problem, pairs=usable_pairs, weights=w, p=p, radius=radius,
+                capacities=cap, fixed_costs=fixed, required=req, barred=bar,
+                single_source=bool(single_source), time_limit=float(tl), mip_gap=float(gap))
+
+
+def _require_reach(pairs: CostPairs, units: np.ndarray | None = None, what: str = "") -> None:
+    missing = pairs.unreached()
+    if units is not None:
+        missing = np.intersect1d(missing, units)
+    if missing.size:
+        shown = ", ".join(str(int(i)) for i in missing[:20])
+        more = f" and {missing.size - 20} more" if missing.size > 20 else ""
+        raise InfeasibleError(
+            f"{missing.size} demand unit(s) cannot reach any usable site{what}: "
+            f"{shown}{more}. Add a candidate site near them, widen the radius or travel "
+            "limit, or leave them out of the demand.",
+            demand=missing,
+        )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _open_mask(x: np.ndarray, n_sites: int) -> np.ndarray:
+    return x[:n_sites] > 0.5
+
+
+def _gap(objective: float, bound: float) -> float:
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return np.inf
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _finish(spec, status, objective, bound, is_open, assignment, began, solve_seconds,
+            details, allocation=None) -> LocateResult:
+    if status == "optimal":
+        bound = objective if abs(objective - bound) <= 1e-6 * max(1.0, abs(objective)) else bound
+    return LocateResult(
+        problem=spec["problem"],
+        status=status,
+        objective=float(objective),
+        bound=float(bound),
+        gap=_gap(objective, bound),
+        open_sites=np.flatnonzero(is_open),
+        assignment=assignment,
+        allocation=allocation,
+        seconds_build=time.perf_counter() - began - solve_seconds,
+        seconds_solve=solve_seconds,
+        details=details,
+    )
+
+
+def _checked(sol: highs.Solution, what: str) -> highs.Solution:
+    if sol.x is None:
+        if sol.status == "infeasible":
+            raise InfeasibleError(f"{what}: the targets cannot all be met (HiGHS: infeasible)")
+        raise SolverError(
+            f"{what}: no feasible plan found before the time limit ({sol.seconds:.1f} s); "
+            "raise time_limit or relax the targets (fewer required sites, a larger radius)"
+        )
+    return sol
+
+
+def _size(sol: highs.Solution) -> dict:
+    return {"columns": sol.n_cols, "rows": sol.n_rows, "nonzeros": sol.n_nonzeros,
+            "nodes": sol.nodes}
+
+
+# ---------------------------------------------------------------------------- problems
+
+
+def _solve_lscp(spec, began) -> LocateResult:
+    pairs, m = spec["pairs"], spec["pairs"].n_sites
+    _require_reach(pairs, what=f" within the radius {spec['radius']:g}")
+    site_cost = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.ones(m)
+    groups = coverage_groups(pairs, spec["weights"], spec["required"])
+    model = set_cover_model(groups, m, site_cost=site_cost, required=spec["required"],
+                            barred=spec["barred"])
+    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
+                   "lscp")
+    is_open = _open_mask(sol.x, m)
+    assignment, _ = pairs.nearest_open(is_open)
+    objective = float(site_cost[is_open].sum())
+    details = _size(sol) | {"demand_groups": groups.n_groups}
+    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
+                   sol.seconds, details)
+
+
+def _solve_mclp(spec, began) -> LocateResult:
+    pairs, m, w = spec["pairs"], spec["pairs"].n_sites, spec["weights"]
+    groups = coverage_groups(pairs, w, spec["required"])
+    by_required = (groups.group_of < 0) & (np.diff(pairs.indptr) > 0)
+    model = max_cover_model(groups, m, p=spec["p"], required=spec["required"],
+                            barred=spec["barred"], covered_by_required=float(w[by_required].sum()))
+    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
+                   "mclp")
+    is_open = _open_mask(sol.x, m)
+    assignment, _ = pairs.nearest_open(is_open)
+    objective = float(w[assignment >= 0].sum())
+    details = _size(sol) | {"demand_groups": groups.n_groups}
+    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
+                   sol.seconds, details)
+
+
+def _solve_p_median(spec, began) -> LocateResult:
+    pairs, m, w, p = spec["pairs"], spec["pairs"].n_sites, spec["weights"], spec["p"]
+    _require_reach(pairs)
+    levels = cost_levels(pairs, spec["required"])
+    usable = m - spec["barred"].size
+    first = max(2, math.ceil(3.0 * usable / p))
+    kept = np.minimum(levels.n_levels, first)
+    solve_seconds, rounds, start_open = 0.0, 0, None
+    best_obj, best_open = np.inf, None
+    while True:
+        rounds += 1
+        model = p_median_model(pairs, levels, kept, w, p=p, required=spec["required"],
+                               barred=spec["barred"])
+        start = _p_median_start(pairs, levels, kept, start_open) if start_open is not None \
+            else None
+        remaining = spec["time_limit"] - (time.perf_counter() - began)
+        sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
+                                   start=start), "p-median")
+        solve_seconds += sol.seconds
+        is_open = _open_mask(sol.x, m)
+        _, nearest = pairs.nearest_open(is_open)
+        objective = float(np.dot(w, nearest))
+        if objective < best_obj:
+            best_obj, best_open = objective, is_open
+        # units whose nearest open site lies beyond their kept levels were under-charged
+        last_kept = levels.level_cost[levels.first_level + kept - 1]
+        short = (kept < levels.n_levels) & (nearest > last_kept)
+        out_of_time = time.perf_counter() - began >= spec["time_limit"]
+        if not short.any() or sol.status != "optimal" or out_of_time:
+            break
+        kept = np.where(short, np.minimum(levels.n_levels, 2 * kept), kept)
+        start_open = best_open
+    status = sol.status if not short.any() else "time_limit"
+    assignment, _ = pairs.nearest_open(best_open)
+    details = _size(sol) | {"rounds": rounds, "levels_kept": int(kept.sum()),
+                            "levels_total": int(levels.n_levels.sum())}
+    return _finish(spec, status, best_obj, sol.bound, best_open, assignment, began,
+                   solve_seconds, details)
+
+
+def _p_median_start(pairs, levels, kept, is_open) -> np.ndarray:
+    """Column vector (y, z) of the truncated model for a known set of open sites."""
+    m = pairs.n_sites
+    rank_open = np.full(pairs.n_demand, np.iinfo(np.int64).max)
+    hit = is_open[pairs.site]
+    np.minimum.at(rank_open, pairs.demand[hit], levels.rank[hit])
+    z_demand = np.repeat(np.arange(pairs.n_demand), kept)
+    z_start = np.concatenate([[0], np.cumsum(kept)[:-1]])
+    z_rank = np.arange(z_demand.size) - z_start[z_demand]
+    z = (z_rank < rank_open[z_demand]).astype(float)
+    return np.concatenate([is_open.astype(float), z])
+
+
+def _solve_p_center(spec, began) -> LocateResult:
+    pairs, m, w, p = spec["pairs"], spec["pairs"].n_sites, spec["weights"], spec["p"]
+    active = np.flatnonzero(w > 0)
+    _require_reach(pairs, active)
+    pairs = pairs.select(w[pairs.demand] > 0)
+    nearest_any = pairs.cost[pairs.indptr[active]]
+    radii = np.unique(pairs.cost)
+    radii = radii[radii >= nearest_any.max()]
+    lo, hi = 0, radii.size - 1  # radii[hi] is feasible: every unit reaches its own nearest
+    best_open, proven = None, True
+    solve_seconds, decisions = 0.0, 0
+    ones = np.ones(pairs.n_demand)
+    while True:
+        mid = (lo + hi) // 2 if best_open is not None else hi
+        cover = pairs.within(radii[mid])
+        groups = coverage_groups(cover, ones, spec["required"])
+        model = set_cover_model(groups, m, site_cost=np.ones(m), required=spec["required"],
+                                barred=spec["barred"])
+        remaining = spec["time_limit"] - (time.perf_counter() - began)
+        sol = highs.solve(model, time_limit=remaining, mip_gap=0.0)
+        solve_seconds += sol.seconds
+        decisions += 1
+        fits = sol.x is not None and _open_mask(sol.x, m).sum() <= p
+        if fits:
+            hi = mid
+            best_open = _open_mask(sol.x, m)
+        elif best_open is None:
+            _checked(sol, "p-center")
+            raise SolverError("p-center: could not cover every demand unit with p sites")
+        else:
+            if not (sol.status == "infeasible" or sol.bound > p + 1e-6):
+                proven = False
+            lo = mid + 1
+        if lo >= hi or time.perf_counter() - began >= spec["time_limit"]:
+            break
+    is_open = _pad_open(pairs, w, best_open, p, spec["barred"])
+    assignment_all, _ = spec["pairs"].nearest_open(is_open)
+    _, nearest = pairs.nearest_open(is_open)
+    objective = float(nearest[active].max())
+    status = "optimal" if proven and lo >= hi else "time_limit"
+    bound = float(radii[lo]) if proven else float(nearest_any.max())
+    details = {"decision_solves": decisions, "candidate_radii": int(radii.size)}
+    return _finish(spec, status, objective, bound, is_open, assignment_all, began,
+                   solve_seconds, details)
+
+
+def _pad_open(pairs, w, is_open, p, barred) -> np.ndarray:
+    """Open more sites until p are open, each time the one that most cuts weighted cost."""
+    is_open = is_open.copy()
+    closed = np.ones(pairs.n_sites, dtype=bool)
+    closed[barred] = False
+    while is_open.sum() < p:
+        _, nearest = pairs.nearest_open(is_open)
+        gain = np.bincount(pairs.site, weights=w[pairs.demand]
+                           * np.maximum(nearest[pairs.demand] - pairs.cost, 0.0),
+                           minlength=pairs.n_sites)
+        gain[~closed | is_open] = -1.0
+        is_open[int(np.argmax(gain))] = True
+    return is_open
+
+
+def _solve_capacitated(spec, began) -> LocateResult:
+    pairs, m, w = spec["pairs"], spec["pairs"].n_sites, spec["weights"]
+    _require_reach(pairs)
+    cap = spec["capacities"].copy()
+    cap[spec["barred"]] = 0.0
+    if np.isfinite(cap).all() and cap.sum() < w.sum():
+        raise InfeasibleError(
+            f"the usable sites hold {cap.sum():g} in all but the demand weighs {w.sum():g}; "
+            "add capacity or candidate sites"
+        )
+    fixed = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.zeros(m)
+    model = facility_location_model(pairs, w, fixed_costs=fixed, capacities=spec["capacities"],
+                                    required=spec["required"], barred=spec["barred"],
+                                    p=spec["p"], single_source=spec["single_source"])
+    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
+                   "capacitated")
+    is_open = _open_mask(sol.x, m)
+    frac = sol.x[m:]
+    frac = np.where(frac > 1e-9, frac, 0.0)
+    used = frac > 0
+    objective = float(np.dot(w[pairs.demand] * pairs.cost, frac) + fixed[is_open].sum())
+    # main site of each unit: the one serving the largest share
+    assignment = np.full(pairs.n_demand, -1, dtype=np.int64)
+    order = np.lexsort((-frac, pairs.demand))
+    d_sorted = pairs.demand[order]
+    first = np.ones(d_sorted.size, dtype=bool)
+    first[1:] = d_sorted[1:] != d_sorted[:-1]
+    assignment[d_sorted[first]] = pairs.site[order][first]
+    allocation = (pairs.demand[used], pairs.site[used], frac[used])
+    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
+                   sol.seconds, _size(sol), allocation=allocation)
+
+
+_SOLVERS = {
+    "lscp": _solve_lscp,
+    "mclp": _solve_mclp,
+    "p-median": _solve_p_median,
+    "p-center": _solve_p_center,
+    "capacitated": _solve_capacitated,
+}
