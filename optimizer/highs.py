@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -11,6 +13,22 @@ import numpy as np
 from models.matrix import MatrixModel
 
 SEED = 1
+
+
+def _construct_quietly() -> None:
+    """HiGHS prints a banner to stdout at its first construction in a process; swallow it."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_construct_quietly()
 
 
 @dataclass

@@ -74,18 +74,31 @@ def verify_locate(
     usable = reach & is_open[cols]
     nearest = np.full(n, np.inf)
     np.minimum.at(nearest, rows[usable], vals[usable])
-    pair_cost = {(int(i), int(j)): float(c) for i, j, c in zip(rows[reach], cols[reach], vals[reach])}
+    keys = rows[reach].astype(np.int64) * m + cols[reach]
+    order = np.argsort(keys)
+    keys, key_cost = keys[order], vals[reach][order]
+
+    def pair_cost(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Cost of pairs (i, j) within the radius; NaN where not reachable."""
+        want = np.asarray(i, dtype=np.int64) * m + np.asarray(j, dtype=np.int64)
+        if keys.size == 0:
+            return np.full(want.shape, np.nan)
+        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        return np.where(keys[pos] == want, key_cost[pos], np.nan)
 
     assignment = np.asarray(result.assignment)
     if assignment.shape != (n,):
         problems.append(f"assignment has shape {assignment.shape}, expected ({n},)")
         raise VerificationError(problems)
-    for i in np.flatnonzero(assignment >= 0):
-        j = int(assignment[i])
-        if not is_open[j]:
-            problems.append(f"demand {i} is assigned to closed site {j}")
-        elif (i, j) not in pair_cost:
-            problems.append(f"demand {i} is assigned to site {j}, which it cannot reach")
+    assigned = np.flatnonzero(assignment >= 0)
+    if (assignment[assigned] >= m).any():
+        problems.append("assignment holds a site index outside the site range")
+        raise VerificationError(problems)
+    assigned_cost = pair_cost(assigned, assignment[assigned])
+    for i in assigned[~is_open[assignment[assigned]]][:10]:
+        problems.append(f"demand {i} is assigned to closed site {assignment[i]}")
+    for i in assigned[np.isnan(assigned_cost)][:10]:
+        problems.append(f"demand {i} is assigned to site {assignment[i]}, which it cannot reach")
 
     if problem in ("lscp", "mclp"):
         covered = np.isfinite(nearest)
@@ -102,11 +115,16 @@ def verify_locate(
     elif problem in ("p-median", "p-center"):
         if not np.isfinite(nearest).all():
             problems.append("some demand unit reaches no open site")
-        for i in np.flatnonzero(assignment >= 0):
-            c = pair_cost.get((int(i), int(assignment[i])), np.inf)
-            if c > nearest[i] + 1e-9 * max(1.0, abs(nearest[i])):
-                problems.append(f"demand {i} is not assigned to its nearest open site")
-                break
+        if (assignment < 0).any():
+            problems.append(f"demand {np.flatnonzero(assignment < 0)[:10].tolist()} unassigned")
+        near = nearest[assigned]
+        farther = assigned[
+            np.nan_to_num(assigned_cost, nan=np.inf) > near + 1e-9 * np.maximum(1.0, np.abs(near))
+        ]
+        if farther.size:
+            problems.append(
+                f"demand {farther[:10].tolist()} is not assigned to its nearest open site"
+            )
         if problem == "p-median":
             objective = float(np.dot(w, nearest))
         else:
@@ -118,11 +136,13 @@ def verify_locate(
         d, s, x = (np.asarray(a) for a in result.allocation)
         served = np.bincount(d, weights=x, minlength=n)
         if not np.allclose(served, 1.0, atol=1e-6):
-            problems.append(f"demand {np.flatnonzero(~np.isclose(served, 1.0))[:10].tolist()} "
-                            "is not served in full")
+            problems.append(
+                f"demand {np.flatnonzero(~np.isclose(served, 1.0))[:10].tolist()} "
+                "is not served in full"
+            )
         if not is_open[s].all():
             problems.append("demand is allocated to a closed site")
-        c = np.array([pair_cost.get((int(i), int(j)), np.nan) for i, j in zip(d, s)])
+        c = pair_cost(d, s)
         if np.isnan(c).any():
             problems.append("demand is allocated over a pair that is not reachable")
         load = np.bincount(s, weights=w[d] * x, minlength=m)
