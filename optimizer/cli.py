@@ -1,0 +1,229 @@
+"""The ``healthplan`` command line: solve a TOML config and write the plan's files.
+
+Exit codes: 0 success; 2 bad config, bad data, infeasible targets or an unusable output
+folder (message in red, no traceback); 1 the solver found no usable solution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from geodata.errors import InfeasibleError, InputError, SolverError
+from optimizer.config import Config, load_config
+from optimizer.export import write_outputs
+from optimizer.results import SitePlan
+from optimizer.run import run_config
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Place county health facilities with location models solved by HiGHS.",
+)
+
+OBJECTIVE_UNITS = {
+    "lscp": "sites opened (or fixed cost)",
+    "mclp": "persons covered",
+    "p-median": "person-minutes",
+    "p-center": "minutes, longest trip",
+    "capacitated": "fixed cost + person-minutes",
+}
+SHOWN_SITES = 15
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class _Steps:
+    """Shows each run step with a spinner while it runs and its time once done."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.current: TaskID | None = None
+
+    def __call__(self, name: str) -> None:
+        self.finish()
+        self.current = self.progress.add_task(name, total=1)
+
+    def finish(self) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, completed=1)
+            self.progress.stop_task(self.current)
+            self.current = None
+
+    def drop(self) -> None:
+        """Remove the running step from the display (it failed; the error says why)."""
+        if self.current is not None:
+            self.progress.remove_task(self.current)
+            self.current = None
+
+
+@contextmanager
+def _progress() -> Iterator[_Steps]:
+    progress = Progress(
+        SpinnerColumn(finished_text="[green]✓"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    )
+    steps = _Steps(progress)
+    with progress:
+        try:
+            yield steps
+        except BaseException:
+            steps.drop()
+            raise
+        steps.finish()
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    """Print ``message`` in red on stderr; the Exit to raise with ``code``."""
+    err_console.print(Text(f"error: {message}", style="red"), soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def solve(
+    config: Annotated[Path, typer.Argument(help="TOML config file of the run.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder (default: out/<config name>)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Solver time limit in seconds (overrides the config)."),
+    ] = None,
+) -> None:
+    """Solve the location model a config describes and write maps and GIS layers."""
+    if time_limit is not None and time_limit <= 0:
+        raise typer.BadParameter("must be a number of seconds > 0", param_hint="--time-limit")
+    out_dir = out if out is not None else Path("out") / config.stem
+    try:
+        cfg = load_config(config)
+        if time_limit is not None:
+            model = cfg.model.model_copy(update={"time_limit": time_limit})
+            cfg = cfg.model_copy(update={"model": model})
+        with _progress() as step:
+            plan = run_config(cfg, progress=step)
+            step("writing outputs")
+            files = _write(cfg, plan, out_dir)
+    except (InputError, InfeasibleError) as exc:
+        raise _fail(str(exc), 2) from None
+    except SolverError as exc:
+        raise _fail(str(exc), 1) from None
+    out_console.print(summary_table(cfg, plan, out_dir, files))
+
+
+def _write(cfg: Config, plan: SitePlan, out_dir: Path) -> list[Path]:
+    """Write the outputs; an OS refusal (permissions, full disk) is an InputError on --out."""
+    try:
+        return write_outputs(
+            plan,
+            out_dir,
+            formats=cfg.output.formats,
+            crs=cfg.output.crs,
+            title=f"{cfg.name}: {cfg.model.problem}",
+        )
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
+        ) from None
+
+
+@app.command("version")
+def show_version() -> None:
+    """Print the healthplan and HiGHS versions."""
+    out_console.print(f"healthplan {_version('healthplan')} (HiGHS {_version('highspy')})")
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def summary_table(cfg: Config, plan: SitePlan, out_dir: Path, files: list[Path]) -> Table:
+    """A one-screen table of the solve, the opened sites, the demand served and the files."""
+    result = plan.result
+    table = Table(title=cfg.name, show_header=False, title_style="bold")
+    table.add_column(style="bold")
+    table.add_column()
+    status_style = "green" if result.status == "optimal" else "yellow"
+    table.add_row("problem", cfg.model.problem)
+    table.add_row("status", Text(result.status, style=status_style))
+    unit = OBJECTIVE_UNITS.get(result.problem, "")
+    table.add_row(
+        "objective", f"{result.objective:,.2f} ({unit})" if unit else f"{result.objective:,.2f}"
+    )
+    table.add_row("bound", f"{result.bound:,.2f}")
+    table.add_row("gap", f"{result.gap:.2%}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    table.add_row("sites opened", _opened(plan))
+    table.add_row("demand", _demand(plan, cfg.model.radius))
+    table.add_row("population served", _served(plan))
+    table.add_row("travel", _trips(plan))
+    table.add_row("output", _files(out_dir, files))
+    return table
+
+
+def _opened(plan: SitePlan) -> Text:
+    sites = plan.sites[plan.sites["open"].astype(bool)]
+    names = [f"{row['name']} ({row['site_id']})" for _, row in sites.iterrows()]
+    shown = ", ".join(names[:SHOWN_SITES])
+    more = f" and {len(names) - SHOWN_SITES} more" if len(names) > SHOWN_SITES else ""
+    return Text(f"{len(names)}: {shown}{more}")
+
+
+def _demand(plan: SitePlan, radius: float | None) -> str:
+    demand = plan.assignments
+    assigned = demand["site_id"].fillna("").astype(str) != ""
+    text = f"{int(assigned.sum())} of {len(demand)} units assigned"
+    if radius is not None:
+        covered = int((pd.to_numeric(demand["minutes"]) <= radius).sum())
+        text += f", {covered} within {radius:g} min"
+    return text
+
+
+def _served(plan: SitePlan) -> str:
+    demand = plan.assignments
+    assigned = demand["site_id"].fillna("").astype(str) != ""
+    total = float(demand["population"].sum())
+    served = float(demand.loc[assigned, "population"].sum())
+    share = f" ({served / total:.1%})" if total > 0 else ""
+    return f"{served:,.0f} of {total:,.0f}{share}"
+
+
+def _trips(plan: SitePlan) -> str:
+    """Population-weighted mean and longest trip (minutes) of the assigned demand."""
+    demand = plan.assignments
+    minutes = pd.to_numeric(demand["minutes"])
+    served = minutes.notna()
+    if not served.any():
+        return "no demand assigned"
+    people = demand.loc[served, "population"].astype(float)
+    mean = float((minutes[served] * people).sum() / people.sum()) if people.sum() > 0 else 0.0
+    return f"mean {mean:.1f} min per person, longest {float(minutes[served].max()):.1f} min"
+
+
+def _files(out_dir: Path, files: list[Path]) -> Text:
+    """The top-level entries written (folders with their file counts)."""
+    counts: dict[str, int] = {}
+    for path in files:
+        top = path.relative_to(out_dir).parts[0]
+        counts[top] = counts.get(top, 0) + 1
+    entries = [
+        name if (out_dir / name).is_file() else f"{name}/ ({n} files)" for name, n in counts.items()
+    ]
+    return Text(f"{out_dir}: " + ", ".join(entries))

@@ -1,0 +1,315 @@
+"""The TOML run configuration: schema, loading and checks.
+
+A config file has a top-level ``name`` and the sections ``[demand]``, ``[sites]``,
+``[travel]``, ``[model]`` and ``[output]``. Relative paths resolve against the folder that
+holds the config file. :func:`load_config` turns every problem into one
+:class:`~geodata.errors.ConfigError` that lists each as ``file: section.key: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import tomllib
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from geodata.errors import ConfigError
+
+Problem = Literal["lscp", "mclp", "p-median", "p-center", "capacitated"]
+TravelMode = Literal["straight-line", "network", "table"]
+OutputFormat = Literal["gpkg", "shp", "geojson", "csv", "png"]
+OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
+
+NEEDS_P = ("mclp", "p-median", "p-center")
+NEEDS_RADIUS = ("lscp", "mclp")
+USES_FIXED_COSTS = ("lscp", "capacitated")
+
+# Keys of [travel] that only one mode reads; setting them under another mode is an error.
+MODE_KEYS = {
+    "straight-line": ("speed_kmh", "circuity"),
+    "network": (
+        "roads",
+        "roads_layer",
+        "speed_column",
+        "class_column",
+        "class_speeds",
+        "default_speed_kmh",
+        "access_speed_kmh",
+    ),
+    "table": ("table", "origin", "destination", "minutes"),
+}
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    """Make a relative path absolute against the config file's folder (if known)."""
+    value = value.expanduser()
+    base = (info.context or {}).get("base")
+    if base is not None and not value.is_absolute():
+        value = (Path(base) / value).resolve()
+    return value
+
+
+def _check_crs(value: str) -> str:
+    """Reject a CRS string that pyproj cannot read."""
+    try:
+        CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ValueError(f"unknown CRS {value!r} (use e.g. 'EPSG:4326' or 'EPSG:4547')") from exc
+    return value
+
+
+FilePath = Annotated[Path, AfterValidator(_resolve)]
+CrsName = Annotated[str, AfterValidator(_check_crs)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DemandConfig(_Section):
+    """Where the demand units (villages, communities) come from and which columns to read."""
+
+    path: FilePath  # GeoPackage, shapefile, GeoJSON or CSV
+    layer: str | None = None  # layer of a multi-layer file
+    id: str = "id"  # column names ...
+    name: str = "name"
+    population: str = "population"  # persons
+    lon: str | None = None  # CSV coordinate columns
+    lat: str | None = None
+    crs: CrsName | None = None  # CRS of the coordinates when the file does not say
+
+
+class SitesConfig(_Section):
+    """Where the existing and candidate sites come from, and which are forced open or barred."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    path: FilePath
+    layer: str | None = None
+    id: str = "id"  # column names ...
+    name: str = "name"
+    kind: str | None = None
+    capacity: str | None = None  # beds
+    fixed_cost: str | None = None  # cost of opening
+    lon: str | None = None
+    lat: str | None = None
+    crs: CrsName | None = None
+    required: list[str] = Field(default_factory=list)  # site ids kept open
+    barred: list[str] = Field(default_factory=list)  # site ids kept closed
+
+
+class TravelConfig(_Section):
+    """How travel minutes between demand and sites are computed."""
+
+    mode: TravelMode = "straight-line"
+    max_minutes: float | None = Field(default=None, gt=0)  # longest trip kept (minutes)
+    # straight-line: distance x circuity / speed
+    speed_kmh: float = Field(default=30.0, gt=0)
+    circuity: float = Field(default=1.3, ge=1)
+    # network: shortest paths on a road line layer
+    roads: FilePath | None = None
+    roads_layer: str | None = None
+    speed_column: str | None = None  # column of speeds (km/h), or ...
+    class_column: str | None = None  # ... a road-class column with class_speeds (km/h)
+    class_speeds: dict[str, float] | None = None
+    default_speed_kmh: float = Field(default=30.0, gt=0)
+    access_speed_kmh: float = Field(default=5.0, gt=0)  # from a point to the nearest road
+    # table: origin-destination table (CSV or Parquet) with its column names
+    table: FilePath | None = None
+    origin: str = "origin"
+    destination: str = "destination"
+    minutes: str = "minutes"
+
+    @field_validator("class_speeds")
+    @classmethod
+    def _positive_speeds(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for road_class, speed in (value or {}).items():
+            if not speed > 0:
+                raise ValueError(f"speed of road class {road_class!r} must be > 0, got {speed}")
+        return value
+
+
+class ModelConfig(_Section):
+    """Which location problem to solve and the solver limits."""
+
+    problem: Problem
+    p: int | None = Field(default=None, ge=1)  # sites to open, required ones included
+    radius: float | None = Field(default=None, gt=0)  # minutes
+    use_capacity: bool = False
+    use_fixed_costs: bool = False
+    single_source: bool = False
+    time_limit: float = Field(default=60.0, gt=0)  # seconds
+    mip_gap: float = Field(default=0.0, ge=0, lt=1)  # relative
+
+
+class OutputConfig(_Section):
+    """Which files to write and in which coordinate reference system."""
+
+    formats: list[OutputFormat] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
+    crs: CrsName = "EPSG:4326"
+
+
+class Config(_Section):
+    """A whole run configuration. Paths are absolute once loaded with :func:`load_config`."""
+
+    name: str
+    demand: DemandConfig
+    sites: SitesConfig
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    model: ModelConfig
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and check a TOML config file.
+
+    Raises:
+        ConfigError: the file is missing, is not valid TOML, or holds unknown keys, wrong
+            values or inconsistent settings; the message lists every problem found.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_message(path, exc)) from None
+    try:
+        config = Config.model_validate(raw, context={"base": path.resolve().parent})
+    except ValidationError as exc:
+        lines = [f"{path}: {_where(err['loc'])}: {_message(err)}" for err in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    check_config(config, source=path)
+    return config
+
+
+def check_config(config: Config, *, source: str | Path = "config") -> None:
+    """Cross-field checks: settings each problem and travel mode needs, and that files exist.
+
+    Raises:
+        ConfigError: one line per problem, ``source: section.key: message``.
+    """
+    problems = [f"{source}: {key}: {message}" for key, message in _cross_checks(config)]
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _cross_checks(config: Config) -> list[tuple[str, str]]:
+    """(key, message) for every inconsistency pydantic's per-field checks cannot see."""
+    found: list[tuple[str, str]] = []
+    model, travel, sites = config.model, config.travel, config.sites
+    if model.problem in NEEDS_P and model.p is None:
+        found.append(("model.p", f"required for problem {model.problem!r} (number of sites)"))
+    if model.problem in NEEDS_RADIUS and model.radius is None:
+        found.append(("model.radius", f"required for problem {model.problem!r} (minutes)"))
+    if model.use_capacity and model.problem != "capacitated":
+        found.append(("model.use_capacity", "applies only to problem 'capacitated'"))
+    if model.use_fixed_costs and model.problem not in USES_FIXED_COSTS:
+        found.append(("model.use_fixed_costs", "applies only to problems 'lscp' and 'capacitated'"))
+    if model.single_source and model.problem != "capacitated":
+        found.append(("model.single_source", "applies only to problem 'capacitated'"))
+    if model.use_capacity and sites.capacity is None:
+        found.append(("sites.capacity", "name the capacity column (model.use_capacity is true)"))
+    if model.use_fixed_costs and sites.fixed_cost is None:
+        found.append(
+            ("sites.fixed_cost", "name the fixed-cost column (model.use_fixed_costs is true)")
+        )
+    for key in sorted(set(sites.required) & set(sites.barred)):
+        found.append(("sites.barred", f"site {key!r} is also listed in sites.required"))
+    if (
+        model.radius is not None
+        and travel.max_minutes is not None
+        and travel.max_minutes < model.radius
+    ):
+        found.append(
+            (
+                "travel.max_minutes",
+                f"{travel.max_minutes} is below model.radius {model.radius}; "
+                "raise it or leave it out (it then defaults to the radius)",
+            )
+        )
+    for mode, keys in MODE_KEYS.items():
+        if mode == travel.mode:
+            continue
+        for key in keys:
+            if key in travel.model_fields_set:
+                found.append(
+                    (f"travel.{key}", f"only used when mode = {mode!r} (mode is {travel.mode!r})")
+                )
+    if travel.mode == "network" and travel.roads is None:
+        found.append(("travel.roads", "required for mode 'network' (road line layer)"))
+    if travel.mode == "table" and travel.table is None:
+        found.append(("travel.table", "required for mode 'table' (origin-destination table)"))
+    for key, file in (
+        ("demand.path", config.demand.path),
+        ("sites.path", config.sites.path),
+        ("travel.roads", travel.roads),
+        ("travel.table", travel.table),
+    ):
+        if file is not None and not file.is_file():
+            found.append((key, f"file not found: {file}"))
+    return found
+
+
+def _toml_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    """``file: line L, column C: invalid TOML: reason`` from a tomllib error."""
+    text = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    if match is None:
+        return f"{path}: invalid TOML: {text}"
+    reason = text[: match.start()].strip()
+    return f"{path}: line {match[1]}, column {match[2]}: invalid TOML: {reason}"
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """``section.key[index]`` from a pydantic error location."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _message(err: dict[str, Any]) -> str:
+    """A planner-readable message for one pydantic error, with the allowed values or keys."""
+    kind, loc = err["type"], err["loc"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_model_at(loc[:-1]).model_fields)
+        what = "section or key" if len(loc) == 1 else "key"
+        return f"unknown {what} (allowed: {allowed})"
+    if kind == "missing":
+        return "required section is missing" if len(loc) == 1 else "required key is missing"
+    if kind == "literal_error":
+        allowed = err["ctx"]["expected"].replace("'", "")
+        return f"{err['input']!r} is not allowed (allowed: {allowed})"
+    message = err["msg"].removeprefix("Value error, ")
+    return (
+        f"{message} (got {err['input']!r})" if "input" in err and kind != "value_error" else message
+    )
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The config model class that a location (without its last key) points into."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        annotation = model.model_fields[part].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return model

@@ -1,0 +1,155 @@
+"""Run a loaded config: read the data, compute travel times, solve, return the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+
+import geodata
+from geodata.errors import InputError
+from geodata.layers import read_any
+from optimizer.config import Config, check_config
+from optimizer.plan import plan_sites
+from optimizer.results import SitePlan
+
+# Travel times beyond this many minutes are not computed when neither travel.max_minutes nor
+# model.radius says otherwise: two hours covers any trip to a county facility.
+DEFAULT_MAX_MINUTES = 120.0
+
+STEPS = ("reading demand", "reading sites", "travel times", "solving", "writing outputs")
+
+Progress = Callable[[str], None]
+
+
+@contextmanager
+def _section(name: str) -> Iterator[None]:
+    """Prefix data errors with the config section that names the data, e.g. ``[demand]``."""
+    try:
+        yield
+    except InputError as exc:
+        raise type(exc)(f"[{name}] {exc}") from exc
+
+
+def max_minutes(config: Config) -> float:
+    """Longest trip (minutes) worth computing: travel.max_minutes, else the radius, else 120."""
+    if config.travel.max_minutes is not None:
+        return config.travel.max_minutes
+    if config.model.radius is not None:
+        return config.model.radius
+    return DEFAULT_MAX_MINUTES
+
+
+def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
+    """Read the data a config names, compute travel minutes and solve the location model.
+
+    Args:
+        config: a checked config (see ``optimizer.config.load_config``).
+        progress: called with each step name of ``STEPS`` as it starts (all but
+            "writing outputs", which belongs to the caller).
+
+    Raises:
+        ConfigError: inconsistent config (when built in code rather than loaded).
+        InputError: unreadable or invalid data files.
+        InfeasibleError: targets that the data cannot meet.
+        SolverError: no usable solution within the time limit.
+    """
+    check_config(config)
+    step = progress or (lambda _name: None)
+    d, s = config.demand, config.sites
+
+    step("reading demand")
+    with _section("demand"):
+        demand = geodata.read_demand(
+            d.path,
+            id=d.id,
+            name=d.name,
+            population=d.population,
+            layer=d.layer,
+            lon=d.lon,
+            lat=d.lat,
+            crs=d.crs,
+        )
+        demand = geodata.to_metric(demand)
+
+    step("reading sites")
+    with _section("sites"):
+        sites = geodata.read_sites(
+            s.path,
+            id=s.id,
+            name=s.name,
+            kind=s.kind,
+            capacity=s.capacity,
+            fixed_cost=s.fixed_cost,
+            layer=s.layer,
+            lon=s.lon,
+            lat=s.lat,
+            crs=s.crs,
+        )
+        sites = geodata.to_metric(sites, crs=demand.crs)
+
+    step("travel times")
+    with _section("travel"):
+        travel = travel_times(config, demand, sites)
+
+    step("solving")
+    m = config.model
+    return plan_sites(
+        demand,
+        sites,
+        travel,
+        m.problem,
+        p=m.p,
+        radius=m.radius,
+        required=list(s.required) or None,
+        barred=list(s.barred) or None,
+        use_capacity=m.use_capacity,
+        use_fixed_costs=m.use_fixed_costs,
+        single_source=m.single_source,
+        time_limit=m.time_limit,
+        mip_gap=m.mip_gap,
+    )
+
+
+def read_roads(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...)."""
+    roads, source = read_any(path, layer)
+    if not isinstance(roads, gpd.GeoDataFrame):
+        raise source.error("has no geometry; give a line layer of roads as travel.roads")
+    roads.attrs["source"] = str(source)
+    return roads
+
+
+def travel_times(
+    config: Config, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> geodata.TravelTimes:
+    """Demand x site minutes by the config's travel mode, up to ``max_minutes(config)``."""
+    t = config.travel
+    limit = max_minutes(config)
+    if t.mode == "straight-line":
+        return geodata.straight_line_minutes(
+            demand, sites, speed_kmh=t.speed_kmh, circuity=t.circuity, max_minutes=limit
+        )
+    if t.mode == "network":
+        return geodata.network_minutes(
+            demand,
+            sites,
+            read_roads(t.roads, t.roads_layer),
+            speed_column=t.speed_column,
+            class_column=t.class_column,
+            class_speeds=t.class_speeds,
+            default_speed_kmh=t.default_speed_kmh,
+            access_speed_kmh=t.access_speed_kmh,
+            max_minutes=limit,
+        )
+    return geodata.table_minutes(
+        t.table,
+        demand["id"].tolist(),
+        sites["id"].tolist(),
+        origin=t.origin,
+        destination=t.destination,
+        minutes=t.minutes,
+        max_minutes=limit,
+    )

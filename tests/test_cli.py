@@ -1,0 +1,153 @@
+"""The healthplan command line: exit codes, red messages without tracebacks, outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from plan_samples import sample_plan
+from typer.testing import CliRunner
+
+import optimizer.cli as cli
+from geodata.errors import InfeasibleError, InputError, SolverError
+from optimizer.run import STEPS
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "synthetic.toml"
+
+runner = CliRunner()
+
+CONFIG = """\
+name = "测试县"
+
+[demand]
+path = "villages.gpkg"
+
+[sites]
+path = "villages.gpkg"
+
+[model]
+problem = "p-median"
+p = 2
+"""
+
+
+def config_file(tmp_path: Path, text: str = CONFIG) -> Path:
+    (tmp_path / "villages.gpkg").write_bytes(b"not a geopackage")
+    path = tmp_path / "plan.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def assert_clean_failure(result, code: int, *fragments: str) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert "error:" in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_bad_config_exits_2_with_the_key_named(tmp_path):
+    path = config_file(tmp_path, CONFIG.replace("p = 2", "p = 2\nradious = 30"))
+    result = invoke("solve", path, "--out", tmp_path / "out")
+    assert_clean_failure(result, 2, "model.radious: unknown key (allowed: problem, p, radius")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_config_exits_2(tmp_path):
+    result = invoke("solve", tmp_path / "nope.toml")
+    assert_clean_failure(result, 2, "nope.toml", "not found")
+
+
+def test_unreadable_data_file_exits_2_naming_the_file(tmp_path):
+    result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "out")
+    assert_clean_failure(result, 2, "[demand]", "villages.gpkg")
+
+
+def test_bad_time_limit_is_a_usage_error(tmp_path):
+    result = invoke("solve", config_file(tmp_path), "--time-limit", "0")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InputError("sites.gpkg: feature 3: capacity: -5 is negative"), 2),
+        (InfeasibleError("2 demand unit(s) cannot reach any usable site: 深山坳, 石门"), 2),
+        (SolverError("no feasible plan within the time limit of 1 s"), 1),
+    ],
+)
+def test_errors_map_to_exit_codes(tmp_path, monkeypatch, error, code):
+    def failing(config, *, progress=None):
+        raise error
+
+    monkeypatch.setattr(cli, "run_config", failing)
+    result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "out")
+    assert_clean_failure(result, code, str(error))
+
+
+def test_success_writes_outputs_and_prints_the_summary(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(config, *, progress=None):
+        seen["time_limit"] = config.model.time_limit
+        for step in STEPS[:-1]:
+            progress(step)
+        return sample_plan()
+
+    monkeypatch.setattr(cli, "run_config", fake_run)
+    out = tmp_path / "result"
+    result = invoke("solve", config_file(tmp_path), "--out", out, "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    assert seen["time_limit"] == 5
+    expected = ["测试县", "optimal", "县人民医院 (s1)", "4 of 5 units assigned", "2,750"]
+    expected.append("longest 15.5 min")
+    for fragment in expected:
+        assert fragment in result.stdout
+    assert (out / "plan.gpkg").is_file() and (out / "map.png").is_file()
+    assert (out / "shp" / "sites.cpg").is_file()
+
+
+def test_unwritable_output_folder_exits_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    (tmp_path / "a_file").write_text("not a folder")
+    result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "a_file" / "out")
+    assert_clean_failure(result, 2, "cannot write the outputs")
+
+
+def test_version():
+    result = invoke("version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("healthplan ")
+    assert "HiGHS" in result.stdout
+
+
+def test_example_solves_end_to_end(tmp_path):
+    out = tmp_path / "synthetic"
+    done = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(EXAMPLE), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "optimal" in done.stdout
+    expected = ["plan.gpkg", "summary.csv", "map.png", "shp/sites.shp", "shp/sites.cpg"]
+    expected += [f"geojson/{layer}.geojson" for layer in ("sites", "assignments")]
+    for name in expected:
+        assert (out / name).is_file(), name
+    sites = gpd.read_file(out / "plan.gpkg", layer="sites")
+    assert int(sites["open"].sum()) == 8
+    assert sites.loc[sites["site_id"] == "S001", "open"].item()
+    assert sites["name"].str.contains("人民医院").any()

@@ -1,0 +1,170 @@
+"""Writing a plan: Chinese names survive every format, and writes are atomic."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from plan_samples import sample_plan
+
+import optimizer.export as export
+from geodata.errors import InputError
+from optimizer.export import shapefile_columns, write_outputs
+from optimizer.maps import plot_plan
+
+SITE_NAMES = ["县人民医院", "石门镇卫生院", "候选点·甲"]
+VILLAGE_NAMES = ["张家村", "李家湾", "王庄", "赵家岭", "深山坳"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """All formats of the sample plan, written once for the module."""
+    out = tmp_path_factory.mktemp("export") / "plan"
+    files = write_outputs(sample_plan(), out, title="示例县")
+    return out, files
+
+
+def test_every_listed_file_exists_inside_out_dir(written):
+    out, files = written
+    assert files and all(f.is_file() and out in f.parents for f in files)
+    names = {f.relative_to(out).as_posix() for f in files}
+    assert {"plan.gpkg", "summary.csv", "map.png", "shp/sites.shp", "shp/sites.cpg"} <= names
+    assert {f"geojson/{layer}.geojson" for layer in export.LAYERS} <= names
+
+
+def test_gpkg_keeps_chinese_names_in_all_layers(written):
+    out, _ = written
+    layers = pyogrio.list_layers(out / "plan.gpkg")[:, 0].tolist()
+    assert sorted(layers) == sorted(export.LAYERS)
+    sites = gpd.read_file(out / "plan.gpkg", layer="sites")
+    assert sites["name"].tolist() == SITE_NAMES
+    assert "population_served" in sites.columns
+    assignments = gpd.read_file(out / "plan.gpkg", layer="assignments")
+    assert assignments["name"].tolist() == VILLAGE_NAMES
+    assert assignments["site_name"].tolist()[:2] == ["县人民医院", "县人民医院"]
+
+
+def test_outputs_are_reprojected_to_wgs84(written):
+    out, _ = written
+    sites = gpd.read_file(out / "plan.gpkg", layer="sites")
+    assert sites.crs.to_epsg() == 4326
+    x, y = sites.geometry.iloc[0].x, sites.geometry.iloc[0].y
+    assert 113 < x < 115 and 30 < y < 31.5
+
+
+def test_shapefile_is_utf8_with_cpg_and_short_column_names(written):
+    out, _ = written
+    for layer in export.LAYERS:
+        cpg = out / "shp" / f"{layer}.cpg"
+        assert cpg.read_text(encoding="ascii").strip().upper() == "UTF-8"
+    sites = gpd.read_file(out / "shp" / "sites.shp")
+    assert sites["name"].tolist() == SITE_NAMES
+    assert all(len(column) <= 10 for column in sites.columns)
+    assert sites["pop_served"].tolist()[:2] == [2000.0, 750.0]
+    assignments = gpd.read_file(out / "shp" / "assignments.shp")
+    assert assignments["name"].tolist() == VILLAGE_NAMES
+
+
+def test_geojson_and_csv_keep_chinese(written):
+    out, _ = written
+    lines = gpd.read_file(out / "geojson" / "assignments.geojson")
+    assert lines["name"].tolist() == VILLAGE_NAMES
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8")
+    assert summary.columns.tolist() == ["item", "value"]
+    assert "示例县" in summary["value"].tolist()
+
+
+def test_map_is_a_png(written):
+    out, _ = written
+    assert (out / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_map_draws_chinese_names_without_warnings(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_plan(sample_plan(), tmp_path / "map.png", title="示例县 p-median")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+
+
+def test_only_requested_formats(tmp_path):
+    files = write_outputs(sample_plan(), tmp_path / "out", formats=["csv", "geojson"])
+    assert sorted(f.relative_to(tmp_path / "out").as_posix() for f in files) == [
+        "geojson/assignment_lines.geojson",
+        "geojson/assignments.geojson",
+        "geojson/sites.geojson",
+        "summary.csv",
+    ]
+
+
+def test_unknown_format(tmp_path):
+    with pytest.raises(InputError, match="unknown 'kml' .allowed: gpkg, shp, geojson, csv, png"):
+        write_outputs(sample_plan(), tmp_path / "out", formats=["kml"])
+
+
+def test_rewrite_replaces_the_previous_outputs(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["shp", "csv"])
+    write_outputs(sample_plan(), out, formats=["csv"])
+    assert sorted(p.name for p in out.iterdir()) == ["summary.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_failure_midway_keeps_old_outputs_and_leaves_no_temp_folder(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["csv", "geojson"])
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken_map(*args, **kwargs):
+        raise RuntimeError("disk full while drawing")
+
+    monkeypatch.setattr(export, "plot_plan", broken_map)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_outputs(sample_plan(), out)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_failure_on_first_run_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "plot_plan", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write_outputs(sample_plan(), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_replace_a_folder_with_other_files(tmp_path):
+    (tmp_path / "notes.docx").write_text("keep me")
+    with pytest.raises(InputError, match="notes.docx.*choose an empty or new folder"):
+        write_outputs(sample_plan(), tmp_path)
+    assert (tmp_path / "notes.docx").read_text() == "keep me"
+
+
+def test_refuses_a_file_as_output_folder(tmp_path):
+    (tmp_path / "out").write_text("x")
+    with pytest.raises(InputError, match="output path is a file"):
+        write_outputs(sample_plan(), tmp_path / "out")
+
+
+def test_shapefile_column_names_are_short_and_unique():
+    columns = ["population_served", "population_a", "population_b", "site_id", "geometry"]
+    mapping = shapefile_columns(columns)
+    assert mapping["population_served"] == "pop_served"
+    assert mapping["site_id"] == "site_id"
+    assert all(len(name) <= 10 for name in mapping.values())
+    assert len({name.lower() for name in mapping.values()}) == len(columns)
+
+
+def test_map_uses_a_cjk_font_when_one_is_installed(tmp_path, monkeypatch):
+    from matplotlib import font_manager
+
+    import optimizer.maps as maps
+
+    stand_in = font_manager.FontProperties(fname=font_manager.findfont("DejaVu Sans"))
+    monkeypatch.setattr(maps, "cjk_font", lambda: stand_in)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plot_plan(sample_plan(), tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
