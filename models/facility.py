@@ -60,7 +60,12 @@ def facility_location_model(
 
     if p is not None:
         model.add_rows(
-            "count", 1, np.zeros(n_sites, np.int64), y.index(np.arange(n_sites)), 1.0,
-            lower=p, upper=p,
+            "count",
+            1,
+            np.zeros(n_sites, np.int64),
+            y.index(np.arange(n_sites)),
+            1.0,
+            lower=p,
+            upper=p,
         )
     return model

@@ -107,16 +107,6 @@ class MatrixModel:
         self._n_rows += int(n_rows)
         return first
 
-    def fix(self, block: VariableBlock, local: np.ndarray, value: float) -> None:
-        """Fix variables of a block at a value (both bounds)."""
-        start = self.blocks[block.name].start
-        lower = np.concatenate(self.col_lower)
-        upper = np.concatenate(self.col_upper)
-        lower[start + np.asarray(local, dtype=np.int64)] = value
-        upper[start + np.asarray(local, dtype=np.int64)] = value
-        self.col_lower = [lower]
-        self.col_upper = [upper]
-
     def arrays(self) -> dict[str, np.ndarray | sp.csc_array | float | int]:
         """The model as column-wise arrays: cost, bounds, integrality and a CSC matrix."""
         rows = np.concatenate(self._row_idx) if self._row_idx else np.zeros(0, np.int64)
@@ -124,16 +114,18 @@ class MatrixModel:
         vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
         matrix = sp.csc_array((vals, (rows, cols)), shape=(self._n_rows, self._n_cols))
         matrix.sum_duplicates()
-        concat = (lambda parts, dtype: np.concatenate(parts).astype(dtype)
-                  if parts else np.zeros(0, dtype))
         return {
             "sense": self.sense,
             "offset": self.offset,
-            "cost": concat(self.col_cost, float),
-            "col_lower": concat(self.col_lower, float),
-            "col_upper": concat(self.col_upper, float),
-            "integrality": concat(self.col_integer, np.int32),
-            "row_lower": concat(self._row_lower, float),
-            "row_upper": concat(self._row_upper, float),
+            "cost": _concat(self.col_cost, float),
+            "col_lower": _concat(self.col_lower, float),
+            "col_upper": _concat(self.col_upper, float),
+            "integrality": _concat(self.col_integer, np.int32),
+            "row_lower": _concat(self._row_lower, float),
+            "row_upper": _concat(self._row_upper, float),
             "matrix": matrix,
         }
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

@@ -120,7 +120,14 @@ def solve(
     else:
         bound, gap = objective, 0.0
     return Solution(
-        name, x, objective, bound, gap, seconds,
+        name,
+        x,
+        objective,
+        bound,
+        gap,
+        seconds,
         int(info.mip_node_count) if is_mip else 0,
-        int(matrix.shape[1]), int(matrix.shape[0]), int(matrix.nnz),
+        int(matrix.shape[1]),
+        int(matrix.shape[0]),
+        int(matrix.nnz),
     )

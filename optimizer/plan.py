@@ -29,8 +29,9 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
     return np.array(sorted({position[str(s)] for s in ids}), dtype=np.int64)
 
 
-def _check_alignment(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
-                     travel: TravelTimes) -> None:
+def _check_alignment(
+    demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes
+) -> None:
     if not np.array_equal(np.asarray(demand["id"], dtype=str), travel.demand_ids.astype(str)):
         raise InputError(
             "travel times: their demand ids are not the demand layer's ids in the same order; "
@@ -88,11 +89,24 @@ def plan_sites(
         capacities = sites["capacity"].to_numpy(dtype=float)
         capacities = np.where(np.isnan(capacities), np.inf, capacities)
     fixed = sites["fixed_cost"].to_numpy(dtype=float) if use_fixed_costs else None
-    args = dict(weights=weights, p=p, radius=radius, capacities=capacities, fixed_costs=fixed,
-                required=req, barred=bar)
+    args = dict(
+        weights=weights,
+        p=p,
+        radius=radius,
+        capacities=capacities,
+        fixed_costs=fixed,
+        required=req,
+        barred=bar,
+    )
     try:
-        result = locate(problem, travel.minutes, single_source=single_source,
-                        time_limit=time_limit, mip_gap=mip_gap, **args)
+        result = locate(
+            problem,
+            travel.minutes,
+            single_source=single_source,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            **args,
+        )
     except InfeasibleError as exc:
         if exc.demand is None:
             raise
@@ -157,15 +171,19 @@ def _layers(result: LocateResult, demand, sites, travel, req, bar, radius) -> Si
         geometry=demand.geometry.values,
         crs=demand.crs,
     )
-    lines = shapely.linestrings(
-        np.stack(
-            [
-                shapely.get_coordinates(demand.geometry.values[rows]),
-                shapely.get_coordinates(sites.geometry.values[assignment[rows]]),
-            ],
-            axis=1,
+    lines = (
+        shapely.linestrings(
+            np.stack(
+                [
+                    shapely.get_coordinates(demand.geometry.values[rows]),
+                    shapely.get_coordinates(sites.geometry.values[assignment[rows]]),
+                ],
+                axis=1,
+            )
         )
-    ) if rows.size else np.array([], dtype=object)
+        if rows.size
+        else np.array([], dtype=object)
+    )
     assignment_lines = gpd.GeoDataFrame(
         {
             "demand_id": assignments["demand_id"].to_numpy()[rows],

@@ -44,7 +44,8 @@ def test_p_median_matches_enumeration(seed):
     cost, w = instance(seed)
     required, barred = [seed % 6], [(seed + 3) % 6]
     best = min(
-        np.dot(w, nearest_cost(cost, s)) for s in subsets(6, 3, required, barred)
+        np.dot(w, nearest_cost(cost, s))
+        for s in subsets(6, 3, required, barred)
         if np.isfinite(nearest_cost(cost, s)).all()
     )
     res = locate("p-median", cost, weights=w, p=3, required=required, barred=barred)
@@ -85,9 +86,7 @@ def test_lscp_matches_enumeration(seed):
 def test_mclp_matches_enumeration(seed):
     cost, w = instance(seed)
     radius, p, required = 12.0, 2, [seed % 6]
-    best = max(
-        w[(cost[:, s] <= radius).any(axis=1)].sum() for s in subsets(6, p, required)
-    )
+    best = max(w[(cost[:, s] <= radius).any(axis=1)].sum() for s in subsets(6, p, required))
     res = locate("mclp", cost, weights=w, p=p, radius=radius, required=required)
     verify_locate(res, cost, weights=w, p=p, radius=radius, required=required)
     assert res.objective == pytest.approx(best)
@@ -104,8 +103,15 @@ def split_cost(cost, w, cap, open_sites):
     a_ub = np.zeros((k, n * k))
     for j in range(k):
         a_ub[j, j::k] = w
-    res = linprog(c, A_ub=a_ub, b_ub=cap[open_sites], A_eq=a_eq, b_eq=np.ones(n),
-                  bounds=bounds, method="highs")
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=cap[open_sites],
+        A_eq=a_eq,
+        b_eq=np.ones(n),
+        bounds=bounds,
+        method="highs",
+    )
     return res.fun if res.status == 0 else np.inf
 
 
@@ -136,8 +142,9 @@ def test_single_source_matches_enumeration(seed):
             continue
         total = (w * cost[np.arange(6), assign]).sum() + fixed[np.unique(assign)].sum()
         best = min(best, total)
-    res = locate("capacitated", cost, weights=w, capacities=cap, fixed_costs=fixed,
-                 single_source=True)
+    res = locate(
+        "capacitated", cost, weights=w, capacities=cap, fixed_costs=fixed, single_source=True
+    )
     verify_locate(res, cost, weights=w, capacities=cap, fixed_costs=fixed, single_source=True)
     assert res.objective == pytest.approx(best)
 

@@ -17,8 +17,14 @@ OPTIMA = read_cap_optima(CAP / "capopt.txt")
 
 @pytest.mark.parametrize(
     "name, key",
-    [("cap41", "cap41"), ("cap61", "cap61"), ("cap62", "cap62"), ("cap63", "cap63"),
-     ("cap64", "cap64"), ("capa", "capa-uncapacitated")],
+    [
+        ("cap41", "cap41"),
+        ("cap61", "cap61"),
+        ("cap62", "cap62"),
+        ("cap63", "cap63"),
+        ("cap64", "cap64"),
+        ("capa", "capa-uncapacitated"),
+    ],
 )
 def test_cap_optimum(name, key):
     inst = read_cap(CAP / f"{name}.txt")
