@@ -29,7 +29,7 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
     return np.array(sorted({position[str(s)] for s in ids}), dtype=np.int64)
 
 
-def _check_alignment(
+def check_alignment(
     demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes
 ) -> None:
     if not np.array_equal(np.asarray(demand["id"], dtype=str), travel.demand_ids.astype(str)):
@@ -78,7 +78,7 @@ def plan_sites(
 
     Every plan is checked by the independent verifier before it is returned.
     """
-    _check_alignment(demand, sites, travel)
+    check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     demand_ids = np.asarray(demand["id"], dtype=str)
     req = _site_indices(required, site_ids, "required")

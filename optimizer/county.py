@@ -1,0 +1,212 @@
+"""``plan_county``: hubs, clinics, districts and staffing for one county, solved in stages."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pyomo.environ as pyo
+
+from geodata.errors import InfeasibleError, InputError
+from geodata.travel import TravelTimes
+from models.county import STAGES, CountyInput, LevelTarget, build_county_model
+from models.pairs import CostPairs, cost_pairs
+from optimizer.county_layers import county_layers
+from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
+from optimizer.plan import check_alignment
+from optimizer.pyomo_highs import solve_pyomo
+
+
+def _ids_to_mask(ids, site_ids: np.ndarray, what: str) -> np.ndarray:
+    mask = np.zeros(site_ids.size, dtype=bool)
+    position = {s: k for k, s in enumerate(site_ids)}
+    unknown = [s for s in ids if s not in position]
+    if unknown:
+        raise InputError(f"{what}: unknown site id(s) {', '.join(map(str, unknown))}")
+    mask[[position[s] for s in ids]] = True
+    return mask
+
+
+def _restrict(pairs: CostPairs, radius: float, allowed: np.ndarray) -> CostPairs:
+    return pairs.select((pairs.cost <= radius) & allowed[pairs.site])
+
+
+def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
+    site_ids = np.asarray(sites["id"], dtype=str)
+    kind = np.asarray(sites["kind"], dtype=str)
+    pop = demand["population"].to_numpy(dtype=float)
+    hub_fixed = _ids_to_mask(spec.hub.fixed, site_ids, "hub.fixed") | np.isin(
+        kind, spec.hub.fixed_kinds
+    )
+    clinic_fixed = _ids_to_mask(spec.clinic.fixed, site_ids, "clinic.fixed") | np.isin(
+        kind, spec.clinic.fixed_kinds
+    )
+    can_hub = np.isin(kind, spec.hub.kinds) | hub_fixed
+    can_clinic = np.isin(kind, spec.clinic.kinds) | clinic_fixed
+    barred_hub = _ids_to_mask(spec.hub.barred, site_ids, "hub.barred")
+    barred_site = _ids_to_mask(spec.clinic.barred, site_ids, "clinic.barred")
+    for what, a, b in (("hub", hub_fixed, barred_hub), ("clinic", clinic_fixed, barred_site)):
+        both = np.flatnonzero(a & b)
+        if both.size:
+            raise InputError(f"{what}: site {site_ids[both[0]]} is both fixed and barred")
+    pairs = cost_pairs(travel.minutes)
+    district_limit = spec.district_minutes or spec.hub.radius
+    service_limit = spec.service_minutes or district_limit
+    prim = can_clinic | can_hub
+    hub_pairs = _restrict(pairs, spec.hub.radius, can_hub & ~barred_hub)
+    clinic_pairs = _restrict(pairs, spec.clinic.radius, prim & ~(barred_site & ~can_hub))
+    district_pairs = _restrict(pairs, district_limit, can_hub & ~barred_hub)
+    service_pairs = _restrict(pairs, service_limit, prim)
+
+    def cost(level: LevelSpec) -> np.ndarray:
+        if level.cost_column is None:
+            return np.zeros(site_ids.size)
+        if level.cost_column not in sites.columns:
+            raise InputError(f"sites: no column {level.cost_column!r} for build costs")
+        return sites[level.cost_column].to_numpy(dtype=float)
+
+    n = pop.size
+    everyone = np.arange(n)
+    unreachable = {
+        "hub": hub_pairs.unreached(),
+        "clinic": clinic_pairs.unreached(),
+        "district": district_pairs.unreached(),
+        "service": service_pairs.unreached(),
+    }
+    data = CountyInput(
+        population=pop,
+        hub_pairs=hub_pairs,
+        clinic_pairs=clinic_pairs,
+        district_pairs=district_pairs,
+        service_pairs=service_pairs,
+        can_hub=can_hub,
+        can_clinic=can_clinic,
+        existing_hub=hub_fixed,
+        existing_site=clinic_fixed,
+        barred_hub=barred_hub,
+        barred_site=barred_site,
+        hub_cost=cost(spec.hub),
+        clinic_cost=cost(spec.clinic),
+        hub_target=LevelTarget(spec.hub.share, spec.hub.count, spec.hub.new),
+        clinic_target=LevelTarget(spec.clinic.share, spec.clinic.count, spec.clinic.new),
+        hub_target_units=np.setdiff1d(everyone, unreachable["hub"]),
+        clinic_target_units=np.setdiff1d(everyone, unreachable["clinic"]),
+        budget=spec.budget,
+        balance=spec.balance,
+        staff=list(spec.staff),
+    )
+    return data, unreachable
+
+
+def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) -> None:
+    """Contradictory settings, explained before any solve."""
+    for name, level, fixed in (
+        ("hub", spec.hub, data.existing_hub),
+        ("clinic", spec.clinic, data.existing_site),
+    ):
+        for what, rng in (("count", level.count), ("new", level.new)):
+            if rng is not None and rng[0] > rng[1]:
+                raise InfeasibleError(f"{name}.{what}: minimum {rng[0]} is above maximum {rng[1]}")
+        if level.count is not None and fixed.sum() > level.count[1] and name == "hub":
+            raise InfeasibleError(
+                f"{name}.count: {int(fixed.sum())} sites are fixed as {name}s "
+                f"({', '.join(site_ids[fixed][:10])}) but at most {level.count[1]} are allowed"
+            )
+        if level.share is not None and not 0 <= level.share <= 1:
+            raise InputError(f"{name}.share must be between 0 and 1, got {level.share}")
+    for rule in spec.staff:
+        if rule.pool < 0:
+            raise InputError(f"staff {rule.name}: pool must be >= 0")
+    if spec.budget is not None and spec.budget < 0:
+        raise InputError(f"budget must be >= 0, got {spec.budget}")
+
+
+def _solve_stages(data: CountyInput, spec: CountySpec):
+    model = build_county_model(data)
+    records: list[StageRecord] = []
+    senses = {"coverage": pyo.maximize}
+    model.held = pyo.ConstraintList()
+    for stage in spec.stages:
+        if stage not in STAGES:
+            raise InputError(f"stage {stage!r} is unknown; use some of {', '.join(STAGES)}")
+        expr = getattr(model, f"stage_{stage}")
+        if stage == "coverage" and not (len(model.cov_h_units) or len(model.cov_c_units)):
+            continue
+        sense = senses.get(stage, pyo.minimize)
+        model.objective = pyo.Objective(expr=expr, sense=sense)
+        sol = solve_pyomo(model, time_limit=spec.time_limit, mip_gap=spec.mip_gap)
+        model.del_component(model.objective)
+        records.append(
+            StageRecord(
+                stage,
+                sol.status,
+                sol.objective,
+                sol.bound,
+                sol.gap,
+                sol.seconds + sol.seconds_compile,
+            )
+        )
+        if sol.status in ("infeasible", "no_solution", "error"):
+            return None, records
+        value = pyo.value(expr)
+        slack = spec.tolerance * max(1.0, abs(value))
+        if sense == pyo.maximize:
+            model.held.add(expr >= value - slack)
+        else:
+            model.held.add(expr <= value + slack)
+    return model, records
+
+
+def plan_county(
+    demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes, spec: CountySpec
+) -> CountyPlan:
+    """Place hubs and clinics, form districts and staff every open site, in stages."""
+    check_alignment(demand, sites, travel)
+    site_ids = np.asarray(sites["id"], dtype=str)
+    data, unreachable = _county_input(demand, sites, travel, spec)
+    _check_targets(spec, data, site_ids)
+    counts = [None]
+    if spec.balance is not None:
+        if spec.hub.count is None:
+            raise InputError("balance needs hub.count (the range of hub numbers to try)")
+        counts = list(range(spec.hub.count[0], spec.hub.count[1] + 1))
+    best = None
+    began = time.perf_counter()
+    all_records: list[StageRecord] = []
+    for k in counts:
+        data.n_hubs = k
+        model, records = _solve_stages(data, spec)
+        all_records += records
+        if model is None:
+            continue
+        key = tuple((-r.objective if r.stage == "coverage" else r.objective) for r in records)
+        if best is None or key < best[0]:
+            best = (key, model, records)
+    if best is None:
+        raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
+    _, model, records = best
+    return county_layers(
+        model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
+    )
+
+
+def _explain(data, spec, site_ids, demand, unreachable) -> str:
+    """Say in planners' terms why no plan meets the targets."""
+    names = np.asarray(demand["id"], dtype=str)
+    lines = ["no plan meets all targets."]
+    if spec.hub.share is None and unreachable["hub"].size:
+        lines.append(
+            f"{unreachable['hub'].size} unit(s) are beyond {spec.hub.radius:g} minutes of every "
+            f"possible hub: {', '.join(names[unreachable['hub'][:15]])}"
+        )
+    if spec.hub.count is not None:
+        lines.append(f"hub.count allows {spec.hub.count[0]}..{spec.hub.count[1]} hubs")
+    if spec.clinic.new is not None:
+        lines.append(f"clinic.new allows {spec.clinic.new[0]}..{spec.clinic.new[1]} new clinics")
+    if spec.budget is not None:
+        lines.append(f"the budget is {spec.budget:g}")
+    if spec.balance is not None:
+        lines.append(f"districts must stay within +-{spec.balance:.0%} of the mean population")
+    lines.append("relax one of these (more hubs or clinics, a larger radius or budget).")
+    return " ".join(lines)

@@ -1,0 +1,211 @@
+"""Solve a linear Pyomo model with HiGHS by handing it over as one sparse matrix.
+
+Pyomo's ``LinearStandardFormCompiler`` turns the model into arrays (cost vector, CSC
+constraint matrix, right-hand sides) and ``highspy.Highs.passModel`` takes them in one
+call, which avoids the per-object overhead of a persistent solver interface. The solution
+is written back into the Pyomo variables so ``pyo.value(model.y[j])`` works afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
+
+from optimizer.highs import SEED
+
+
+@dataclass
+class PyomoSolution:
+    """Outcome of ``solve_pyomo``.
+
+    ``status`` is optimal, time_limit (an incumbent exists), infeasible, no_solution or
+    error. ``objective`` and ``bound`` are in the model's own sense and include its
+    constant term (nan / the trivial bound when there is no solution); ``gap`` is the
+    relative MIP gap. ``seconds_compile`` is the Pyomo-to-arrays time and ``seconds`` the
+    HiGHS run time, both in seconds. ``message`` explains an infeasible compile, if any.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    seconds_compile: float
+    nodes: int
+    n_cols: int
+    n_rows: int
+    n_nonzeros: int
+    message: str = ""
+
+
+def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) -> PyomoSolution:
+    """Solve ``model`` (one linear objective) with HiGHS and load the values into its variables.
+
+    ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality). The run
+    is deterministic: one thread, fixed random seed. Values are loaded only when HiGHS has
+    a feasible solution; integer variables are rounded to the nearest integer, and
+    variables that appear in no constraint or objective get the value in their bounds
+    nearest to 0. Fixed variables keep their values.
+    """
+    began = time.perf_counter()
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"solve_pyomo needs exactly one active objective, got {len(objectives)}")
+    maximise = objectives[0].sense == pyo.maximize
+    try:
+        form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    except InfeasibleConstraintException as exc:
+        return _decided("infeasible", np.nan, time.perf_counter() - began, str(exc))
+    columns = form.columns
+    n_cols = len(columns)
+    cost = form.c.toarray().reshape(-1)
+    offset = float(form.c_offset[0])
+    col_lower, col_upper, integrality = _columns(columns)
+    matrix, row_lower, row_upper = _rows(form)
+    seconds_compile = time.perf_counter() - began
+    if not n_cols:  # every variable is fixed or unused: the objective is its constant
+        if not np.all((row_lower <= 0) & (row_upper >= 0)):
+            return _decided("infeasible", np.nan, seconds_compile)
+        _load(model, [], np.zeros(0))
+        return _decided("optimal", offset, seconds_compile)
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", SEED)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    highs.passModel(
+        n_cols,
+        int(matrix.shape[0]),
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
+        offset,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
+    run_began = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - run_began
+
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    status = _status(highs.getModelStatus(), has_solution)
+    is_mip = bool(integrality.any())
+    objective = float(info.objective_function_value) if has_solution else np.nan
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if has_solution else np.inf
+    else:
+        bound = objective
+        gap = 0.0 if has_solution else np.inf
+    if has_solution:
+        values = np.asarray(highs.getSolution().col_value, dtype=float)
+        values[integrality == 1] = np.round(values[integrality == 1]) + 0.0  # no -0.0
+        _load(model, columns, values)
+    return PyomoSolution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        seconds=seconds,
+        seconds_compile=seconds_compile,
+        nodes=int(info.mip_node_count) if is_mip else 0,
+        n_cols=n_cols,
+        n_rows=int(matrix.shape[0]),
+        n_nonzeros=int(matrix.nnz),
+    )
+
+
+def _decided(
+    status: str, objective: float, seconds_compile: float, message: str = ""
+) -> PyomoSolution:
+    """An outcome settled without HiGHS: infeasible when compiled, or nothing left to choose."""
+    gap = 0.0 if status == "optimal" else np.inf
+    return PyomoSolution(
+        status, objective, objective, gap, 0.0, seconds_compile, 0, 0, 0, 0, message
+    )
+
+
+def _columns(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column bounds (inf where unbounded) and integrality (1 = integer) of the variables."""
+    lower = np.empty(len(columns))
+    upper = np.empty(len(columns))
+    integrality = np.zeros(len(columns), dtype=np.int32)
+    for k, var in enumerate(columns):
+        lb, ub = var.bounds
+        lower[k] = -np.inf if lb is None else lb
+        upper[k] = np.inf if ub is None else ub
+        if var.is_integer():
+            integrality[k] = 1
+    return lower, upper, integrality
+
+
+def _rows(form: LinearStandardFormInfo) -> tuple[sp.csc_array, np.ndarray, np.ndarray]:
+    """CSC matrix and row bounds; a ranged constraint (two compiled rows) becomes one row.
+
+    In mixed form each compiled row is ``A x = rhs`` (type 0), ``<= rhs`` (1) or
+    ``>= rhs`` (-1), and a ranged constraint yields its ``<=`` row then its ``>=`` row.
+    """
+    kinds = np.fromiter((row.bound_type for row in form.rows), dtype=np.int8, count=len(form.rows))
+    rhs = np.asarray(form.rhs, dtype=float).reshape(-1)
+    lower = np.where(kinds == 1, -np.inf, rhs)
+    upper = np.where(kinds == -1, np.inf, rhs)
+    matrix = form.A
+    second = np.zeros(kinds.size, dtype=bool)
+    for k in np.flatnonzero((kinds[1:] == -1) & (kinds[:-1] == 1)) + 1:
+        second[k] = form.rows[k].constraint is form.rows[k - 1].constraint
+    if second.any():
+        first = np.flatnonzero(second) - 1
+        lower[first] = rhs[second]
+        keep = ~second
+        matrix = matrix.tocsr()[keep].tocsc()
+        lower, upper = lower[keep], upper[keep]
+    return matrix, lower, upper
+
+
+def _load(model: pyo.ConcreteModel, columns: list, values: np.ndarray) -> None:
+    """Write solver values into the variables; unused free variables go nearest to 0."""
+    solved = set()
+    for var, value in zip(columns, values.tolist(), strict=True):
+        var.set_value(value, skip_validation=True)
+        solved.add(id(var))
+    for var in model.component_data_objects(pyo.Var, active=True):
+        if var.fixed or id(var) in solved:
+            continue
+        lb, ub = var.bounds
+        nearest = min(max(0.0, -np.inf if lb is None else lb), np.inf if ub is None else ub)
+        var.set_value(nearest, skip_validation=True)
+
+
+def _status(status: highspy.HighsModelStatus, has_solution: bool) -> str:
+    """Map a HiGHS model status to optimal, time_limit, infeasible, no_solution or error."""
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    if has_solution and status in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        return "time_limit"
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        return "no_solution"
+    return "error"
