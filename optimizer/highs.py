@@ -97,21 +97,7 @@ def solve(
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     is_mip = bool(integrality.any())
-    if status == highspy.HighsModelStatus.kOptimal:
-        name = "optimal"
-    elif status == highspy.HighsModelStatus.kInfeasible:
-        name = "infeasible"
-    elif has_solution and status in (
-        highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kInterrupt,
-        highspy.HighsModelStatus.kSolutionLimit,
-        highspy.HighsModelStatus.kIterationLimit,
-    ):
-        name = "time_limit"
-    elif status == highspy.HighsModelStatus.kTimeLimit:
-        name = "no_solution"
-    else:
-        name = "error"
+    name = status_name(status, has_solution)
     x = np.asarray(highs.getSolution().col_value, dtype=float) if has_solution else None
     objective = float(info.objective_function_value) if has_solution else np.nan
     if is_mip:
@@ -131,3 +117,21 @@ def solve(
         int(matrix.shape[0]),
         int(matrix.nnz),
     )
+
+
+def status_name(status: highspy.HighsModelStatus, has_solution: bool) -> str:
+    """Map a HiGHS model status to optimal, time_limit, infeasible, no_solution or error."""
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    if has_solution and status in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        return "time_limit"
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        return "no_solution"
+    return "error"

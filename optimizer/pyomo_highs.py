@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
-from optimizer.highs import SEED
+from optimizer.highs import SEED, status_name
 
 
 @dataclass
@@ -105,7 +105,7 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
 
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    status = _status(highs.getModelStatus(), has_solution)
+    status = status_name(highs.getModelStatus(), has_solution)
     is_mip = bool(integrality.any())
     objective = float(info.objective_function_value) if has_solution else np.nan
     if is_mip:
@@ -191,21 +191,3 @@ def _load(model: pyo.ConcreteModel, columns: list, values: np.ndarray) -> None:
         lb, ub = var.bounds
         nearest = min(max(0.0, -np.inf if lb is None else lb), np.inf if ub is None else ub)
         var.set_value(nearest, skip_validation=True)
-
-
-def _status(status: highspy.HighsModelStatus, has_solution: bool) -> str:
-    """Map a HiGHS model status to optimal, time_limit, infeasible, no_solution or error."""
-    if status == highspy.HighsModelStatus.kOptimal:
-        return "optimal"
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return "infeasible"
-    if has_solution and status in (
-        highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kInterrupt,
-        highspy.HighsModelStatus.kSolutionLimit,
-        highspy.HighsModelStatus.kIterationLimit,
-    ):
-        return "time_limit"
-    if status == highspy.HighsModelStatus.kTimeLimit:
-        return "no_solution"
-    return "error"
