@@ -1,5 +1,8 @@
 """The ``healthplan`` command line: solve a TOML config and write the plan's files.
 
+``healthplan solve`` runs a site-location config, or a county-plan config (one with a
+``[hub]`` section: hubs, clinics, districts and staffing, see ``optimizer.county_config``).
+
 Exit codes: 0 success; 2 bad config, bad data, infeasible targets or an unusable output
 folder (message in red, no traceback); 1 the solver found no usable solution.
 """
@@ -20,8 +23,12 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import InfeasibleError, InputError, SolverError
-from optimizer.config import Config, load_config
+from optimizer.config import Config, load_config, read_toml
+from optimizer.county_config import CountyConfig, is_county_config, load_county_config
+from optimizer.county_export import write_county_outputs
+from optimizer.county_run import CountyRun, run_county
 from optimizer.export import write_outputs
+from optimizer.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
 
@@ -105,11 +112,14 @@ def solve(
         typer.Option("--time-limit", help="Solver time limit in seconds (overrides the config)."),
     ] = None,
 ) -> None:
-    """Solve the location model a config describes and write maps and GIS layers."""
+    """Solve the location model or county plan a config describes; write maps and GIS layers."""
     if time_limit is not None and time_limit <= 0:
         raise typer.BadParameter("must be a number of seconds > 0", param_hint="--time-limit")
     out_dir = out if out is not None else Path("out") / config.stem
     try:
+        if is_county_config(read_toml(config)):
+            _solve_county(config, out_dir, time_limit)
+            return
         cfg = load_config(config)
         if time_limit is not None:
             model = cfg.model.model_copy(update={"time_limit": time_limit})
@@ -123,6 +133,66 @@ def solve(
     except SolverError as exc:
         raise _fail(str(exc), 1) from None
     out_console.print(summary_table(cfg, plan, out_dir, files))
+
+
+def _solve_county(config: Path, out_dir: Path, time_limit: float | None) -> None:
+    """Plan a county from a county-plan config, write its outputs and print the summary."""
+    cfg = load_county_config(config)
+    if time_limit is not None:
+        solve_cfg = cfg.solve.model_copy(update={"time_limit": time_limit})
+        cfg = cfg.model_copy(update={"solve": solve_cfg})
+    with _progress() as step:
+        run = run_county(cfg, progress=step, source=config)
+        step("writing outputs")
+        try:
+            files = write_county_outputs(
+                run, out_dir, formats=cfg.output.formats, crs=cfg.output.crs, title=cfg.name
+            )
+        except OSError as exc:
+            raise InputError(
+                f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
+            ) from None
+    out_console.print(county_table(cfg, run, out_dir, files))
+
+
+def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[Path]) -> Table:
+    """A one-screen table of a county plan: sites, coverage, shortfall, stages, files."""
+    plan = run.plan
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    table = Table(title=cfg.name, show_header=False, title_style="bold")
+    table.add_column(style="bold")
+    table.add_column()
+    sites = plan.sites
+    for level in ("hub", "clinic"):
+        new = sites[(sites["level"] == level) & (sites["status"] == "new")]
+        names = ", ".join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
+        shown = f" ({names})" if 0 < len(new) <= SHOWN_SITES else ""
+        table.add_row(f"{level}s", Text(level_counts(plan, level) + shown))
+    for level, radius in (("hub", cfg.hub.radius), ("clinic", cfg.clinic.radius)):
+        share = summary.get(f"share_within_{radius:g}_min_of_{level}")
+        far = len(plan.unreachable.get(level, []))
+        text = f"{float(share):.1%} of the population" if share is not None else "n/a"
+        if far:
+            text += f"; {far} unit(s) beyond every possible {level} (see report)"
+        table.add_row(f"within {radius:g} min of a {level}", Text(text))
+    table.add_row("districts", str(len(plan.districts)))
+    short = plan.staffing[plan.staffing["shortfall"] > 1e-6]
+    table.add_row(
+        "staff shortfall",
+        ", ".join(
+            f"{t} {v:,.1f}" for t, v in zip(short["staff_type"], short["shortfall"], strict=True)
+        )
+        or "none",
+    )
+    stages = Text()
+    for k, r in enumerate(plan.stages):
+        style = "green" if r.status == "optimal" else "yellow"
+        stages.append(("; " if k else "") + f"{r.stage} ")
+        stages.append(r.status, style=style)
+        stages.append(f" {r.objective:,.0f}" if abs(r.objective) >= 1000 else f" {r.objective:.4g}")
+    table.add_row("stages", stages)
+    table.add_row("output", _files(out_dir, files))
+    return table
 
 
 def _write(cfg: Config, plan: SitePlan, out_dir: Path) -> list[Path]:

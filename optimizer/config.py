@@ -9,10 +9,10 @@ holds the config file. :func:`load_config` turns every problem into one
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
-
 import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, get_args
+
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -69,6 +69,8 @@ def _check_crs(value: str) -> str:
         raise ValueError(f"unknown CRS {value!r} (use e.g. 'EPSG:4326' or 'EPSG:4547')") from exc
     return value
 
+
+M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
@@ -180,6 +182,18 @@ def load_config(path: str | Path) -> Config:
             values or inconsistent settings; the message lists every problem found.
     """
     path = Path(path)
+    raw = read_toml(path)
+    config = validate(Config, raw, path)
+    check_config(config, source=path)
+    return config
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML of a config file.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not UTF-8 or not valid TOML.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -189,16 +203,22 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_message(path, exc)) from None
+
+
+def validate(schema: type[M], raw: dict[str, Any], path: Path) -> M:
+    """``raw`` validated as ``schema``, relative paths resolved against the file's folder.
+
+    Raises:
+        ConfigError: one line per problem, ``file: section.key: message``.
+    """
     try:
-        config = Config.model_validate(raw, context={"base": path.resolve().parent})
+        return schema.model_validate(raw, context={"base": path.resolve().parent})
     except ValidationError as exc:
-        lines = [f"{path}: {_where(err['loc'])}: {_message(err)}" for err in exc.errors()]
+        lines = [f"{path}: {_where(err['loc'])}: {_message(err, schema)}" for err in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
-    check_config(config, source=path)
-    return config
 
 
 def check_config(config: Config, *, source: str | Path = "config") -> None:
@@ -246,6 +266,21 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 "raise it or leave it out (it then defaults to the radius)",
             )
         )
+    found += travel_checks(travel)
+    for key, file in (
+        ("demand.path", config.demand.path),
+        ("sites.path", config.sites.path),
+        ("travel.roads", travel.roads),
+        ("travel.table", travel.table),
+    ):
+        if file is not None and not file.is_file():
+            found.append((key, f"file not found: {file}"))
+    return found
+
+
+def travel_checks(travel: TravelConfig) -> list[tuple[str, str]]:
+    """(key, message) for [travel] keys of another mode and a missing roads or table key."""
+    found: list[tuple[str, str]] = []
     for mode, keys in MODE_KEYS.items():
         if mode == travel.mode:
             continue
@@ -258,14 +293,6 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
         found.append(("travel.roads", "required for mode 'network' (road line layer)"))
     if travel.mode == "table" and travel.table is None:
         found.append(("travel.table", "required for mode 'table' (origin-destination table)"))
-    for key, file in (
-        ("demand.path", config.demand.path),
-        ("sites.path", config.sites.path),
-        ("travel.roads", travel.roads),
-        ("travel.table", travel.table),
-    ):
-        if file is not None and not file.is_file():
-            found.append((key, f"file not found: {file}"))
     return found
 
 
@@ -287,11 +314,11 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
     """A planner-readable message for one pydantic error, with the allowed values or keys."""
     kind, loc = err["type"], err["loc"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(_model_at(loc[:-1]).model_fields)
+        allowed = ", ".join(_model_at(loc[:-1], root).model_fields)
         what = "section or key" if len(loc) == 1 else "key"
         return f"unknown {what} (allowed: {allowed})"
     if kind == "missing":
@@ -305,11 +332,16 @@ def _message(err: dict[str, Any]) -> str:
     )
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:
     """The config model class that a location (without its last key) points into."""
-    model: type[BaseModel] = Config
+    model = root
     for part in loc:
+        if part not in model.model_fields:
+            continue
         annotation = model.model_fields[part].annotation
+        for arg in get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                annotation = arg
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             model = annotation
     return model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +17,7 @@ from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
 from optimizer.plan import check_alignment
 from optimizer.pyomo_highs import solve_pyomo
+from optimizer.verify_county import verify_county
 
 
 def _ids_to_mask(ids, site_ids: np.ndarray, what: str) -> np.ndarray:
@@ -53,11 +55,12 @@ def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
     pairs = cost_pairs(travel.minutes)
     district_limit = spec.district_minutes or spec.hub.radius
     service_limit = spec.service_minutes or district_limit
-    prim = can_clinic | can_hub
+    # sites that may open for primary care: as a clinic unless barred, or as a hub
+    may_open = (can_clinic & ~barred_site) | (can_hub & ~barred_hub)
     hub_pairs = _restrict(pairs, spec.hub.radius, can_hub & ~barred_hub)
-    clinic_pairs = _restrict(pairs, spec.clinic.radius, prim & ~(barred_site & ~can_hub))
+    clinic_pairs = _restrict(pairs, spec.clinic.radius, may_open)
     district_pairs = _restrict(pairs, district_limit, can_hub & ~barred_hub)
-    service_pairs = _restrict(pairs, service_limit, prim)
+    service_pairs = _restrict(pairs, service_limit, may_open)
 
     def cost(level: LevelSpec) -> np.ndarray:
         if level.cost_column is None:
@@ -186,27 +189,109 @@ def plan_county(
     if best is None:
         raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
     _, model, records = best
-    return county_layers(
+    plan = county_layers(
         model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
     )
+    verify_county(plan, demand, sites, travel, spec)
+    return plan
+
+
+def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, str | None]]:
+    """Each setting that may block a plan: (label, the CountyInput change that drops it, tag of
+    the coverage level it concerns or None)."""
+    out: list[tuple[str, dict, str | None]] = []
+    for name, tag, field, level in (
+        ("hub", "h", "hub_target", spec.hub),
+        ("clinic", "c", "clinic_target", spec.clinic),
+    ):
+        target = getattr(data, field)
+        if target.share is None:
+            label = (
+                f"{name} radius: every unit a possible {name} reaches within {level.radius:g} min"
+            )
+            out.append((label, {field: replace(target, share=0.0)}, tag))
+        elif target.share > 0:
+            label = f"{name}.share {target.share:g} of the population within {level.radius:g} min"
+            out.append((label, {field: replace(target, share=0.0)}, tag))
+        for what in ("count", "new"):
+            rng = getattr(target, what)
+            if rng is not None:
+                out.append(
+                    (
+                        f"{name}.{what} {rng[0]}..{rng[1]}",
+                        {field: replace(target, **{what: None})},
+                        None,
+                    )
+                )
+    district_limit = spec.district_minutes or spec.hub.radius
+    service_limit = spec.service_minutes or district_limit
+    for label, field in (
+        (f"district_minutes {district_limit:g}: each unit joins a hub within it", "district_pairs"),
+        (
+            f"service_minutes {service_limit:g}: each unit uses an open site within it",
+            "service_pairs",
+        ),
+    ):
+        pairs = getattr(data, field)
+        if pairs.n_pairs:
+            out.append((label, {field: pairs.select(np.zeros(pairs.n_pairs, dtype=bool))}, None))
+    if data.budget is not None:
+        out.append((f"budget {data.budget:g} yuan", {"budget": None}, None))
+    if data.balance is not None:
+        label = f"balance: districts within +-{data.balance:.0%} of the mean population"
+        out.append((label, {"balance": None, "n_hubs": None}, None))
+    return out
+
+
+def _feasible(data: CountyInput, spec: CountySpec) -> pyo.ConcreteModel | None:
+    """A model of ``data`` solved for the most coverage, or None when no plan is found."""
+    counts = [None]
+    if data.balance is not None:
+        rng = data.hub_target.count or (1, int((data.can_hub & ~data.barred_hub).sum()))
+        counts = list(range(rng[0], rng[1] + 1))
+    for k in counts:
+        trial = replace(data, n_hubs=k)
+        model = build_county_model(trial)
+        model.objective = pyo.Objective(expr=model.stage_coverage, sense=pyo.maximize)
+        sol = solve_pyomo(model, time_limit=min(spec.time_limit, 10.0), mip_gap=1e-4)
+        if sol.status in ("optimal", "time_limit"):
+            return model
+    return None
 
 
 def _explain(data, spec, site_ids, demand, unreachable) -> str:
-    """Say in planners' terms why no plan meets the targets."""
+    """Say in planners' terms why no plan meets the targets: which settings block a plan on
+    their own and, for a coverage target, which villages cannot all be reached."""
     names = np.asarray(demand["id"], dtype=str)
-    lines = ["no plan meets all targets."]
+    lines = ["No plan meets all targets."]
+    settings = _relaxations(data, spec)
+    blocking = []
+    for label, change, tag in settings:
+        model = _feasible(replace(data, **change), spec)
+        if model is None:
+            continue
+        blocking.append(label)
+        if tag is not None:
+            cov = getattr(model, f"cov_{tag}")
+            missed = [i for i in cov if pyo.value(cov[i]) < 0.5]
+            level = "hub" if tag == "h" else "clinic"
+            if missed:
+                lines.append(
+                    f"with the other settings, {len(missed)} unit(s) cannot all be within the "
+                    f"{level} radius: {', '.join(names[missed[:15]])}."
+                )
+    if blocking:
+        lines.append("relaxing any one of these would allow a plan: " + "; ".join(blocking) + ".")
+    elif settings:
+        lines.append(
+            "no single setting is to blame; these block a plan together: "
+            + "; ".join(label for label, _, _ in settings)
+            + "."
+        )
     if spec.hub.share is None and unreachable["hub"].size:
         lines.append(
-            f"{unreachable['hub'].size} unit(s) are beyond {spec.hub.radius:g} minutes of every "
-            f"possible hub: {', '.join(names[unreachable['hub'][:15]])}"
+            f"({unreachable['hub'].size} unit(s) beyond {spec.hub.radius:g} minutes of every "
+            f"possible hub are left out of the hub target: "
+            f"{', '.join(names[unreachable['hub'][:15]])}.)"
         )
-    if spec.hub.count is not None:
-        lines.append(f"hub.count allows {spec.hub.count[0]}..{spec.hub.count[1]} hubs")
-    if spec.clinic.new is not None:
-        lines.append(f"clinic.new allows {spec.clinic.new[0]}..{spec.clinic.new[1]} new clinics")
-    if spec.budget is not None:
-        lines.append(f"the budget is {spec.budget:g}")
-    if spec.balance is not None:
-        lines.append(f"districts must stay within +-{spec.balance:.0%} of the mean population")
-    lines.append("relax one of these (more hubs or clinics, a larger radius or budget).")
     return " ".join(lines)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,40 +75,42 @@ def write_outputs(
             f"output formats: unknown {', '.join(map(repr, unknown))} "
             f"(allowed: {', '.join(OUTPUT_FORMATS)})"
         )
-    _check_replaceable(out_dir)
+    check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         written = _write_all(plan, staging, formats, crs, title)
-        _replace(staging, out_dir)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [out_dir / path.relative_to(staging) for path in written]
 
 
-def shapefile_columns(columns: Sequence[str]) -> dict[str, str]:
+def shapefile_columns(
+    columns: Sequence[str], names: Mapping[str, str] = SHAPEFILE_NAMES
+) -> dict[str, str]:
     """Map column names to unique shapefile field names of at most 10 characters."""
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for column in columns:
-        short = SHAPEFILE_NAMES.get(column, column)[:10]
+        short = names.get(column, column)[:10]
         suffix = 1
         while short.lower() in used:
             tail = str(suffix)
-            short = SHAPEFILE_NAMES.get(column, column)[: 10 - len(tail)] + tail
+            short = names.get(column, column)[: 10 - len(tail)] + tail
             suffix += 1
         used.add(short.lower())
         mapping[column] = short
     return mapping
 
 
-def _check_replaceable(out_dir: Path) -> None:
+def check_replaceable(out_dir: Path, names: frozenset[str] = OUTPUT_NAMES) -> None:
     """Refuse to replace a file or a folder that holds anything but earlier outputs."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: output path is a file; choose a folder")
     if out_dir.is_dir():
-        foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_NAMES)
+        foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in names)
         if foreign:
             raise InputError(
                 f"{out_dir}: output folder holds files that are not plan outputs "
@@ -120,7 +122,7 @@ def _write_all(
     plan: SitePlan, folder: Path, formats: list[str], crs: str, title: str | None
 ) -> list[Path]:
     """Write every requested format into ``folder``; return the files written."""
-    layers = {name: _to_crs(getattr(plan, name), name, crs) for name in LAYERS}
+    layers = {name: to_crs(getattr(plan, name), name, crs) for name in LAYERS}
     written: list[Path] = []
     if "gpkg" in formats:
         path = folder / "plan.gpkg"
@@ -135,7 +137,7 @@ def _write_all(
                 path, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio"
             )
             written.extend(path.with_suffix(ext) for ext in (".shp", ".shx", ".dbf", ".prj"))
-            written.append(_write_cpg(path))
+            written.append(write_cpg(path))
     if "geojson" in formats:
         (folder / "geojson").mkdir()
         for name, layer in layers.items():
@@ -153,7 +155,7 @@ def _write_all(
     return written
 
 
-def _write_cpg(shp: Path) -> Path:
+def write_cpg(shp: Path) -> Path:
     """Make sure the shapefile has a .cpg file declaring UTF-8 (GIS programs read it)."""
     cpg = shp.with_suffix(".cpg")
     if not cpg.exists() or cpg.read_text(encoding="ascii").strip().upper() != "UTF-8":
@@ -161,14 +163,14 @@ def _write_cpg(shp: Path) -> Path:
     return cpg
 
 
-def _to_crs(layer: gpd.GeoDataFrame, name: str, crs: str) -> gpd.GeoDataFrame:
+def to_crs(layer: gpd.GeoDataFrame, name: str, crs: str) -> gpd.GeoDataFrame:
     """Reproject one plan layer; a layer without a CRS cannot be written correctly."""
     if layer.crs is None:
         raise InputError(f"plan layer {name!r}: has no CRS, cannot reproject to {crs}")
     return layer.to_crs(crs)
 
 
-def _replace(staging: Path, out_dir: Path) -> None:
+def replace_folder(staging: Path, out_dir: Path) -> None:
     """Put ``staging`` in place of ``out_dir`` by rename, restoring the old folder on failure."""
     if not out_dir.exists():
         staging.rename(out_dir)

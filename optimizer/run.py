@@ -11,7 +11,7 @@ import geopandas as gpd
 import geodata
 from geodata.errors import InputError
 from geodata.layers import read_any
-from optimizer.config import Config, check_config
+from optimizer.config import Config, TravelConfig, check_config
 from optimizer.plan import plan_sites
 from optimizer.results import SitePlan
 
@@ -92,7 +92,7 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
 
     step("travel times")
     with _section("travel"):
-        travel = travel_times(config, demand, sites)
+        travel = travel_times(config.travel, demand, sites, max_minutes(config))
 
     step("solving")
     m = config.model
@@ -123,11 +123,9 @@ def read_roads(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 
 
 def travel_times(
-    config: Config, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+    t: TravelConfig, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, limit: float
 ) -> geodata.TravelTimes:
-    """Demand x site minutes by the config's travel mode, up to ``max_minutes(config)``."""
-    t = config.travel
-    limit = max_minutes(config)
+    """Demand x site minutes by the [travel] mode, up to ``limit`` minutes."""
     if t.mode == "straight-line":
         return geodata.straight_line_minutes(
             demand, sites, speed_kmh=t.speed_kmh, circuity=t.circuity, max_minutes=limit

@@ -1,0 +1,330 @@
+"""The TOML county-plan configuration: hubs, clinics, districts, staffing and stages.
+
+A county-plan config is recognised by its ``[hub]`` section. Besides ``name``, ``budget``
+and the ``[demand]``, ``[travel]`` and ``[output]`` sections of a run config it has
+``[sites]`` (with a kind column), ``[boundary]`` (optional), ``[hub]``, ``[clinic]``,
+``[districts]``, ``[staff.<type>]`` tables and ``[solve]``. :func:`load_county_config`
+reports every problem in one :class:`~geodata.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from geodata.errors import ConfigError
+from models.county import STAGES, StaffRule
+from optimizer.config import (
+    CrsName,
+    DemandConfig,
+    FilePath,
+    OutputConfig,
+    TravelConfig,
+    _Section,
+    read_toml,
+    travel_checks,
+    validate,
+)
+from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
+
+Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
+Range = tuple[int, int]
+
+# Trips beyond this many minutes are not computed unless travel.max_minutes says otherwise
+# or a radius or district limit is longer.
+DEFAULT_MAX_MINUTES = 60.0
+
+
+class CountySitesConfig(_Section):
+    """Where existing facilities and candidate sites come from; ``kind`` tells them apart."""
+
+    path: FilePath
+    layer: str | None = None
+    id: str = "id"  # column names ...
+    name: str = "name"
+    kind: str = "kind"  # e.g. county_hospital, township_centre, candidate
+    lon: str | None = None  # CSV coordinate columns
+    lat: str | None = None
+    crs: CrsName | None = None
+
+
+class BoundaryConfig(_Section):
+    """The county area (polygons) that district polygons are clipped to."""
+
+    path: FilePath
+    layer: str | None = None
+
+
+class LevelConfig(_Section):
+    """One service level (hub or clinic): hosts, radius (minutes), target and counts."""
+
+    radius: float = Field(gt=0)  # minutes
+    kinds: list[str] = Field(min_length=1)  # site kinds that may host this level
+    fixed_kinds: list[str] = Field(default_factory=list)  # kinds open at this level already
+    fixed: list[str] = Field(default_factory=list)  # site ids or names kept open
+    barred: list[str] = Field(default_factory=list)  # site ids or names never opened
+    share: float | None = Field(default=None, gt=0, le=1)  # None: every unit (hard target)
+    count: Range | None = None  # [min, max] open sites at this level, fixed ones included
+    about: int | None = Field(default=None, ge=1)  # about N: N-1..N+1 open sites
+    new: Range | None = None  # [min, max] newly opened sites
+    cost_column: str | None = None  # sites column with the build cost (yuan)
+    max_minutes: float | None = Field(default=None, gt=0)  # clinic: longest trip to own site
+
+    @field_validator("count", "new")
+    @classmethod
+    def _range(cls, value: Range | None) -> Range | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _count_or_about(self) -> LevelConfig:
+        if self.count is not None and self.about is not None:
+            raise ValueError("give count or about, not both")
+        return self
+
+    def count_range(self) -> Range | None:
+        """The allowed number of open sites, from ``count`` or ``about``."""
+        if self.about is not None:
+            return (self.about - 1, self.about + 1)
+        return self.count
+
+
+class DistrictsConfig(_Section):
+    """How demand units are grouped into hub districts."""
+
+    max_minutes: float | None = Field(default=None, gt=0)  # default: the hub radius
+    balance: float | None = Field(default=None, gt=0, lt=1)  # +-share of the mean population
+
+
+class StaffConfig(_Section):
+    """One staff type: ratio per 1,000 or 10,000 residents, minimum per site, pool."""
+
+    per_1000: float | None = Field(default=None, ge=0)
+    per_10000: float | None = Field(default=None, ge=0)
+    min_hub: float = Field(default=0.0, ge=0)  # persons at every hub
+    min_clinic: float = Field(default=0.0, ge=0)  # persons at every other clinic
+    pool: float | None = Field(default=None, ge=0)  # persons the county can staff in all
+    existing_column: str | None = None  # sites column with the staff on post
+    hire_up_to: float | None = Field(default=None, ge=0)  # pool = staff on post + this
+
+    @model_validator(mode="after")
+    def _one_ratio_one_pool(self) -> StaffConfig:
+        if self.per_1000 is not None and self.per_10000 is not None:
+            raise ValueError("give per_1000 or per_10000, not both")
+        if self.pool is not None and self.hire_up_to is not None:
+            raise ValueError("give pool or hire_up_to, not both")
+        if self.hire_up_to is not None and self.existing_column is None:
+            raise ValueError("hire_up_to needs existing_column (the staff on post per site)")
+        return self
+
+
+class SolveConfig(_Section):
+    """Objective stages (lexicographic, in the order listed) and solver limits."""
+
+    stages: list[Stage] = Field(default_factory=lambda: list(STAGES), min_length=1)
+    time_limit: float = Field(default=60.0, gt=0)  # seconds per stage
+    mip_gap: float = Field(default=0.0, ge=0, lt=1)  # relative
+
+    @model_validator(mode="after")
+    def _unique(self) -> SolveConfig:
+        repeated = sorted({s for s in self.stages if self.stages.count(s) > 1})
+        if repeated:
+            raise ValueError(f"stages listed twice: {', '.join(repeated)}")
+        return self
+
+
+class CountyConfig(_Section):
+    """A whole county-plan configuration (paths absolute once loaded)."""
+
+    name: str
+    budget: float | None = Field(default=None, ge=0)  # yuan for all new hubs and clinics
+    demand: DemandConfig
+    sites: CountySitesConfig
+    boundary: BoundaryConfig | None = None
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    hub: LevelConfig
+    clinic: LevelConfig
+    districts: DistrictsConfig = Field(default_factory=DistrictsConfig)
+    staff: dict[str, StaffConfig] = Field(default_factory=dict)
+    solve: SolveConfig = Field(default_factory=SolveConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+
+def is_county_config(raw: dict) -> bool:
+    """True when parsed TOML describes a county plan (it has a ``[hub]`` section)."""
+    return "hub" in raw
+
+
+def load_county_config(path: str | Path) -> CountyConfig:
+    """Read, validate and check a county-plan TOML file.
+
+    Raises:
+        ConfigError: every problem found, one per line as ``file: section.key: message``.
+    """
+    path = Path(path)
+    config = validate(CountyConfig, read_toml(path), path)
+    check_county_config(config, source=path)
+    return config
+
+
+def check_county_config(config: CountyConfig, *, source: str | Path = "config") -> None:
+    """Cross-field checks of a county config.
+
+    Raises:
+        ConfigError: one line per problem, ``source: section.key: message``.
+    """
+    found: list[tuple[str, str]] = []
+    defaults = {rule.name for rule in DEFAULT_STAFF}
+    for name, staff in config.staff.items():
+        if name not in defaults and staff.per_1000 is None and staff.per_10000 is None:
+            found.append(
+                (f"staff.{name}", "a new staff type needs per_1000 or per_10000 (per residents)")
+            )
+    if config.districts.balance is not None and config.hub.count_range() is None:
+        found.append(("districts.balance", "needs hub.count or hub.about (hub numbers to try)"))
+    if config.hub.max_minutes is not None:
+        found.append(("hub.max_minutes", "applies to [clinic] only; use districts.max_minutes"))
+    limit = config.travel.max_minutes
+    if limit is not None:
+        for key, value in _limits(config).items():
+            if value > limit:
+                found.append(
+                    ("travel.max_minutes", f"{limit:g} is below {key} {value:g}; raise it")
+                )
+    found += travel_checks(config.travel)
+    files = {
+        "demand.path": config.demand.path,
+        "sites.path": config.sites.path,
+        "travel.roads": config.travel.roads,
+        "travel.table": config.travel.table,
+        "boundary.path": config.boundary.path if config.boundary else None,
+    }
+    for key, file in files.items():
+        if file is not None and not file.is_file():
+            found.append((key, f"file not found: {file}"))
+    if found:
+        raise ConfigError("\n".join(f"{source}: {key}: {message}" for key, message in found))
+
+
+def _limits(config: CountyConfig) -> dict[str, float]:
+    """Every travel limit of the plan (minutes) by config key."""
+    out = {"hub.radius": config.hub.radius, "clinic.radius": config.clinic.radius}
+    if config.districts.max_minutes is not None:
+        out["districts.max_minutes"] = config.districts.max_minutes
+    if config.clinic.max_minutes is not None:
+        out["clinic.max_minutes"] = config.clinic.max_minutes
+    return out
+
+
+def county_max_minutes(config: CountyConfig) -> float:
+    """Longest trip worth computing (minutes): travel.max_minutes, else the longest limit."""
+    if config.travel.max_minutes is not None:
+        return config.travel.max_minutes
+    return max(DEFAULT_MAX_MINUTES, *_limits(config).values())
+
+
+def staff_rules(config: CountyConfig, sites: pd.DataFrame) -> tuple[StaffRule, ...]:
+    """The staff rules: the defaults, overridden or extended by ``[staff.<type>]`` tables.
+
+    Raises:
+        ConfigError: an ``existing_column`` the sites layer lacks or holds non-numbers.
+    """
+    rules = {rule.name: rule for rule in DEFAULT_STAFF}
+    for name, staff in config.staff.items():
+        base = rules.get(name, StaffRule(name, 0.0))
+        per_person = base.per_person
+        if staff.per_1000 is not None:
+            per_person = staff.per_1000 / 1000
+        elif staff.per_10000 is not None:
+            per_person = staff.per_10000 / 10000
+        pool = float("inf") if staff.pool is None else staff.pool
+        if staff.hire_up_to is not None:
+            pool = existing_staff(sites, name, staff.existing_column).sum() + staff.hire_up_to
+        rules[name] = StaffRule(name, per_person, staff.min_hub, staff.min_clinic, pool)
+    return tuple(rules.values())
+
+
+def existing_staff(sites: pd.DataFrame, name: str, column: str | None) -> np.ndarray:
+    """Staff of one type on post per site (persons; zeros when no column is named)."""
+    if column is None:
+        return np.zeros(len(sites))
+    if column not in sites.columns:
+        raise ConfigError(f"staff.{name}.existing_column: the sites have no column {column!r}")
+    values = pd.to_numeric(sites[column], errors="coerce")
+    if values.isna().any():
+        raise ConfigError(
+            f"staff.{name}.existing_column: column {column!r} holds empty or non-numeric cells"
+        )
+    return values.to_numpy(dtype=float)
+
+
+def resolve_sites(
+    keys: list[str], sites: pd.DataFrame, what: str, source: str | Path = "config"
+) -> tuple[str, ...]:
+    """Site ids for a list of site ids or names.
+
+    Raises:
+        ConfigError: a key that is neither an id nor a name, or a name that several sites share.
+    """
+    ids = sites["id"].astype(str)
+    names = sites["name"].astype(str)
+    out: list[str] = []
+    problems: list[str] = []
+    for key in keys:
+        if (ids == key).any():
+            out.append(key)
+            continue
+        match = ids[names == key].tolist()
+        if len(match) == 1:
+            out.append(match[0])
+        elif match:
+            problems.append(f"{key!r} names {len(match)} sites ({', '.join(match)}); use the id")
+        else:
+            problems.append(f"{key!r} is neither a site id nor a site name")
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {what}: {p}" for p in problems))
+    return tuple(out)
+
+
+def county_spec(
+    config: CountyConfig, sites: pd.DataFrame, source: str | Path = "config"
+) -> CountySpec:
+    """The config as a CountySpec; fixed and barred names are resolved against ``sites``.
+
+    Raises:
+        ConfigError: unknown or ambiguous site names, or a bad existing-staff column.
+    """
+
+    def level(key: str, cfg: LevelConfig) -> LevelSpec:
+        return LevelSpec(
+            radius=cfg.radius,
+            kinds=tuple(cfg.kinds),
+            share=cfg.share,
+            count=cfg.count_range(),
+            new=cfg.new,
+            fixed=resolve_sites(cfg.fixed, sites, f"{key}.fixed", source),
+            fixed_kinds=tuple(cfg.fixed_kinds),
+            barred=resolve_sites(cfg.barred, sites, f"{key}.barred", source),
+            cost_column=cfg.cost_column,
+        )
+
+    return CountySpec(
+        hub=level("hub", config.hub),
+        clinic=level("clinic", config.clinic),
+        district_minutes=config.districts.max_minutes,
+        service_minutes=config.clinic.max_minutes,
+        balance=config.districts.balance,
+        budget=config.budget,
+        staff=staff_rules(config, sites),
+        existing_staff={
+            name: s.existing_column for name, s in config.staff.items() if s.existing_column
+        },
+        stages=tuple(config.solve.stages),
+        time_limit=config.solve.time_limit,
+        mip_gap=config.solve.mip_gap,
+    )

@@ -1,0 +1,183 @@
+"""Write a county plan to GIS files, tables, a map and a report, atomically.
+
+As with :func:`optimizer.export.write_outputs`, everything is written to a temporary folder
+beside the output folder, which then replaces the output folder by rename.
+
+Layout of the output folder::
+
+    plan.gpkg                  layers sites, assignments, districts
+    shp/<layer>.shp            one shapefile per layer, UTF-8 with a .cpg file
+    geojson/<layer>.geojson    one GeoJSON file per layer
+    summary.csv                plan summary (item, value)
+    staffing.csv               need, planned staff, pool and shortfall per staff type
+    stages.csv                 solve record: stage, status, objective, bound, gap, seconds
+    map.png                    districts, hubs, clinics and demand points
+    report.md, report.html     the plan report (always written)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata.errors import InputError
+from optimizer.config import OUTPUT_FORMATS
+from optimizer.county_map import plot_county
+from optimizer.county_run import CountyRun
+from optimizer.export import (
+    SHAPEFILE_NAMES,
+    check_replaceable,
+    replace_folder,
+    shapefile_columns,
+    to_crs,
+    write_cpg,
+)
+from optimizer.report import html_report, markdown_report, report_blocks
+
+LAYERS = ("sites", "assignments", "districts")
+
+COUNTY_OUTPUT_NAMES = frozenset(
+    {
+        "plan.gpkg",
+        "shp",
+        "geojson",
+        "summary.csv",
+        "staffing.csv",
+        "stages.csv",
+        "map.png",
+        "report.md",
+        "report.html",
+    }
+)
+
+# Shapefile field names (at most 10 characters) for county columns; see shapefile_names.
+COUNTY_SHAPEFILE_NAMES = {
+    **SHAPEFILE_NAMES,
+    "district_population": "dist_pop",
+    "hub_minutes": "hub_min",
+    "unreachable": "unreach",
+    "nearest_hub_minutes": "near_hub",
+    "nearest_site_minutes": "near_site",
+    "public_health": "pub_health",
+}
+
+
+def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
+    """Short names for county columns: ``shortfall_<type>`` -> ``sf_<type>``,
+    ``existing_<type>`` -> ``ex_<type>``, others from ``COUNTY_SHAPEFILE_NAMES``."""
+    names = dict(COUNTY_SHAPEFILE_NAMES)
+    for column in columns:
+        for prefix, short in (("shortfall_", "sf_"), ("existing_", "ex_")):
+            if column.startswith(prefix):
+                kind = column.removeprefix(prefix)
+                names[column] = short + COUNTY_SHAPEFILE_NAMES.get(kind, kind)
+    return names
+
+
+def write_county_outputs(
+    run: CountyRun,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = OUTPUT_FORMATS,
+    crs: str = "EPSG:4326",
+    title: str | None = None,
+) -> list[Path]:
+    """Write the plan's layers, tables, map and report into ``out_dir``, replacing it atomically.
+
+    Args:
+        run: the solved county plan.
+        out_dir: output folder; created if missing. An existing folder is replaced only if it
+            holds nothing but outputs of a previous run.
+        formats: any of "gpkg", "shp", "geojson", "csv", "png"; the report is always written.
+        crs: CRS of the written layers (the map keeps the plan's metric CRS).
+        title: map and report title; defaults to the config's name.
+
+    Returns:
+        The written files, inside ``out_dir``.
+
+    Raises:
+        InputError: unknown format, or ``out_dir`` is a file or holds other files.
+    """
+    out_dir = Path(out_dir)
+    formats = list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    if unknown:
+        raise InputError(
+            f"output formats: unknown {', '.join(map(repr, unknown))} "
+            f"(allowed: {', '.join(OUTPUT_FORMATS)})"
+        )
+    check_replaceable(out_dir, COUNTY_OUTPUT_NAMES)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        written = _write_all(run, staging, formats, crs, title or run.config.name)
+        replace_folder(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out_dir / path.relative_to(staging) for path in written]
+
+
+def _write_all(
+    run: CountyRun, folder: Path, formats: list[str], crs: str, title: str
+) -> list[Path]:
+    """Write every requested format and the report into ``folder``; return the files."""
+    plan = run.plan
+    layers = {name: to_crs(_as_layer(getattr(plan, name)), name, crs) for name in LAYERS}
+    written: list[Path] = []
+    if "gpkg" in formats:
+        path = folder / "plan.gpkg"
+        for name, layer in layers.items():
+            layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        written.append(path)
+    if "shp" in formats:
+        (folder / "shp").mkdir()
+        for name, layer in layers.items():
+            path = folder / "shp" / f"{name}.shp"
+            columns = list(layer.columns)
+            layer.rename(columns=shapefile_columns(columns, shapefile_names(columns))).to_file(
+                path, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio"
+            )
+            written.extend(path.with_suffix(ext) for ext in (".shp", ".shx", ".dbf", ".prj"))
+            written.append(write_cpg(path))
+    if "geojson" in formats:
+        (folder / "geojson").mkdir()
+        for name, layer in layers.items():
+            path = folder / "geojson" / f"{name}.geojson"
+            layer.to_file(path, driver="GeoJSON", engine="pyogrio")
+            written.append(path)
+    if "csv" in formats:
+        tables = {
+            "summary.csv": plan.summary,
+            "staffing.csv": plan.staffing,
+            "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
+        }
+        for name, table in tables.items():
+            table.to_csv(folder / name, index=False, encoding="utf-8")
+            written.append(folder / name)
+    map_file = None
+    if "png" in formats:
+        path = plot_county(plan, folder / "map.png", boundary=run.boundary, title=title)
+        written.append(path)
+        map_file = path.name
+    blocks = report_blocks(plan, run.spec, title=title, map_file=map_file)
+    for name, text in (
+        ("report.md", markdown_report(blocks)),
+        ("report.html", html_report(blocks)),
+    ):
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    return written
+
+
+def _as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A plan table as a layer; a districts table without polygons is refused."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError("plan districts have no polygons; add them with district_polygons")
+    return frame

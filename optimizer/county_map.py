@@ -1,0 +1,131 @@
+"""A static map of a county plan (PNG): districts shaded, hubs and clinics, demand points."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from optimizer.county_spec import CountyPlan
+from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font
+
+# (level, status) -> marker, colour, size (points^2), legend label
+SITE_STYLES = {
+    ("hub", "existing"): ("s", "#d62728", 150, "hub, existing"),
+    ("hub", "new"): ("s", "#ff9896", 150, "hub, new"),
+    ("clinic", "existing"): ("^", "#1f77b4", 70, "clinic, existing"),
+    ("clinic", "new"): ("^", "#aec7e8", 70, "clinic, new"),
+}
+
+
+def plot_county(
+    plan: CountyPlan,
+    path: str | Path,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+) -> Path:
+    """Draw the plan and save it as a PNG.
+
+    District polygons are shaded one colour each; hubs are squares and clinics triangles (pale
+    when new); closed candidates are faint rings; demand points are sized by population, and
+    units beyond a level's radius of every possible site are red crosses.
+
+    Args:
+        plan: the plan, with district polygons, in a metric CRS.
+        path: PNG file to write.
+        boundary: county outline drawn on top of the districts, any CRS.
+        title: map title; defaults to the numbers of hubs and clinics.
+
+    Returns:
+        ``path``.
+    """
+    path = Path(path)
+    font = cjk_font()
+    sites = plan.sites
+    fig = Figure(figsize=(10, 10), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    districts = plan.districts
+    if isinstance(districts, gpd.GeoDataFrame) and len(districts):
+        palette = colormaps["Pastel1"].colors + colormaps["Pastel2"].colors
+        colours = [palette[k % len(palette)] for k in range(len(districts))]
+        districts.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.8, zorder=0)
+    if boundary is not None and len(boundary) and sites.crs is not None:
+        boundary.to_crs(sites.crs).boundary.plot(ax=ax, color="black", linewidth=1.2, zorder=1)
+    demand = plan.assignments
+    if len(demand):
+        population = demand["population"].astype(float).clip(lower=0)
+        sizes = 3 + 40 * (population / (float(population.max()) or 1.0)) ** 0.5
+        demand.plot(
+            ax=ax,
+            markersize=sizes.to_numpy(),
+            color="#555555",
+            alpha=0.6,
+            zorder=2,
+            label="village (size = population)",
+        )
+        far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
+        if far is not None and far.any():
+            demand[far].plot(
+                ax=ax,
+                marker="x",
+                color="#d62728",
+                markersize=40,
+                zorder=3,
+                label="beyond a radius of every possible site",
+            )
+    closed = sites[sites["level"] == ""]
+    if len(closed):
+        closed.plot(
+            ax=ax,
+            marker="o",
+            facecolor="none",
+            edgecolor="#aaaaaa",
+            markersize=25,
+            zorder=4,
+            label="not opened",
+        )
+    for (level, status), (marker, colour, size, label) in SITE_STYLES.items():
+        group = sites[(sites["level"] == level) & (sites["status"] == status)]
+        if len(group):
+            group.plot(
+                ax=ax,
+                marker=marker,
+                color=colour,
+                edgecolor="black",
+                markersize=size,
+                zorder=5,
+                label=label,
+            )
+    for _, row in sites[sites["level"] == "hub"].iterrows():
+        ax.annotate(
+            _text(str(row["name"]), font, str(row["site_id"])),
+            xy=(row.geometry.x, row.geometry.y),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontproperties=_sized(font, 8),
+            zorder=6,
+        )
+    ax.set_aspect("equal")
+    ax.margins(0.05)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    n_hubs = int((sites["level"] == "hub").sum())
+    n_clinics = int((sites["level"] == "clinic").sum())
+    default_title = f"county plan: {n_hubs} hubs, {n_clinics} clinics"
+    ax.set_title(
+        _text(title or default_title, font, default_title), fontproperties=_sized(font, 14)
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), prop=_sized(font, 9), frameon=False)
+    if sites.crs is not None and sites.crs.is_projected:
+        _scale_bar(ax, sites.crs.axis_info[0].unit_conversion_factor)
+    _north_arrow(ax)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        fig.savefig(path, bbox_inches="tight")
+    return path

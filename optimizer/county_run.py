@@ -1,0 +1,208 @@
+"""Run a county-plan config: read the data, compute travel times, plan, draw districts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+import geodata
+from geodata.errors import ConfigError
+from geodata.layers import read_any
+from optimizer.county import plan_county
+from optimizer.county_config import (
+    CountyConfig,
+    check_county_config,
+    county_max_minutes,
+    county_spec,
+    existing_staff,
+)
+from optimizer.county_spec import CountyPlan, CountySpec
+from optimizer.districts import district_polygons
+from optimizer.run import Progress, _section, travel_times
+
+STEPS = (
+    "reading demand",
+    "reading sites",
+    "travel times",
+    "solving",
+    "districts",
+    "writing outputs",
+)
+
+
+@dataclass
+class CountyRun:
+    """A solved county plan with its spec; ``plan.districts`` holds district polygons."""
+
+    config: CountyConfig
+    spec: CountySpec
+    plan: CountyPlan
+    boundary: gpd.GeoDataFrame | None
+
+
+def run_county(
+    config: CountyConfig, *, progress: Progress | None = None, source: str | Path = "config"
+) -> CountyRun:
+    """Read the data a county config names, compute travel minutes, plan and draw districts.
+
+    Args:
+        config: a checked county config (see ``load_county_config``).
+        progress: called with each step name of ``STEPS`` as it starts (all but
+            "writing outputs").
+        source: the config file, named in errors about site names and columns.
+
+    Raises:
+        ConfigError: inconsistent config, unknown or ambiguous site names, missing columns.
+        InputError: unreadable or invalid data files.
+        InfeasibleError: targets that the data cannot meet.
+        SolverError: no usable solution within the time limit.
+    """
+    check_county_config(config, source=source)
+    step = progress or (lambda _name: None)
+    d, s = config.demand, config.sites
+
+    step("reading demand")
+    with _section("demand"):
+        demand = geodata.read_demand(
+            d.path,
+            id=d.id,
+            name=d.name,
+            population=d.population,
+            layer=d.layer,
+            lon=d.lon,
+            lat=d.lat,
+            crs=d.crs,
+        )
+        demand = geodata.to_metric(demand)
+
+    step("reading sites")
+    with _section("sites"):
+        sites = geodata.read_sites(
+            s.path,
+            id=s.id,
+            name=s.name,
+            kind=s.kind,
+            layer=s.layer,
+            lon=s.lon,
+            lat=s.lat,
+            crs=s.crs,
+        )
+        sites = geodata.to_metric(sites, crs=demand.crs)
+        sites = _with_columns(sites, config, source)
+    spec = county_spec(config, sites, source)
+    boundary = None
+    if config.boundary is not None:
+        with _section("boundary"):
+            boundary = _read_boundary(config.boundary.path, config.boundary.layer)
+
+    step("travel times")
+    with _section("travel"):
+        travel = travel_times(config.travel, demand, sites, county_max_minutes(config))
+
+    step("solving")
+    plan = plan_county(demand, sites, travel, spec)
+    for name, column in spec.existing_staff.items():
+        plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
+    plan.assignments["unreachable"] = unreachable_column(plan)
+    levels = plan.sites["level"].to_numpy()
+    plan.assignments["nearest_hub_minutes"] = nearest_minutes(travel, levels == "hub")
+    plan.assignments["nearest_site_minutes"] = nearest_minutes(travel, levels != "")
+
+    step("districts")
+    with _section("demand"):
+        units = _unit_areas(plan.assignments, d.path, d.layer, d.id)
+    plan.districts = district_polygons(
+        units,
+        boundary,
+        names=dict(zip(plan.districts["hub_id"], plan.districts["name"], strict=True)),
+    )
+    return CountyRun(config=config, spec=spec, plan=plan, boundary=boundary)
+
+
+def nearest_minutes(travel: geodata.TravelTimes, open_sites: np.ndarray) -> np.ndarray:
+    """Per demand unit, minutes to the nearest of ``open_sites`` (NaN: none within reach)."""
+    pairs = travel.minutes.tocoo()
+    keep = open_sites[pairs.col]
+    out = np.full(travel.minutes.shape[0], np.inf)
+    np.minimum.at(out, pairs.row[keep], pairs.data[keep])
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def unreachable_column(plan: CountyPlan) -> np.ndarray:
+    """Per demand unit, the levels ("hub", "clinic") whose radius no possible site reaches."""
+    ids = plan.assignments["demand_id"].astype(str).to_numpy()
+    flags = [np.isin(ids, plan.unreachable.get(level, [])) for level in ("hub", "clinic")]
+    return np.array(
+        [
+            ",".join(lv for lv, f in zip(("hub", "clinic"), row, strict=True) if f)
+            for row in zip(*flags, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def _with_columns(
+    sites: gpd.GeoDataFrame, config: CountyConfig, source: str | Path
+) -> gpd.GeoDataFrame:
+    """Sites with the cost and existing-staff columns the config names, as numbers."""
+    wanted: dict[str, str] = {}
+    for key in ("hub", "clinic"):
+        column = getattr(config, key).cost_column
+        if column is not None:
+            wanted[column] = f"{key}.cost_column"
+    for name, staff in config.staff.items():
+        if staff.existing_column is not None:
+            wanted[staff.existing_column] = f"staff.{name}.existing_column"
+    if not wanted:
+        return sites
+    raw, _ = read_any(config.sites.path, config.sites.layer)
+    sites = sites.copy()
+    problems = []
+    for column, key in wanted.items():
+        if column not in raw.columns:
+            problems.append(f"{source}: {key}: the sites have no column {column!r}")
+            continue
+        values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(values).any() or (values < 0).any():
+            problems.append(f"{source}: {key}: column {column!r} needs a number >= 0 in every row")
+            continue
+        sites[column] = values
+    if problems:
+        raise ConfigError("\n".join(problems))
+    for name, staff in config.staff.items():
+        existing_staff(sites, name, staff.existing_column)
+    return sites
+
+
+def _unit_areas(
+    assignments: gpd.GeoDataFrame, path: Path, layer: str | None, id_column: str
+) -> gpd.GeoDataFrame:
+    """The assignments with each unit's own polygon when the demand file holds polygons
+    (townships); otherwise the assignments as they are (points)."""
+    frame, _ = read_any(path, layer)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        return assignments
+    if not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        return assignments
+    polygons = frame.to_crs(assignments.crs).set_index(frame[id_column].astype(str)).geometry
+    units = assignments.copy()
+    units["geometry"] = polygons.reindex(units["demand_id"].astype(str)).to_numpy()
+    return units if not units.geometry.isna().any() else assignments
+
+
+def _read_boundary(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The county boundary polygons of a spatial file."""
+    frame, src = read_any(path, layer)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise src.error("has no geometry; give a polygon layer as boundary.path")
+    kinds = set(frame.geometry.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise src.error("needs polygons (the county area)")
+    if frame.crs is None:
+        raise src.error("has no CRS")
+    return frame

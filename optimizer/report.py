@@ -1,0 +1,332 @@
+"""The county plan report, in Markdown and in HTML, built from one list of blocks.
+
+Sections: coverage at each radius, warnings about unreachable units, sites opened and kept,
+districts, staffing (need vs pool and shortfall, by type and by site) and the solve record.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.county_spec import CountyPlan, CountySpec
+
+SHOWN_UNITS = 50  # unreachable units listed by name; the rest are counted
+RADII = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0)  # minutes, besides the plan's own radii
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading, a paragraph, a warning, a table or an image."""
+
+    kind: str  # "h1", "h2", "p", "warning", "table", "image"
+    text: str = ""
+    table: pd.DataFrame | None = None
+
+
+def report_blocks(
+    plan: CountyPlan, spec: CountySpec, *, title: str, map_file: str | None = None
+) -> list[Block]:
+    """The report's content, independent of its format."""
+    blocks = [Block("h1", title)]
+    blocks += _coverage(plan, spec)
+    if map_file is not None:
+        blocks.append(Block("image", map_file))
+    blocks += _sites(plan)
+    blocks += _districts(plan, spec)
+    blocks += _staffing(plan)
+    blocks += _stages(plan)
+    return blocks
+
+
+def markdown_report(blocks: list[Block]) -> str:
+    """The blocks as Markdown (GitHub tables)."""
+    out: list[str] = []
+    for block in blocks:
+        if block.kind == "h1":
+            out.append(f"# {block.text}")
+        elif block.kind == "h2":
+            out.append(f"## {block.text}")
+        elif block.kind == "p":
+            out.append(block.text)
+        elif block.kind == "warning":
+            out.append(f"> **Warning:** {block.text}")
+        elif block.kind == "image":
+            out.append(f"![map]({block.text})")
+        elif block.kind == "table" and block.table is not None:
+            out.append(_markdown_table(block.table))
+    return "\n\n".join(out) + "\n"
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; }}
+td.num {{ text-align: right; }}
+th {{ background: #f0f0f0; }}
+.warning {{ background: #fff3cd; border-left: 4px solid #d39e00; padding: 0.5em 1em; }}
+img {{ max-width: 100%; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def html_report(blocks: list[Block]) -> str:
+    """The blocks as one self-contained HTML page (the map is linked, not embedded)."""
+    body: list[str] = []
+    title = ""
+    for block in blocks:
+        text = html.escape(block.text)
+        if block.kind == "h1":
+            title = text
+            body.append(f"<h1>{text}</h1>")
+        elif block.kind == "h2":
+            body.append(f"<h2>{text}</h2>")
+        elif block.kind == "p":
+            body.append(f"<p>{text}</p>")
+        elif block.kind == "warning":
+            body.append(f'<p class="warning"><strong>Warning:</strong> {text}</p>')
+        elif block.kind == "image":
+            body.append(f'<p><img src="{html.escape(block.text, quote=True)}" alt="map"></p>')
+        elif block.kind == "table" and block.table is not None:
+            body.append(_html_table(block.table))
+    return HTML_PAGE.format(title=title, body="\n".join(body))
+
+
+def _coverage(plan: CountyPlan, spec: CountySpec) -> list[Block]:
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    total = float(summary.get("population", 0.0))
+    rows = []
+    for level, target in (("hub", spec.hub), ("clinic", spec.clinic)):
+        radius = f"{target.radius:g}"
+        population = float(summary.get(f"population_within_{radius}_min_of_{level}", np.nan))
+        rows.append(
+            {
+                "level": level,
+                "radius (min)": target.radius,
+                "population within": population,
+                "share within": _percent(population / total if total else np.nan),
+                "target": "every reachable unit"
+                if target.share is None
+                else f">= {target.share:.0%} of reachable population",
+                "units beyond every possible site": len(plan.unreachable.get(level, [])),
+            }
+        )
+    blocks = [
+        Block("h2", "Coverage"),
+        Block("p", f"Population {total:,.0f} in {len(plan.assignments)} demand units."),
+        Block("table", table=pd.DataFrame(rows)),
+    ]
+    return blocks + _radii(plan, spec) + _unreachable(plan, spec)
+
+
+def _radii(plan: CountyPlan, spec: CountySpec) -> list[Block]:
+    """Population share within each radius of the nearest open hub and primary-care site."""
+    units = plan.assignments
+    columns = {"nearest_hub_minutes": "hub", "nearest_site_minutes": "hub or clinic"}
+    if not set(columns) <= set(units.columns):
+        return []
+    population = units["population"].to_numpy(dtype=float)
+    total = float(population.sum())
+    rows = []
+    for radius in sorted({*RADII, spec.hub.radius, spec.clinic.radius}):
+        row: dict[str, object] = {"minutes": radius}
+        for column, label in columns.items():
+            within = units[column].to_numpy(dtype=float) <= radius
+            row[f"share within, {label}"] = _percent(
+                float(population[within].sum()) / total if total else np.nan
+            )
+        rows.append(row)
+    return [
+        Block("p", "Population within each travel time of the nearest open site:"),
+        Block("table", table=pd.DataFrame(rows)),
+    ]
+
+
+def _unreachable(plan: CountyPlan, spec: CountySpec) -> list[Block]:
+    """A warning per level listing units that no possible site reaches within its radius."""
+    units = plan.assignments.set_index("demand_id")
+    blocks = []
+    for level, target in (("hub", spec.hub), ("clinic", spec.clinic)):
+        ids = plan.unreachable.get(level, [])
+        if not ids:
+            continue
+        people = float(units.loc[ids, "population"].sum())
+        blocks.append(
+            Block(
+                "warning",
+                f"{len(ids)} unit(s) ({people:,.0f} persons) are beyond {target.radius:g} "
+                f"minutes of every possible {level}; the {level} target leaves them out: "
+                f"{_listed(units, ids)}.",
+            )
+        )
+    for key, what in (("district", "district"), ("service", "primary-care site")):
+        ids = plan.unreachable.get(key, [])
+        if ids:
+            blocks.append(
+                Block(
+                    "warning",
+                    f"{len(ids)} unit(s) have no {what} within the travel limit: "
+                    f"{_listed(units, ids)}.",
+                )
+            )
+    return blocks
+
+
+def _listed(units: pd.DataFrame, ids: list[str]) -> str:
+    """``name (id)`` of the first ``SHOWN_UNITS`` units, and how many more there are."""
+    listed = ", ".join(f"{units.at[i, 'name']} ({i})" for i in ids[:SHOWN_UNITS])
+    more = f" and {len(ids) - SHOWN_UNITS} more" if len(ids) > SHOWN_UNITS else ""
+    return listed + more
+
+
+def _sites(plan: CountyPlan) -> list[Block]:
+    sites = plan.sites
+    open_sites = sites[sites["level"] != ""]
+    counts = [f"{level}s {level_counts(plan, level)}" for level in ("hub", "clinic")]
+    columns = ["site_id", "name", "kind", "level", "status", "population_served"]
+    ordered = open_sites.sort_values(["level", "status", "site_id"], ascending=[False, True, True])
+    return [
+        Block("h2", "Sites opened and kept"),
+        Block("p", "; ".join(counts) + "."),
+        Block("table", table=pd.DataFrame(ordered[columns])),
+    ]
+
+
+def level_counts(plan: CountyPlan, level: str) -> str:
+    """E.g. "13: 1 kept, 12 upgraded from existing sites, 0 on new sites" (for hubs)."""
+    sites = plan.sites
+    at = sites[sites["level"] == level]
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    new_level = int(summary.get(f"new_{level}s", 0))
+    built = int((at["status"] == "new").sum())
+    return (
+        f"{len(at)}: {len(at) - new_level} kept, "
+        f"{new_level - built} upgraded from existing sites, {built} on new sites"
+    )
+
+
+def _districts(plan: CountyPlan, spec: CountySpec) -> list[Block]:
+    table = pd.DataFrame(plan.districts[["hub_id", "name", "population", "n_units"]]).copy()
+    mean = float(table["population"].mean()) if len(table) else 0.0
+    table["vs mean"] = [
+        _percent(p / mean - 1, signed=True) if mean else "" for p in table["population"]
+    ]
+    text = f"{len(table)} districts; mean population {mean:,.0f}."
+    if spec.balance is not None:
+        text += f" Balance target: within +-{spec.balance:.0%} of the mean."
+    return [Block("h2", "Districts"), Block("p", text), Block("table", table=table)]
+
+
+def _staffing(plan: CountyPlan) -> list[Block]:
+    table = plan.staffing.rename(columns={"staff_type": "type"})
+    blocks = [
+        Block("h2", "Staffing"),
+        Block("p", "Need (ratio x population served + minimum per site) against the pool."),
+        Block("table", table=table),
+    ]
+    rows = []
+    for _, site in plan.sites[plan.sites["level"] != ""].iterrows():
+        for staff_type in plan.staffing["staff_type"]:
+            short = float(site.get(f"shortfall_{staff_type}", 0.0))
+            if short > 1e-6:
+                rows.append(
+                    {
+                        "site_id": site["site_id"],
+                        "name": site["name"],
+                        "level": site["level"],
+                        "type": staff_type,
+                        "staffed": float(site[staff_type]),
+                        "shortfall": short,
+                    }
+                )
+    if rows:
+        blocks += [
+            Block("p", "Shortfall by site and type:"),
+            Block("table", table=pd.DataFrame(rows)),
+        ]
+    else:
+        blocks.append(Block("p", "No site is short of staff."))
+    return blocks
+
+
+def _stages(plan: CountyPlan) -> list[Block]:
+    table = pd.DataFrame(
+        [
+            {
+                "stage": r.stage,
+                "status": r.status,
+                "objective": r.objective,
+                "bound": r.bound,
+                "gap": _percent(r.gap),
+                "seconds": round(r.seconds, 2),
+            }
+            for r in plan.stages
+        ]
+    )
+    return [
+        Block("h2", "Solve record"),
+        Block("p", "Objectives solved in order; each stage keeps the optima of the earlier ones."),
+        Block("table", table=table),
+    ]
+
+
+def _percent(value: float, *, signed: bool = False) -> str:
+    if value is None or not np.isfinite(value):
+        return ""
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return ""
+        return (
+            f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+        )
+    return str(value)
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _markdown_table(table: pd.DataFrame) -> str:
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---:" if _is_number(table[c]) else "---" for c in table.columns) + "|"
+    rows = [
+        "| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    numeric = [_is_number(table[c]) for c in table.columns]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    rows = []
+    for row in table.itertuples(index=False):
+        cells = "".join(
+            f'<td class="num">{html.escape(_cell(v))}</td>'
+            if num
+            else f"<td>{html.escape(_cell(v))}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"

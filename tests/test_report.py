@@ -1,0 +1,69 @@
+"""The county plan report: sections, warnings, staffing tables and HTML escaping."""
+
+from __future__ import annotations
+
+import pytest
+
+import geodata
+from optimizer.county import plan_county
+from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, StaffRule
+from optimizer.report import html_report, level_counts, markdown_report, report_blocks
+
+TITLE = "测试县 <plan>"
+
+
+@pytest.fixture(scope="module")
+def planned():
+    county = geodata.synthetic_county(60, 12, seed=3)
+    demand = county.demand.copy()
+    demand.loc[0, "name"] = "A&B <村>"
+    travel = geodata.straight_line_minutes(demand, county.sites, speed_kmh=30, max_minutes=60)
+    spec = CountySpec(
+        hub=LevelSpec(radius=20, kinds=("township_centre",), fixed_kinds=("county_hospital",)),
+        clinic=LevelSpec(radius=10, kinds=("candidate", "township_centre"), share=0.8),
+        district_minutes=60,
+        staff=(StaffRule("doctors", 3.6 / 1000, 5, 2, 100.0), *DEFAULT_STAFF[1:]),
+    )
+    return plan_county(demand, county.sites, travel, spec), spec
+
+
+def test_markdown_has_every_section_and_the_stages(planned) -> None:
+    plan, spec = planned
+    md = markdown_report(report_blocks(plan, spec, title=TITLE, map_file="map.png"))
+    assert md.startswith(f"# {TITLE}\n")
+    for heading in ("Coverage", "Sites opened and kept", "Districts", "Staffing", "Solve record"):
+        assert f"\n## {heading}\n" in md
+    for record in plan.stages:
+        assert f"| {record.stage} | {record.status} |" in md
+    assert "![map](map.png)" in md
+    assert f"hubs {level_counts(plan, 'hub')}" in md
+
+
+def test_unreachable_units_are_listed_as_warnings(planned) -> None:
+    plan, spec = planned
+    md = markdown_report(report_blocks(plan, spec, title=TITLE))
+    assert md.count("> **Warning:**") == 2
+    for level in ("hub", "clinic"):
+        ids = plan.unreachable[level]
+        assert ids
+        assert f"{len(ids)} unit(s)" in md
+        assert all(i in md for i in ids)
+
+
+def test_html_escapes_names_and_links_the_map(planned) -> None:
+    plan, spec = planned
+    page = html_report(report_blocks(plan, spec, title=TITLE, map_file="map.png"))
+    assert "<title>测试县 &lt;plan&gt;</title>" in page
+    assert "<村>" not in page
+    assert '<img src="map.png" alt="map">' in page
+    assert page.count("<table>") >= 4
+
+
+def test_staffing_need_pool_and_shortfall_by_site(planned) -> None:
+    plan, spec = planned
+    md = markdown_report(report_blocks(plan, spec, title=TITLE))
+    doctors = plan.staffing.set_index("staff_type").loc["doctors"]
+    assert doctors["pool"] == 100 and doctors["shortfall"] > 0
+    assert "| doctors | " in md
+    assert "Shortfall by site and type:" in md
+    assert "No site is short of staff." not in md
