@@ -11,9 +11,10 @@ import scipy.sparse as sp
 from geodata.errors import InfeasibleError, InputError, SolverError
 from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
-from models.median import cost_levels, p_median_model
 from models.pairs import CostPairs, cost_pairs
+from models.reduction import dominated_sites, reduce_set_cover, weighted_groups
 from optimizer import highs
+from optimizer.benders import solve_p_median
 from optimizer.results import LocateResult
 
 PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
@@ -256,14 +257,20 @@ def _solve_lscp(spec, began) -> LocateResult:
     _require_reach(pairs, what=f" within the radius {spec['radius']:g}")
     site_cost = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.ones(m)
     groups = coverage_groups(pairs, spec["weights"], spec["required"])
-    model = set_cover_model(groups, m, site_cost=site_cost, required=spec["required"],
-                            barred=spec["barred"])
-    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
-                   "lscp")
+    fixed = np.union1d(spec["required"], spec["barred"])
+    reduced = reduce_set_cover(groups, m, site_cost=site_cost, fixed=fixed)
+    model = set_cover_model(reduced.groups, m, site_cost=site_cost,
+                            required=np.union1d(spec["required"], reduced.forced),
+                            barred=np.union1d(spec["barred"], reduced.closed))
+    remaining = spec["time_limit"] - (time.perf_counter() - began)
+    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"]), "lscp")
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
-    details = _size(sol) | {"demand_groups": groups.n_groups}
+    details = _size(sol) | {"demand_groups": groups.n_groups,
+                            "rows_after_reduction": reduced.groups.n_groups,
+                            "sites_forced": int(reduced.forced.size),
+                            "sites_dominated": int(reduced.closed.size)}
     return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
                    sol.seconds, details)
 
@@ -272,69 +279,43 @@ def _solve_mclp(spec, began) -> LocateResult:
     pairs, m, w = spec["pairs"], spec["pairs"].n_sites, spec["weights"]
     groups = coverage_groups(pairs, w, spec["required"])
     by_required = (groups.group_of < 0) & (np.diff(pairs.indptr) > 0)
+    groups = weighted_groups(groups)
+    free = np.ones(m, dtype=bool)
+    free[spec["required"]] = False
+    free[spec["barred"]] = False
+    closed = dominated_sites(groups, m, free=free, keep_at_least=spec["p"] - spec["required"].size)
     model = max_cover_model(groups, m, p=spec["p"], required=spec["required"],
-                            barred=spec["barred"], covered_by_required=float(w[by_required].sum()))
-    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
-                   "mclp")
+                            barred=np.union1d(spec["barred"], closed),
+                            covered_by_required=float(w[by_required].sum()))
+    remaining = spec["time_limit"] - (time.perf_counter() - began)
+    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"]), "mclp")
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(w[assignment >= 0].sum())
-    details = _size(sol) | {"demand_groups": groups.n_groups}
+    details = _size(sol) | {"demand_groups": groups.n_groups, "sites_dominated": int(closed.size)}
     return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
                    sol.seconds, details)
 
 
 def _solve_p_median(spec, began) -> LocateResult:
-    pairs, m, w, p = spec["pairs"], spec["pairs"].n_sites, spec["weights"], spec["p"]
+    pairs, w = spec["pairs"], spec["weights"]
     _require_reach(pairs)
-    levels = cost_levels(pairs, spec["required"])
-    usable = m - spec["barred"].size
-    first = max(2, math.ceil(3.0 * usable / p))
-    kept = np.minimum(levels.n_levels, first)
-    solve_seconds, rounds, start_open = 0.0, 0, None
-    best_obj, best_open = np.inf, None
-    while True:
-        rounds += 1
-        model = p_median_model(pairs, levels, kept, w, p=p, required=spec["required"],
-                               barred=spec["barred"])
-        start = _p_median_start(pairs, levels, kept, start_open) if start_open is not None \
-            else None
-        remaining = spec["time_limit"] - (time.perf_counter() - began)
-        sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
-                                   start=start), "p-median")
-        solve_seconds += sol.seconds
-        is_open = _open_mask(sol.x, m)
-        _, nearest = pairs.nearest_open(is_open)
-        objective = float(np.dot(w, nearest))
-        if objective < best_obj:
-            best_obj, best_open = objective, is_open
-        # units whose nearest open site lies beyond their kept levels were under-charged
-        last_kept = levels.level_cost[levels.first_level + kept - 1]
-        short = (kept < levels.n_levels) & (nearest > last_kept)
-        out_of_time = time.perf_counter() - began >= spec["time_limit"]
-        if not short.any() or sol.status != "optimal" or out_of_time:
-            break
-        kept = np.where(short, np.minimum(levels.n_levels, 2 * kept), kept)
-        start_open = best_open
-    status = sol.status if not short.any() else "time_limit"
-    assignment, _ = pairs.nearest_open(best_open)
-    details = _size(sol) | {"rounds": rounds, "levels_kept": int(kept.sum()),
-                            "levels_total": int(levels.n_levels.sum())}
-    return _finish(spec, status, best_obj, sol.bound, best_open, assignment, began,
-                   solve_seconds, details)
-
-
-def _p_median_start(pairs, levels, kept, is_open) -> np.ndarray:
-    """Column vector (y, z) of the truncated model for a known set of open sites."""
-    m = pairs.n_sites
-    rank_open = np.full(pairs.n_demand, np.iinfo(np.int64).max)
-    hit = is_open[pairs.site]
-    np.minimum.at(rank_open, pairs.demand[hit], levels.rank[hit])
-    z_demand = np.repeat(np.arange(pairs.n_demand), kept)
-    z_start = np.concatenate([[0], np.cumsum(kept)[:-1]])
-    z_rank = np.arange(z_demand.size) - z_start[z_demand]
-    z = (z_rank < rank_open[z_demand]).astype(float)
-    return np.concatenate([is_open.astype(float), z])
+    remaining = spec["time_limit"] - (time.perf_counter() - began)
+    out = solve_p_median(pairs, w, p=spec["p"], required=spec["required"],
+                         barred=spec["barred"], time_limit=remaining, mip_gap=spec["mip_gap"])
+    if out.status == "infeasible":
+        raise InfeasibleError(
+            f"p-median: no {spec['p']} usable sites reach every demand unit; raise p, add "
+            "candidate sites or widen the radius"
+        )
+    if out.status == "no_solution":
+        raise SolverError(
+            f"p-median: no plan reaching every demand unit found before the time limit "
+            f"({out.seconds_solve:.1f} s); raise time_limit or p"
+        )
+    assignment, _ = pairs.nearest_open(out.is_open)
+    return _finish(spec, out.status, out.objective, out.bound, out.is_open, assignment, began,
+                   out.seconds_solve, out.details)
 
 
 def _solve_p_center(spec, began) -> LocateResult:
