@@ -22,7 +22,7 @@ from optimizer.county_config import (
 )
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.districts import district_polygons
-from optimizer.run import Progress, _section, travel_times
+from optimizer.run import Progress, _section, read_demand_layer, read_sites_layer, travel_times
 
 STEPS = (
     "reading demand",
@@ -66,32 +66,11 @@ def run_county(
     d, s = config.demand, config.sites
 
     step("reading demand")
-    with _section("demand"):
-        demand = geodata.read_demand(
-            d.path,
-            id=d.id,
-            name=d.name,
-            population=d.population,
-            layer=d.layer,
-            lon=d.lon,
-            lat=d.lat,
-            crs=d.crs,
-        )
-        demand = geodata.to_metric(demand)
+    demand = read_demand_layer(d)
 
     step("reading sites")
+    sites = read_sites_layer(s, demand.crs)
     with _section("sites"):
-        sites = geodata.read_sites(
-            s.path,
-            id=s.id,
-            name=s.name,
-            kind=s.kind,
-            layer=s.layer,
-            lon=s.lon,
-            lat=s.lat,
-            crs=s.crs,
-        )
-        sites = geodata.to_metric(sites, crs=demand.crs)
         sites = _with_columns(sites, config, source)
     spec = county_spec(config, sites, source)
     boundary = None

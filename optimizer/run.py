@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 import geodata
 from geodata.errors import InputError
 from geodata.layers import read_any
-from optimizer.config import Config, TravelConfig, check_config
+from optimizer.config import Config, DemandConfig, SitesConfig, TravelConfig, check_config
 from optimizer.plan import plan_sites
 from optimizer.results import SitePlan
+
+if TYPE_CHECKING:
+    from optimizer.county_config import CountySitesConfig
 
 # Travel times beyond this many minutes are not computed when neither travel.max_minutes nor
 # model.radius says otherwise: two hours covers any trip to a county facility.
@@ -61,34 +65,10 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
     d, s = config.demand, config.sites
 
     step("reading demand")
-    with _section("demand"):
-        demand = geodata.read_demand(
-            d.path,
-            id=d.id,
-            name=d.name,
-            population=d.population,
-            layer=d.layer,
-            lon=d.lon,
-            lat=d.lat,
-            crs=d.crs,
-        )
-        demand = geodata.to_metric(demand)
+    demand = read_demand_layer(d)
 
     step("reading sites")
-    with _section("sites"):
-        sites = geodata.read_sites(
-            s.path,
-            id=s.id,
-            name=s.name,
-            kind=s.kind,
-            capacity=s.capacity,
-            fixed_cost=s.fixed_cost,
-            layer=s.layer,
-            lon=s.lon,
-            lat=s.lat,
-            crs=s.crs,
-        )
-        sites = geodata.to_metric(sites, crs=demand.crs)
+    sites = read_sites_layer(s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
 
     step("travel times")
     with _section("travel"):
@@ -111,6 +91,41 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
         time_limit=m.time_limit,
         mip_gap=m.mip_gap,
     )
+
+
+def read_demand_layer(d: DemandConfig) -> gpd.GeoDataFrame:
+    """Read the ``[demand]`` section's layer and project it to metres."""
+    with _section("demand"):
+        demand = geodata.read_demand(
+            d.path,
+            id=d.id,
+            name=d.name,
+            population=d.population,
+            layer=d.layer,
+            lon=d.lon,
+            lat=d.lat,
+            crs=d.crs,
+        )
+        return geodata.to_metric(demand)
+
+
+def read_sites_layer(
+    s: SitesConfig | CountySitesConfig, crs: object, **columns: str | None
+) -> gpd.GeoDataFrame:
+    """Read the ``[sites]`` section's layer (plus optional ``columns``) in the CRS ``crs``."""
+    with _section("sites"):
+        sites = geodata.read_sites(
+            s.path,
+            id=s.id,
+            name=s.name,
+            kind=s.kind,
+            layer=s.layer,
+            lon=s.lon,
+            lat=s.lat,
+            crs=s.crs,
+            **columns,
+        )
+        return geodata.to_metric(sites, crs=crs)
 
 
 def read_roads(path: Path, layer: str | None) -> gpd.GeoDataFrame:
