@@ -93,6 +93,8 @@ def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
             )
         finite = np.isfinite(vals)
         rows, cols, vals = rows[finite], cols[finite], vals[finite]
+        order = np.lexsort((cols, vals, rows))
+        rows, cols, vals = rows[order], cols[order], vals[order]
     else:
         try:
             dense = np.asarray(cost, dtype=float)
@@ -103,19 +105,33 @@ def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
                 f"cost matrix: expected a 2-D demand x site array, got {dense.ndim} dimension(s)"
             )
         shape = dense.shape
-        rows, cols = np.nonzero(~np.isposinf(dense))
-        vals = dense[rows, cols]
-        _check_values(rows, cols, vals)
+        _check_dense(dense)
+        rows, cols, vals = _sorted_dense(dense)
     n_demand, n_sites = int(shape[0]), int(shape[1])
     if n_demand == 0 or n_sites == 0:
         raise InputError(
             f"cost matrix: shape {shape} has no demand units or no sites; pass at least one of each"
         )
-    order = np.lexsort((cols, vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
     counts = np.bincount(rows, minlength=n_demand)
     indptr = np.concatenate([[0], np.cumsum(counts)])
     return CostPairs(n_demand, n_sites, rows, cols.astype(np.int64), vals, indptr)
+
+
+def _check_dense(dense: np.ndarray) -> None:
+    """Raise InputError for the first NaN or negative entry of a dense cost matrix."""
+    bad = np.isnan(dense) | (dense < 0)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        _check_values(rows, cols, dense[rows, cols])
+
+
+def _sorted_dense(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Finite entries as (row, col, cost) sorted by row, then cost, then col."""
+    order = np.argsort(dense, axis=1, kind="stable")
+    ordered = np.take_along_axis(dense, order, axis=1)
+    keep = ~np.isposinf(ordered)
+    rows = np.repeat(np.arange(dense.shape[0], dtype=np.int64), keep.sum(axis=1))
+    return rows, order[keep].astype(np.int64), ordered[keep]
 
 
 def _check_values(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:

@@ -53,11 +53,13 @@ def solve(
     time_limit: float,
     mip_gap: float,
     start: np.ndarray | None = None,
+    options: dict[str, bool | int | float | str] | None = None,
 ) -> Solution:
     """Solve with HiGHS under a time limit (seconds) and relative MIP gap.
 
-    ``start`` is a full column vector used as the first incumbent when feasible.
-    The run is deterministic: fixed random seed, one thread.
+    ``start`` is a full column vector used as the first incumbent when feasible;
+    ``options`` are further HiGHS options by name. The run is deterministic: fixed random
+    seed, one thread.
     """
     arrays = model.arrays()
     matrix = arrays["matrix"]
@@ -67,6 +69,8 @@ def solve(
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    for name, value in (options or {}).items():
+        highs.setOptionValue(name, value)
     integrality = arrays["integrality"]
     highs.passModel(
         int(matrix.shape[1]),

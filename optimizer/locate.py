@@ -20,6 +20,8 @@ from optimizer.results import LocateResult
 PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
 DEFAULT_TIME_LIMIT = 300.0  # seconds
 DEFAULT_MIP_GAP = 0.0
+# interior point for the root LP: covering LPs are highly degenerate for dual simplex
+COVER_OPTIONS = {"mip_lp_solver": "ipm"}
 
 
 def locate(
@@ -263,7 +265,8 @@ def _solve_lscp(spec, began) -> LocateResult:
                             required=np.union1d(spec["required"], reduced.forced),
                             barred=np.union1d(spec["barred"], reduced.closed))
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"]), "lscp")
+    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
+                               options=COVER_OPTIONS), "lscp")
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
@@ -288,7 +291,8 @@ def _solve_mclp(spec, began) -> LocateResult:
                             barred=np.union1d(spec["barred"], closed),
                             covered_by_required=float(w[by_required].sum()))
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"]), "mclp")
+    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
+                               options=COVER_OPTIONS), "mclp")
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(w[assignment >= 0].sum())
