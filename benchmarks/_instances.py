@@ -40,8 +40,9 @@ def _clustered_points(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(points, 0.0, SIDE_KM)
 
 
-def planar_instance(n_demand: int, n_sites: int, *, layout: str = "clustered",
-                    seed: int = 0) -> PlanarInstance:
+def planar_instance(
+    n_demand: int, n_sites: int, *, layout: str = "clustered", seed: int = 0
+) -> PlanarInstance:
     """A random instance: demand uniform or clustered, sites uniform, populations 50-3000."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout {layout!r} is unknown; use one of {', '.join(LAYOUTS)}")

@@ -49,8 +49,12 @@ def run_worker(argv: list[str], *, timeout: float, memory_gib: float | None) -> 
     On timeout the whole process group (the solver's own subprocesses included) is killed.
     """
     proc = subprocess.Popen(
-        [sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, preexec_fn=_limit_memory(memory_gib),
+        [sys.executable, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_limit_memory(memory_gib),
     )
     try:
         out, err = proc.communicate(timeout=timeout)

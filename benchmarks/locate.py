@@ -62,8 +62,14 @@ def _ours(case: Case, inst, radius: float, time_limit: float) -> dict:
     began = time.perf_counter()
     res = locate(case.problem, inst.cost, **kwargs)
     total = time.perf_counter() - began
-    return {"build": total - res.seconds_solve, "solve": res.seconds_solve, "total": total,
-            "objective": res.objective, "status": res.status, "gap": res.gap}
+    return {
+        "build": total - res.seconds_solve,
+        "solve": res.seconds_solve,
+        "total": total,
+        "objective": res.objective,
+        "status": res.status,
+        "gap": res.gap,
+    }
 
 
 def _spopt(case: Case, inst, radius: float) -> dict:
@@ -82,9 +88,14 @@ def _spopt(case: Case, inst, radius: float) -> dict:
     model.solve(pulp.PULP_CBC_CMD(msg=False))
     done = time.perf_counter()
     status = pulp.LpStatus[model.problem.status].lower()
-    return {"build": built - began, "solve": done - built, "total": done - began,
-            "objective": float(pulp.value(model.problem.objective)), "status": status,
-            "gap": 0.0}
+    return {
+        "build": built - began,
+        "solve": done - built,
+        "total": done - began,
+        "objective": float(pulp.value(model.problem.objective)),
+        "status": status,
+        "gap": 0.0,
+    }
 
 
 def worker(tool: str, case: Case, time_limit: float) -> None:
@@ -97,8 +108,9 @@ def worker(tool: str, case: Case, time_limit: float) -> None:
     radius = coverage_radius(inst, SITES_IN_REACH)
     baseline = peak_rss_mib()
     try:
-        record = _ours(case, inst, radius, time_limit) if tool == "ours" \
-            else _spopt(case, inst, radius)
+        record = (
+            _ours(case, inst, radius, time_limit) if tool == "ours" else _spopt(case, inst, radius)
+        )
     except MemoryError:
         record = {"state": "out of memory"}
     except Exception as exc:  # report any solver failure as a table entry
@@ -111,14 +123,23 @@ def worker(tool: str, case: Case, time_limit: float) -> None:
 
 
 def _cases(args) -> list[Case]:
-    return [Case(problem, n, m, args.layout, args.seed)
-            for problem in args.problems for n, m in args.sizes]
+    return [
+        Case(problem, n, m, args.layout, args.seed)
+        for problem in args.problems
+        for n, m in args.sizes
+    ]
 
 
 def _measure(tool: str, case: Case, args) -> Outcome:
     limit = args.spopt_timeout if tool == "spopt" else args.time_limit + WORKER_SLACK
-    argv = [__file__, "--worker", tool, json.dumps(asdict(case)),
-            "--time-limit", str(args.time_limit)]
+    argv = [
+        __file__,
+        "--worker",
+        tool,
+        json.dumps(asdict(case)),
+        "--time-limit",
+        str(args.time_limit),
+    ]
     return run_worker(argv, timeout=limit, memory_gib=args.memory_gib)
 
 
@@ -150,8 +171,11 @@ def _speedup(ours: Outcome, theirs: Outcome | None, timeout: float) -> str:
 
 
 def _agree(ours: Outcome, theirs: Outcome | None) -> str:
-    done = [o for o in (ours, theirs) if o is not None and o.state == "done"
-            and o.record["status"] == "optimal"]
+    done = [
+        o
+        for o in (ours, theirs)
+        if o is not None and o.state == "done" and o.record["status"] == "optimal"
+    ]
     if len(done) < 2:
         return "-"
     a, b = ours.record["objective"], theirs.record["objective"]
@@ -161,16 +185,31 @@ def _agree(ours: Outcome, theirs: Outcome | None) -> str:
 def _row(case: Case, tool: str, out: Outcome, timeout: float, speed: str, agree: str) -> str:
     rec = out.record
     objective = f"{rec['objective']:.10g}" if out.state == "done" else "-"
-    memory = (f"{rec['peak_mib']:.0f} (+{rec['peak_mib'] - rec['baseline_mib']:.0f})"
-              if out.state == "done" else "-")
-    cells = [case.problem, case.size, tool, _seconds(out, "build", timeout),
-             _seconds(out, "solve", timeout), _seconds(out, "total", timeout), memory,
-             objective, _status(out), speed, agree]
+    memory = (
+        f"{rec['peak_mib']:.0f} (+{rec['peak_mib'] - rec['baseline_mib']:.0f})"
+        if out.state == "done"
+        else "-"
+    )
+    cells = [
+        case.problem,
+        case.size,
+        tool,
+        _seconds(out, "build", timeout),
+        _seconds(out, "solve", timeout),
+        _seconds(out, "total", timeout),
+        memory,
+        objective,
+        _status(out),
+        speed,
+        agree,
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
-HEADER = ("| problem | demand x sites | tool | build s | solve s | total s | peak MiB | "
-          "objective | status | speed-up | same objective |")
+HEADER = (
+    "| problem | demand x sites | tool | build s | solve s | total s | peak MiB | "
+    "objective | status | speed-up | same objective |"
+)
 RULE = "|" + "---|" * 11
 
 
@@ -185,8 +224,11 @@ def _chain(tool: str, cases: list[Case], args, results: dict) -> None:
         out = SKIPPED if gave_up else _measure(tool, case, args)
         gave_up = gave_up or (tool == "spopt" and out.state in ("timeout", "out of memory"))
         results[tool, case] = out
-        print(f"{tool} {case.problem} {case.size}: {out.state} {out.record}", file=sys.stderr,
-              flush=True)
+        print(
+            f"{tool} {case.problem} {case.size}: {out.state} {out.record}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -198,13 +240,15 @@ def main(argv: list[str] | None = None) -> None:
     began = time.perf_counter()
     cases = _cases(args)
     tools = ("ours",) if args.skip_spopt else ("ours", "spopt")
-    chains = [(tool, [c for c in cases if c.problem == problem])
-              for tool in tools for problem in args.problems]
+    chains = [
+        (tool, [c for c in cases if c.problem == problem])
+        for tool in tools
+        for problem in args.problems
+    ]
     chains.sort(key=lambda chain: chain[0] != "spopt")  # the long spopt chains first
     results: dict[tuple[str, Case], Outcome] = {}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for future in [pool.submit(_chain, tool, chain, args, results)
-                       for tool, chain in chains]:
+        for future in [pool.submit(_chain, tool, chain, args, results) for tool, chain in chains]:
             future.result()
     rows: list[str] = []
     notes: dict[str, str] = {}
@@ -223,27 +267,35 @@ def main(argv: list[str] | None = None) -> None:
     _report(args, rows, notes, radii, time.perf_counter() - began)
 
 
-def _report(args, rows: list[str], notes: dict[str, str], radii: dict[str, float],
-            seconds: float) -> None:
+def _report(
+    args, rows: list[str], notes: dict[str, str], radii: dict[str, float], seconds: float
+) -> None:
     versions = [f"highspy {version('highspy')}"]
     if not args.skip_spopt:
         versions += [f"spopt {version('spopt')}", f"pulp {version('pulp')} (bundled CBC)"]
-    print(f"## locate vs spopt: {args.layout} demand, uniform sites, 100 x 100 km, "
-          f"seed {args.seed}\n")
+    print(
+        f"## locate vs spopt: {args.layout} demand, uniform sites, 100 x 100 km, seed {args.seed}\n"
+    )
     print(HEADER)
     print(RULE)
     print("\n".join(rows))
     shown = ", ".join(f"{size}: {r:g} km" for size, r in radii.items())
-    print(f"\nCoverage radius (about {SITES_IN_REACH:g} sites in reach): {shown}. "
-          "p = 10 / 15 / 20 for 200 / 500 / 1000 sites.")
-    print(f"Ours: HiGHS, one thread, time limit {args.time_limit:g} s. spopt: CBC, wall "
-          f"timeout {args.spopt_timeout:g} s. {args.jobs} run(s) at a time. Memory: peak "
-          "resident size of the run's process or its solver subprocess; in brackets the growth "
-          "over the process before the build (interpreter, imports, dense instance).")
+    print(
+        f"\nCoverage radius (about {SITES_IN_REACH:g} sites in reach): {shown}. "
+        "p = 10 / 15 / 20 for 200 / 500 / 1000 sites."
+    )
+    print(
+        f"Ours: HiGHS, one thread, time limit {args.time_limit:g} s. spopt: CBC, wall "
+        f"timeout {args.spopt_timeout:g} s. {args.jobs} run(s) at a time. Memory: peak "
+        "resident size of the run's process or its solver subprocess; in brackets the growth "
+        "over the process before the build (interpreter, imports, dense instance)."
+    )
     for key, message in notes.items():
         print(f"- {key}: {message}")
-    print(f"\n{'; '.join(versions)}; Python {platform.python_version()}; "
-          f"{platform.machine()}; total wall time {seconds / 60:.1f} min.")
+    print(
+        f"\n{'; '.join(versions)}; Python {platform.python_version()}; "
+        f"{platform.machine()}; total wall time {seconds / 60:.1f} min."
+    )
 
 
 def _sizes(text: str) -> list[tuple[int, int]]:
@@ -263,22 +315,47 @@ def _problems(text: str) -> list[str]:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=_sizes, default=list(SIZES),
-                        help="comma-separated DEMANDxSITES (default 1000x200,3000x500,10000x1000)")
-    parser.add_argument("--problems", type=_problems, default=list(PROBLEMS),
-                        help="comma-separated subset of lscp,mclp,p-median")
-    parser.add_argument("--layout", choices=LAYOUTS, default="clustered",
-                        help="demand points clustered like villages (default) or uniform")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=list(SIZES),
+        help="comma-separated DEMANDxSITES (default 1000x200,3000x500,10000x1000)",
+    )
+    parser.add_argument(
+        "--problems",
+        type=_problems,
+        default=list(PROBLEMS),
+        help="comma-separated subset of lscp,mclp,p-median",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="clustered",
+        help="demand points clustered like villages (default) or uniform",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="HiGHS time limit per run of ours, seconds (default 120)")
-    parser.add_argument("--spopt-timeout", type=float, default=600.0,
-                        help="wall timeout per spopt run, seconds (default 600)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=120.0,
+        help="HiGHS time limit per run of ours, seconds (default 120)",
+    )
+    parser.add_argument(
+        "--spopt-timeout",
+        type=float,
+        default=600.0,
+        help="wall timeout per spopt run, seconds (default 600)",
+    )
     parser.add_argument("--skip-spopt", action="store_true", help="run ours only")
-    parser.add_argument("--jobs", type=int, default=2,
-                        help="runs at a time, each in its own single-threaded process (default 2)")
-    parser.add_argument("--memory-gib", type=float, default=16.0,
-                        help="address-space cap per run, GiB (default 16)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="runs at a time, each in its own single-threaded process (default 2)",
+    )
+    parser.add_argument(
+        "--memory-gib", type=float, default=16.0, help="address-space cap per run, GiB (default 16)"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("TOOL", "CASE"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

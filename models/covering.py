@@ -31,9 +31,7 @@ class CoverageGroups:
     weight: np.ndarray
 
 
-def coverage_groups(
-    cover: CostPairs, weights: np.ndarray, required: np.ndarray
-) -> CoverageGroups:
+def coverage_groups(cover: CostPairs, weights: np.ndarray, required: np.ndarray) -> CoverageGroups:
     """Merge demand units with identical coverage sets, skipping those a required site covers."""
     is_required = np.zeros(cover.n_sites, dtype=bool)
     is_required[required] = True
@@ -114,7 +112,12 @@ def max_cover_model(
     vals = np.concatenate([np.ones(groups.n_groups), -np.ones(groups.site.size)])
     model.add_rows("cover", groups.n_groups, rows, cols, vals, upper=0.0)
     model.add_rows(
-        "count", 1, np.zeros(n_sites, np.int64), y.index(np.arange(n_sites)), 1.0,
-        lower=p, upper=p,
+        "count",
+        1,
+        np.zeros(n_sites, np.int64),
+        y.index(np.arange(n_sites)),
+        1.0,
+        lower=p,
+        upper=p,
     )
     return model

@@ -100,9 +100,7 @@ def p_median_model(
         upper=np.where(has_next, 1.0, 0.0),
     )
     reached = kept > 0
-    model.offset = float(
-        np.sum(weights[reached] * levels.level_cost[levels.first_level[reached]])
-    )
+    model.offset = float(np.sum(weights[reached] * levels.level_cost[levels.first_level[reached]]))
 
     # rows: one per kept level
     row_of_level = np.full(levels.level_cost.size, -1, dtype=np.int64)
@@ -111,13 +109,19 @@ def p_median_model(
     pair_rows = row_of_level[levels.level_of_pair[in_model]]
     not_first = np.flatnonzero(z_rank > 0)
     rows = np.concatenate([np.arange(n_kept), not_first, pair_rows])
-    cols = np.concatenate([z.index(np.arange(n_kept)), z.index(not_first - 1),
-                           y.index(pairs.site[in_model])])
+    cols = np.concatenate(
+        [z.index(np.arange(n_kept)), z.index(not_first - 1), y.index(pairs.site[in_model])]
+    )
     vals = np.concatenate([np.ones(n_kept), -np.ones(not_first.size), np.ones(pair_rows.size)])
     model.add_rows("level", n_kept, rows, cols, vals, lower=np.where(z_rank == 0, 1.0, 0.0))
     model.add_rows(
-        "count", 1, np.zeros(n_sites, np.int64), y.index(np.arange(n_sites)), 1.0,
-        lower=p, upper=p,
+        "count",
+        1,
+        np.zeros(n_sites, np.int64),
+        y.index(np.arange(n_sites)),
+        1.0,
+        lower=p,
+        upper=p,
     )
     return model
 
@@ -157,39 +161,52 @@ class Cuts:
     def evaluate(self, y: np.ndarray) -> np.ndarray:
         """Right-hand side minus the y terms at site values ``y``: theta's lower bound."""
         owner = np.repeat(np.arange(self.size), np.diff(self.indptr))
-        return self.rhs - np.bincount(owner, weights=self.coef * y[self.site],
-                                      minlength=self.size)
+        return self.rhs - np.bincount(owner, weights=self.coef * y[self.site], minlength=self.size)
 
     def subset(self, keep: np.ndarray) -> Cuts:
         """The cuts where the boolean mask ``keep`` is true."""
         lengths = np.diff(self.indptr)[keep]
         terms = _ranges(self.indptr[:-1][keep], lengths)
-        return Cuts(self.unit[keep], self.rhs[keep],
-                    np.concatenate([[0], np.cumsum(lengths)]), self.site[terms],
-                    self.coef[terms], self.value[keep])
+        return Cuts(
+            self.unit[keep],
+            self.rhs[keep],
+            np.concatenate([[0], np.cumsum(lengths)]),
+            self.site[terms],
+            self.coef[terms],
+            self.value[keep],
+        )
 
     def without_sites(self, closed: np.ndarray) -> Cuts:
         """The same cuts with the terms of sites closed for good (mask) left out."""
         keep = ~closed[self.site]
         owner = np.repeat(np.arange(self.size), np.diff(self.indptr))
         lengths = np.bincount(owner[keep], minlength=self.size)
-        return Cuts(self.unit, self.rhs, np.concatenate([[0], np.cumsum(lengths)]),
-                    self.site[keep], self.coef[keep], self.value)
+        return Cuts(
+            self.unit,
+            self.rhs,
+            np.concatenate([[0], np.cumsum(lengths)]),
+            self.site[keep],
+            self.coef[keep],
+            self.value,
+        )
 
     @staticmethod
     def concat(parts: list[Cuts]) -> Cuts:
         """All cuts of ``parts`` in order."""
         if not parts:
             z = np.zeros(0)
-            return Cuts(np.zeros(0, np.int64), z, np.zeros(1, np.int64),
-                        np.zeros(0, np.int64), z, z)
+            return Cuts(
+                np.zeros(0, np.int64), z, np.zeros(1, np.int64), np.zeros(0, np.int64), z, z
+            )
         lengths = np.concatenate([np.diff(c.indptr) for c in parts])
-        return Cuts(np.concatenate([c.unit for c in parts]),
-                    np.concatenate([c.rhs for c in parts]),
-                    np.concatenate([[0], np.cumsum(lengths)]),
-                    np.concatenate([c.site for c in parts]),
-                    np.concatenate([c.coef for c in parts]),
-                    np.concatenate([c.value for c in parts]))
+        return Cuts(
+            np.concatenate([c.unit for c in parts]),
+            np.concatenate([c.rhs for c in parts]),
+            np.concatenate([[0], np.cumsum(lengths)]),
+            np.concatenate([c.site for c in parts]),
+            np.concatenate([c.coef for c in parts]),
+            np.concatenate([c.value for c in parts]),
+        )
 
 
 class CutSeparator:
@@ -239,8 +256,9 @@ class CutSeparator:
         return self.pairs.nearest_open(is_open)[1]
 
 
-def reach_rows(pairs: CostPairs, allowed: np.ndarray, required: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reach_rows(
+    pairs: CostPairs, allowed: np.ndarray, required: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``sum_{j reaches i} y_j >= 1`` for units that reach only some usable sites.
 
     Units reaching a required site are left out, and so are repeats of a site set.
@@ -255,15 +273,19 @@ def reach_rows(pairs: CostPairs, allowed: np.ndarray, required: np.ndarray
     need = np.flatnonzero((counts < int(allowed.sum())) & ~settled)
     keep, seen = [], set()
     for i in need:
-        key = np.sort(pairs.site[pairs.indptr[i]:pairs.indptr[i + 1]]).tobytes()
+        key = np.sort(pairs.site[pairs.indptr[i] : pairs.indptr[i + 1]]).tobytes()
         if key not in seen:
             seen.add(key)
             keep.append(i)
     keep = np.asarray(keep, dtype=np.int64)
     lengths = counts[keep]
     terms = _ranges(pairs.indptr[:-1][keep], lengths)
-    return (np.ones(keep.size), np.concatenate([[0], np.cumsum(lengths)]),
-            pairs.site[terms], np.ones(terms.size))
+    return (
+        np.ones(keep.size),
+        np.concatenate([[0], np.cumsum(lengths)]),
+        pairs.site[terms],
+        np.ones(terms.size),
+    )
 
 
 def _ranges(start: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -278,8 +300,9 @@ def _ranges(start: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ heuristic
 
 
-def greedy(pairs: CostPairs, weights: np.ndarray, p: int, *, required: np.ndarray,
-           allowed: np.ndarray) -> np.ndarray:
+def greedy(
+    pairs: CostPairs, weights: np.ndarray, p: int, *, required: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
     """p open sites added one at a time, each reaching the most unreached units and then
     cutting the weighted cost most; ``required`` sites open first. Returns a site mask."""
     is_open = np.zeros(pairs.n_sites, dtype=bool)
@@ -292,7 +315,7 @@ def greedy(pairs: CostPairs, weights: np.ndarray, p: int, *, required: np.ndarra
     reached = np.zeros(pairs.n_demand, dtype=bool)
 
     def open_site(j: int) -> None:
-        k = by_site[site_ptr[j]:site_ptr[j + 1]]
+        k = by_site[site_ptr[j] : site_ptr[j + 1]]
         np.minimum.at(current, d[k], c[k])
         reached[d[k]] = True
 
@@ -303,11 +326,16 @@ def greedy(pairs: CostPairs, weights: np.ndarray, p: int, *, required: np.ndarra
         if not candidate.any():
             break
         better = c < current[d]
-        reach = np.bincount(s, weights=(~reached[d]).astype(float), minlength=pairs.n_sites) \
-            if not reached.all() else np.zeros(pairs.n_sites)
-        gain = np.bincount(s[better], weights=weights[d[better]] * (current[d[better]]
-                                                                    - c[better]),
-                           minlength=pairs.n_sites)
+        reach = (
+            np.bincount(s, weights=(~reached[d]).astype(float), minlength=pairs.n_sites)
+            if not reached.all()
+            else np.zeros(pairs.n_sites)
+        )
+        gain = np.bincount(
+            s[better],
+            weights=weights[d[better]] * (current[d[better]] - c[better]),
+            minlength=pairs.n_sites,
+        )
         reach[~candidate] = -1.0
         gain[~(candidate & (reach == reach.max()))] = -1.0
         j = int(np.argmax(gain))
@@ -316,9 +344,15 @@ def greedy(pairs: CostPairs, weights: np.ndarray, p: int, *, required: np.ndarra
     return is_open
 
 
-def interchange(pairs: CostPairs, weights: np.ndarray, is_open: np.ndarray, *,
-                required: np.ndarray, allowed: np.ndarray,
-                deadline: float = np.inf) -> np.ndarray:
+def interchange(
+    pairs: CostPairs,
+    weights: np.ndarray,
+    is_open: np.ndarray,
+    *,
+    required: np.ndarray,
+    allowed: np.ndarray,
+    deadline: float = np.inf,
+) -> np.ndarray:
     """Local search: best-improvement swaps of an open and a closed site until none lowers
     the weighted cost (or ``time.perf_counter()`` passes ``deadline``).
 
@@ -345,8 +379,13 @@ def plan_cost(pairs: CostPairs, weights: np.ndarray, is_open: np.ndarray) -> flo
     return float(np.dot(weights, nearest))
 
 
-def _best_swap(pairs: CostPairs, weights: np.ndarray, is_open: np.ndarray,
-               may_open: np.ndarray, may_close: np.ndarray) -> tuple[int, int] | None:
+def _best_swap(
+    pairs: CostPairs,
+    weights: np.ndarray,
+    is_open: np.ndarray,
+    may_open: np.ndarray,
+    may_close: np.ndarray,
+) -> tuple[int, int] | None:
     """The (open, close) pair that lowers the total weighted cost most, or None.
 
     Profit of opening a and closing r is gain(a) - loss(r) + extra(a, r) (Resende and
@@ -385,8 +424,11 @@ def _best_swap(pairs: CostPairs, weights: np.ndarray, is_open: np.ndarray,
     loss = np.bincount(r1[has2], weights=w[has2] * (d2[has2] - d1[has2]), minlength=m)
     lonely = np.bincount(r1[~has2], minlength=m)
     second_cost = np.where(has2, d2, d1)[cd]
-    extra_w = np.where(has2[cd], w[cd] * (second_cost - np.maximum(d1[cd], cc)),
-                       -w[cd] * np.maximum(cc - d1[cd], 0.0))
+    extra_w = np.where(
+        has2[cd],
+        w[cd] * (second_cost - np.maximum(d1[cd], cc)),
+        -w[cd] * np.maximum(cc - d1[cd], 0.0),
+    )
     key, inverse = np.unique(cs * open_sites.size + slot[r1[cd]], return_inverse=True)
     extra = np.bincount(inverse, weights=extra_w, minlength=key.size)
     covers = np.bincount(inverse, weights=(~has2[cd]).astype(float), minlength=key.size)

@@ -64,9 +64,7 @@ def _dominated_columns(matrix: sp.csr_array, cost: np.ndarray) -> np.ndarray:
     """
     columns = sp.csr_array(matrix.T)
     a, b, size = _contained(columns)
-    drop = (cost[a] > cost[b]) | (
-        (cost[a] == cost[b]) & ((size[a] < size[b]) | (a > b))
-    )
+    drop = (cost[a] > cost[b]) | ((cost[a] == cost[b]) & ((size[a] < size[b]) | (a > b)))
     return np.union1d(a[drop], np.flatnonzero(size == 0))
 
 
@@ -76,8 +74,9 @@ def _restrict(groups: CoverageGroups, rows: np.ndarray) -> CoverageGroups:
     new_index[rows] = np.arange(rows.size)
     keep = new_index[groups.group] >= 0
     group_of = np.where(groups.group_of >= 0, new_index[np.maximum(groups.group_of, 0)], -1)
-    return CoverageGroups(rows.size, group_of, new_index[groups.group[keep]],
-                          groups.site[keep], groups.weight[rows])
+    return CoverageGroups(
+        rows.size, group_of, new_index[groups.group[keep]], groups.site[keep], groups.weight[rows]
+    )
 
 
 def weighted_groups(groups: CoverageGroups) -> CoverageGroups:
@@ -124,8 +123,9 @@ def reduce_set_cover(
         live_sites[drop_sites] = False
     closed = np.flatnonzero(~live_sites & ~forced)
     closed = np.setdiff1d(closed, fixed)
-    return SetCoverReduction(_restrict(groups, np.flatnonzero(live_rows)),
-                             np.flatnonzero(forced), closed, rounds)
+    return SetCoverReduction(
+        _restrict(groups, np.flatnonzero(live_rows)), np.flatnonzero(forced), closed, rounds
+    )
 
 
 def dominated_sites(

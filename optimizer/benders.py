@@ -92,8 +92,16 @@ class _Incumbent:
 class _Master:
     """The master LP in one HiGHS object; columns are y (sites) then theta (units)."""
 
-    def __init__(self, n_sites: int, weights: np.ndarray, units: np.ndarray, p: int,
-                 lower: np.ndarray, upper: np.ndarray, theta_lower: np.ndarray) -> None:
+    def __init__(
+        self,
+        n_sites: int,
+        weights: np.ndarray,
+        units: np.ndarray,
+        p: int,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        theta_lower: np.ndarray,
+    ) -> None:
         self.m = n_sites
         self.theta_col = np.full(weights.size, -1, dtype=np.int64)
         self.theta_col[units] = n_sites + np.arange(units.size)
@@ -106,20 +114,44 @@ class _Master:
         cost = np.concatenate([np.zeros(n_sites), weights[units]])
         col_lower = np.concatenate([lower, theta_lower[units]])
         col_upper = np.concatenate([upper, np.full(units.size, np.inf)])
-        h.addCols(n_cols, cost, col_lower, col_upper, 0, np.zeros(n_cols, np.int32),
-                  np.zeros(0, np.int32), np.zeros(0))
-        self.add_rows(np.array([float(p)]), np.array([0, n_sites]), np.arange(n_sites),
-                      np.ones(n_sites), upper=np.array([float(p)]))
+        h.addCols(
+            n_cols,
+            cost,
+            col_lower,
+            col_upper,
+            0,
+            np.zeros(n_cols, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+        )
+        self.add_rows(
+            np.array([float(p)]),
+            np.array([0, n_sites]),
+            np.arange(n_sites),
+            np.ones(n_sites),
+            upper=np.array([float(p)]),
+        )
 
-    def add_rows(self, lower: np.ndarray, indptr: np.ndarray, cols: np.ndarray,
-                 vals: np.ndarray, upper: np.ndarray | None = None) -> None:
+    def add_rows(
+        self,
+        lower: np.ndarray,
+        indptr: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        upper: np.ndarray | None = None,
+    ) -> None:
         """Append rows ``lower <= A x (<= upper)`` given in compressed row form."""
         n = lower.size
         if n:
-            self.h.addRows(n, lower.astype(float),
-                           np.full(n, np.inf) if upper is None else upper.astype(float),
-                           int(cols.size), indptr[:-1].astype(np.int32),
-                           cols.astype(np.int32), vals.astype(float))
+            self.h.addRows(
+                n,
+                lower.astype(float),
+                np.full(n, np.inf) if upper is None else upper.astype(float),
+                int(cols.size),
+                indptr[:-1].astype(np.int32),
+                cols.astype(np.int32),
+                vals.astype(float),
+            )
 
     def add_cuts(self, cuts: Cuts) -> None:
         """Append the rows ``theta_u + sum coef y >= rhs``."""
@@ -135,12 +167,12 @@ class _Master:
         cols[body], vals[body] = cuts.site, cuts.coef
         self.add_rows(cuts.rhs, indptr, cols, vals)
 
-    def set_site_bounds(self, sites: np.ndarray, lower: np.ndarray,
-                        upper: np.ndarray) -> None:
+    def set_site_bounds(self, sites: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Bounds ``lower``, ``upper`` (arrays over ``sites``) on the listed sites."""
         if sites.size:
-            self.h.changeColsBounds(sites.size, sites.astype(np.int32),
-                                    lower.astype(float), upper.astype(float))
+            self.h.changeColsBounds(
+                sites.size, sites.astype(np.int32), lower.astype(float), upper.astype(float)
+            )
 
     def run(self, seconds: float) -> bool:
         """Solve within ``seconds``; True when solved to optimality."""
@@ -152,7 +184,7 @@ class _Master:
     def values(self) -> tuple[np.ndarray, np.ndarray]:
         """Site values y and cost variables theta of the current solution."""
         x = np.asarray(self.h.getSolution().col_value)
-        return x[: self.m], x[self.m:]
+        return x[: self.m], x[self.m :]
 
     def site_reduced_costs(self) -> np.ndarray:
         return np.asarray(self.h.getSolution().col_dual)[: self.m]
@@ -177,9 +209,17 @@ class _Stage:
     (1/1: open for good, 0/0: closed for good).
     """
 
-    def __init__(self, pairs: CostPairs, weights: np.ndarray, p: int, lower: np.ndarray,
-                 upper: np.ndarray, best: _Incumbent, deadline: float,
-                 cuts: Cuts | None = None) -> None:
+    def __init__(
+        self,
+        pairs: CostPairs,
+        weights: np.ndarray,
+        p: int,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        best: _Incumbent,
+        deadline: float,
+        cuts: Cuts | None = None,
+    ) -> None:
         self.pairs, self.weights, self.p = pairs, weights, p
         self.lower, self.upper = lower.copy(), upper.copy()
         self.best, self.deadline = best, deadline
@@ -195,8 +235,15 @@ class _Stage:
 
     def build(self, cuts: Cuts | None) -> None:
         """A fresh master with the current site bounds, the reach rows and ``cuts``."""
-        self.master = _Master(self.pairs.n_sites, self.weights, self.units, self.p,
-                              self.lower, self.upper, self.separator.nearest)
+        self.master = _Master(
+            self.pairs.n_sites,
+            self.weights,
+            self.units,
+            self.p,
+            self.lower,
+            self.upper,
+            self.separator.nearest,
+        )
         reach = reach_rows(self.pairs, self.upper > 0.5, np.flatnonzero(self.lower > 0.5))
         self.master.add_rows(*reach)
         self.pool: list[Cuts] = []
@@ -254,8 +301,14 @@ class _Stage:
         candidates = np.flatnonzero(allowed & ~is_open)
         order = candidates[np.argsort(-y[candidates], kind="stable")]
         is_open[order[: self.p - int(is_open.sum())]] = True
-        return interchange(self.pairs, self.weights, is_open, required=required,
-                           allowed=allowed, deadline=self.deadline)
+        return interchange(
+            self.pairs,
+            self.weights,
+            is_open,
+            required=required,
+            allowed=allowed,
+            deadline=self.deadline,
+        )
 
     # ---- master LP
 
@@ -333,8 +386,16 @@ class _Stage:
         pairs = self.pairs.without_sites(np.flatnonzero(closed))
         if pairs.unreached().size:
             return None
-        return _Stage(pairs, self.weights, self.p, self.lower, self.upper, self.best,
-                      self.deadline, self.binding_cuts().without_sites(closed))
+        return _Stage(
+            pairs,
+            self.weights,
+            self.p,
+            self.lower,
+            self.upper,
+            self.best,
+            self.deadline,
+            self.binding_cuts().without_sites(closed),
+        )
 
     # ---- branch and bound
 
@@ -349,8 +410,7 @@ class _Stage:
         best = self.best
         free = self.free_sites()
         order = 0
-        heap = [_Node(-np.inf, order, self.lower[free], self.upper[free],
-                      self.core_point()[free])]
+        heap = [_Node(-np.inf, order, self.lower[free], self.upper[free], self.core_point()[free])]
         solved = 0
         fixed_open = self.lower.sum() - self.lower[free].sum()
         purge_at = 2 * self.n_cuts + PURGE_ROWS
@@ -420,8 +480,9 @@ def solve_p_median(
     """
     began = time.perf_counter()
     m = pairs.n_sites
-    integral = bool(np.all(weights == np.round(weights))
-                    and np.all(pairs.cost == np.round(pairs.cost)))
+    integral = bool(
+        np.all(weights == np.round(weights)) and np.all(pairs.cost == np.round(pairs.cost))
+    )
     best = _Incumbent(1.0 if integral else 0.0, mip_gap, np.zeros(m, dtype=bool))
     lower, upper = np.zeros(m), np.ones(m)
     lower[required], upper[barred] = 1.0, 0.0
@@ -429,8 +490,16 @@ def solve_p_median(
     best.bound = float(np.dot(weights, stage.separator.nearest))  # each unit at its nearest
     allowed = upper > 0.5
     first = greedy(pairs, weights, p, required=required, allowed=allowed)
-    stage.offer(interchange(pairs, weights, first, required=required, allowed=allowed,
-                            deadline=began + 0.2 * time_limit))
+    stage.offer(
+        interchange(
+            pairs,
+            weights,
+            first,
+            required=required,
+            allowed=allowed,
+            deadline=began + 0.2 * time_limit,
+        )
+    )
     heuristic = best.cost
     seconds_heuristic = time.perf_counter() - began
 
@@ -454,11 +523,15 @@ def solve_p_median(
     else:
         status = "time_limit"
     details = {
-        "heuristic": heuristic, "lp_bound": lp_bound,
-        "lp_rounds": sum(s.lp_rounds for s in stages), "cuts": sum(s.n_made for s in stages),
-        "nodes": nodes, "sites_free": int(stage.free_sites().size),
+        "heuristic": heuristic,
+        "lp_bound": lp_bound,
+        "lp_rounds": sum(s.lp_rounds for s in stages),
+        "cuts": sum(s.n_made for s in stages),
+        "nodes": nodes,
+        "sites_free": int(stage.free_sites().size),
         "seconds_heuristic": seconds_heuristic,
     }
     bound = best.cost if status == "optimal" and mip_gap == 0 else best.bound
-    return MedianOutcome(status, best.is_open, best.cost, bound,
-                         time.perf_counter() - began, details)
+    return MedianOutcome(
+        status, best.is_open, best.cost, bound, time.perf_counter() - began, details
+    )

@@ -73,8 +73,20 @@ def locate(
             capacity.
         SolverError: the time limit passed before any feasible plan was found.
     """
-    spec = _validate(problem, cost, weights, p, radius, capacities, fixed_costs, required,
-                     barred, single_source, time_limit, mip_gap)
+    spec = _validate(
+        problem,
+        cost,
+        weights,
+        p,
+        radius,
+        capacities,
+        fixed_costs,
+        required,
+        barred,
+        single_source,
+        time_limit,
+        mip_gap,
+    )
     began = time.perf_counter()
     solver = _SOLVERS[spec["problem"]]
     result = solver(spec, began)
@@ -120,8 +132,20 @@ def _per_site(name: str, values, n_sites: int, *, allow_inf: bool) -> np.ndarray
     return arr
 
 
-def _validate(problem, cost, weights, p, radius, capacities, fixed_costs, required, barred,
-              single_source, time_limit, mip_gap) -> dict:
+def _validate(
+    problem,
+    cost,
+    weights,
+    p,
+    radius,
+    capacities,
+    fixed_costs,
+    required,
+    barred,
+    single_source,
+    time_limit,
+    mip_gap,
+) -> dict:
     if problem not in PROBLEMS:
         raise InputError(f"problem {problem!r} is unknown; use one of {', '.join(PROBLEMS)}")
     pairs = cost_pairs(cost)
@@ -162,8 +186,9 @@ def _validate(problem, cost, weights, p, radius, capacities, fixed_costs, requir
     if problem in ("lscp", "mclp") and radius is None:
         raise InputError(f"{problem} needs a radius (in the cost's unit)")
     if radius is not None:
-        if not (isinstance(radius, (int, float, np.number)) and math.isfinite(radius)
-                and radius > 0):
+        if not (
+            isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
+        ):
             raise InputError(f"radius must be a number > 0, got {radius!r}")
         pairs = pairs.within(float(radius))
     if capacities is not None and problem != "capacitated":
@@ -172,10 +197,16 @@ def _validate(problem, cost, weights, p, radius, capacities, fixed_costs, requir
         raise InputError(f"fixed_costs apply to 'lscp' and 'capacitated', not {problem!r}")
     if single_source and problem != "capacitated":
         raise InputError("single_source applies only to problem 'capacitated'")
-    cap = (_per_site("capacities", capacities, m, allow_inf=True) if capacities is not None
-           else np.full(m, np.inf))
-    fixed = (_per_site("fixed_costs", fixed_costs, m, allow_inf=False)
-             if fixed_costs is not None else None)
+    cap = (
+        _per_site("capacities", capacities, m, allow_inf=True)
+        if capacities is not None
+        else np.full(m, np.inf)
+    )
+    fixed = (
+        _per_site("fixed_costs", fixed_costs, m, allow_inf=False)
+        if fixed_costs is not None
+        else None
+    )
     tl = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
     if not (isinstance(tl, (int, float)) and tl > 0):
         raise InputError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
@@ -183,9 +214,20 @@ def _validate(problem, cost, weights, p, radius, capacities, fixed_costs, requir
     if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
         raise InputError(f"mip_gap must be in [0, 1), got {mip_gap!r}")
     usable_pairs = pairs.without_sites(bar)
-    return dict(problem=problem, pairs=usable_pairs, weights=w, p=p, radius=radius,
-                capacities=cap, fixed_costs=fixed, required=req, barred=bar,
-                single_source=bool(single_source), time_limit=float(tl), mip_gap=float(gap))
+    return dict(
+        problem=problem,
+        pairs=usable_pairs,
+        weights=w,
+        p=p,
+        radius=radius,
+        capacities=cap,
+        fixed_costs=fixed,
+        required=req,
+        barred=bar,
+        single_source=bool(single_source),
+        time_limit=float(tl),
+        mip_gap=float(gap),
+    )
 
 
 def _require_reach(pairs: CostPairs, units: np.ndarray | None = None, what: str = "") -> None:
@@ -216,8 +258,18 @@ def _gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def _finish(spec, status, objective, bound, is_open, assignment, began, solve_seconds,
-            details, allocation=None) -> LocateResult:
+def _finish(
+    spec,
+    status,
+    objective,
+    bound,
+    is_open,
+    assignment,
+    began,
+    solve_seconds,
+    details,
+    allocation=None,
+) -> LocateResult:
     if status == "optimal":
         bound = objective if abs(objective - bound) <= 1e-6 * max(1.0, abs(objective)) else bound
     return LocateResult(
@@ -247,8 +299,12 @@ def _checked(sol: highs.Solution, what: str) -> highs.Solution:
 
 
 def _size(sol: highs.Solution) -> dict:
-    return {"columns": sol.n_cols, "rows": sol.n_rows, "nonzeros": sol.n_nonzeros,
-            "nodes": sol.nodes}
+    return {
+        "columns": sol.n_cols,
+        "rows": sol.n_rows,
+        "nonzeros": sol.n_nonzeros,
+        "nodes": sol.nodes,
+    }
 
 
 # ---------------------------------------------------------------------------- problems
@@ -261,21 +317,30 @@ def _solve_lscp(spec, began) -> LocateResult:
     groups = coverage_groups(pairs, spec["weights"], spec["required"])
     fixed = np.union1d(spec["required"], spec["barred"])
     reduced = reduce_set_cover(groups, m, site_cost=site_cost, fixed=fixed)
-    model = set_cover_model(reduced.groups, m, site_cost=site_cost,
-                            required=np.union1d(spec["required"], reduced.forced),
-                            barred=np.union1d(spec["barred"], reduced.closed))
+    model = set_cover_model(
+        reduced.groups,
+        m,
+        site_cost=site_cost,
+        required=np.union1d(spec["required"], reduced.forced),
+        barred=np.union1d(spec["barred"], reduced.closed),
+    )
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
-                               options=COVER_OPTIONS), "lscp")
+    sol = _checked(
+        highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS),
+        "lscp",
+    )
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
-    details = _size(sol) | {"demand_groups": groups.n_groups,
-                            "rows_after_reduction": reduced.groups.n_groups,
-                            "sites_forced": int(reduced.forced.size),
-                            "sites_dominated": int(reduced.closed.size)}
-    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
-                   sol.seconds, details)
+    details = _size(sol) | {
+        "demand_groups": groups.n_groups,
+        "rows_after_reduction": reduced.groups.n_groups,
+        "sites_forced": int(reduced.forced.size),
+        "sites_dominated": int(reduced.closed.size),
+    }
+    return _finish(
+        spec, sol.status, objective, sol.bound, is_open, assignment, began, sol.seconds, details
+    )
 
 
 def _solve_mclp(spec, began) -> LocateResult:
@@ -287,26 +352,41 @@ def _solve_mclp(spec, began) -> LocateResult:
     free[spec["required"]] = False
     free[spec["barred"]] = False
     closed = dominated_sites(groups, m, free=free, keep_at_least=spec["p"] - spec["required"].size)
-    model = max_cover_model(groups, m, p=spec["p"], required=spec["required"],
-                            barred=np.union1d(spec["barred"], closed),
-                            covered_by_required=float(w[by_required].sum()))
+    model = max_cover_model(
+        groups,
+        m,
+        p=spec["p"],
+        required=spec["required"],
+        barred=np.union1d(spec["barred"], closed),
+        covered_by_required=float(w[by_required].sum()),
+    )
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"],
-                               options=COVER_OPTIONS), "mclp")
+    sol = _checked(
+        highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS),
+        "mclp",
+    )
     is_open = _open_mask(sol.x, m)
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(w[assignment >= 0].sum())
     details = _size(sol) | {"demand_groups": groups.n_groups, "sites_dominated": int(closed.size)}
-    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
-                   sol.seconds, details)
+    return _finish(
+        spec, sol.status, objective, sol.bound, is_open, assignment, began, sol.seconds, details
+    )
 
 
 def _solve_p_median(spec, began) -> LocateResult:
     pairs, w = spec["pairs"], spec["weights"]
     _require_reach(pairs)
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    out = solve_p_median(pairs, w, p=spec["p"], required=spec["required"],
-                         barred=spec["barred"], time_limit=remaining, mip_gap=spec["mip_gap"])
+    out = solve_p_median(
+        pairs,
+        w,
+        p=spec["p"],
+        required=spec["required"],
+        barred=spec["barred"],
+        time_limit=remaining,
+        mip_gap=spec["mip_gap"],
+    )
     if out.status == "infeasible":
         raise InfeasibleError(
             f"p-median: no {spec['p']} usable sites reach every demand unit; raise p, add "
@@ -318,8 +398,17 @@ def _solve_p_median(spec, began) -> LocateResult:
             f"({out.seconds_solve:.1f} s); raise time_limit or p"
         )
     assignment, _ = pairs.nearest_open(out.is_open)
-    return _finish(spec, out.status, out.objective, out.bound, out.is_open, assignment, began,
-                   out.seconds_solve, out.details)
+    return _finish(
+        spec,
+        out.status,
+        out.objective,
+        out.bound,
+        out.is_open,
+        assignment,
+        began,
+        out.seconds_solve,
+        out.details,
+    )
 
 
 def _solve_p_center(spec, began) -> LocateResult:
@@ -338,8 +427,9 @@ def _solve_p_center(spec, began) -> LocateResult:
         mid = (lo + hi) // 2 if best_open is not None else hi
         cover = pairs.within(radii[mid])
         groups = coverage_groups(cover, ones, spec["required"])
-        model = set_cover_model(groups, m, site_cost=np.ones(m), required=spec["required"],
-                                barred=spec["barred"])
+        model = set_cover_model(
+            groups, m, site_cost=np.ones(m), required=spec["required"], barred=spec["barred"]
+        )
         remaining = spec["time_limit"] - (time.perf_counter() - began)
         sol = highs.solve(model, time_limit=remaining, mip_gap=0.0)
         solve_seconds += sol.seconds
@@ -364,8 +454,9 @@ def _solve_p_center(spec, began) -> LocateResult:
     status = "optimal" if proven and lo >= hi else "time_limit"
     bound = float(radii[lo]) if proven else float(nearest_any.max())
     details = {"decision_solves": decisions, "candidate_radii": int(radii.size)}
-    return _finish(spec, status, objective, bound, is_open, assignment_all, began,
-                   solve_seconds, details)
+    return _finish(
+        spec, status, objective, bound, is_open, assignment_all, began, solve_seconds, details
+    )
 
 
 def _pad_open(pairs, w, is_open, p, barred) -> np.ndarray:
@@ -375,9 +466,11 @@ def _pad_open(pairs, w, is_open, p, barred) -> np.ndarray:
     closed[barred] = False
     while is_open.sum() < p:
         _, nearest = pairs.nearest_open(is_open)
-        gain = np.bincount(pairs.site, weights=w[pairs.demand]
-                           * np.maximum(nearest[pairs.demand] - pairs.cost, 0.0),
-                           minlength=pairs.n_sites)
+        gain = np.bincount(
+            pairs.site,
+            weights=w[pairs.demand] * np.maximum(nearest[pairs.demand] - pairs.cost, 0.0),
+            minlength=pairs.n_sites,
+        )
         gain[~closed | is_open] = -1.0
         is_open[int(np.argmax(gain))] = True
     return is_open
@@ -394,11 +487,19 @@ def _solve_capacitated(spec, began) -> LocateResult:
             "add capacity or candidate sites"
         )
     fixed = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.zeros(m)
-    model = facility_location_model(pairs, w, fixed_costs=fixed, capacities=spec["capacities"],
-                                    required=spec["required"], barred=spec["barred"],
-                                    p=spec["p"], single_source=spec["single_source"])
-    sol = _checked(highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]),
-                   "capacitated")
+    model = facility_location_model(
+        pairs,
+        w,
+        fixed_costs=fixed,
+        capacities=spec["capacities"],
+        required=spec["required"],
+        barred=spec["barred"],
+        p=spec["p"],
+        single_source=spec["single_source"],
+    )
+    sol = _checked(
+        highs.solve(model, time_limit=spec["time_limit"], mip_gap=spec["mip_gap"]), "capacitated"
+    )
     is_open = _open_mask(sol.x, m)
     frac = sol.x[m:]
     frac = np.where(frac > 1e-9, frac, 0.0)
@@ -412,8 +513,18 @@ def _solve_capacitated(spec, began) -> LocateResult:
     first[1:] = d_sorted[1:] != d_sorted[:-1]
     assignment[d_sorted[first]] = pairs.site[order][first]
     allocation = (pairs.demand[used], pairs.site[used], frac[used])
-    return _finish(spec, sol.status, objective, sol.bound, is_open, assignment, began,
-                   sol.seconds, _size(sol), allocation=allocation)
+    return _finish(
+        spec,
+        sol.status,
+        objective,
+        sol.bound,
+        is_open,
+        assignment,
+        began,
+        sol.seconds,
+        _size(sol),
+        allocation=allocation,
+    )
 
 
 _SOLVERS = {

@@ -29,9 +29,7 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
     return np.array(sorted({position[str(s)] for s in ids}), dtype=np.int64)
 
 
-def check_alignment(
-    demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes
-) -> None:
+def check_alignment(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes) -> None:
     if not np.array_equal(np.asarray(demand["id"], dtype=str), travel.demand_ids.astype(str)):
         raise InputError(
             "travel times: their demand ids are not the demand layer's ids in the same order; "

@@ -77,10 +77,12 @@ def test_lscp_with_reductions_matches_enumeration(seed):
         best = best_set_cover(cost, costs, required, barred)
         if best is None:
             continue
-        res = locate("lscp", cost, radius=RADIUS, fixed_costs=site_cost, required=required,
-                     barred=barred)
-        verify_locate(res, cost, radius=RADIUS, fixed_costs=site_cost, required=required,
-                      barred=barred)
+        res = locate(
+            "lscp", cost, radius=RADIUS, fixed_costs=site_cost, required=required, barred=barred
+        )
+        verify_locate(
+            res, cost, radius=RADIUS, fixed_costs=site_cost, required=required, barred=barred
+        )
         assert res.status == "optimal"
         assert res.objective == pytest.approx(best)
 
@@ -101,8 +103,12 @@ def test_set_cover_reduction_keeps_an_optimum(seed):
     red = reduce_set_cover(groups, m, site_cost=site_cost, fixed=fixed)
     assert not set(red.forced) & set(red.closed)
     assert not (set(red.forced) | set(red.closed)) & set(fixed.tolist())
-    kept = best_set_cover(cost, site_cost, sorted(set(required) | set(red.forced)),
-                          sorted(set(barred) | set(red.closed)))
+    kept = best_set_cover(
+        cost,
+        site_cost,
+        sorted(set(required) | set(red.forced)),
+        sorted(set(barred) | set(red.closed)),
+    )
     assert kept == pytest.approx(best)
 
 
@@ -116,10 +122,8 @@ def test_mclp_with_dominated_sites_matches_enumeration(seed):
         if not max(len(required), 1) <= p <= usable:
             continue
         best = best_max_cover(cost, w, p, required, barred)
-        res = locate("mclp", cost, weights=w, p=p, radius=RADIUS, required=required,
-                     barred=barred)
-        verify_locate(res, cost, weights=w, p=p, radius=RADIUS, required=required,
-                      barred=barred)
+        res = locate("mclp", cost, weights=w, p=p, radius=RADIUS, required=required, barred=barred)
+        verify_locate(res, cost, weights=w, p=p, radius=RADIUS, required=required, barred=barred)
         assert res.objective == pytest.approx(best)
 
 
@@ -147,7 +151,8 @@ def test_equal_and_nested_sites_are_dropped():
     w = np.ones_like(w)
     pairs = cost_pairs(cost).within(RADIUS)
     groups = coverage_groups(pairs, w, np.zeros(0, dtype=np.int64))
-    closed = dominated_sites(groups, cost.shape[1], free=np.ones(cost.shape[1], dtype=bool),
-                             keep_at_least=1)
+    closed = dominated_sites(
+        groups, cost.shape[1], free=np.ones(cost.shape[1], dtype=bool), keep_at_least=1
+    )
     assert 1 in closed  # equal to site 0: the first of equal sets is kept
     assert 3 in closed  # inside site 2's set

@@ -18,8 +18,9 @@ from optimizer import highs, locate
 from optimizer.verify import verify_locate
 
 PMED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib" / "pmed"
-needs_orlib = pytest.mark.skipif(not (PMED / "pmedopt.txt").is_file(),
-                                 reason=f"OR-Library pmed files not found in {PMED}")
+needs_orlib = pytest.mark.skipif(
+    not (PMED / "pmedopt.txt").is_file(), reason=f"OR-Library pmed files not found in {PMED}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +68,20 @@ def test_mip_gap_is_honoured(optima):
 def sparse_instance(seed: int, n: int = 40, m: int = 12, *, integral: bool):
     """Random costs, about 40 % of pairs unreachable, each unit reaching >= 2 sites."""
     rng = np.random.default_rng(seed)
-    cost = rng.integers(0, 50, size=(n, m)).astype(float) if integral \
+    cost = (
+        rng.integers(0, 50, size=(n, m)).astype(float)
+        if integral
         else np.round(rng.uniform(0, 50, size=(n, m)), 2)
+    )
     cost[rng.random((n, m)) < 0.4] = np.inf
     for i in range(n):
         j = rng.choice(m, size=2, replace=False)
         cost[i, j] = rng.integers(0, 50, size=2)
-    weights = rng.integers(0, 8, size=n).astype(float) if integral \
+    weights = (
+        rng.integers(0, 8, size=n).astype(float)
+        if integral
         else np.round(rng.uniform(0, 5, size=n), 3)
+    )
     rows, cols = np.nonzero(np.isfinite(cost))
     return cost, sp.csr_array((cost[rows, cols], (rows, cols)), shape=cost.shape), weights
 
@@ -111,8 +118,7 @@ def test_sparse_required_barred_agree(seed, integral):
     assert res.status == "optimal"
     best = enumerate_optimum(dense, w, p, required, barred)
     assert res.objective == pytest.approx(best, rel=1e-9)
-    assert res.objective == pytest.approx(compact_optimum(dense, w, p, required, barred),
-                                          rel=1e-9)
+    assert res.objective == pytest.approx(compact_optimum(dense, w, p, required, barred), rel=1e-9)
     assert res.bound == pytest.approx(best, rel=1e-9)
 
 

@@ -24,8 +24,9 @@ def test_dense_and_sparse_give_the_same_sorted_pairs(seed):
         assert np.array_equal(pairs.demand, rows[order])
         assert np.array_equal(pairs.site, cols[order])
         assert np.array_equal(pairs.cost, dense[rows, cols][order])
-        assert np.array_equal(pairs.indptr, np.concatenate([[0], np.cumsum(
-            np.isfinite(dense).sum(axis=1))]))
+        assert np.array_equal(
+            pairs.indptr, np.concatenate([[0], np.cumsum(np.isfinite(dense).sum(axis=1))])
+        )
 
 
 def test_dense_errors_name_the_first_bad_entry():
