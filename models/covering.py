@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.matrix import MatrixModel, VariableBlock
+from models.matrix import MatrixModel, count_row, site_variables
 from models.pairs import CostPairs
 
 
@@ -61,16 +61,6 @@ def coverage_groups(cover: CostPairs, weights: np.ndarray, required: np.ndarray)
     return CoverageGroups(n_groups, group_of, group, site, weight)
 
 
-def _site_variables(
-    model: MatrixModel, n_sites: int, cost: np.ndarray | float, required, barred
-) -> VariableBlock:
-    lower = np.zeros(n_sites)
-    upper = np.ones(n_sites)
-    lower[required] = 1.0
-    upper[barred] = 0.0
-    return model.add_variables("y", n_sites, cost=cost, lower=lower, upper=upper, integer=True)
-
-
 def set_cover_model(
     groups: CoverageGroups,
     n_sites: int,
@@ -84,7 +74,7 @@ def set_cover_model(
     min sum_j f_j y_j  s.t.  sum_{j covers g} y_j >= 1 for every group g.
     """
     model = MatrixModel(sense="min")
-    y = _site_variables(model, n_sites, site_cost, required, barred)
+    y = site_variables(model, n_sites, cost=site_cost, required=required, barred=barred)
     model.add_rows("cover", groups.n_groups, groups.group, y.index(groups.site), 1.0, lower=1.0)
     return model
 
@@ -104,20 +94,12 @@ def max_cover_model(
     Weight already covered by required sites enters as a constant.
     """
     model = MatrixModel(sense="max", offset=covered_by_required)
-    y = _site_variables(model, n_sites, 0.0, required, barred)
+    y = site_variables(model, n_sites, cost=0.0, required=required, barred=barred)
     z = model.add_variables("z", groups.n_groups, cost=groups.weight, upper=1.0)
     g = np.arange(groups.n_groups)
     rows = np.concatenate([g, groups.group])
     cols = np.concatenate([z.index(g), y.index(groups.site)])
     vals = np.concatenate([np.ones(groups.n_groups), -np.ones(groups.site.size)])
     model.add_rows("cover", groups.n_groups, rows, cols, vals, upper=0.0)
-    model.add_rows(
-        "count",
-        1,
-        np.zeros(n_sites, np.int64),
-        y.index(np.arange(n_sites)),
-        1.0,
-        lower=p,
-        upper=p,
-    )
+    count_row(model, y, p)
     return model

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.matrix import MatrixModel
+from models.matrix import MatrixModel, count_row, site_variables
 from models.pairs import CostPairs
 
 
@@ -32,11 +32,7 @@ def facility_location_model(
     """Build the model; ``capacities`` holds inf for an uncapacitated site."""
     model = MatrixModel(sense="min")
     n_sites, n_pairs = pairs.n_sites, pairs.n_pairs
-    lower = np.zeros(n_sites)
-    upper = np.ones(n_sites)
-    lower[required] = 1.0
-    upper[barred] = 0.0
-    y = model.add_variables("y", n_sites, cost=fixed_costs, lower=lower, upper=upper, integer=True)
+    y = site_variables(model, n_sites, cost=fixed_costs, required=required, barred=barred)
     x = model.add_variables(
         "x", n_pairs, cost=weights[pairs.demand] * pairs.cost, upper=1.0, integer=single_source
     )
@@ -59,13 +55,5 @@ def facility_location_model(
     model.add_rows("link", n_pairs, rows, cols, vals, upper=0.0)
 
     if p is not None:
-        model.add_rows(
-            "count",
-            1,
-            np.zeros(n_sites, np.int64),
-            y.index(np.arange(n_sites)),
-            1.0,
-            lower=p,
-            upper=p,
-        )
+        count_row(model, y, p)
     return model

@@ -129,3 +129,26 @@ class MatrixModel:
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def site_variables(
+    model: MatrixModel,
+    n_sites: int,
+    *,
+    cost: float | np.ndarray,
+    required: np.ndarray,
+    barred: np.ndarray,
+) -> VariableBlock:
+    """Binary ``y[j]`` = site j open, fixed at 1 for required and 0 for barred sites."""
+    lower = np.zeros(n_sites)
+    upper = np.ones(n_sites)
+    lower[required] = 1.0
+    upper[barred] = 0.0
+    return model.add_variables("y", n_sites, cost=cost, lower=lower, upper=upper, integer=True)
+
+
+def count_row(model: MatrixModel, y: VariableBlock, p: int) -> None:
+    """The row ``sum_j y[j] = p``."""
+    model.add_rows(
+        "count", 1, np.zeros(y.size, np.int64), y.index(np.arange(y.size)), 1.0, lower=p, upper=p
+    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.matrix import MatrixModel
+from models.matrix import MatrixModel, count_row, site_variables
 from models.pairs import CostPairs
 
 
@@ -76,11 +76,7 @@ def p_median_model(
     """Truncated radius formulation keeping ``kept[i]`` (<= n_levels[i]) levels of unit i."""
     model = MatrixModel(sense="min")
     n_sites = pairs.n_sites
-    lower = np.zeros(n_sites)
-    upper = np.ones(n_sites)
-    lower[required] = 1.0
-    upper[barred] = 0.0
-    y = model.add_variables("y", n_sites, lower=lower, upper=upper, integer=True)
+    y = site_variables(model, n_sites, cost=0.0, required=required, barred=barred)
 
     # one z per kept level; z of the last level of a fully kept unit is fixed at 0
     n_kept = int(kept.sum())
@@ -114,15 +110,7 @@ def p_median_model(
     )
     vals = np.concatenate([np.ones(n_kept), -np.ones(not_first.size), np.ones(pair_rows.size)])
     model.add_rows("level", n_kept, rows, cols, vals, lower=np.where(z_rank == 0, 1.0, 0.0))
-    model.add_rows(
-        "count",
-        1,
-        np.zeros(n_sites, np.int64),
-        y.index(np.arange(n_sites)),
-        1.0,
-        lower=p,
-        upper=p,
-    )
+    count_row(model, y, p)
     return model
 
 
