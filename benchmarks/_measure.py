@@ -8,7 +8,9 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 MIB = 1024 * 1024
 
@@ -26,12 +28,72 @@ class Outcome:
     message: str = ""
 
 
-def peak_rss_mib() -> float:
-    """Peak resident memory (MiB) of this process or any child it waited for (e.g. CBC)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _status_kib(field: str) -> float | None:
+    """A ``VmRSS``/``VmHWM`` line of /proc/self/status in KiB (None off Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _maxrss_mib(who: int) -> float:
     scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return max(own, children) * scale / MIB
+    return resource.getrusage(who).ru_maxrss * scale / MIB
+
+
+def start_peak_window() -> float:
+    """Reset this process's peak-memory mark (Linux) and return its resident size (MiB)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return _maxrss_mib(resource.RUSAGE_SELF)
+    rss = _status_kib("VmRSS")
+    return rss / 1024 if rss is not None else _maxrss_mib(resource.RUSAGE_SELF)
+
+
+def peak_mib() -> float:
+    """Peak resident size (MiB) of this process since the last window start."""
+    hwm = _status_kib("VmHWM")
+    return hwm / 1024 if hwm is not None else _maxrss_mib(resource.RUSAGE_SELF)
+
+
+class ChildPeak:
+    """Samples the summed resident size (MiB) of this process's children every ``every`` s.
+
+    Catches a solver run as a subprocess (spopt runs CBC as one); Linux only, else 0.
+    """
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.every = every
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._page_mib = os.sysconf("SC_PAGE_SIZE") / MIB
+
+    def __enter__(self) -> ChildPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> float:
+        listing = Path(f"/proc/self/task/{os.getpid()}/children")
+        total = 0.0
+        try:
+            for pid in listing.read_text().split():
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page_mib
+        except (OSError, ValueError, IndexError):
+            pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, self._sample())
 
 
 def _limit_memory(gib: float | None):

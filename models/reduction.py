@@ -108,17 +108,15 @@ def reduce_set_cover(
         rows, sites = np.flatnonzero(live_rows), np.flatnonzero(live_sites)
         sub = sp.csr_array(matrix[rows][:, sites])
         single = np.diff(sub.indptr) == 1
-        if single.any():
-            must = np.unique(sites[sub.indices[sub.indptr[:-1][single]]])
-            forced[must] = True
-            live_sites[must] = False
-            hit = np.asarray(matrix[:, must].sum(axis=1)).ravel() > 0
-            live_rows &= ~hit
-            continue
+        must = np.unique(sites[sub.indices[sub.indptr[:-1][single]]])
         drop_rows = rows[_dominated_rows(sub)]
         drop_sites = sites[_dominated_columns(sub, site_cost[sites])]
-        if drop_rows.size == 0 and drop_sites.size == 0:
+        if must.size == 0 and drop_rows.size == 0 and drop_sites.size == 0:
             break
+        # an only cover is never dominated, and every dropped site keeps a live dominator
+        forced[must] = True
+        live_sites[must] = False
+        live_rows &= np.asarray(matrix[:, must].sum(axis=1)).ravel() == 0
         live_rows[drop_rows] = False
         live_sites[drop_sites] = False
     closed = np.flatnonzero(~live_sites & ~forced)
