@@ -17,8 +17,6 @@ Layout of the output folder::
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -32,11 +30,9 @@ from optimizer.county_map import plot_county
 from optimizer.county_run import CountyRun
 from optimizer.export import (
     SHAPEFILE_NAMES,
-    check_replaceable,
-    replace_folder,
-    shapefile_columns,
     to_crs,
-    write_cpg,
+    write_atomically,
+    write_layers,
 )
 from optimizer.report import html_report, markdown_report, report_blocks
 
@@ -104,24 +100,13 @@ def write_county_outputs(
     Raises:
         InputError: unknown format, or ``out_dir`` is a file or holds other files.
     """
-    out_dir = Path(out_dir)
-    formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
-    if unknown:
-        raise InputError(
-            f"output formats: unknown {', '.join(map(repr, unknown))} "
-            f"(allowed: {', '.join(OUTPUT_FORMATS)})"
-        )
-    check_replaceable(out_dir, COUNTY_OUTPUT_NAMES)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        written = _write_all(run, staging, formats, crs, title or run.config.name)
-        replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return [out_dir / path.relative_to(staging) for path in written]
+    label = title or run.config.name
+    return write_atomically(
+        out_dir,
+        formats,
+        COUNTY_OUTPUT_NAMES,
+        lambda folder, fmts: _write_all(run, folder, fmts, crs, label),
+    )
 
 
 def _write_all(
@@ -130,28 +115,12 @@ def _write_all(
     """Write every requested format and the report into ``folder``; return the files."""
     plan = run.plan
     layers = {name: to_crs(_as_layer(getattr(plan, name)), name, crs) for name in LAYERS}
-    written: list[Path] = []
-    if "gpkg" in formats:
-        path = folder / "plan.gpkg"
-        for name, layer in layers.items():
-            layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-        written.append(path)
-    if "shp" in formats:
-        (folder / "shp").mkdir()
-        for name, layer in layers.items():
-            path = folder / "shp" / f"{name}.shp"
-            columns = list(layer.columns)
-            layer.rename(columns=shapefile_columns(columns, shapefile_names(columns))).to_file(
-                path, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio"
-            )
-            written.extend(path.with_suffix(ext) for ext in (".shp", ".shx", ".dbf", ".prj"))
-            written.append(write_cpg(path))
-    if "geojson" in formats:
-        (folder / "geojson").mkdir()
-        for name, layer in layers.items():
-            path = folder / "geojson" / f"{name}.geojson"
-            layer.to_file(path, driver="GeoJSON", engine="pyogrio")
-            written.append(path)
+    written = write_layers(
+        layers,
+        folder,
+        formats,
+        shapefile_names([c for layer in layers.values() for c in layer.columns]),
+    )
     if "csv" in formats:
         tables = {
             "summary.csv": plan.summary,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -67,6 +67,25 @@ def write_outputs(
     Raises:
         InputError: unknown format, or ``out_dir`` is a file or holds other files.
     """
+    return write_atomically(
+        out_dir,
+        formats,
+        OUTPUT_NAMES,
+        lambda folder, fmts: _write_all(plan, folder, fmts, crs, title),
+    )
+
+
+def write_atomically(
+    out_dir: str | Path,
+    formats: Iterable[str],
+    names: frozenset[str],
+    write: Callable[[Path, list[str]], list[Path]],
+) -> list[Path]:
+    """Check ``formats``, let ``write`` fill a staging folder, then swap it in for ``out_dir``.
+
+    ``names`` are the entries an earlier run leaves in ``out_dir``; anything else there stops
+    the write. A failure leaves ``out_dir`` as it was and no staging folder behind.
+    """
     out_dir = Path(out_dir)
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
@@ -75,11 +94,11 @@ def write_outputs(
             f"output formats: unknown {', '.join(map(repr, unknown))} "
             f"(allowed: {', '.join(OUTPUT_FORMATS)})"
         )
-    check_replaceable(out_dir)
+    check_replaceable(out_dir, names)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        written = _write_all(plan, staging, formats, crs, title)
+        written = write(staging, formats)
         replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -123,6 +142,26 @@ def _write_all(
 ) -> list[Path]:
     """Write every requested format into ``folder``; return the files written."""
     layers = {name: to_crs(getattr(plan, name), name, crs) for name in LAYERS}
+    written = write_layers(layers, folder, formats, SHAPEFILE_NAMES)
+    if "csv" in formats:
+        path = folder / "summary.csv"
+        plan.summary.to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    if "png" in formats:
+        path = folder / "map.png"
+        plot_plan(plan, path, title=title)
+        written.append(path)
+    return written
+
+
+def write_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    folder: Path,
+    formats: Sequence[str],
+    short_names: Mapping[str, str],
+) -> list[Path]:
+    """Write layers to plan.gpkg, shp/ (UTF-8 + .cpg, ``short_names`` for long columns) and
+    geojson/ as ``formats`` ask; return the files written."""
     written: list[Path] = []
     if "gpkg" in formats:
         path = folder / "plan.gpkg"
@@ -133,7 +172,8 @@ def _write_all(
         (folder / "shp").mkdir()
         for name, layer in layers.items():
             path = folder / "shp" / f"{name}.shp"
-            layer.rename(columns=shapefile_columns(list(layer.columns))).to_file(
+            columns = shapefile_columns(list(layer.columns), short_names)
+            layer.rename(columns=columns).to_file(
                 path, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio"
             )
             written.extend(path.with_suffix(ext) for ext in (".shp", ".shx", ".dbf", ".prj"))
@@ -144,14 +184,6 @@ def _write_all(
             path = folder / "geojson" / f"{name}.geojson"
             layer.to_file(path, driver="GeoJSON", engine="pyogrio")
             written.append(path)
-    if "csv" in formats:
-        path = folder / "summary.csv"
-        plan.summary.to_csv(path, index=False, encoding="utf-8")
-        written.append(path)
-    if "png" in formats:
-        path = folder / "map.png"
-        plot_plan(plan, path, title=title)
-        written.append(path)
     return written
 
 
