@@ -29,6 +29,7 @@ from optimizer.config import (
     travel_checks,
     validate,
 )
+from optimizer.county_compare import CompareConfig
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
@@ -152,6 +153,7 @@ class CountyConfig(_Section):
     districts: DistrictsConfig = Field(default_factory=DistrictsConfig)
     staff: dict[str, StaffConfig] = Field(default_factory=dict)
     solve: SolveConfig = Field(default_factory=SolveConfig)
+    compare: CompareConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)
 
 

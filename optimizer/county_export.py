@@ -26,7 +26,8 @@ import pandas as pd
 
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS
-from optimizer.county_map import plot_county
+from optimizer.county_compare import comparison_blocks, plot_curve
+from optimizer.county_map import plot_county, reach_areas
 from optimizer.county_run import CountyRun
 from optimizer.export import (
     SHAPEFILE_NAMES,
@@ -34,7 +35,8 @@ from optimizer.export import (
     write_atomically,
     write_layers,
 )
-from optimizer.report import html_report, markdown_report, report_blocks
+from optimizer.report import Block, html_report, markdown_report, report_blocks
+from optimizer.web_map import write_web_map
 
 LAYERS = ("sites", "assignments", "districts")
 
@@ -47,6 +49,15 @@ COUNTY_OUTPUT_NAMES = frozenset(
         "staffing.csv",
         "stages.csv",
         "map.png",
+        "map.html",
+        "compare_curve.png",
+        "compare_hubs.csv",
+        "compare_hub_sites.csv",
+        "compare_plan_fixed.csv",
+        "compare_curve.csv",
+        "compare_least.csv",
+        "compare_named_gaps.csv",
+        "compare_staff_by_site.csv",
         "report.md",
         "report.html",
     }
@@ -130,12 +141,38 @@ def _write_all(
         for name, table in tables.items():
             table.to_csv(folder / name, index=False, encoding="utf-8")
             written.append(folder / name)
-    map_file = None
+    comparison = run.comparison
+    if comparison is not None and "csv" in formats:
+        for name, table in comparison.tables.items():
+            table.to_csv(folder / name, index=False, encoding="utf-8")
+            written.append(folder / name)
+    map_file = curve_file = None
     if "png" in formats:
-        path = plot_county(plan, folder / "map.png", boundary=run.boundary, title=title)
-        written.append(path)
+        reach = _reach(run)
+        path = plot_county(
+            plan,
+            folder / "map.png",
+            boundary=run.boundary,
+            title=title,
+            reach=reach,
+            hub_radius=run.spec.hub.radius,
+        )
+        web = write_web_map(
+            plan, folder / "map.html", boundary=run.boundary, reach=reach, title=title
+        )
+        written += [path, web]
         map_file = path.name
+        if comparison is not None and comparison.curve is not None and len(comparison.curve):
+            plan_count = run.config.compare.plan_hub_count if run.config.compare else None
+            curve = plot_curve(
+                comparison.curve, folder / "compare_curve.png", plan_count=plan_count
+            )
+            written.append(curve)
+            curve_file = curve.name
     blocks = report_blocks(plan, run.spec, title=title, map_file=map_file)
+    blocks = [blocks[0], *_links(folder, written), *blocks[1:]]
+    if comparison is not None:
+        blocks += comparison_blocks(comparison, curve_file)
     for name, text in (
         ("report.md", markdown_report(blocks)),
         ("report.html", html_report(blocks)),
@@ -143,6 +180,32 @@ def _write_all(
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
     return written
+
+
+def _reach(run: CountyRun) -> gpd.GeoDataFrame | None:
+    """Reach areas of the open sites: circles for straight-line travel, else hulls."""
+    if run.travel is None:
+        return None
+    travel = run.config.travel
+    km_per_minute = (
+        travel.speed_kmh / 60.0 / travel.circuity if travel.mode == "straight-line" else None
+    )
+    return reach_areas(run.plan, run.spec, run.travel, km_per_minute=km_per_minute)
+
+
+def _links(folder: Path, written: list[Path]) -> list[Block]:
+    """Report links to the interactive map and the tables written beside the report."""
+    labels = {
+        "map.html": "interactive map (map.html)",
+        "map.png": "map (map.png)",
+        "plan.gpkg": "GIS layers (plan.gpkg)",
+        "summary.csv": "summary table (summary.csv)",
+        "staffing.csv": "staffing table (staffing.csv)",
+        "stages.csv": "solve record (stages.csv)",
+    }
+    names = {p.name for p in written if p.parent == folder}
+    found = [Block("link", label, target=name) for name, label in labels.items() if name in names]
+    return [Block("h2", "Files"), *found] if found else []
 
 
 def _as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:

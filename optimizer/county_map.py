@@ -6,12 +6,17 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import shapely
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from optimizer.county_spec import CountyPlan
+from geodata.travel import TravelTimes
+from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font
+
+REACH_MARGIN_M = 300.0  # metres around the units a site reaches (non-circular reach areas)
 
 # (level, status) -> marker, colour, size (points^2), legend label
 SITE_STYLES = {
@@ -28,6 +33,8 @@ def plot_county(
     *,
     boundary: gpd.GeoDataFrame | None = None,
     title: str | None = None,
+    reach: gpd.GeoDataFrame | None = None,
+    hub_radius: float | None = None,
 ) -> Path:
     """Draw the plan and save it as a PNG.
 
@@ -40,6 +47,8 @@ def plot_county(
         path: PNG file to write.
         boundary: county outline drawn on top of the districts, any CRS.
         title: map title; defaults to the numbers of hubs and clinics.
+        reach: reach polygons of the open sites (see ``reach_areas``), outlined per level.
+        hub_radius: units beyond this many minutes of every open hub are ringed in orange.
 
     Returns:
         ``path``.
@@ -57,6 +66,17 @@ def plot_county(
         districts.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.8, zorder=0)
     if boundary is not None and len(boundary) and sites.crs is not None:
         boundary.to_crs(sites.crs).boundary.plot(ax=ax, color="black", linewidth=1.2, zorder=1)
+    if reach is not None and len(reach):
+        for (level, minutes), group in reach.to_crs(sites.crs).groupby(["level", "minutes"]):
+            colour = "#d62728" if level == "hub" else "#1f77b4"
+            group.boundary.plot(
+                ax=ax,
+                color=colour,
+                linewidth=0.8,
+                linestyle="--" if level == "hub" else ":",
+                zorder=1,
+                label=f"{level} reach, {minutes:g} min",
+            )
     demand = plan.assignments
     if len(demand):
         population = demand["population"].astype(float).clip(lower=0)
@@ -69,6 +89,20 @@ def plot_county(
             zorder=2,
             label="village (size = population)",
         )
+        if hub_radius is not None and "nearest_hub_minutes" in demand:
+            minutes = demand["nearest_hub_minutes"].astype(float).fillna(np.inf)
+            beyond = demand[minutes > hub_radius]
+            if len(beyond):
+                beyond.plot(
+                    ax=ax,
+                    marker="o",
+                    facecolor="none",
+                    edgecolor="#ff7f0e",
+                    linewidth=1.2,
+                    markersize=45,
+                    zorder=3,
+                    label=f"beyond {hub_radius:g} min of every open hub",
+                )
         far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
         if far is not None and far.any():
             demand[far].plot(
@@ -129,3 +163,41 @@ def plot_county(
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig.savefig(path, bbox_inches="tight")
     return path
+
+
+def reach_areas(
+    plan: CountyPlan,
+    spec: CountySpec,
+    travel: TravelTimes,
+    *,
+    km_per_minute: float | None = None,
+) -> gpd.GeoDataFrame:
+    """The area each open site reaches within its level's radius (hubs: hub radius; other
+    clinics: clinic radius), in the plan's CRS.
+
+    With ``km_per_minute`` (straight-line travel: speed / 60 / circuity) the area is a circle;
+    otherwise it is the convex hull of the site and the demand units it reaches, grown by
+    ``REACH_MARGIN_M``.
+    """
+    sites = plan.sites.reset_index(drop=True)
+    units = plan.assignments.geometry.to_numpy()
+    minutes = travel.minutes.tocsc()
+    rows = []
+    for j, site in sites.iterrows():
+        level = str(site["level"])
+        if not level:
+            continue
+        radius = spec.hub.radius if level == "hub" else spec.clinic.radius
+        if km_per_minute is not None:
+            area = site.geometry.buffer(radius * km_per_minute * 1000.0)
+        else:
+            column = minutes[:, j]
+            near = column.indices[column.data <= radius]
+            points = [site.geometry, *units[near]]
+            area = shapely.convex_hull(shapely.MultiPoint(points)).buffer(REACH_MARGIN_M)
+        rows.append(
+            {"site_id": site["site_id"], "level": level, "minutes": radius, "geometry": area}
+        )
+    return gpd.GeoDataFrame(
+        rows, columns=["site_id", "level", "minutes", "geometry"], crs=plan.sites.crs
+    )

@@ -13,6 +13,7 @@ import geodata
 from geodata.errors import ConfigError
 from geodata.layers import read_any
 from optimizer.county import plan_county
+from optimizer.county_compare import Comparison, compare_plan
 from optimizer.county_config import (
     CountyConfig,
     check_county_config,
@@ -42,6 +43,8 @@ class CountyRun:
     spec: CountySpec
     plan: CountyPlan
     boundary: gpd.GeoDataFrame | None
+    travel: geodata.TravelTimes | None = None
+    comparison: Comparison | None = None
 
 
 def run_county(
@@ -99,7 +102,35 @@ def run_county(
         boundary,
         names=dict(zip(plan.districts["hub_id"], plan.districts["name"], strict=True)),
     )
-    return CountyRun(config=config, spec=spec, plan=plan, boundary=boundary)
+    comparison = None
+    if config.compare is not None:
+        step("comparing")
+        with _section("compare"):
+            labels = _unit_labels(demand, d.path, d.layer, d.id)
+            comparison = compare_plan(
+                config.compare, plan, spec, demand, sites, travel, labels=labels, source=source
+            )
+    return CountyRun(
+        config=config,
+        spec=spec,
+        plan=plan,
+        boundary=boundary,
+        travel=travel,
+        comparison=comparison,
+    )
+
+
+def _unit_labels(
+    demand: gpd.GeoDataFrame, path: Path, layer: str | None, id_column: str
+) -> np.ndarray:
+    """Display names of the demand units: township + name when the layer has a township
+    column, else the name."""
+    names = demand["name"].astype(str)
+    frame, _ = read_any(path, layer)
+    if "township" not in frame.columns:
+        return names.to_numpy()
+    township = frame.set_index(frame[id_column].astype(str))["township"].astype(str)
+    return (demand["id"].astype(str).map(township).fillna("") + names).to_numpy()
 
 
 def nearest_minutes(travel: geodata.TravelTimes, open_sites: np.ndarray) -> np.ndarray:

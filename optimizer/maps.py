@@ -40,14 +40,30 @@ SITE_MARKERS = ("s", "^", "D", "p", "h", "v", "P", "o")
 SITE_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2")
 
 
+# File names of CJK fonts looked for on the system when matplotlib's font cache predates them.
+CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy-zenhei", "wqy-microhei")
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> FontProperties | None:
-    """A font that renders Chinese, or None when no known CJK font is installed."""
-    installed = {font.name: font.fname for font in font_manager.fontManager.ttflist}
-    for wanted in CJK_FONTS:
-        for name, fname in sorted(installed.items()):
-            if name.startswith(wanted):
-                return FontProperties(fname=fname)
+    """A font that renders Chinese, or None (with a warning) when no CJK font is installed.
+
+    Fonts installed after matplotlib built its font cache are found by file name and added.
+    """
+    for attempt in range(2):
+        installed = {font.name: font.fname for font in font_manager.fontManager.ttflist}
+        for wanted in CJK_FONTS:
+            for name, fname in sorted(installed.items()):
+                if name.startswith(wanted):
+                    return FontProperties(fname=fname)
+        if attempt == 0:
+            for fname in sorted(font_manager.findSystemFonts()):
+                if any(key in Path(fname).name.lower() for key in CJK_FILES):
+                    font_manager.fontManager.addfont(fname)
+    warnings.warn(
+        "no CJK font found (install fonts-noto-cjk); Chinese labels are drawn as ids",
+        stacklevel=2,
+    )
     return None
 
 

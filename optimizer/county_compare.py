@@ -1,0 +1,423 @@
+"""Compare a county plan with what the five-year plan itself says (the ``[compare]`` section).
+
+Three questions, each asked when its key is set:
+
+- ``plan_hubs``: the hubs the plan names against the optimiser's hubs (population within the
+  hub radius, person-minutes to the nearest hub), an independent maximal-covering check of the
+  optimum, and the whole county plan solved again with the plan's hubs fixed.
+- ``hub_counts`` / ``plan_hub_count``: the least number of hubs (beyond the sites that are
+  hubs by kind) for a full hub-radius circle, and the most population within the radius for
+  each number of hubs in the range (the coverage curve).
+- ``named_gaps``: demand units the plan names as outside the clinic radius, the units beyond
+  it with the existing sites only and with the plan, and each open site's staff by quota.
+
+Every figure is recomputed from the travel minutes; the covering optima come from
+``optimizer.locate`` and pass ``optimizer.verify_locate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from pydantic import Field, field_validator
+
+from geodata.errors import ConfigError
+from geodata.travel import TravelTimes
+from optimizer.config import _Section
+from optimizer.county import plan_county
+from optimizer.county_spec import CountyPlan, CountySpec
+from optimizer.locate import locate
+from optimizer.report import Block
+from optimizer.verify import verify_locate
+
+
+class CompareConfig(_Section):
+    """What to compare the optimiser's plan with (all optional)."""
+
+    plan_hubs: list[str] = Field(default_factory=list)  # hub site ids or names the plan names
+    plan_hub_count: int | None = Field(default=None, ge=0)  # hubs the plan asks for (beyond
+    # the sites that are hubs by kind)
+    hub_counts: tuple[int, int] | None = None  # [min, max] hubs for the coverage curve
+    named_gaps: list[str] = Field(default_factory=list)  # unit ids, names or township+name
+
+    @field_validator("hub_counts")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+        return value
+
+
+@dataclass
+class Comparison:
+    """Findings (sentences), tables by CSV file name, and the coverage curve (if asked)."""
+
+    findings: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    curve: pd.DataFrame | None = None
+    plan_fixed: CountyPlan | None = None  # the plan re-solved with the plan's hubs fixed
+
+
+def compare_plan(
+    config: CompareConfig,
+    plan: CountyPlan,
+    spec: CountySpec,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    travel: TravelTimes,
+    *,
+    labels: np.ndarray | None = None,
+    source: str | Path = "config",
+) -> Comparison:
+    """Answer the questions ``config`` asks about ``plan`` (see the module docstring).
+
+    Args:
+        labels: one display name per demand unit (e.g. township + village); default the names.
+
+    Raises:
+        ConfigError: a plan hub or named unit that matches no site or unit.
+    """
+    out = Comparison()
+    labels = demand["name"].astype(str).to_numpy() if labels is None else labels
+    if config.plan_hubs:
+        _plan_hubs(config, plan, spec, demand, sites, travel, out, source)
+    if config.hub_counts is not None or config.plan_hub_count is not None:
+        _hub_counts(config, spec, demand, sites, travel, out)
+    if config.named_gaps:
+        _named_gaps(config, plan, spec, demand, travel, labels, out, source)
+    return out
+
+
+def population_within(
+    travel: TravelTimes, population: np.ndarray, open_sites: np.ndarray, radius: float
+) -> np.ndarray:
+    """Per unit, True when an open site is within ``radius`` minutes."""
+    pairs = travel.minutes.tocoo()
+    keep = open_sites[pairs.col] & (pairs.data <= radius)
+    within = np.zeros(travel.minutes.shape[0], dtype=bool)
+    within[pairs.row[keep]] = True
+    return within
+
+
+def nearest(travel: TravelTimes, open_sites: np.ndarray) -> np.ndarray:
+    """Per unit, minutes to the nearest open site (inf: none within the travel limit)."""
+    pairs = travel.minutes.tocoo()
+    keep = open_sites[pairs.col]
+    out = np.full(travel.minutes.shape[0], np.inf)
+    np.minimum.at(out, pairs.row[keep], pairs.data[keep])
+    return out
+
+
+def _hub_figures(
+    travel: TravelTimes, population: np.ndarray, hubs: np.ndarray, radius: float
+) -> dict[str, float]:
+    """Population within ``radius`` of a hub and population-weighted minutes to the nearest."""
+    minutes = nearest(travel, hubs)
+    reached = np.isfinite(minutes)
+    total = float(population.sum())
+    within = float(population[minutes <= radius].sum())
+    person_minutes = float((population[reached] * minutes[reached]).sum())
+    people = float(population[reached].sum())
+    return {
+        f"population within {radius:g} min": within,
+        f"share within {radius:g} min": within / total if total else np.nan,
+        "person-minutes to nearest hub": person_minutes,
+        "mean minutes to nearest hub": person_minutes / people if people else np.nan,
+        "longest minutes to nearest hub": float(minutes[reached].max()) if reached.any() else 0,
+        "population beyond the travel limit": total - people,
+    }
+
+
+def _site_ids(keys: list[str], sites: gpd.GeoDataFrame, what: str, source) -> list[str]:
+    ids = sites["id"].astype(str)
+    names = sites["name"].astype(str)
+    out, problems = [], []
+    for key in keys:
+        match = ids[(ids == key) | (names == key)].tolist()
+        if len(match) == 1:
+            out.append(match[0])
+        else:
+            problems.append(
+                f"{key!r} matches {len(match)} sites; give a site id or a unique site name"
+            )
+    if problems:
+        raise ConfigError("\n".join(f"{source}: compare.{what}: {p}" for p in problems))
+    return out
+
+
+def _plan_hubs(config, plan, spec, demand, sites, travel, out: Comparison, source) -> None:
+    population = demand["population"].to_numpy(dtype=float)
+    site_ids = sites["id"].astype(str).to_numpy()
+    names = dict(zip(site_ids, sites["name"].astype(str), strict=True))
+    wanted = _site_ids(config.plan_hubs, sites, "plan_hubs", source)
+    radius = spec.hub.radius
+    optimum = plan.sites["level"].to_numpy() == "hub"
+    planned = np.isin(site_ids, wanted) | _by_kind(sites, spec.hub.fixed_kinds)
+    rows = {
+        "optimiser": _hub_figures(travel, population, optimum, radius),
+        "plan's hubs": _hub_figures(travel, population, planned, radius),
+    }
+    table = pd.DataFrame(rows).rename_axis("figure").reset_index()
+    table["plan minus optimiser"] = table["plan's hubs"] - table["optimiser"]
+    out.tables["compare_hubs.csv"] = table
+    only_opt = [names[i] for i in site_ids[optimum & ~planned]]
+    only_plan = [names[i] for i in site_ids[planned & ~optimum]]
+    gain = rows["optimiser"][f"population within {radius:g} min"] - float(
+        rows["plan's hubs"][f"population within {radius:g} min"]
+    )
+    out.findings.append(
+        f"The optimiser's {int(optimum.sum())} hubs reach {gain:+,.0f} persons more within "
+        f"{radius:g} minutes than the plan's {int(planned.sum())}. "
+        f"Only in the optimum: {', '.join(only_opt) or 'none'}; "
+        f"only in the plan: {', '.join(only_plan) or 'none'}."
+    )
+    out.tables["compare_hub_sites.csv"] = pd.DataFrame(
+        {
+            "site_id": site_ids[optimum | planned],
+            "name": [names[i] for i in site_ids[optimum | planned]],
+            "optimiser": optimum[optimum | planned],
+            "plan": planned[optimum | planned],
+        }
+    )
+    check = _max_cover(spec, sites, travel, population, int(optimum.sum()), radius)
+    if check is not None:
+        best = float(population[check].sum())
+        out.findings.append(
+            f"Independent check: the most population any {int(optimum.sum())} hubs can bring "
+            f"within {radius:g} minutes is {best:,.0f} (maximal covering location)."
+        )
+    fixed_spec = replace(
+        spec,
+        hub=replace(spec.hub, fixed=tuple(dict.fromkeys([*spec.hub.fixed, *wanted]))),
+    )
+    fixed = plan_county(demand, sites, travel, fixed_spec)
+    out.plan_fixed = fixed
+    out.tables["compare_plan_fixed.csv"] = _changes(plan, fixed)
+    out.findings.append(
+        "With the plan's hubs fixed the whole plan was solved again; the table "
+        "compare_plan_fixed.csv lists what changes (districts, travel, staff)."
+    )
+
+
+def _by_kind(sites: gpd.GeoDataFrame, kinds) -> np.ndarray:
+    return sites["kind"].astype(str).isin(list(kinds)).to_numpy()
+
+
+def _max_cover(spec, sites, travel, population, p: int, radius: float) -> np.ndarray | None:
+    """Units within ``radius`` of the best ``p`` hubs (maximal covering), or None if p is 0."""
+    allowed, required = _hub_candidates(spec, sites)
+    if p < len(required) or p == 0 or p > len(allowed):
+        return None
+    cost = travel.minutes.tocsc()[:, allowed].tocsr()
+    req = [int(np.flatnonzero(allowed == j)[0]) for j in required]
+    result = locate("mclp", cost, weights=population, p=p, radius=radius, required=req)
+    verify_locate(result, cost, weights=population, p=p, radius=radius, required=req)
+    open_sites = np.zeros(len(sites), dtype=bool)
+    open_sites[allowed[list(result.open_sites)]] = True
+    return population_within(travel, population, open_sites, radius)
+
+
+def _hub_candidates(spec: CountySpec, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, list[int]]:
+    """Site indices that may be hubs, and those that are hubs already (fixed or by kind)."""
+    ids = sites["id"].astype(str).to_numpy()
+    by_kind = _by_kind(sites, spec.hub.fixed_kinds)
+    fixed = by_kind | np.isin(ids, list(spec.hub.fixed))
+    may = (_by_kind(sites, spec.hub.kinds) | fixed) & ~np.isin(ids, list(spec.hub.barred))
+    allowed = np.flatnonzero(may)
+    return allowed, [int(j) for j in np.flatnonzero(fixed)]
+
+
+def _changes(plan: CountyPlan, fixed: CountyPlan) -> pd.DataFrame:
+    """Side-by-side figures of the optimiser's plan and the plan with the plan's hubs fixed."""
+
+    def figures(p: CountyPlan) -> dict[str, object]:
+        summary = dict(zip(p.summary["item"], p.summary["value"], strict=True))
+        hubs = p.sites[p.sites["level"] == "hub"]
+        units = p.assignments
+        pop = units["population"].to_numpy(dtype=float)
+        hub_minutes = units["hub_minutes"].to_numpy(dtype=float)
+        ok = np.isfinite(hub_minutes)
+        district = p.districts["population"].to_numpy(dtype=float)
+        row: dict[str, object] = {
+            "hubs": ", ".join(hubs["name"].astype(str)),
+            **{k: v for k, v in summary.items() if str(k).startswith("population_within")},
+            "mean minutes to own hub": float((pop[ok] * hub_minutes[ok]).sum() / pop[ok].sum())
+            if ok.any()
+            else np.nan,
+            "largest district (persons)": float(district.max()) if len(district) else 0.0,
+            "smallest district (persons)": float(district.min()) if len(district) else 0.0,
+        }
+        for staff in p.staffing.itertuples():
+            row[f"{staff.staff_type} need"] = float(staff.need)
+        return row
+
+    table = pd.DataFrame({"optimiser": figures(plan), "plan's hubs fixed": figures(fixed)})
+    return table.rename_axis("figure").reset_index().astype(str)
+
+
+def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
+    population = demand["population"].to_numpy(dtype=float)
+    radius = spec.hub.radius
+    allowed, required = _hub_candidates(spec, sites)
+    by_kind = int(_by_kind(sites, spec.hub.fixed_kinds).sum())
+    cost = travel.minutes.tocsc()[:, allowed].tocsr()
+    req = [int(np.flatnonzero(allowed == j)[0]) for j in required]
+    reach = population_within(travel, population, _mask(allowed, len(sites)), radius)
+    total = float(population.sum())
+    reachable = float(population[reach].sum())
+    least_cost = cost[reach]
+    least = locate("lscp", least_cost, radius=radius, required=req)
+    verify_locate(least, least_cost, radius=radius, required=req)
+    n_least = len(least.open_sites) - by_kind
+    out.findings.append(
+        f"Least number of hubs besides the {by_kind} that are hubs by kind for a full "
+        f"{radius:g}-minute circle: {n_least} (every unit some possible hub can reach: "
+        f"{reachable:,.0f} persons, {reachable / total:.1%}; {int((~reach).sum())} units are "
+        f"beyond {radius:g} minutes of every possible hub)."
+    )
+    if config.plan_hub_count is not None:
+        verdict = (
+            "enough"
+            if config.plan_hub_count >= n_least
+            else f"{n_least - config.plan_hub_count} short"
+        )
+        out.findings.append(
+            f"The plan asks for about {config.plan_hub_count}: {verdict} for the full circle."
+        )
+    low, high = config.hub_counts or (config.plan_hub_count, config.plan_hub_count)
+    rows = []
+    for k in range(low, high + 1):
+        p = by_kind + k
+        if p < len(req) or p > len(allowed):
+            continue
+        result = locate("mclp", cost, weights=population, p=p, radius=radius, required=req)
+        verify_locate(result, cost, weights=population, p=p, radius=radius, required=req)
+        opened = _mask(allowed[list(result.open_sites)], len(sites))
+        within = float(population[population_within(travel, population, opened, radius)].sum())
+        rows.append(
+            {
+                "hubs besides those by kind": k,
+                f"population within {radius:g} min": within,
+                "share of population": within / total if total else np.nan,
+                "share of reachable population": within / reachable if reachable else np.nan,
+                "opened": ", ".join(
+                    sites["name"]
+                    .astype(str)
+                    .to_numpy()[allowed[list(result.open_sites)]][
+                        ~np.isin(allowed[list(result.open_sites)], required)
+                    ]
+                ),
+            }
+        )
+    curve = pd.DataFrame(rows)
+    if len(curve):
+        previous = curve[f"population within {radius:g} min"].shift(1)
+        curve.insert(
+            2, "gain over one fewer", curve[f"population within {radius:g} min"] - previous
+        )
+    out.curve = curve
+    out.tables["compare_curve.csv"] = curve
+    out.tables["compare_least.csv"] = pd.DataFrame(
+        {
+            "site_id": sites["id"].astype(str).to_numpy()[allowed[list(least.open_sites)]],
+            "name": sites["name"].astype(str).to_numpy()[allowed[list(least.open_sites)]],
+            "kind": sites["kind"].astype(str).to_numpy()[allowed[list(least.open_sites)]],
+        }
+    )
+
+
+def _mask(indices: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return mask
+
+
+def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, source) -> None:
+    population = demand["population"].to_numpy(dtype=float)
+    ids = demand["id"].astype(str).to_numpy()
+    names = demand["name"].astype(str).to_numpy()
+    radius = spec.clinic.radius
+    sites = plan.sites
+    open_now = (sites["status"].to_numpy() == "existing") & (sites["level"].to_numpy() != "")
+    open_plan = sites["level"].to_numpy() != ""
+    before = nearest(travel, open_now)
+    after = nearest(travel, open_plan)
+    problems, rows = [], []
+    for key in config.named_gaps:
+        match = np.flatnonzero((ids == key) | (labels == key) | (names == key))
+        if len(match) != 1:
+            problems.append(f"{key!r} matches {len(match)} demand units; give an id")
+            continue
+        i = int(match[0])
+        rows.append(
+            {
+                "unit": labels[i],
+                "demand_id": ids[i],
+                "population": population[i],
+                "minutes to nearest existing site": before[i],
+                f"within {radius:g} min now": bool(before[i] <= radius),
+                "minutes with the plan": after[i],
+                f"within {radius:g} min with the plan": bool(after[i] <= radius),
+            }
+        )
+    if problems:
+        raise ConfigError("\n".join(f"{source}: compare.named_gaps: {p}" for p in problems))
+    out.tables["compare_named_gaps.csv"] = pd.DataFrame(rows)
+    gap_now, gap_plan = before > radius, after > radius
+    out.findings.append(
+        f"With the existing sites only, {int(gap_now.sum())} units "
+        f"({population[gap_now].sum():,.0f} persons) are beyond {radius:g} minutes: "
+        f"{', '.join(labels[gap_now]) or 'none'}. With the plan: {int(gap_plan.sum())} "
+        f"({', '.join(labels[gap_plan]) or 'none'})."
+    )
+    new = sites[(sites["status"] == "new") & (sites["level"] != "")]
+    out.findings.append(
+        f"New sites: {', '.join(new['name'].astype(str)) or 'none'}; existing sites kept: "
+        f"{int(open_now.sum())}."
+    )
+    staff = [t for t in plan.staffing["staff_type"] if t in sites.columns]
+    columns = ["site_id", "name", "level", "status", "population_served", *staff]
+    out.tables["compare_staff_by_site.csv"] = pd.DataFrame(sites[open_plan][columns])
+
+
+def plot_curve(curve: pd.DataFrame, path: str | Path, *, plan_count: int | None = None) -> Path:
+    """Coverage curve as a PNG: share of the population within the radius per hub count."""
+    path = Path(path)
+    fig = Figure(figsize=(7, 4), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = curve["hubs besides those by kind"].to_numpy()
+    ax.plot(x, 100 * curve["share of population"].to_numpy(), marker="o", label="all residents")
+    ax.plot(
+        x,
+        100 * curve["share of reachable population"].to_numpy(),
+        marker="s",
+        linestyle="--",
+        label="residents some possible hub reaches",
+    )
+    if plan_count is not None:
+        ax.axvline(plan_count, color="#d62728", linestyle=":", label=f"plan: about {plan_count}")
+    ax.set_xlabel("hubs (sub-centres) besides those by kind")
+    ax.set_ylabel("% of population within the hub radius")
+    ax.set_xticks(x)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", frameon=False)
+    fig.savefig(path, bbox_inches="tight")
+    return path
+
+
+def comparison_blocks(comparison: Comparison, curve_file: str | None = None) -> list[Block]:
+    """The comparison as report blocks: findings, then each table under its file name."""
+    blocks = [Block("h2", "Compared with the plan")]
+    blocks += [Block("p", text) for text in comparison.findings]
+    if curve_file is not None:
+        blocks.append(Block("image", curve_file))
+    for name, table in comparison.tables.items():
+        blocks += [Block("link", name, target=name), Block("table", table=table)]
+    return blocks

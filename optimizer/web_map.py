@@ -1,0 +1,218 @@
+"""An interactive HTML map of a county plan (folium / Leaflet), readable without a network.
+
+Leaflet's script and style sheet (``optimizer/static/leaflet``) are inlined as data URLs, so
+the page needs no CDN; there is no background tile layer unless ``tiles`` names one. One
+layer per output: boundary, districts, reach areas, demand units (beyond-radius units apart)
+and sites by level, each with popups (population served, staff by type).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from optimizer.county_spec import CountyPlan
+
+STATIC = Path(__file__).resolve().parent / "static" / "leaflet"
+WGS84 = "EPSG:4326"
+SITE_COLOURS = {
+    ("hub", "existing"): "#d62728",
+    ("hub", "new"): "#ff9896",
+    ("clinic", "existing"): "#1f77b4",
+    ("clinic", "new"): "#aec7e8",
+}
+
+
+@cache
+def _leaflet_urls() -> tuple[str, str]:
+    """Leaflet's script and style sheet as data URLs (the CSS images inlined too)."""
+    css = (STATIC / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        image = STATIC / match.group(1)
+        data = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    js = (STATIC / "leaflet.js").read_bytes()
+    return (
+        "data:text/javascript;base64," + base64.b64encode(js).decode("ascii"),
+        "data:text/css;base64," + base64.b64encode(css.encode("utf-8")).decode("ascii"),
+    )
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose only assets are Leaflet's, inlined (no CDN, no jQuery/Bootstrap)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        js, css = _leaflet_urls()
+        self.default_js = [("leaflet", js)]
+        self.default_css = [("leaflet_css", css)]
+
+
+def write_web_map(
+    plan: CountyPlan,
+    path: str | Path,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    reach: gpd.GeoDataFrame | None = None,
+    title: str = "",
+    tiles: str | None = None,
+) -> Path:
+    """Write the plan as one self-contained HTML page with a layer per output.
+
+    Args:
+        plan: the plan (any CRS; drawn in WGS84) with district polygons.
+        path: HTML file to write.
+        boundary: county outline polygons.
+        reach: polygons of each open site's reach (columns ``site_id``, ``level``,
+            ``minutes``), e.g. from ``optimizer.county_map.reach_areas``.
+        title: page title.
+        tiles: a folium tile layer name for a background (needs a network); None for none.
+
+    Returns:
+        ``path``.
+    """
+    path = Path(path)
+    sites = plan.sites.to_crs(WGS84)
+    units = plan.assignments.to_crs(WGS84)
+    west, south, east, north = units.total_bounds if len(units) else sites.total_bounds
+    fmap = OfflineMap(tiles=tiles, control_scale=True, prefer_canvas=True)
+    fmap.get_root().header.add_child(folium.Element(f"<title>{_escape(title)}</title>"))
+    fmap.fit_bounds([[south, west], [north, east]])
+    if boundary is not None and len(boundary):
+        layer = folium.FeatureGroup(name="boundary")
+        folium.GeoJson(
+            boundary.to_crs(WGS84)[["geometry"]].to_json(),
+            style_function=lambda _f: {"color": "#000000", "weight": 2, "fillOpacity": 0},
+            interactive=False,
+        ).add_to(layer)
+        layer.add_to(fmap)
+    _districts(plan, fmap)
+    if reach is not None and len(reach):
+        for (level, minutes), group in reach.to_crs(WGS84).groupby(["level", "minutes"]):
+            layer = folium.FeatureGroup(name=f"{level} reach ({minutes:g} min)")
+            colour = "#d62728" if level == "hub" else "#1f77b4"
+            folium.GeoJson(
+                group[["site_id", "geometry"]].to_json(),
+                style_function=lambda _f, c=colour: {
+                    "color": c,
+                    "weight": 1,
+                    "fillColor": c,
+                    "fillOpacity": 0.08,
+                },
+                interactive=False,
+            ).add_to(layer)
+            layer.add_to(fmap)
+    _units(units, fmap)
+    _sites(sites, plan, fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.save(str(path))
+    return path
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _districts(plan: CountyPlan, fmap: folium.Map) -> None:
+    districts = plan.districts
+    if not isinstance(districts, gpd.GeoDataFrame) or not len(districts):
+        return
+    frame = districts.to_crs(WGS84)[["hub_id", "name", "population", "n_units", "geometry"]]
+    palette = colormaps["Pastel1"].colors + colormaps["Pastel2"].colors
+    frame = frame.assign(
+        colour=[to_hex(palette[k % len(palette)]) for k in range(len(frame))],
+        population=frame["population"].round(0),
+    )
+    layer = folium.FeatureGroup(name="districts")
+    folium.GeoJson(
+        frame.to_json(),
+        style_function=lambda f: {
+            "color": "#666666",
+            "weight": 1,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.5,
+        },
+        popup=folium.GeoJsonPopup(
+            fields=["name", "population", "n_units"],
+            aliases=["district hub", "population", "villages"],
+        ),
+    ).add_to(layer)
+    layer.add_to(fmap)
+
+
+def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
+    population = units["population"].to_numpy(dtype=float)
+    top = float(population.max()) if len(population) and population.max() > 0 else 1.0
+    far = (
+        units["unreachable"].astype(str).to_numpy() != ""
+        if "unreachable" in units
+        else np.zeros(len(units), dtype=bool)
+    )
+    for name, mask, colour in (
+        ("villages and communities", ~far, "#444444"),
+        ("beyond every possible site's radius", far, "#d62728"),
+    ):
+        if not mask.any():
+            continue
+        layer = folium.FeatureGroup(name=name)
+        for k in np.flatnonzero(mask):
+            row = units.iloc[k]
+            minutes = row.get("minutes")
+            popup = (
+                f"<b>{_escape(str(row['name']))}</b> ({row['demand_id']})<br>"
+                f"population {population[k]:,.0f}<br>"
+                f"primary care: {row.get('site_id') or '-'}"
+                + (f" ({float(minutes):.0f} min)" if minutes == minutes and minutes else "")
+                + f"<br>hub: {row.get('hub_id') or '-'}"
+            )
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x],
+                radius=2 + 8 * (population[k] / top) ** 0.5,
+                color=colour,
+                weight=1,
+                fill=True,
+                fill_opacity=0.6,
+                popup=folium.Popup(popup, max_width=300),
+            ).add_to(layer)
+        layer.add_to(fmap)
+
+
+def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
+    staff = [t for t in plan.staffing["staff_type"] if t in sites.columns]
+    for (level, status), colour in SITE_COLOURS.items():
+        group = sites[(sites["level"] == level) & (sites["status"] == status)]
+        if not len(group):
+            continue
+        layer = folium.FeatureGroup(name=f"{level}s, {status}")
+        for _, row in group.iterrows():
+            lines = [
+                f"<b>{_escape(str(row['name']))}</b> ({row['site_id']})",
+                f"{level}, {status}",
+                f"population served {float(row['population_served']):,.0f}",
+            ]
+            if level == "hub":
+                lines.append(f"district population {float(row['district_population']):,.0f}")
+            lines += [f"{t}: {float(row[t]):,.1f}" for t in staff]
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x],
+                radius=9 if level == "hub" else 6,
+                color="#000000",
+                weight=1,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=1.0,
+                tooltip=_escape(str(row["name"])),
+                popup=folium.Popup("<br>".join(lines), max_width=300),
+            ).add_to(layer)
+        layer.add_to(fmap)
