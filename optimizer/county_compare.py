@@ -258,7 +258,14 @@ def _changes(plan: CountyPlan, fixed: CountyPlan) -> pd.DataFrame:
         return row
 
     table = pd.DataFrame({"optimiser": figures(plan), "plan's hubs fixed": figures(fixed)})
-    return table.rename_axis("figure").reset_index().astype(str)
+    return table.rename_axis("figure").reset_index().map(_shown)
+
+
+def _shown(value: object) -> str:
+    """A table cell as text: numbers rounded to one decimal with thousands separators."""
+    if isinstance(value, float | np.floating):
+        return f"{value:,.1f}"
+    return str(value)
 
 
 def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
@@ -369,10 +376,12 @@ def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, sou
     if problems:
         raise ConfigError("\n".join(f"{source}: compare.named_gaps: {p}" for p in problems))
     out.tables["compare_named_gaps.csv"] = pd.DataFrame(rows)
-    gap_now, gap_plan = before > radius, after > radius
+    people = population > 0
+    gap_now, gap_plan = (before > radius) & people, (after > radius) & people
     out.findings.append(
         f"With the existing sites only, {int(gap_now.sum())} units "
-        f"({population[gap_now].sum():,.0f} persons) are beyond {radius:g} minutes: "
+        f"({population[gap_now].sum():,.0f} persons) are beyond {radius:g} minutes "
+        "(units without residents left out): "
         f"{', '.join(labels[gap_now]) or 'none'}. With the plan: {int(gap_plan.sum())} "
         f"({', '.join(labels[gap_plan]) or 'none'})."
     )

@@ -58,7 +58,7 @@ REGIONS: dict[str, Region] = {
         terrain="urban",
         circuity=1.3,
         speed_kmh=25.0,
-        urban_radius_km=2.5,
+        urban_radius_km=4.0,
         missing_seat_km=6.0,
     ),
 }
