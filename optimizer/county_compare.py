@@ -272,7 +272,8 @@ def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
     population = demand["population"].to_numpy(dtype=float)
     radius = spec.hub.radius
     allowed, required = _hub_candidates(spec, sites)
-    by_kind = int(_by_kind(sites, spec.hub.fixed_kinds).sum())
+    kind_hub = _by_kind(sites, spec.hub.fixed_kinds)
+    by_kind = int(kind_hub.sum())
     cost = travel.minutes.tocsc()[:, allowed].tocsr()
     req = [int(np.flatnonzero(allowed == j)[0]) for j in required]
     reach = population_within(travel, population, _mask(allowed, len(sites)), radius)
@@ -313,13 +314,7 @@ def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
                 f"population within {radius:g} min": within,
                 "share of population": within / total if total else np.nan,
                 "share of reachable population": within / reachable if reachable else np.nan,
-                "opened": ", ".join(
-                    sites["name"]
-                    .astype(str)
-                    .to_numpy()[allowed[list(result.open_sites)]][
-                        ~np.isin(allowed[list(result.open_sites)], required)
-                    ]
-                ),
+                "hubs": ", ".join(sites["name"].astype(str).to_numpy()[opened & ~kind_hub]),
             }
         )
     curve = pd.DataFrame(rows)
