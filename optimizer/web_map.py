@@ -151,6 +151,28 @@ def _districts(plan: CountyPlan, fmap: folium.Map) -> None:
     layer.add_to(fmap)
 
 
+def _points(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    fields: dict[str, str],
+    style: dict[str, object],
+    radius: np.ndarray,
+    fmap: folium.Map,
+) -> None:
+    """One layer of circle markers with a popup of ``fields`` (column -> label)."""
+    data = frame[[*fields, "geometry"]].copy()
+    data["radius"] = radius
+    layer = folium.FeatureGroup(name=name)
+    folium.GeoJson(
+        data.to_json(),
+        marker=folium.CircleMarker(),
+        style_function=lambda f, st=style: {**st, "radius": f["properties"]["radius"]},
+        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(layer)
+    layer.add_to(fmap)
+
+
 def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
     population = units["population"].to_numpy(dtype=float)
     top = float(population.max()) if len(population) and population.max() > 0 else 1.0
@@ -159,60 +181,46 @@ def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
         if "unreachable" in units
         else np.zeros(len(units), dtype=bool)
     )
+    shown = units.assign(
+        population=population.round(0),
+        minutes=units["minutes"].astype(float).round(1),
+        hub_minutes=units["hub_minutes"].astype(float).round(1),
+    ).fillna({"site_id": "", "hub_id": ""})
+    fields = {
+        "name": "village",
+        "demand_id": "id",
+        "population": "population",
+        "site_id": "primary care",
+        "minutes": "minutes",
+        "hub_id": "hub",
+        "hub_minutes": "minutes to hub",
+    }
     for name, mask, colour in (
         ("villages and communities", ~far, "#444444"),
         ("beyond every possible site's radius", far, "#d62728"),
     ):
-        if not mask.any():
-            continue
-        layer = folium.FeatureGroup(name=name)
-        for k in np.flatnonzero(mask):
-            row = units.iloc[k]
-            minutes = row.get("minutes")
-            popup = (
-                f"<b>{_escape(str(row['name']))}</b> ({row['demand_id']})<br>"
-                f"population {population[k]:,.0f}<br>"
-                f"primary care: {row.get('site_id') or '-'}"
-                + (f" ({float(minutes):.0f} min)" if minutes == minutes and minutes else "")
-                + f"<br>hub: {row.get('hub_id') or '-'}"
-            )
-            folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x],
-                radius=2 + 8 * (population[k] / top) ** 0.5,
-                color=colour,
-                weight=1,
-                fill=True,
-                fill_opacity=0.6,
-                popup=folium.Popup(popup, max_width=300),
-            ).add_to(layer)
-        layer.add_to(fmap)
+        if mask.any():
+            style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.6}
+            radius = 2 + 8 * (population[mask] / top) ** 0.5
+            _points(shown[mask], name, fields, style, radius, fmap)
 
 
 def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
     staff = [t for t in plan.staffing["staff_type"] if t in sites.columns]
+    fields = {
+        "name": "site",
+        "site_id": "id",
+        "level": "level",
+        "status": "status",
+        "population_served": "population served",
+        "district_population": "district population",
+        **{t: t for t in staff},
+    }
+    rounded = {c: sites[c].astype(float).round(1) for c in ("population_served", *staff)}
+    shown = sites.assign(**rounded, district_population=sites["district_population"].round(0))
     for (level, status), colour in SITE_COLOURS.items():
-        group = sites[(sites["level"] == level) & (sites["status"] == status)]
-        if not len(group):
-            continue
-        layer = folium.FeatureGroup(name=f"{level}s, {status}")
-        for _, row in group.iterrows():
-            lines = [
-                f"<b>{_escape(str(row['name']))}</b> ({row['site_id']})",
-                f"{level}, {status}",
-                f"population served {float(row['population_served']):,.0f}",
-            ]
-            if level == "hub":
-                lines.append(f"district population {float(row['district_population']):,.0f}")
-            lines += [f"{t}: {float(row[t]):,.1f}" for t in staff]
-            folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x],
-                radius=9 if level == "hub" else 6,
-                color="#000000",
-                weight=1,
-                fill=True,
-                fill_color=colour,
-                fill_opacity=1.0,
-                tooltip=_escape(str(row["name"])),
-                popup=folium.Popup("<br>".join(lines), max_width=300),
-            ).add_to(layer)
-        layer.add_to(fmap)
+        mask = ((sites["level"] == level) & (sites["status"] == status)).to_numpy()
+        if mask.any():
+            style = {"color": "#000000", "weight": 1, "fillColor": colour, "fillOpacity": 1.0}
+            radius = np.full(int(mask.sum()), 9 if level == "hub" else 6)
+            _points(shown[mask], f"{level}s, {status}", fields, style, radius, fmap)

@@ -1,0 +1,74 @@
+"""The interactive HTML map opens in headless Chromium, draws its layers and logs no errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from optimizer.county_config import load_county_config
+from optimizer.county_export import write_county_outputs
+from optimizer.county_run import run_county
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> Path:
+    """The Kangbashi example solved and written (map.html beside map.png)."""
+    out = tmp_path_factory.mktemp("kangbashi") / "out"
+    config = load_county_config(EXAMPLE)
+    write_county_outputs(run_county(config, source=EXAMPLE), out, title=config.name)
+    return out
+
+
+def test_html_map_is_self_contained(outputs: Path) -> None:
+    text = (outputs / "map.html").read_text(encoding="utf-8")
+    assert "http://" not in text.replace("http://www.w3.org", "")
+    assert "https://" not in text
+    assert "康巴什区" in text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed")
+def test_html_map_renders_in_chromium(outputs: Path, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1200, "height": 900},
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((outputs / "map.html").as_uri())
+        page.wait_for_selector(".leaflet-control-layers-overlays label")
+        layers = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        shapes = page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count()
+        page.screenshot(path=str(outputs / "map_screenshot.png"))
+        page.locator(".leaflet-control-layers-overlays label").first.click()
+        browser.close()
+    assert errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    names = {name.strip() for name in layers}
+    assert {"boundary", "districts", "clinic reach (10 min)", "clinics, new"} <= names
+    assert shapes > 0
+    shot = outputs / "map_screenshot.png"
+    assert shot.stat().st_size > 10_000
+    shutil.copy(shot, tmp_path / "map_screenshot.png")
