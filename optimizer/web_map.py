@@ -200,7 +200,13 @@ def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
         ("beyond every possible site's radius", far, "#d62728"),
     ):
         if mask.any():
-            style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.6}
+            style = {
+                "color": colour,
+                "weight": 1,
+                "fill": True,
+                "fillColor": colour,
+                "fillOpacity": 0.6,
+            }
             radius = 2 + 8 * (population[mask] / top) ** 0.5
             _points(shown[mask], name, fields, style, radius, fmap)
 
@@ -221,6 +227,12 @@ def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
     for (level, status), colour in SITE_COLOURS.items():
         mask = ((sites["level"] == level) & (sites["status"] == status)).to_numpy()
         if mask.any():
-            style = {"color": "#000000", "weight": 1, "fillColor": colour, "fillOpacity": 1.0}
+            style = {
+                "color": "#000000",
+                "weight": 1,
+                "fill": True,
+                "fillColor": colour,
+                "fillOpacity": 1,
+            }
             radius = np.full(int(mask.sum()), 9 if level == "hub" else 6)
             _points(shown[mask], f"{level}s, {status}", fields, style, radius, fmap)
