@@ -191,8 +191,8 @@ def reach_areas(
         if km_per_minute is not None:
             area = site.geometry.buffer(radius * km_per_minute * 1000.0)
         else:
-            column = minutes[:, j]
-            near = column.indices[column.data <= radius]
+            start, end = minutes.indptr[j], minutes.indptr[j + 1]
+            near = minutes.indices[start:end][minutes.data[start:end] <= radius]
             points = [site.geometry, *units[near]]
             area = shapely.convex_hull(shapely.MultiPoint(points)).buffer(REACH_MARGIN_M)
         rows.append(
