@@ -16,6 +16,7 @@ from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font
 
+MAX_LABELS = 30  # every open site is named when there are at most this many; else hubs only
 REACH_MARGIN_M = 300.0  # metres around the units a site reaches (non-circular reach areas)
 
 # (level, status) -> marker, colour, size (points^2), legend label
@@ -136,7 +137,9 @@ def plot_county(
                 zorder=5,
                 label=label,
             )
-    for _, row in sites[sites["level"] == "hub"].iterrows():
+    open_sites = sites[sites["level"] != ""]
+    labelled = open_sites if len(open_sites) <= MAX_LABELS else sites[sites["level"] == "hub"]
+    for _, row in labelled.iterrows():
         ax.annotate(
             _text(str(row["name"]), font, str(row["site_id"])),
             xy=(row.geometry.x, row.geometry.y),
