@@ -45,6 +45,9 @@ class CompareConfig(_Section):
     # the sites that are hubs by kind)
     hub_counts: tuple[int, int] | None = None  # [min, max] hubs for the coverage curve
     named_gaps: list[str] = Field(default_factory=list)  # unit ids, names or township+name
+    seats_layer: str | None = None  # point layer of township seats in the demand file: the
+    # least number and the curve are also given with the seats as demand units
+    seats_id: str = "id"  # its id column (name and population as in [demand])
 
     @field_validator("hub_counts")
     @classmethod
@@ -60,7 +63,7 @@ class Comparison:
 
     findings: list[str] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    curve: pd.DataFrame | None = None
+    curves: dict[str, pd.DataFrame] = field(default_factory=dict)  # demand level -> curve
     plan_fixed: CountyPlan | None = None  # the plan re-solved with the plan's hubs fixed
 
 
@@ -73,12 +76,15 @@ def compare_plan(
     travel: TravelTimes,
     *,
     labels: np.ndarray | None = None,
+    seats: tuple[gpd.GeoDataFrame, TravelTimes] | None = None,
     source: str | Path = "config",
 ) -> Comparison:
     """Answer the questions ``config`` asks about ``plan`` (see the module docstring).
 
     Args:
         labels: one display name per demand unit (e.g. township + village); default the names.
+        seats: township seats as demand units with their travel minutes to ``sites``; the
+            least number and the curve are then also given at township level.
 
     Raises:
         ConfigError: a plan hub or named unit that matches no site or unit.
@@ -88,7 +94,9 @@ def compare_plan(
     if config.plan_hubs:
         _plan_hubs(config, plan, spec, demand, sites, travel, out, source)
     if config.hub_counts is not None or config.plan_hub_count is not None:
-        _hub_counts(config, spec, demand, sites, travel, out)
+        _hub_counts(config, spec, demand, sites, travel, out, "villages", "")
+        if seats is not None:
+            _hub_counts(config, spec, seats[0], sites, seats[1], out, "township seats", "_seats")
     if config.named_gaps:
         _named_gaps(config, plan, spec, demand, travel, labels, out, source)
     return out
@@ -268,7 +276,9 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
+def _hub_counts(
+    config, spec, demand, sites, travel, out: Comparison, level: str, suffix: str
+) -> None:
     population = demand["population"].to_numpy(dtype=float)
     radius = spec.hub.radius
     allowed, required = _hub_candidates(spec, sites)
@@ -284,10 +294,10 @@ def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
     verify_locate(least, least_cost, radius=radius, required=req)
     n_least = len(least.open_sites) - by_kind
     out.findings.append(
-        f"Least number of hubs besides the {by_kind} that are hubs by kind for a full "
-        f"{radius:g}-minute circle: {n_least} (every unit some possible hub can reach: "
-        f"{reachable:,.0f} persons, {reachable / total:.1%}; {int((~reach).sum())} units are "
-        f"beyond {radius:g} minutes of every possible hub)."
+        f"Demand at {level}: least number of hubs besides the {by_kind} that are hubs by kind "
+        f"for a full {radius:g}-minute circle: {n_least} (every one some possible hub can "
+        f"reach: {reachable:,.0f} persons, {reachable / total:.1%}; {int((~reach).sum())} "
+        f"{level} are beyond {radius:g} minutes of every possible hub)."
     )
     if config.plan_hub_count is not None:
         verdict = (
@@ -323,9 +333,9 @@ def _hub_counts(config, spec, demand, sites, travel, out: Comparison) -> None:
         curve.insert(
             2, "gain over one fewer", curve[f"population within {radius:g} min"] - previous
         )
-    out.curve = curve
-    out.tables["compare_curve.csv"] = curve
-    out.tables["compare_least.csv"] = pd.DataFrame(
+    out.curves[level] = curve
+    out.tables[f"compare_curve{suffix}.csv"] = curve
+    out.tables[f"compare_least{suffix}.csv"] = pd.DataFrame(
         {
             "site_id": sites["id"].astype(str).to_numpy()[allowed[list(least.open_sites)]],
             "name": sites["name"].astype(str).to_numpy()[allowed[list(least.open_sites)]],
@@ -390,21 +400,31 @@ def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, sou
     out.tables["compare_staff_by_site.csv"] = pd.DataFrame(sites[open_plan][columns])
 
 
-def plot_curve(curve: pd.DataFrame, path: str | Path, *, plan_count: int | None = None) -> Path:
-    """Coverage curve as a PNG: share of the population within the radius per hub count."""
+def plot_curve(
+    curves: dict[str, pd.DataFrame], path: str | Path, *, plan_count: int | None = None
+) -> Path:
+    """Coverage curves as a PNG: share of the population within the radius per hub count,
+    one line per demand level (and a dashed one of the share of the reachable population)."""
     path = Path(path)
     fig = Figure(figsize=(7, 4), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    x = curve["hubs besides those by kind"].to_numpy()
-    ax.plot(x, 100 * curve["share of population"].to_numpy(), marker="o", label="all residents")
-    ax.plot(
-        x,
-        100 * curve["share of reachable population"].to_numpy(),
-        marker="s",
-        linestyle="--",
-        label="residents some possible hub reaches",
-    )
+    x = np.array([], dtype=int)
+    for k, (level, curve) in enumerate(curves.items()):
+        x = np.union1d(x, curve["hubs besides those by kind"].to_numpy())
+        colour = f"C{k}"
+        steps = curve["hubs besides those by kind"].to_numpy()
+        share = 100 * curve["share of population"].to_numpy()
+        reach = 100 * curve["share of reachable population"].to_numpy()
+        ax.plot(steps, share, marker="o", color=colour, label=f"{level}: all residents")
+        ax.plot(
+            steps,
+            reach,
+            marker="s",
+            linestyle="--",
+            color=colour,
+            label=f"{level}: residents a possible hub reaches",
+        )
     if plan_count is not None:
         ax.axvline(plan_count, color="#d62728", linestyle=":", label=f"plan: about {plan_count}")
     ax.set_xlabel("hubs (sub-centres) besides those by kind")

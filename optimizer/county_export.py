@@ -56,6 +56,8 @@ COUNTY_OUTPUT_NAMES = frozenset(
         "compare_plan_fixed.csv",
         "compare_curve.csv",
         "compare_least.csv",
+        "compare_curve_seats.csv",
+        "compare_least_seats.csv",
         "compare_named_gaps.csv",
         "compare_staff_by_site.csv",
         "report.md",
@@ -162,10 +164,10 @@ def _write_all(
         )
         written += [path, web]
         map_file = path.name
-        if comparison is not None and comparison.curve is not None and len(comparison.curve):
+        if comparison is not None and any(len(c) for c in comparison.curves.values()):
             plan_count = run.config.compare.plan_hub_count if run.config.compare else None
             curve = plot_curve(
-                comparison.curve, folder / "compare_curve.png", plan_count=plan_count
+                comparison.curves, folder / "compare_curve.png", plan_count=plan_count
             )
             written.append(curve)
             curve_file = curve.name

@@ -107,8 +107,27 @@ def run_county(
         step("comparing")
         with _section("compare"):
             labels = _unit_labels(demand, d.path, d.layer, d.id)
+            seats = None
+            if config.compare.seats_layer is not None:
+                towns = read_demand_layer(
+                    d.model_copy(
+                        update={"layer": config.compare.seats_layer, "id": config.compare.seats_id}
+                    )
+                )
+                seats = (
+                    towns,
+                    travel_times(config.travel, towns, sites, county_max_minutes(config)),
+                )
             comparison = compare_plan(
-                config.compare, plan, spec, demand, sites, travel, labels=labels, source=source
+                config.compare,
+                plan,
+                spec,
+                demand,
+                sites,
+                travel,
+                labels=labels,
+                seats=seats,
+                source=source,
             )
     return CountyRun(
         config=config,

@@ -67,7 +67,7 @@ def test_curve_and_least_match_enumeration(seed: int) -> None:
     )
     pop = demand["population"].to_numpy()
     others = range(2, 8)
-    for row in out.curve.itertuples(index=False):
+    for row in out.curves["villages"].itertuples(index=False):
         k = row[0]
         best = max(
             pop[_within(travel, (0, 1, *extra))].sum() for extra in combinations(others, k - 1)
