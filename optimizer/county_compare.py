@@ -431,7 +431,7 @@ def plot_curve(
     ax.set_ylabel("% of population within the hub radius")
     ax.set_xticks(x)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.savefig(path, bbox_inches="tight")
     return path
 
