@@ -334,6 +334,17 @@ def _hub_counts(
             2, "gain over one fewer", curve[f"population within {radius:g} min"] - previous
         )
     out.curves[level] = curve
+    at_plan = (
+        curve[curve["hubs besides those by kind"] == config.plan_hub_count] if len(curve) else curve
+    )
+    if len(at_plan):
+        best = float(at_plan[f"population within {radius:g} min"].iloc[0])
+        out.findings.append(
+            f"With {config.plan_hub_count} hubs and demand at {level}, at most {best:,.0f} "
+            f"persons ({best / total:.1%}) are within {radius:g} minutes (maximal covering; the "
+            "county plan above can reach fewer when every unit must also join a district "
+            "within districts.max_minutes)."
+        )
     out.tables[f"compare_curve{suffix}.csv"] = curve
     out.tables[f"compare_least{suffix}.csv"] = pd.DataFrame(
         {
