@@ -364,20 +364,14 @@ def _mask(indices: np.ndarray, n: int) -> np.ndarray:
 def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, source) -> None:
     population = demand["population"].to_numpy(dtype=float)
     ids = demand["id"].astype(str).to_numpy()
-    names = demand["name"].astype(str).to_numpy()
     radius = spec.clinic.radius
     sites = plan.sites
     open_now = (sites["status"].to_numpy() == "existing") & (sites["level"].to_numpy() != "")
     open_plan = sites["level"].to_numpy() != ""
     before = nearest(travel, open_now)
     after = nearest(travel, open_plan)
-    problems, rows = [], []
-    for key in config.named_gaps:
-        match = np.flatnonzero((ids == key) | (labels == key) | (names == key))
-        if len(match) != 1:
-            problems.append(f"{key!r} matches {len(match)} demand units; give an id")
-            continue
-        i = int(match[0])
+    rows = []
+    for i in _unit_rows(config.named_gaps, demand, labels, source):
         rows.append(
             {
                 "unit": labels[i],
@@ -389,8 +383,6 @@ def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, sou
                 f"within {radius:g} min with the plan": bool(after[i] <= radius),
             }
         )
-    if problems:
-        raise ConfigError("\n".join(f"{source}: compare.named_gaps: {p}" for p in problems))
     out.tables["compare_named_gaps.csv"] = pd.DataFrame(rows)
     people = population > 0
     gap_now, gap_plan = (before > radius) & people, (after > radius) & people
@@ -409,6 +401,42 @@ def _named_gaps(config, plan, spec, demand, travel, labels, out: Comparison, sou
     staff = [t for t in plan.staffing["staff_type"] if t in sites.columns]
     columns = ["site_id", "name", "level", "status", "population_served", *staff]
     out.tables["compare_staff_by_site.csv"] = pd.DataFrame(sites[open_plan][columns])
+
+
+def _unit_rows(keys: list[str], demand, labels: np.ndarray, source) -> list[int]:
+    """Row of each named demand unit (by id, display label or unique name).
+
+    Raises:
+        ConfigError: a key that matches no unit or several.
+    """
+    ids = demand["id"].astype(str).to_numpy()
+    names = demand["name"].astype(str).to_numpy()
+    rows, problems = [], []
+    for key in keys:
+        match = np.flatnonzero((ids == key) | (labels == key) | (names == key))
+        if len(match) == 1:
+            rows.append(int(match[0]))
+        else:
+            problems.append(f"{key!r} matches {len(match)} demand units; give a demand id")
+    if problems:
+        raise ConfigError("\n".join(f"{source}: compare.named_gaps: {p}" for p in problems))
+    return rows
+
+
+def check_compare(
+    config: CompareConfig,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    labels: np.ndarray,
+    source: str | Path = "config",
+) -> None:
+    """Check the sites and units ``config`` names before anything is solved.
+
+    Raises:
+        ConfigError: a plan hub or named unit that matches no site or unit, or several.
+    """
+    _site_ids(config.plan_hubs, sites, "plan_hubs", source)
+    _unit_rows(config.named_gaps, demand, labels, source)
 
 
 def plot_curve(

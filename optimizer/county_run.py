@@ -13,7 +13,7 @@ import geodata
 from geodata.errors import ConfigError
 from geodata.layers import read_any
 from optimizer.county import plan_county
-from optimizer.county_compare import Comparison, compare_plan
+from optimizer.county_compare import Comparison, check_compare, compare_plan
 from optimizer.county_config import (
     CountyConfig,
     check_county_config,
@@ -76,6 +76,10 @@ def run_county(
     with _section("sites"):
         sites = _with_columns(sites, config, source)
     spec = county_spec(config, sites, source)
+    if config.compare is not None:
+        with _section("compare"):
+            labels = _unit_labels(demand, d.path, d.layer, d.id)
+            check_compare(config.compare, demand, sites, labels, source)
     boundary = None
     if config.boundary is not None:
         with _section("boundary"):
@@ -106,7 +110,6 @@ def run_county(
     if config.compare is not None:
         step("comparing")
         with _section("compare"):
-            labels = _unit_labels(demand, d.path, d.layer, d.id)
             seats = None
             if config.compare.seats_layer is not None:
                 towns = read_demand_layer(

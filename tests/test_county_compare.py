@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 
 import geodata
+from geodata.errors import ConfigError
 from optimizer.county_compare import CompareConfig, compare_plan
+from optimizer.county_config import load_county_config
+from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
 
 RADIUS = 20.0
+KANGBASHI = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"
 
 
 def _county(seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, geodata.TravelTimes]:
@@ -82,3 +87,22 @@ def test_curve_and_least_match_enumeration(seed: int) -> None:
     )
     assert f"full {RADIUS:g}-minute circle: {least} " in out.findings[0]
     assert len(out.tables["compare_least.csv"]) == least + 1
+
+
+def _with_compare(**compare):
+    config = load_county_config(KANGBASHI)
+    return config.model_copy(update={"compare": CompareConfig(**compare)})
+
+
+@pytest.mark.parametrize(
+    ("compare", "message"),
+    [
+        ({"named_gaps": ["青春山街道恩和社区", "不存在社区"]}, "compare.named_gaps: '不存在社区'"),
+        ({"plan_hubs": ["无名卫生院"]}, "compare.plan_hubs: '无名卫生院' matches 0 sites"),
+    ],
+)
+def test_unknown_names_fail_before_solving(compare, message) -> None:
+    steps: list[str] = []
+    with pytest.raises(ConfigError, match=message):
+        run_county(_with_compare(**compare), progress=steps.append, source=KANGBASHI)
+    assert "solving" not in steps

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.regions import REGIONS
+from geodata.errors import InputError
+from geodata.regions import REGIONS, build_region
 from geodata.regions.__main__ import LAYERS, write_region
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,3 +77,8 @@ def test_facts_kept(key: str) -> None:
     assert kept <= published and len(kept) >= len(published) // 2
     boundary = gpd.read_file(path, layer="boundary").union_all()
     assert demand.within(boundary.buffer(1e-9)).all()
+
+
+def test_missing_sources_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="townships_2023.csv: file not found"):
+        build_region(tmp_path, REGIONS["qingyuan"])
