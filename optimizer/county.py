@@ -208,7 +208,7 @@ def plan_county(
         model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
     )
     if times is not None:
-        add_roaming_layers(plan, model, data.roaming, times, demand, sites, pool_record)
+        add_roaming_layers(plan, model, data, times, demand, sites, pool_record)
     verify_county(plan, demand, sites, travel, spec, stop_travel)
     return plan
 

@@ -1,10 +1,11 @@
 """Roaming routes for a county plan: inputs from the spec, and the route pool by column
 generation (price-and-branch).
 
-The route master is the clinic-level core of the county model: open sites ``y[j]`` (build
-cost, or 1 per new site when no site has a cost), roaming villages ``r[i]``, route days
-``z[r]`` (cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and
-base rows. Its LP relaxation is solved with HiGHS; the visit-row duals are prizes for new
+The route master is the clinic-level core of the county model: open sites ``y[j]`` (the
+cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days ``z[r]``
+(cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and base rows.
+Its objective is the cost stage's; when no site has a build cost it is the number of new
+sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is solved with HiGHS; the visit-row duals are prizes for new
 day-routes (``models.routes.price_routes``), added while any route has negative reduced
 cost. Then the master is solved with integer variables over the final pool, which gives an
 honest gap to the LP value. The full county model selects routes from the same pool.
@@ -144,16 +145,17 @@ class _Master:
             np.where(data.can_hub, data.hub_cost, np.inf),
         )
         cost = np.where(np.isfinite(cost), cost, 0.0)[self.sites]
+        self.day_cost = roam.day_cost
         if not (cost > 0).any():
             cost = np.ones(self.sites.size)
+            self.day_cost = 1.0 / (roam.vehicles * roam.days + 1)
         self.site_cost = np.where(fixed[self.sites], 0.0, cost)
         self.site_lower = fixed[self.sites].astype(float)
         self.units = np.flatnonzero(roamable)
         near = data.clinic_pairs
         target = np.zeros(data.population.size, dtype=bool)
         target[data.clinic_target_units] = True
-        target[self.units] = True
-        target[near.unreached()] = False
+        target[near.unreached()] = False  # only roaming can serve these
         target[self.units] = True
         self.target = np.flatnonzero(target)
         self.share = data.clinic_target.share
@@ -224,7 +226,7 @@ class _Master:
             else:
                 add(entries, -np.inf, 0.0)
         cost = np.concatenate(
-            [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, roam.day_cost)]
+            [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
         )
         lower = np.concatenate(
             [self.site_lower, roam.must[self.units].astype(float), np.zeros(n_cols - ns - nu)]
@@ -324,7 +326,7 @@ def route_pool(
         lp_value, prize, fleet_dual, base_dual = solved
         exact, added = True, 0
         for b in bases:
-            threshold = roam.day_cost - fleet_dual - base_dual.get(b, 0.0)
+            threshold = master.day_cost - fleet_dual - base_dual.get(b, 0.0)
             found, exhaustive = price_routes(times, b, prize, threshold)
             exact &= exhaustive
             added += sum(add(route) for route in found)

@@ -6,9 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse as sp
 import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-from models.roaming import RoamingInput
+from models.county import CountyInput
 from models.routes import Route, StopTimes
 from optimizer.county_spec import CountyPlan, RoamingRecord
 
@@ -126,10 +128,37 @@ def roaming_layers(
     return routes_layer, stops_layer, table
 
 
+def clinic_alternative(
+    data: CountyInput, units: np.ndarray, is_open: np.ndarray
+) -> tuple[int, float, int]:
+    """What fixed clinics serving ``units`` instead would take: the least-cost set of sites
+    (build cost in yuan; sites in ``is_open`` cost nothing) covering every unit of ``units``
+    that some possible site reaches within the clinic radius. Returns (new sites, yuan,
+    units no site reaches)."""
+    pairs = data.clinic_pairs
+    reach = units[np.diff(pairs.indptr)[units] > 0]
+    if reach.size == 0:
+        return 0, 0.0, int(units.size)
+    keep = np.isin(pairs.demand, reach)
+    rows = np.searchsorted(reach, pairs.demand[keep])
+    sites, cols = np.unique(pairs.site[keep], return_inverse=True)
+    matrix = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(reach.size, sites.size))
+    cost = np.where(is_open[sites], 0.0, data.clinic_cost[sites].astype(float))
+    weight = np.where(cost > 0, cost, 1e-6)
+    result = milp(
+        weight,
+        constraints=LinearConstraint(matrix, lb=1.0),
+        integrality=np.ones(sites.size),
+        bounds=Bounds(0, 1),
+    )
+    chosen = (np.round(result.x) > 0.5) & ~is_open[sites]
+    return int(chosen.sum()), float(cost[chosen].sum()), int(units.size - reach.size)
+
+
 def add_roaming_layers(
     plan: CountyPlan,
     model: pyo.ConcreteModel,
-    roam: RoamingInput,
+    data: CountyInput,
     times: StopTimes,
     demand: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
@@ -137,7 +166,9 @@ def add_roaming_layers(
 ) -> None:
     """Put the solved routes into ``plan``: the routes and stops layers, the timetable, the
     pool record, ``roaming`` and ``visits`` (per cycle) columns of the assignments and the
-    roaming items of the summary."""
+    roaming items of the summary, with the clinics that would serve the roaming villages
+    instead (``clinic_alternative``)."""
+    roam = data.roaming
     driven = np.array([round(pyo.value(model.drive[r])) for r in model.R], dtype=int)
     plan.routes, plan.stops, plan.timetable = roaming_layers(
         roam.routes, driven, times, demand, sites, roam.vehicles, roam.days
@@ -160,6 +191,13 @@ def add_roaming_layers(
         ("vehicle_days_used", used),
         ("vehicle_days_fleet", roam.vehicles * roam.days),
         ("roaming_cost", roam.day_cost * used),
+        *zip(
+            ("clinic_alternative_sites", "clinic_alternative_cost", "roaming_beyond_clinics"),
+            clinic_alternative(
+                data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""
+            ),
+            strict=True,
+        ),
         ("route_pool", record.pool),
         ("route_rounds", record.rounds),
         ("route_lp_bound", record.lp_bound),
