@@ -6,9 +6,10 @@ cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days
 (cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and base rows.
 Its objective is the cost stage's; when no site has a build cost it is the number of new
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
-solved with HiGHS; the visit-row duals are prizes for new day-routes (``models.routes.price_routes``), added while any route has negative reduced
-cost. Then the master is solved with integer variables over the final pool, which gives an
-honest gap to the LP value. The full county model selects routes from the same pool.
+solved with HiGHS; the visit-row duals are prizes for new day-routes
+(``models.routes.price_routes``), added while any route has negative reduced cost. Then
+the master is solved with integer variables over the final pool, which gives an honest gap
+to the LP value. The full county model selects routes from the same pool.
 """
 
 from __future__ import annotations
