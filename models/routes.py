@@ -296,3 +296,25 @@ def _price_exact(
         order = _unwind(stops, back, int(masks[k_]), int(last[k_]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes
+
+
+def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]:
+    """Every day-route from ``base`` over the reachable ones of ``villages`` (at most
+    ``EXACT_PRICING`` of them), each in its best order: the complete column set."""
+    stops = np.intersect1d(times.reachable(base), villages).tolist()
+    if len(stops) > EXACT_PRICING:
+        raise ValueError(f"{len(stops)} villages are too many to enumerate every route")
+    if not stops:
+        return []
+    cost, back, out = _subset_tables(times, base, stops)
+    k = len(stops)
+    masks = np.arange(1, 1 << k)
+    bits = (masks[:, None] >> np.arange(k)) & 1
+    total = cost[masks] + out[None, :]
+    last = np.argmin(total, axis=1)
+    minutes = total[np.arange(masks.size), last] + bits @ times.service[stops]
+    routes = []
+    for m in np.flatnonzero(minutes <= times.day + EPS).tolist():
+        order = _unwind(stops, back, int(masks[m]), int(last[m]))
+        routes.append(Route(base, tuple(order), times.duration(base, order)))
+    return routes

@@ -7,9 +7,11 @@ cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days
 Its objective is the cost stage's; when no site has a build cost it is the number of new
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
 solved with HiGHS; the visit-row duals are prizes for new day-routes
-(``models.routes.price_routes``), added while any route has negative reduced cost. Then
-the master is solved with integer variables over the final pool, which gives an honest gap
-to the LP value. The full county model selects routes from the same pool.
+(``models.routes.price_routes``), added while any route has negative reduced cost. When
+every base reaches at most ``EXACT_PRICING`` villages that may roam, the pool is every
+feasible route instead, and the integer master is exact. Then the master is solved with
+integer variables over the final pool, which gives an honest gap to the LP value.
+The full county model selects routes from the same pool.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from geodata.errors import InputError
 from geodata.travel import TravelTimes
 from models.county import CountyInput
 from models.roaming import RoamingInput
-from models.routes import Route, StopTimes, price_routes, sweep_routes
+from models.routes import (
+    EXACT_PRICING,
+    Route,
+    StopTimes,
+    all_routes,
+    price_routes,
+    sweep_routes,
+)
 from optimizer.county_spec import RoamingRecord, RoamingSpec
 from optimizer.highs import SEED
 
@@ -309,8 +318,14 @@ def route_pool(
         pool[key] = route
         return old is None
 
+    may = np.flatnonzero(roam.may)
+    complete = True
     for b in bases:
-        for route in sweep_routes(times, b, np.flatnonzero(roam.may), xy, site_xy[b]):
+        if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
+            found = all_routes(times, b, may)
+        else:
+            found, complete = sweep_routes(times, b, may, xy, site_xy[b]), False
+        for route in found:
             add(route)
     initial = len(pool)
     roamable = np.zeros(roam.may.size, dtype=bool)
@@ -318,7 +333,10 @@ def route_pool(
         roamable[list(route.stops)] = True
     roamable &= roam.may
     master = _Master(data, roam, roamable)
-    lp_value, exact, added, done = np.nan, False, 1, 0
+    lp_value, exact, added, done = np.nan, False, int(not complete), 0
+    if complete:
+        solved = master.solve(list(pool.values()), integer=False, time_limit=time_limit)
+        lp_value, exact = (solved[0] if solved is not None else np.nan), True
     while added and done < rounds:
         done += 1
         solved = master.solve(list(pool.values()), integer=False, time_limit=time_limit)
