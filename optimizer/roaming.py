@@ -350,6 +350,9 @@ def route_pool(
             exact &= exhaustive
             added += sum(add(route) for route in found)
     routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+    if added:  # the round limit stopped pricing: the LP value of the final pool
+        solved = master.solve(routes, integer=False, time_limit=time_limit)
+        lp_value = solved[0] if solved is not None else lp_value
     solved = master.solve(routes, integer=True, time_limit=time_limit)
     objective = solved[0] if solved is not None else np.nan
     gap = (objective - lp_value) / max(abs(objective), 1e-9) if solved is not None else np.inf

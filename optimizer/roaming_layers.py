@@ -193,9 +193,7 @@ def add_roaming_layers(
         ("roaming_cost", roam.day_cost * used),
         *zip(
             ("clinic_alternative_sites", "clinic_alternative_cost", "roaming_beyond_clinics"),
-            clinic_alternative(
-                data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""
-            ),
+            clinic_alternative(data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""),
             strict=True,
         ),
         ("route_pool", record.pool),

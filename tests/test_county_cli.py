@@ -75,7 +75,9 @@ def test_example_layers_have_the_documented_columns(solved) -> None:
     assert sorted(pyogrio.list_layers(out / "plan.gpkg")[:, 0]) == [
         "assignments",
         "districts",
+        "routes",
         "sites",
+        "stops",
     ]
     sites = gpd.read_file(out / "plan.gpkg", layer="sites")
     for column in (
