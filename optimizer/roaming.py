@@ -9,14 +9,17 @@ sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP rel
 solved with HiGHS; the visit-row duals are prizes for new day-routes
 (``models.routes.price_routes``), added while any route has negative reduced cost. When
 every base reaches at most ``EXACT_PRICING`` villages that may roam, the pool is every
-feasible route instead, and the integer master is exact. Then the master is solved with
-integer variables over the final pool, which gives an honest gap to the LP value.
+feasible route instead, and the integer master is exact. An integer solution comes from a
+dive (fix the most fractional site or route days, price again, repeat until the LP is
+integral), then HiGHS solves the integer master over the final pool with the dive's value as
+cutoff; the better of the two gives an honest gap to the root LP value.
 The full county model selects routes from the same pool.
 """
 
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import geopandas as gpd
 import highspy
@@ -142,6 +145,19 @@ def roaming_input(
     )
 
 
+class _Relaxed(NamedTuple):
+    """The master LP's value, visit duals (prizes per unit), fleet and base duals, and its
+    site (``sites``, ``open``) and route-day values."""
+
+    objective: float
+    prize: np.ndarray
+    fleet: float
+    bases: dict[int, float]
+    sites: np.ndarray
+    open: np.ndarray
+    days: np.ndarray
+
+
 class _Master:
     """The route master over a pool (see the module docstring), solved with HiGHS."""
 
@@ -170,9 +186,21 @@ class _Master:
         self.target = np.flatnonzero(target)
         self.share = data.clinic_target.share
 
-    def solve(self, routes: list[Route], integer: bool, time_limit: float):
-        """(objective, visit-row duals per unit, fleet dual, base duals) or, integer, the
-        objective and the route days."""
+    def solve(
+        self,
+        routes: list[Route],
+        integer: bool,
+        time_limit: float,
+        *,
+        route_lower: np.ndarray | None = None,
+        open_sites: frozenset[int] = frozenset(),
+        cutoff: float | None = None,
+    ):
+        """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
+        ``open_sites`` open; ``cutoff`` prunes integer solutions not below it.
+
+        LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
+        solution."""
         data, roam = self.data, self.roam
         pop = data.population
         ns, nu, nt, nr = self.sites.size, self.units.size, self.target.size, len(routes)
@@ -238,8 +266,16 @@ class _Master:
         cost = np.concatenate(
             [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
         )
+        site_lower = self.site_lower.copy()
+        site_lower[[site_col[j] for j in open_sites]] = 1.0
+        days_lower = np.zeros(nr) if route_lower is None else route_lower
         lower = np.concatenate(
-            [self.site_lower, roam.must[self.units].astype(float), np.zeros(n_cols - ns - nu)]
+            [
+                site_lower,
+                roam.must[self.units].astype(float),
+                np.zeros(nt if share else 0),
+                days_lower,
+            ]
         )
         upper = np.concatenate(
             [
@@ -257,7 +293,9 @@ class _Master:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", SEED)
         h.setOptionValue("threads", 1)
-        h.setOptionValue("time_limit", float(time_limit))
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        if cutoff is not None:
+            h.setOptionValue("objective_bound", float(cutoff))
         h.passModel(
             n_cols,
             row,
@@ -288,7 +326,31 @@ class _Master:
         prize = np.zeros(pop.size)
         prize[self.units] = np.maximum(dual[visit_row : visit_row + nu], 0.0)
         bases = {b: float(dual[k]) for b, k in base_row.items()}
-        return objective, prize, float(dual[fleet_row]), bases
+        values = np.asarray(solution.col_value)
+        return _Relaxed(
+            objective, prize, float(dual[fleet_row]), bases, self.sites, values[:ns], values[z0:]
+        )
+
+
+def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
+    """An integer master solution by diving: open the most-open fractional site, or drive
+    the route with the largest fractional part of days that many days rounded up, generate
+    columns again, until the LP is integral. Returns its objective (inf when the dive
+    ends without one)."""
+    lower: dict = {}
+    open_sites: set[int] = set()
+    while lp is not None:
+        frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
+        if frac_sites.any():
+            open_sites.add(int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))]))
+        else:
+            part = lp.days - np.floor(lp.days + 1e-6)
+            if not (part > 1e-6).any():
+                return lp.objective
+            r = int(np.argmax(part))
+            lower[key(routes[r])] = int(np.ceil(lp.days[r]))
+        lp, _, _, routes = generate(5, lower, frozenset(open_sites))
+    return np.inf
 
 
 def route_pool(
@@ -301,7 +363,8 @@ def route_pool(
     rounds: int,
     time_limit: float,
 ) -> tuple[list[Route], RoamingRecord]:
-    """Day-routes for the county model: a sweep pool improved by column generation.
+    """Day-routes for the county model: a sweep pool improved by column generation and a
+    dive, within ``time_limit`` seconds (pricing stops then; the final solves add to it).
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     Returns the pool and its record (rounds, LP value, integer master value and gap).
@@ -310,12 +373,14 @@ def route_pool(
     bases = sorted(roam.base_vehicles)
     pool: dict[tuple[int, frozenset], Route] = {}
 
+    def key(route: Route) -> tuple[int, frozenset]:
+        return route.base, frozenset(route.stops)
+
     def add(route: Route) -> bool:
-        key = (route.base, frozenset(route.stops))
-        old = pool.get(key)
+        old = pool.get(key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
-        pool[key] = route
+        pool[key(route)] = route
         return old is None
 
     may = np.flatnonzero(roam.may)
@@ -333,37 +398,47 @@ def route_pool(
         roamable[list(route.stops)] = True
     roamable &= roam.may
     master = _Master(data, roam, roamable)
-    lp_value, exact, added, done = np.nan, False, int(not complete), 0
-    if complete:
-        solved = master.solve(list(pool.values()), integer=False, time_limit=time_limit)
-        lp_value, exact = (solved[0] if solved is not None else np.nan), True
-    while added and done < rounds:
-        done += 1
-        solved = master.solve(list(pool.values()), integer=False, time_limit=time_limit)
-        if solved is None:
-            break
-        lp_value, prize, fleet_dual, base_dual = solved
-        exact, added = True, 0
-        for b in bases:
-            threshold = master.day_cost - fleet_dual - base_dual.get(b, 0.0)
-            found, exhaustive = price_routes(times, b, prize, threshold)
-            exact &= exhaustive
-            added += sum(add(route) for route in found)
+    deadline = time.perf_counter() + time_limit
+
+    def generate(rounds: int, lower: dict, open_sites: frozenset):
+        """Column generation with the fixings: (last LP, rounds, exhaustive, routes)."""
+        done, exact = 0, False
+        while True:
+            routes = list(pool.values())
+            bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
+            lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
+            if lp is None or done >= rounds or time.perf_counter() > deadline:
+                return lp, done, exact, routes
+            done += 1
+            exact, added = True, 0
+            for b in bases:
+                threshold = master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+                found, exhaustive = price_routes(times, b, lp.prize, threshold)
+                exact &= exhaustive
+                added += sum(add(route) for route in found)
+            if not added:
+                return lp, done, exact, routes
+
+    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset())
+    lp_value = root.objective if root is not None else np.nan
+    best = _dive(generate, root, routes, key) if root is not None else np.inf
     routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
-    if added:  # the round limit stopped pricing: the LP value of the final pool
-        solved = master.solve(routes, integer=False, time_limit=time_limit)
-        lp_value = solved[0] if solved is not None else lp_value
-    solved = master.solve(routes, integer=True, time_limit=time_limit)
-    objective = solved[0] if solved is not None else np.nan
-    gap = (objective - lp_value) / max(abs(objective), 1e-9) if solved is not None else np.inf
+    solved = master.solve(
+        routes,
+        True,
+        max(deadline - time.perf_counter(), 0.1 * time_limit),
+        cutoff=best if np.isfinite(best) else None,
+    )
+    objective = best if solved is None else min(best, solved[0])
+    gap = (objective - lp_value) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
-        pool=len(routes),
+        pool=len(pool),
         initial_pool=initial,
         lp_bound=float(lp_value),
         objective=float(objective),
         gap=float(max(gap, 0.0)),
-        exact=bool(exact and not added),
+        exact=bool(exact),
         seconds=time.perf_counter() - began,
     )
     return routes, record
