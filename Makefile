@@ -23,6 +23,7 @@ test: $(BIN)/healthplan
 bench: $(BIN)/healthplan
 	$(BIN)/python benchmarks/orlib.py
 	$(BIN)/python benchmarks/locate.py
+	$(BIN)/python benchmarks/roaming.py
 
 lint: $(BIN)/healthplan
 	$(BIN)/ruff check .

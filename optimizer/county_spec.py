@@ -72,13 +72,15 @@ class RoamingSpec:
 
 @dataclass
 class RoamingRecord:
-    """How the route pool was made: column-generation ``rounds``, ``pool`` size, the master
-    LP value over the final pool (``lp_bound``; a proven bound on the route master when
+    """How the route pool was made: column-generation ``rounds``, ``pool`` size, the routes
+    ``kept`` for the county model (those some master LP or the best integer solution drives),
+    the master LP value over the final pool (``lp_bound``; a proven bound on the route master when
     ``exact`` is true, i.e. the last pricing round searched every route exhaustively), the
     integer master objective over the pool and its ``gap`` to the LP value, and seconds."""
 
     rounds: int
     pool: int
+    kept: int
     initial_pool: int
     lp_bound: float
     objective: float

@@ -33,7 +33,7 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     )
     pool = (
         f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
-        f"{rec.rounds} column-generation rounds "
+        f"{rec.rounds} column-generation rounds, {rec.kept} offered to the plan "
         f"({'pricing exhaustive: the LP value is a bound' if rec.exact else 'heuristic pricing'}"
         f"); route master LP {rec.lp_bound:,.2f}, integer {rec.objective:,.2f}, "
         f"gap {rec.gap:.2%}, {rec.seconds:.1f} s."

@@ -13,7 +13,7 @@ feasible route instead, and the integer master is exact. An integer solution com
 dive (fix the most fractional site or route days, price again, repeat until the LP is
 integral), then HiGHS solves the integer master over the final pool with the dive's value as
 cutoff; the better of the two gives an honest gap to the root LP value.
-The full county model selects routes from the same pool.
+The county model chooses among the routes some master LP or the best integer solution drives.
 """
 
 from __future__ import annotations
@@ -365,6 +365,8 @@ def route_pool(
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive, within ``time_limit`` seconds (pricing stops then; the final solves add to it).
+    The county model chooses among the routes that some master LP of the search (root,
+    dive) or the best integer master solution drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     Returns the pool and its record (rounds, LP value, integer master value and gap).
@@ -407,6 +409,8 @@ def route_pool(
             routes = list(pool.values())
             bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
             lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
+            if lp is not None:
+                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
             if lp is None or done >= rounds or time.perf_counter() > deadline:
                 return lp, done, exact, routes
             done += 1
@@ -419,6 +423,7 @@ def route_pool(
             if not added:
                 return lp, done, exact, routes
 
+    used: set = set()  # routes some master LP drives
     root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset())
     lp_value = root.objective if root is not None else np.nan
     best = _dive(generate, root, routes, key) if root is not None else np.inf
@@ -430,10 +435,14 @@ def route_pool(
         cutoff=best if np.isfinite(best) else None,
     )
     objective = best if solved is None else min(best, solved[0])
+    if solved is not None and solved[0] <= best:
+        used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+    routes = [r for r in routes if key(r) in used]
     gap = (objective - lp_value) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
         pool=len(pool),
+        kept=len(routes),
         initial_pool=initial,
         lp_bound=float(lp_value),
         objective=float(objective),

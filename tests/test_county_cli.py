@@ -68,6 +68,7 @@ def test_example_solves_and_writes_every_output(solved) -> None:
     assert (out / "shp" / "sites.cpg").read_text(encoding="ascii") == "UTF-8"
     assert "hubs" in result.stdout and "stages" in result.stdout
     assert "doctors" in result.stdout  # the shortfall line
+    assert "vehicle-days" in result.stdout
 
 
 def test_example_layers_have_the_documented_columns(solved) -> None:
