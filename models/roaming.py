@@ -83,7 +83,13 @@ def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
         m.RV,
         rule=lambda m, i: sum(m.drive[r] for r in visiting[i]) >= float(data.visits[i]) * m.roam[i],
     )
-    m.fleet = pyo.Constraint(expr=sum(m.drive[r] for r in m.R) <= data.vehicles * data.days)
+    m.fleet = pyo.Constraint(
+        rule=lambda m: (
+            sum(m.drive[r] for r in m.R) <= data.vehicles * data.days
+            if routes
+            else pyo.Constraint.Skip
+        )
+    )
 
     def base_rule(m, b):
         limit = data.days * data.base_vehicles.get(b, 0)

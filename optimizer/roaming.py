@@ -353,6 +353,20 @@ def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
     return np.inf
 
 
+def _kept(routes: list[Route], used: set, key) -> list[Route]:
+    """The ``used`` routes, plus for every village they miss the shortest route visiting it
+    (so every village a route can serve still can be)."""
+    kept = [r for r in routes if key(r) in used]
+    seen = {i for r in kept for i in r.stops}
+    for route in sorted(routes, key=lambda r: (r.minutes, r.base, r.stops)):
+        if not seen.issuperset(route.stops) and key(route) not in used:
+            fresh = [i for i in route.stops if i not in seen]
+            if len(fresh) == len(route.stops) or len(route.stops) == 1:
+                kept.append(route)
+                seen.update(fresh)
+    return sorted(kept, key=lambda r: (r.base, r.stops))
+
+
 def route_pool(
     data: CountyInput,
     roam: RoamingInput,
@@ -437,7 +451,7 @@ def route_pool(
     objective = best if solved is None else min(best, solved[0])
     if solved is not None and solved[0] <= best:
         used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
-    routes = [r for r in routes if key(r) in used]
+    routes = _kept(routes, used, key)
     gap = (objective - lp_value) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
