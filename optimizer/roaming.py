@@ -436,6 +436,7 @@ def route_pool(
                 added += sum(add(route) for route in found)
             if not added:
                 return lp, done, exact, routes
+            exact = False  # new routes: the next LP is not yet proven optimal
 
     used: set = set()  # routes some master LP drives
     root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset())
