@@ -15,6 +15,7 @@ from geodata import InputError
 from models.routes import StopTimes, all_routes, best_order, price_routes
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
+from optimizer.roaming_layers import schedule
 from optimizer.verify import VerificationError
 from optimizer.verify_county import verify_county
 
@@ -408,3 +409,18 @@ def test_column_generation_reaches_the_lp_of_every_route(case, monkeypatch):
     assert rec.lp_bound == pytest.approx(complete.lp_bound)
     assert rec.objective >= complete.objective - 1e-6
     assert rec.objective >= rec.lp_bound - 1e-6
+
+
+@pytest.mark.parametrize(
+    "driven, vehicles, days", [([2, 1, 0, 3], 2, 5), ([1] * 6, 3, 2), ([4], 1, 20), ([0], 1, 3)]
+)
+def test_schedule_gives_each_route_its_days_in_distinct_vehicle_days(driven, vehicles, days):
+    slots = schedule(np.array(driven), vehicles, days)
+    assert len({(v, d) for v, d, _ in slots}) == len(slots) == sum(driven)
+    assert all(1 <= v <= vehicles and 1 <= d <= days for v, d, _ in slots)
+    for r, k in enumerate(driven):
+        assert sum(1 for *_, q in slots if q == r) == k
+    if driven == [4]:  # one route four times in 20 days: every fifth day
+        assert [d for _, d, _ in slots] == [1, 6, 11, 16]
+    with pytest.raises(ValueError, match="do not fit"):
+        schedule(np.array([vehicles * days + 1]), vehicles, days)
