@@ -24,6 +24,7 @@ bench: $(BIN)/healthplan
 	$(BIN)/python benchmarks/orlib.py
 	$(BIN)/python benchmarks/locate.py
 	$(BIN)/python benchmarks/examples.py
+	$(BIN)/python benchmarks/roaming.py
 
 lint: $(BIN)/healthplan
 	$(BIN)/ruff check .

@@ -44,6 +44,10 @@ Stage objectives (solved in order, each keeping the earlier optima):
     cost        min build cost of new hubs and clinics (yuan)
     travel      min sum pop[i] minutes[i,j] (dist[i,j] + serve[i,j])   (person-minutes)
     shortfall   min sum_{j,t} short[j, t]                            (persons)
+
+With roaming (``models.roaming``), a village served by roaming (roam[i] = 1) counts as covered
+at the clinic level (``+ roam[i]`` in the clinic coverage rows) and takes no primary-care
+site (``sum_j serve[i, j] + roam[i] = 1``); the cost stage adds the vehicle-day cost.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from models.pairs import CostPairs
+from models.roaming import RoamingInput, add_roaming
 
 STAGES = ("coverage", "new_sites", "cost", "travel", "shortfall")
 
@@ -108,6 +113,7 @@ class CountyInput:
     balance: float | None = None
     n_hubs: int | None = None  # fixed hub count, needed for balance
     staff: list[StaffRule] = field(default_factory=list)
+    roaming: RoamingInput | None = None
 
     @property
     def n_sites(self) -> int:
@@ -155,8 +161,14 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     barred_clinic_only = [j for j in hubs if data.barred_site[j] and not data.existing_site[j]]
     m.no_clinic = pyo.Constraint(barred_clinic_only, rule=lambda m, j: m.site[j] <= m.hub[j])
 
+    roam: dict[int, pyo.Var] = {}
+    if data.roaming is not None:
+        add_roaming(m, data.roaming)
+        roam = {i: m.roam[i] for i in m.RV}
     _coverage(m, "h", data.hub_pairs, m.hub, data.hub_target, data.hub_target_units, pop)
-    _coverage(m, "c", data.clinic_pairs, m.site, data.clinic_target, data.clinic_target_units, pop)
+    _coverage(
+        m, "c", data.clinic_pairs, m.site, data.clinic_target, data.clinic_target_units, pop, roam
+    )
 
     # districts: every reachable unit in exactly one hub's district
     m.D = pyo.Set(dimen=2, initialize=_pairs_set(data.district_pairs))
@@ -186,7 +198,7 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     m.serve = pyo.Var(m.S, domain=pyo.Binary)
     s_of = _by_demand(data.service_pairs)
     m.one_site = pyo.Constraint(
-        list(s_of), rule=lambda m, i: sum(m.serve[i, j] for j in s_of[i]) == 1
+        list(s_of), rule=lambda m, i: sum(m.serve[i, j] for j in s_of[i]) + roam.get(i, 0) == 1
     )
     m.serve_open = pyo.Constraint(m.S, rule=lambda m, i, j: m.serve[i, j] <= m.site[j])
     served_by = _by_site(data.service_pairs)
@@ -214,10 +226,16 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     return m
 
 
-def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop) -> None:
-    """Hard or share coverage of ``units`` by the open sites of one level."""
+def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop, roam=None) -> None:
+    """Hard or share coverage of ``units`` by the open sites of one level (or by roaming,
+    for the units in ``roam``)."""
+    roam = roam or {}
     near = _by_demand(pairs)
-    units = [int(i) for i in units if int(i) in near]
+    units = [int(i) for i in units if int(i) in near or int(i) in roam]
+
+    def reach(i):
+        return sum(var[j] for j in near.get(i, [])) + roam.get(i, 0)
+
     setattr(m, f"cov_{tag}_units", pyo.Set(initialize=units if target.share is not None else []))
     cov_units = getattr(m, f"cov_{tag}_units")
     setattr(m, f"cov_{tag}", pyo.Var(cov_units, bounds=(0, 1)))
@@ -226,13 +244,13 @@ def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop) -
         setattr(
             m,
             f"reach_{tag}",
-            pyo.Constraint(units, rule=lambda m, i: sum(var[j] for j in near[i]) >= 1),
+            pyo.Constraint(units, rule=lambda m, i: reach(i) >= 1),
         )
         return
     setattr(
         m,
         f"reach_{tag}",
-        pyo.Constraint(cov_units, rule=lambda m, i: cov[i] <= sum(var[j] for j in near[i])),
+        pyo.Constraint(cov_units, rule=lambda m, i: cov[i] <= reach(i)),
     )
     wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum()) if units else 0.0
     setattr(
@@ -249,13 +267,15 @@ def _counts(m, data: CountyInput, hubs: list[int], prim: list[int]) -> None:
     new_clinics = sum(m.site[j] - (m.hub[j] if j in m.H else 0) for j in new_site)
     clinic_count = sum(m.site[j] - (m.hub[j] if j in m.H else 0) for j in prim)
     m.stage_new_sites = pyo.Expression(expr=new_hubs + new_clinics)
-    m.stage_cost = pyo.Expression(
+    m.build_cost = pyo.Expression(
         expr=sum(float(data.hub_cost[j]) * m.hub[j] for j in new_hub)
         + sum(
             float(data.clinic_cost[j]) * (m.site[j] - (m.hub[j] if j in m.H else 0))
             for j in new_site
         )
     )
+    roaming_cost = m.stage_roaming_cost if data.roaming is not None else 0.0
+    m.stage_cost = pyo.Expression(expr=m.build_cost + roaming_cost)
     m.counts = pyo.ConstraintList()
     for expr, rng in (
         (hub_count, data.hub_target.count),
@@ -268,7 +288,7 @@ def _counts(m, data: CountyInput, hubs: list[int], prim: list[int]) -> None:
     if data.n_hubs is not None:
         m.counts.add(hub_count == data.n_hubs)
     if data.budget is not None:
-        m.counts.add(m.stage_cost <= data.budget)
+        m.counts.add(m.build_cost <= data.budget)
 
 
 def _staffing(m, data: CountyInput) -> None:

@@ -176,6 +176,13 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
             text += f"; {far} unit(s) beyond every possible {level} (see report)"
         table.add_row(f"within {radius:g} min of a {level}", Text(text))
     table.add_row("districts", str(len(plan.districts)))
+    if plan.roaming is not None:
+        table.add_row(
+            "roaming",
+            f"{int(summary['roaming_villages'])} villages, {int(summary['vehicle_days_used'])}"
+            f" of {int(summary['vehicle_days_fleet'])} vehicle-days; route pool gap "
+            f"{plan.roaming.gap:.1%}",
+        )
     short = plan.staffing[plan.staffing["shortfall"] > 1e-6]
     table.add_row(
         "staff shortfall",

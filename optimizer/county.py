@@ -17,6 +17,8 @@ from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
 from optimizer.plan import check_alignment
 from optimizer.pyomo_highs import solve_pyomo
+from optimizer.roaming import prepare_roaming
+from optimizer.roaming_layers import add_roaming_layers
 from optimizer.verify_county import verify_county
 
 
@@ -162,13 +164,26 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
 
 
 def plan_county(
-    demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes, spec: CountySpec
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    travel: TravelTimes,
+    spec: CountySpec,
+    stop_travel: TravelTimes | None = None,
 ) -> CountyPlan:
-    """Place hubs and clinics, form districts and staff every open site, in stages."""
+    """Place hubs and clinics, form districts and staff every open site, in stages.
+
+    With ``spec.roaming``, day-routes of roaming vehicles are chosen in the same model;
+    ``stop_travel`` then gives the village x village minutes (demand ids as rows and columns).
+    """
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     data, unreachable = _county_input(demand, sites, travel, spec)
     _check_targets(spec, data, site_ids)
+    times = pool_record = None
+    if spec.roaming is not None:
+        times, pool_record = prepare_roaming(
+            data, spec.roaming, demand, sites, travel, stop_travel, unreachable
+        )
     counts = [None]
     if spec.balance is not None:
         if spec.hub.count is None:
@@ -192,7 +207,9 @@ def plan_county(
     plan = county_layers(
         model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
     )
-    verify_county(plan, demand, sites, travel, spec)
+    if times is not None:
+        add_roaming_layers(plan, model, data, times, demand, sites, pool_record)
+    verify_county(plan, demand, sites, travel, spec, stop_travel)
     return plan
 
 

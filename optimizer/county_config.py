@@ -3,12 +3,13 @@
 A county-plan config is recognised by its ``[hub]`` section. Besides ``name``, ``budget``
 and the ``[demand]``, ``[travel]`` and ``[output]`` sections of a run config it has
 ``[sites]`` (with a kind column), ``[boundary]`` (optional), ``[hub]``, ``[clinic]``,
-``[districts]``, ``[staff.<type>]`` tables and ``[solve]``. :func:`load_county_config`
-reports every problem in one :class:`~geodata.errors.ConfigError`.
+``[districts]``, ``[staff.<type>]`` tables, ``[solve]`` and ``[roaming]`` (optional).
+:func:`load_county_config` reports every problem in one :class:`~geodata.errors.ConfigError`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -30,7 +31,7 @@ from optimizer.config import (
     validate,
 )
 from optimizer.county_compare import CompareConfig
-from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
+from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
@@ -139,6 +140,44 @@ class SolveConfig(_Section):
         return self
 
 
+VillageRule = Literal["all", "unreached", "none"] | list[str]
+
+
+class RoamingConfig(_Section):
+    """Roaming hospital vehicles: fleet, bases, working day, visits and which villages roam."""
+
+    vehicles: int = Field(ge=1)
+    bases: list[str] = Field(min_length=1)  # site ids or names vehicles start from
+    base_vehicles: list[int] | None = None  # vehicles per base (default: the whole fleet)
+    days: int = Field(default=20, ge=1)  # working days per cycle
+    day_minutes: float = Field(default=480.0, gt=0)  # travel + service per vehicle-day
+    service_minutes: float = Field(default=30.0, ge=0)  # per stop ...
+    service_per_1000: float = Field(default=0.0, ge=0)  # ... plus this per 1,000 residents
+    visits: int = Field(default=2, ge=1)  # visits per cycle to a roaming village
+    may: VillageRule = "unreached"  # villages that may be served by roaming
+    must: VillageRule = "none"  # villages that must be
+    day_cost: float = Field(default=0.0, ge=0)  # yuan per vehicle-day in every cycle
+    leg_minutes: float = Field(default=60.0, gt=0)  # longest single drive of a route
+    rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
+    time_limit: float = Field(default=30.0, gt=0)  # seconds for the route master
+
+    @model_validator(mode="after")
+    def _fleet(self) -> RoamingConfig:
+        if self.base_vehicles is not None:
+            if len(self.base_vehicles) != len(self.bases):
+                raise ValueError(
+                    f"base_vehicles lists {len(self.base_vehicles)} numbers for "
+                    f"{len(self.bases)} bases; give one per base"
+                )
+            if any(not 1 <= v <= self.vehicles for v in self.base_vehicles):
+                raise ValueError(f"base_vehicles must each be between 1 and {self.vehicles}")
+        if self.visits > self.days:
+            raise ValueError(f"visits {self.visits} is more than the {self.days} days per cycle")
+        if len(set(self.bases)) != len(self.bases):
+            raise ValueError("bases lists a site twice")
+        return self
+
+
 class CountyConfig(_Section):
     """A whole county-plan configuration (paths absolute once loaded)."""
 
@@ -154,6 +193,7 @@ class CountyConfig(_Section):
     staff: dict[str, StaffConfig] = Field(default_factory=dict)
     solve: SolveConfig = Field(default_factory=SolveConfig)
     compare: CompareConfig | None = None
+    roaming: RoamingConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)
 
 
@@ -220,6 +260,8 @@ def _limits(config: CountyConfig) -> dict[str, float]:
         out["districts.max_minutes"] = config.districts.max_minutes
     if config.clinic.max_minutes is not None:
         out["clinic.max_minutes"] = config.clinic.max_minutes
+    if config.roaming is not None:
+        out["roaming.leg_minutes"] = config.roaming.leg_minutes
     return out
 
 
@@ -329,4 +371,71 @@ def county_spec(
         stages=tuple(config.solve.stages),
         time_limit=config.solve.time_limit,
         mip_gap=config.solve.mip_gap,
+        roaming=roaming_spec(config.roaming, sites, source),
     )
+
+
+def roaming_spec(
+    config: RoamingConfig | None, sites: pd.DataFrame, source: str | Path = "config"
+) -> RoamingSpec | None:
+    """The ``[roaming]`` section as a RoamingSpec with bases resolved to site ids (village
+    lists are resolved against the demand by :func:`resolve_villages`).
+
+    Raises:
+        ConfigError: unknown or ambiguous base names.
+    """
+    if config is None:
+        return None
+
+    def rule(value: VillageRule) -> str | tuple[str, ...]:
+        return value if isinstance(value, str) else tuple(value)
+
+    return RoamingSpec(
+        vehicles=config.vehicles,
+        bases=resolve_sites(config.bases, sites, "roaming.bases", source),
+        base_vehicles=tuple(config.base_vehicles) if config.base_vehicles else None,
+        days=config.days,
+        day_minutes=config.day_minutes,
+        service_minutes=config.service_minutes,
+        service_per_1000=config.service_per_1000,
+        visits=config.visits,
+        may=rule(config.may),
+        must=rule(config.must),
+        day_cost=config.day_cost,
+        leg_minutes=config.leg_minutes,
+        rounds=config.rounds,
+        time_limit=config.time_limit,
+    )
+
+
+def resolve_villages(
+    spec: RoamingSpec, demand: pd.DataFrame, source: str | Path = "config"
+) -> RoamingSpec:
+    """``spec`` with listed ``may`` / ``must`` villages (ids or unique names) as demand ids.
+
+    Raises:
+        ConfigError: a village that is neither an id nor a unique name.
+    """
+    ids = demand["id"].astype(str)
+    names = demand["name"].astype(str)
+    problems: list[str] = []
+    resolved = {}
+    for key in ("may", "must"):
+        value = getattr(spec, key)
+        if isinstance(value, str):
+            continue
+        out = []
+        for item in value:
+            match = ids[names == item].tolist()
+            if (ids == item).any():
+                out.append(item)
+            elif len(match) == 1:
+                out.append(match[0])
+            elif match:
+                problems.append(f"roaming.{key}: {item!r} names {len(match)} villages; use the id")
+            else:
+                problems.append(f"roaming.{key}: {item!r} is neither a village id nor a name")
+        resolved[key] = tuple(out)
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
+    return replace(spec, **resolved)

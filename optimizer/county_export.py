@@ -5,12 +5,14 @@ beside the output folder, which then replaces the output folder by rename.
 
 Layout of the output folder::
 
-    plan.gpkg                  layers sites, assignments, districts
+    plan.gpkg                  layers sites, assignments, districts (and, with roaming
+                               vehicles, routes and stops)
     shp/<layer>.shp            one shapefile per layer, UTF-8 with a .cpg file
     geojson/<layer>.geojson    one GeoJSON file per layer
     summary.csv                plan summary (item, value)
     staffing.csv               need, planned staff, pool and shortfall per staff type
     stages.csv                 solve record: stage, status, objective, bound, gap, seconds
+    timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
     map.png                    districts, hubs, clinics and demand points
     report.md, report.html     the plan report (always written)
 """
@@ -48,6 +50,7 @@ COUNTY_OUTPUT_NAMES = frozenset(
         "summary.csv",
         "staffing.csv",
         "stages.csv",
+        "timetable.csv",
         "map.png",
         "map.html",
         "compare_curve.png",
@@ -74,6 +77,8 @@ COUNTY_SHAPEFILE_NAMES = {
     "nearest_hub_minutes": "near_hub",
     "nearest_site_minutes": "near_site",
     "public_health": "pub_health",
+    "arrival_minute": "arrive_min",
+    "departure_minute": "depart_min",
 }
 
 
@@ -127,7 +132,10 @@ def _write_all(
 ) -> list[Path]:
     """Write every requested format and the report into ``folder``; return the files."""
     plan = run.plan
-    layers = {name: to_crs(_as_layer(getattr(plan, name)), name, crs) for name in LAYERS}
+    names = list(LAYERS)
+    if plan.routes is not None and len(plan.routes):
+        names += ["routes", "stops"]
+    layers = {name: to_crs(_as_layer(getattr(plan, name)), name, crs) for name in names}
     written = write_layers(
         layers,
         folder,
@@ -140,6 +148,8 @@ def _write_all(
             "staffing.csv": plan.staffing,
             "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
         }
+        if plan.timetable is not None:
+            tables["timetable.csv"] = plan.timetable
         for name, table in tables.items():
             table.to_csv(folder / name, index=False, encoding="utf-8")
             written.append(folder / name)

@@ -154,7 +154,7 @@ def county_layers(
                 f"share_within_{spec.clinic.radius:g}_min_of_clinic",
                 clinic_pop / total if total else np.nan,
             ),
-            ("build_cost", float(pyo.value(model.stage_cost))),
+            ("build_cost", float(pyo.value(model.build_cost))),
             ("person_minutes", float(pyo.value(model.stage_travel))),
             ("staff_shortfall", float(pyo.value(model.stage_shortfall))),
             ("units_beyond_hub_radius", len(unreachable["hub"])),

@@ -41,7 +41,8 @@ def plot_county(
 
     District polygons are shaded one colour each; hubs are squares and clinics triangles (pale
     when new); closed candidates are faint rings; demand points are sized by population, and
-    units beyond a level's radius of every possible site are red crosses.
+    units beyond a level's radius of every possible site are red crosses. Roaming day-routes
+    are lines, one colour per vehicle, over green rings at the villages they serve.
 
     Args:
         plan: the plan, with district polygons, in a metric CRS.
@@ -114,6 +115,7 @@ def plot_county(
                 zorder=3,
                 label="beyond a radius of every possible site",
             )
+    _draw_routes(ax, plan)
     closed = sites[sites["level"] == ""]
     if len(closed):
         closed.plot(
@@ -204,3 +206,32 @@ def reach_areas(
     return gpd.GeoDataFrame(
         rows, columns=["site_id", "level", "minutes", "geometry"], crs=plan.sites.crs
     )
+
+
+def _draw_routes(ax, plan: CountyPlan) -> None:
+    """Roaming day-routes (one colour per vehicle) and the villages served by roaming."""
+    routes = plan.routes
+    if routes is None or not len(routes):
+        return
+    routes = routes.to_crs(plan.sites.crs)
+    palette = colormaps["tab10"].colors
+    for vehicle, group in routes.groupby("vehicle"):
+        group.plot(
+            ax=ax,
+            color=palette[(int(vehicle) - 1) % len(palette)],
+            linewidth=1.0,
+            alpha=0.7,
+            zorder=3,
+            label=f"roaming vehicle {vehicle}",
+        )
+    roamed = plan.assignments[plan.assignments["roaming"]]
+    if len(roamed):
+        roamed.plot(
+            ax=ax,
+            marker="o",
+            facecolor="none",
+            edgecolor="#2ca02c",
+            markersize=45,
+            zorder=3,
+            label="served by roaming",
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +20,7 @@ from optimizer.county_config import (
     county_max_minutes,
     county_spec,
     existing_staff,
+    resolve_villages,
 )
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.districts import district_polygons
@@ -85,12 +86,18 @@ def run_county(
         with _section("boundary"):
             boundary = _read_boundary(config.boundary.path, config.boundary.layer)
 
+    stop_travel = None
+    if spec.roaming is not None:
+        spec = replace(spec, roaming=resolve_villages(spec.roaming, demand, source))
+
     step("travel times")
     with _section("travel"):
         travel = travel_times(config.travel, demand, sites, county_max_minutes(config))
+        if spec.roaming is not None:
+            stop_travel = travel_times(config.travel, demand, demand, spec.roaming.leg_minutes)
 
     step("solving")
-    plan = plan_county(demand, sites, travel, spec)
+    plan = plan_county(demand, sites, travel, spec, stop_travel)
     for name, column in spec.existing_staff.items():
         plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
     plan.assignments["unreachable"] = unreachable_column(plan)

@@ -39,6 +39,57 @@ class LevelSpec:
 
 
 @dataclass
+class RoamingSpec:
+    """Roaming hospital vehicles visiting villages on a regular circuit.
+
+    ``bases`` are site ids a vehicle day starts and ends at; a base that is a possible (not
+    yet open) site works only when the plan opens it. ``base_vehicles`` gives the vehicles
+    per base (default: every base may use the whole fleet). A day lasts ``day_minutes``
+    (travel + service); each stop takes ``service_minutes`` + ``service_per_1000`` per 1,000
+    residents. A roaming village needs ``visits`` visits per cycle of ``days`` working days.
+    ``may`` and ``must`` are "all", "unreached" (units beyond the clinic radius of every
+    possible site), "none" or a tuple of demand ids. ``day_cost`` is yuan per vehicle-day;
+    ``leg_minutes`` the longest single leg a route may drive (minutes).
+    ``rounds`` bounds the column-generation rounds and ``time_limit`` (seconds) the
+    integer solve of the route master.
+    """
+
+    vehicles: int
+    bases: tuple[str, ...]
+    days: int = 20
+    day_minutes: float = 480.0
+    service_minutes: float = 30.0
+    service_per_1000: float = 0.0
+    visits: int = 2
+    may: str | tuple[str, ...] = "unreached"
+    must: str | tuple[str, ...] = "none"
+    base_vehicles: tuple[int, ...] | None = None
+    day_cost: float = 0.0
+    leg_minutes: float = 60.0
+    rounds: int = 60
+    time_limit: float = 30.0
+
+
+@dataclass
+class RoamingRecord:
+    """How the route pool was made: column-generation ``rounds``, ``pool`` size, the routes
+    ``kept`` for the county model (those some master LP or the best integer solution drives),
+    the master LP value over the final pool (``lp_bound``; a proven bound on the route master when
+    ``exact`` is true, i.e. the last pricing round searched every route exhaustively), the
+    integer master objective over the pool and its ``gap`` to the LP value, and seconds."""
+
+    rounds: int
+    pool: int
+    kept: int
+    initial_pool: int
+    lp_bound: float
+    objective: float
+    gap: float
+    exact: bool
+    seconds: float
+
+
+@dataclass
 class CountySpec:
     """The planner's targets for one county (minutes, persons, yuan)."""
 
@@ -54,6 +105,7 @@ class CountySpec:
     tolerance: float = 1e-6  # relative slack when an earlier stage's optimum is held
     time_limit: float = 60.0  # seconds per stage
     mip_gap: float = 0.0
+    roaming: RoamingSpec | None = None
 
 
 @dataclass
@@ -70,7 +122,8 @@ class StageRecord:
 class CountyPlan:
     """The plan as layers: ``sites``, ``assignments``, ``districts`` (attributes; polygons are
     added by ``optimizer.districts``), the ``summary`` and ``staffing`` tables and the
-    solve record ``stages``. ``unreachable`` maps a level to the demand ids it cannot serve.
+    solve record ``stages``; with roaming also ``routes``, ``stops``, ``timetable`` and the
+    route-pool record ``roaming``. ``unreachable`` maps a level to the demand ids it cannot serve.
     """
 
     sites: gpd.GeoDataFrame
@@ -80,3 +133,7 @@ class CountyPlan:
     summary: pd.DataFrame
     stages: list[StageRecord]
     unreachable: dict[str, list[str]]
+    routes: gpd.GeoDataFrame | None = None  # one row per vehicle-day driven
+    stops: gpd.GeoDataFrame | None = None  # one row per stop of a vehicle-day
+    timetable: pd.DataFrame | None = None  # vehicle x day -> base, stops, minutes
+    roaming: RoamingRecord | None = None

@@ -1,7 +1,8 @@
 """The county plan report, in Markdown and in HTML, built from one list of blocks.
 
 Sections: coverage at each radius, warnings about unreachable units, sites opened and kept,
-districts, staffing (need vs pool and shortfall, by type and by site) and the solve record.
+districts, staffing (need vs pool and shortfall, by type and by site), roaming vehicles (when
+the plan has them) and the solve record.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def report_blocks(
     plan: CountyPlan, spec: CountySpec, *, title: str, map_file: str | None = None
 ) -> list[Block]:
     """The report's content, independent of its format."""
+    from optimizer.report_roaming import roaming_blocks  # it builds on Block
+
     blocks = [Block("h1", title)]
     blocks += _coverage(plan, spec)
     if map_file is not None:
@@ -39,6 +42,7 @@ def report_blocks(
     blocks += _sites(plan)
     blocks += _districts(plan, spec)
     blocks += _staffing(plan)
+    blocks += roaming_blocks(plan, spec)
     blocks += _stages(plan)
     return blocks
 

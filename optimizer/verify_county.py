@@ -14,6 +14,7 @@ import numpy as np
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
 from optimizer.verify import VerificationError
+from optimizer.verify_roaming import check_roaming
 
 ABS_TOL = 1e-5  # persons, minutes, staff
 REL_TOL = 1e-6
@@ -73,8 +74,13 @@ def verify_county(
     sites: gpd.GeoDataFrame,
     travel: TravelTimes,
     spec: CountySpec,
+    stop_travel: TravelTimes | None = None,
 ) -> None:
-    """Raise VerificationError (listing every finding) unless ``plan`` meets ``spec``."""
+    """Raise VerificationError (listing every finding) unless ``plan`` meets ``spec``.
+
+    With ``spec.roaming``, ``stop_travel`` (village x village minutes) is needed to recompute
+    the routes; roamed villages count as covered at the clinic level.
+    """
     problems: list[str] = []
     demand = demand.reset_index(drop=True)
     sites = sites.reset_index(drop=True)
@@ -144,6 +150,23 @@ def verify_county(
     if spec.budget is not None and build_cost > spec.budget * (1 + REL_TOL) + ABS_TOL:
         problems.append(f"build cost {build_cost:g} exceeds the budget {spec.budget:g}")
 
+    roamed = roamable = np.zeros(n, dtype=bool)
+    roaming_cost = 0.0
+    if spec.roaming is not None:
+        if stop_travel is None or plan.routes is None:
+            raise VerificationError(["roaming plan without routes or village x village minutes"])
+        facts = check_roaming(
+            plan,
+            demand,
+            sites,
+            travel,
+            stop_travel,
+            spec.roaming,
+            ~tt.reached(spec.clinic.radius, may_open),
+        )
+        problems += facts.problems
+        roamed, roamable, roaming_cost = facts.roamed, facts.roamable, facts.cost
+
     # coverage targets
     coverage_value = 0.0
     covered_pop = {}
@@ -154,6 +177,8 @@ def verify_county(
         target = tt.reached(lv.radius, may)
         covered = tt.reached(lv.radius, open_)
         covered_pop[name] = float(pop[covered].sum())
+        if name == "clinic":
+            target, covered = target | roamable, covered | roamed
         if lv.share is None:
             missed = target & ~covered
             if missed.any():
@@ -190,9 +215,11 @@ def verify_county(
         for i in range(n):
             sid = chosen[i]
             if not sid or sid == "nan":
-                if reachable[i]:
+                if reachable[i] and not (what == "service" and roamed[i]):
                     bad.append(f"{names[i]} unassigned though a site is within {limit:g} min")
                 continue
+            if what == "service" and roamed[i]:
+                bad.append(f"{names[i]} is served by roaming and also assigned to {sid}")
             j = site_pos.get(sid)
             if j is None:
                 bad.append(f"{names[i]} assigned to unknown site {sid}")
@@ -303,7 +330,7 @@ def verify_county(
     recomputed = {
         "coverage": coverage_value,
         "new_sites": float(new_hub.sum() + new_clinic.sum()),
-        "cost": build_cost,
+        "cost": build_cost + roaming_cost,
         "travel": person_minutes,
         "shortfall": shortfall_total,
     }

@@ -68,6 +68,7 @@ def test_example_solves_and_writes_every_output(solved) -> None:
     assert (out / "shp" / "sites.cpg").read_text(encoding="ascii") == "UTF-8"
     assert "hubs" in result.stdout and "stages" in result.stdout
     assert "doctors" in result.stdout  # the shortfall line
+    assert "vehicle-days" in result.stdout
 
 
 def test_example_layers_have_the_documented_columns(solved) -> None:
@@ -75,7 +76,9 @@ def test_example_layers_have_the_documented_columns(solved) -> None:
     assert sorted(pyogrio.list_layers(out / "plan.gpkg")[:, 0]) == [
         "assignments",
         "districts",
+        "routes",
         "sites",
+        "stops",
     ]
     sites = gpd.read_file(out / "plan.gpkg", layer="sites")
     for column in (

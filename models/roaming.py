@@ -1,0 +1,104 @@
+"""Roaming hospital routes in the county model: route days, roaming villages, fleet limits.
+
+Notation (added to the county model's):
+
+    R             day-routes r (columns): a base b(r), the villages it visits, its minutes
+    V ⊆ I         villages that may be served by roaming, each needing F[i] visits per cycle
+    drive[r]      days per cycle route r is driven (integer, 0..days x vehicles at its base)
+    roam[i]       1 when village i is served by roaming (fixed 1 for villages that must be)
+
+Constraints:
+
+    sum_{r visits i} drive[r] >= F[i] roam[i]          visits per cycle     (i in V)
+    sum_r drive[r] <= vehicles x days                   fleet vehicle-days
+    sum_{r: b(r) = b} drive[r] <= days x vehicles_b x site[b]   a base works only when open
+
+A village with roam[i] = 1 counts as covered at the clinic level and needs no clinic of its
+own; ``stage_roaming_cost`` = cost per vehicle-day x sum drive[r] (yuan) joins the cost stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from models.routes import Route
+
+
+@dataclass
+class RoamingInput:
+    """The fleet and the route pool, over demand units and site indices.
+
+    ``visits[i]`` visits per cycle a roaming village needs; ``may`` / ``must`` masks of units
+    that may / must be served by roaming; ``base_vehicles`` maps a base site index to the
+    vehicles that may work from it; ``day_cost`` yuan per vehicle-day.
+    """
+
+    routes: list[Route]
+    visits: np.ndarray
+    may: np.ndarray
+    must: np.ndarray
+    days: int
+    vehicles: int
+    base_vehicles: dict[int, int]
+    day_cost: float = 0.0
+    always_open: set[int] = field(default_factory=set)  # bases that need no open site
+
+    def roamable(self) -> np.ndarray:
+        """Units that may roam and that some route of the pool visits."""
+        seen = np.zeros(self.may.size, dtype=bool)
+        for route in self.routes:
+            seen[list(route.stops)] = True
+        return self.may & seen
+
+
+def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
+    """Add route days, roaming villages, visit, fleet and base constraints to ``m``.
+
+    ``m.site`` (primary-care sites, indexed by site) must exist; a base that is not in
+    ``m.C`` and not in ``data.always_open`` can never be used.
+    """
+    routes = data.routes
+    m.R = pyo.Set(initialize=range(len(routes)))
+    m.drive = pyo.Var(
+        m.R,
+        domain=pyo.NonNegativeIntegers,
+        bounds=lambda m, r: (0, data.days * data.base_vehicles.get(routes[r].base, 0)),
+    )
+    units = np.flatnonzero(data.roamable()).tolist()
+    m.RV = pyo.Set(initialize=units)
+    m.roam = pyo.Var(m.RV, domain=pyo.Binary)
+    for i in units:
+        if data.must[i]:
+            m.roam[i].fix(1)
+    visiting: dict[int, list[int]] = {}
+    by_base: dict[int, list[int]] = {}
+    for r, route in enumerate(routes):
+        by_base.setdefault(route.base, []).append(r)
+        for i in route.stops:
+            visiting.setdefault(i, []).append(r)
+    m.visits = pyo.Constraint(
+        m.RV,
+        rule=lambda m, i: sum(m.drive[r] for r in visiting[i]) >= float(data.visits[i]) * m.roam[i],
+    )
+    m.fleet = pyo.Constraint(
+        rule=lambda m: (
+            sum(m.drive[r] for r in m.R) <= data.vehicles * data.days
+            if routes
+            else pyo.Constraint.Skip
+        )
+    )
+
+    def base_rule(m, b):
+        limit = data.days * data.base_vehicles.get(b, 0)
+        used = sum(m.drive[r] for r in by_base[b])
+        if b in data.always_open:
+            return used <= limit
+        if b not in m.C:
+            return used <= 0
+        return used <= limit * m.site[b]
+
+    m.base_days = pyo.Constraint(list(by_base), rule=base_rule)
+    m.stage_roaming_cost = pyo.Expression(expr=data.day_cost * sum(m.drive[r] for r in m.R))

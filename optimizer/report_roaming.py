@@ -1,0 +1,54 @@
+"""The roaming section of the county report: villages served, visits, fleet use, cost."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from optimizer.county_spec import CountyPlan, CountySpec
+from optimizer.report import Block
+
+
+def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
+    """Villages served by roaming, vehicle-days used against the fleet, the cost against
+    the clinics that would serve the same villages, the route pool record and the
+    timetable's first rows."""
+    if spec.roaming is None or plan.routes is None or plan.roaming is None:
+        return []
+    s = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    r, rec = spec.roaming, plan.roaming
+    units = plan.assignments[plan.assignments["roaming"]]
+    text = (
+        f"{int(s['roaming_villages'])} villages ({s['roaming_population']:,.0f} persons) are "
+        f"served by {r.vehicles} roaming vehicles, each visited at least {r.visits} times per "
+        f"{r.days}-day cycle; {int(s['vehicle_days_used'])} of "
+        f"{int(s['vehicle_days_fleet'])} vehicle-days are used, {len(plan.routes)} day-routes "
+        f"of at most {r.day_minutes:g} minutes."
+    )
+    trade = (
+        f"Roaming costs {s['roaming_cost']:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
+        f"Fixed clinics for the same villages would need {int(s['clinic_alternative_sites'])} "
+        f"new sites costing {s['clinic_alternative_cost']:,.0f} yuan in build cost, and "
+        f"{int(s['roaming_beyond_clinics'])} of the villages no possible clinic reaches "
+        f"within {spec.clinic.radius:g} minutes."
+    )
+    pool = (
+        f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
+        f"{rec.rounds} column-generation rounds, {rec.kept} offered to the plan "
+        f"({'pricing exhaustive: the LP value is a bound' if rec.exact else 'heuristic pricing'}"
+        f"); route master LP {rec.lp_bound:,.2f}, integer {rec.objective:,.2f}, "
+        f"gap {rec.gap:.2%}, {rec.seconds:.1f} s."
+    )
+    table = pd.DataFrame(units[["demand_id", "name", "population", "visits"]])
+    blocks = [
+        Block("h2", "Roaming hospital"),
+        Block("p", text),
+        Block("p", trade),
+        Block("p", pool),
+        Block("table", table=table),
+    ]
+    if plan.timetable is not None and len(plan.timetable):
+        blocks += [
+            Block("p", "Timetable (vehicle, day, base and stops; all rows in timetable.csv):"),
+            Block("table", table=plan.timetable.head(30)),
+        ]
+    return blocks

@@ -1,0 +1,517 @@
+"""Roaming routes for a county plan: inputs from the spec, and the route pool by column
+generation (price-and-branch).
+
+The route master is the clinic-level core of the county model: open sites ``y[j]`` (the
+cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days ``z[r]``
+(cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and base rows.
+Its objective is the cost stage's; when no site has a build cost it is the number of new
+sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
+solved with HiGHS; the visit-row duals are prizes for new day-routes
+(``models.routes.price_routes``), added while any route has negative reduced cost. When
+every base reaches at most ``EXACT_PRICING`` villages that may roam, the pool is every
+feasible route instead, and the integer master is exact. An integer solution comes from a
+dive (fix the most fractional site or route days, price again, repeat until the LP is
+integral), then HiGHS solves the integer master over the final pool with the dive's value as
+cutoff; the better of the two gives an honest gap to the root LP value.
+The county model chooses among the routes some master LP or the best integer solution drives.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import geopandas as gpd
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from geodata.errors import InputError
+from geodata.travel import TravelTimes
+from models.county import CountyInput
+from models.roaming import RoamingInput
+from models.routes import (
+    EXACT_PRICING,
+    Route,
+    StopTimes,
+    all_routes,
+    price_routes,
+    sweep_routes,
+)
+from optimizer.county_spec import RoamingRecord, RoamingSpec
+from optimizer.highs import SEED
+
+
+def stop_times(
+    demand: gpd.GeoDataFrame,
+    travel: TravelTimes,
+    stop_travel: TravelTimes,
+    spec: RoamingSpec,
+    bases: list[int],
+) -> StopTimes:
+    """Leg and service minutes of the roaming routes.
+
+    ``travel`` gives base <-> village minutes (demand x site, used both ways) and
+    ``stop_travel`` village <-> village minutes (demand x demand, same ids and order as the
+    demand); legs beyond ``spec.leg_minutes`` are not driven.
+    """
+    ids = np.asarray(demand["id"], dtype=str)
+    if stop_travel.minutes.shape != (ids.size, ids.size) or not np.array_equal(
+        np.asarray(stop_travel.demand_ids, dtype=str), ids
+    ):
+        raise InputError(
+            "roaming: stop_travel must hold village x village minutes with the demand ids as "
+            "both rows and columns, in the demand's order"
+        )
+    n = ids.size
+    between = np.full((n, n), np.inf)
+    coo = stop_travel.minutes.tocoo()
+    keep = coo.data <= spec.leg_minutes
+    between[coo.row[keep], coo.col[keep]] = coo.data[keep]
+    between = np.minimum(between, between.T)  # a pair known one way is driven both ways
+    np.fill_diagonal(between, 0.0)
+    to_site = travel.minutes.tocsc()
+    to_base = {}
+    for b in bases:
+        column = np.full(n, np.inf)
+        col = to_site[:, [b]].tocoo()
+        ok = col.data <= spec.leg_minutes
+        column[col.row[ok]] = col.data[ok]
+        to_base[b] = column
+    pop = demand["population"].to_numpy(dtype=float)
+    service = spec.service_minutes + spec.service_per_1000 * pop / 1000.0
+    return StopTimes(to_base, between, service, float(spec.day_minutes))
+
+
+def _village_mask(rule, ids: np.ndarray, unreached: np.ndarray, what: str) -> np.ndarray:
+    if rule == "all":
+        return np.ones(ids.size, dtype=bool)
+    if rule == "none":
+        return np.zeros(ids.size, dtype=bool)
+    if rule == "unreached":
+        mask = np.zeros(ids.size, dtype=bool)
+        mask[unreached] = True
+        return mask
+    if isinstance(rule, str):
+        raise InputError(f"roaming.{what}: {rule!r} is not all, none, unreached or a list of ids")
+    unknown = sorted(set(rule) - set(ids.tolist()))
+    if unknown:
+        raise InputError(f"roaming.{what}: unknown village id(s) {', '.join(unknown[:10])}")
+    return np.isin(ids, list(rule))
+
+
+def roaming_input(
+    spec: RoamingSpec,
+    ids: np.ndarray,
+    site_ids: np.ndarray,
+    unreached_clinic: np.ndarray,
+    always_open: np.ndarray,
+) -> RoamingInput:
+    """The fleet and village rules of ``spec`` over demand and site indices (no routes yet).
+
+    ``always_open`` marks sites open whatever the plan (existing hubs and clinics).
+
+    Raises:
+        InputError: unknown base or village ids, or a base list and vehicle list that differ.
+    """
+    position = {s: k for k, s in enumerate(site_ids.tolist())}
+    unknown = [b for b in spec.bases if b not in position]
+    if unknown:
+        raise InputError(f"roaming.bases: unknown site id(s) {', '.join(unknown)}")
+    if spec.vehicles < 1 or spec.days < 1:
+        raise InputError("roaming: vehicles and days must be at least 1")
+    bases = [position[b] for b in spec.bases]
+    per_base = spec.base_vehicles or (spec.vehicles,) * len(bases)
+    if len(per_base) != len(bases):
+        raise InputError(
+            f"roaming.base_vehicles: {len(per_base)} numbers for {len(bases)} bases; give one "
+            "per base"
+        )
+    may = _village_mask(spec.may, ids, unreached_clinic, "may")
+    must = _village_mask(spec.must, ids, unreached_clinic, "must")
+    if (must & ~may).any():
+        bad = ", ".join(ids[must & ~may][:10])
+        raise InputError(f"roaming.must: village(s) {bad} must roam but are not in roaming.may")
+    return RoamingInput(
+        routes=[],
+        visits=np.full(ids.size, spec.visits, dtype=float),
+        may=may,
+        must=must,
+        days=spec.days,
+        vehicles=spec.vehicles,
+        base_vehicles={b: min(v, spec.vehicles) for b, v in zip(bases, per_base, strict=True)},
+        day_cost=spec.day_cost,
+        always_open={b for b in bases if always_open[b]},
+    )
+
+
+class _Relaxed(NamedTuple):
+    """The master LP's value, visit duals (prizes per unit), fleet and base duals, and its
+    site (``sites``, ``open``) and route-day values."""
+
+    objective: float
+    prize: np.ndarray
+    fleet: float
+    bases: dict[int, float]
+    sites: np.ndarray
+    open: np.ndarray
+    days: np.ndarray
+
+
+class _Master:
+    """The route master over a pool (see the module docstring), solved with HiGHS."""
+
+    def __init__(self, data: CountyInput, roam: RoamingInput, roamable: np.ndarray):
+        self.data, self.roam = data, roam
+        may_open = (data.can_clinic & ~data.barred_site) | (data.can_hub & ~data.barred_hub)
+        fixed = data.existing_hub | data.existing_site
+        self.sites = np.flatnonzero(may_open | fixed)
+        cost = np.minimum(
+            np.where(data.can_clinic, data.clinic_cost, np.inf),
+            np.where(data.can_hub, data.hub_cost, np.inf),
+        )
+        cost = np.where(np.isfinite(cost), cost, 0.0)[self.sites]
+        self.day_cost = roam.day_cost
+        if not (cost > 0).any():
+            cost = np.ones(self.sites.size)
+            self.day_cost = 1.0 / (roam.vehicles * roam.days + 1)
+        self.site_cost = np.where(fixed[self.sites], 0.0, cost)
+        self.site_lower = fixed[self.sites].astype(float)
+        self.units = np.flatnonzero(roamable)
+        near = data.clinic_pairs
+        target = np.zeros(data.population.size, dtype=bool)
+        target[data.clinic_target_units] = True
+        target[near.unreached()] = False  # only roaming can serve these
+        target[self.units] = True
+        self.target = np.flatnonzero(target)
+        self.share = data.clinic_target.share
+
+    def solve(
+        self,
+        routes: list[Route],
+        integer: bool,
+        time_limit: float,
+        *,
+        route_lower: np.ndarray | None = None,
+        open_sites: frozenset[int] = frozenset(),
+        cutoff: float | None = None,
+    ):
+        """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
+        ``open_sites`` open; ``cutoff`` prunes integer solutions not below it.
+
+        LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
+        solution."""
+        data, roam = self.data, self.roam
+        pop = data.population
+        ns, nu, nt, nr = self.sites.size, self.units.size, self.target.size, len(routes)
+        site_col = {j: k for k, j in enumerate(self.sites.tolist())}
+        unit_col = {i: ns + k for k, i in enumerate(self.units.tolist())}
+        share = self.share is not None
+        cov0 = ns + nu
+        z0 = cov0 + (nt if share else 0)
+        n_cols = z0 + nr
+        rows, cols, vals, lo, hi = [], [], [], [], []
+        row = 0
+
+        def add(entries, low, high):
+            nonlocal row
+            for c, v in entries:
+                rows.append(row)
+                cols.append(c)
+                vals.append(v)
+            lo.append(low)
+            hi.append(high)
+            row += 1
+
+        near = data.clinic_pairs
+        ptr, site = near.indptr, near.site
+        for k, i in enumerate(self.target.tolist()):
+            entries = [(site_col[j], 1.0) for j in site[ptr[i] : ptr[i + 1]].tolist()]
+            if i in unit_col:
+                entries.append((unit_col[i], 1.0))
+            if share:
+                add([(c, -v) for c, v in entries] + [(cov0 + k, 1.0)], -np.inf, 0.0)
+            else:
+                add(entries, 1.0, np.inf)
+        if share:
+            wanted = self.share * float(pop[self.target].sum())
+            add(
+                [(cov0 + k, float(pop[i])) for k, i in enumerate(self.target.tolist())],
+                wanted,
+                np.inf,
+            )
+        visit_row = row
+        visiting: dict[int, list[int]] = {}
+        by_base: dict[int, list[int]] = {}
+        for r, route in enumerate(routes):
+            by_base.setdefault(route.base, []).append(r)
+            for i in route.stops:
+                visiting.setdefault(i, []).append(r)
+        for i in self.units.tolist():
+            entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
+            add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
+        fleet_row = row
+        add([(z0 + r, 1.0) for r in range(nr)], -np.inf, float(roam.vehicles * roam.days))
+        base_row = {}
+        for b, rs in by_base.items():
+            limit = float(roam.days * roam.base_vehicles[b])
+            base_row[b] = row
+            entries = [(z0 + r, 1.0) for r in rs]
+            if b in roam.always_open:
+                add(entries, -np.inf, limit)
+            elif b in site_col:
+                add(entries + [(site_col[b], -limit)], -np.inf, 0.0)
+            else:
+                add(entries, -np.inf, 0.0)
+        cost = np.concatenate(
+            [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
+        )
+        site_lower = self.site_lower.copy()
+        site_lower[[site_col[j] for j in open_sites]] = 1.0
+        days_lower = np.zeros(nr) if route_lower is None else route_lower
+        lower = np.concatenate(
+            [
+                site_lower,
+                roam.must[self.units].astype(float),
+                np.zeros(nt if share else 0),
+                days_lower,
+            ]
+        )
+        upper = np.concatenate(
+            [
+                np.ones(ns + nu + (nt if share else 0)),
+                [float(roam.days * roam.base_vehicles[rt.base]) for rt in routes],
+            ]
+        )
+        matrix = sp.csc_array((vals, (rows, cols)), shape=(row, n_cols))
+        matrix.sort_indices()
+        integrality = np.zeros(n_cols, dtype=np.int32)
+        if integer:
+            integrality[: ns + nu] = 1
+            integrality[z0:] = 1
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", SEED)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        if cutoff is not None:
+            h.setOptionValue("objective_bound", float(cutoff))
+        h.passModel(
+            n_cols,
+            row,
+            int(matrix.nnz),
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize),
+            0.0,
+            cost,
+            lower,
+            upper,
+            np.asarray(lo, dtype=float),
+            np.asarray(hi, dtype=float),
+            matrix.indptr.astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(float),
+            integrality,
+        )
+        h.run()
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            return None
+        solution = h.getSolution()
+        objective = float(info.objective_function_value)
+        if integer:
+            days = np.round(np.asarray(solution.col_value)[z0:]).astype(int)
+            return objective, days, float(info.mip_dual_bound)
+        dual = np.asarray(solution.row_dual)
+        prize = np.zeros(pop.size)
+        prize[self.units] = np.maximum(dual[visit_row : visit_row + nu], 0.0)
+        bases = {b: float(dual[k]) for b, k in base_row.items()}
+        values = np.asarray(solution.col_value)
+        return _Relaxed(
+            objective, prize, float(dual[fleet_row]), bases, self.sites, values[:ns], values[z0:]
+        )
+
+
+def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
+    """An integer master solution by diving: open the most-open fractional site, or drive
+    the route with the largest fractional part of days that many days rounded up, generate
+    columns again, until the LP is integral. Returns its objective (inf when the dive
+    ends without one)."""
+    lower: dict = {}
+    open_sites: set[int] = set()
+    while lp is not None:
+        frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
+        if frac_sites.any():
+            open_sites.add(int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))]))
+        else:
+            part = lp.days - np.floor(lp.days + 1e-6)
+            if not (part > 1e-6).any():
+                return lp.objective
+            r = int(np.argmax(part))
+            lower[key(routes[r])] = int(np.ceil(lp.days[r]))
+        lp, _, _, routes = generate(5, lower, frozenset(open_sites))
+    return np.inf
+
+
+def _kept(routes: list[Route], used: set, key) -> list[Route]:
+    """The ``used`` routes, plus for every village they miss the shortest route visiting it
+    (so every village a route can serve still can be)."""
+    kept = [r for r in routes if key(r) in used]
+    seen = {i for r in kept for i in r.stops}
+    for route in sorted(routes, key=lambda r: (r.minutes, r.base, r.stops)):
+        if not seen.issuperset(route.stops) and key(route) not in used:
+            fresh = [i for i in route.stops if i not in seen]
+            if len(fresh) == len(route.stops) or len(route.stops) == 1:
+                kept.append(route)
+                seen.update(fresh)
+    return sorted(kept, key=lambda r: (r.base, r.stops))
+
+
+def route_pool(
+    data: CountyInput,
+    roam: RoamingInput,
+    times: StopTimes,
+    xy: np.ndarray,
+    site_xy: np.ndarray,
+    *,
+    rounds: int,
+    time_limit: float,
+) -> tuple[list[Route], RoamingRecord]:
+    """Day-routes for the county model: a sweep pool improved by column generation and a
+    dive, within ``time_limit`` seconds (pricing stops then; the final solves add to it).
+    The county model chooses among the routes that some master LP of the search (root,
+    dive) or the best integer master solution drives.
+
+    ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
+    Returns the pool and its record (rounds, LP value, integer master value and gap).
+    """
+    began = time.perf_counter()
+    bases = sorted(roam.base_vehicles)
+    pool: dict[tuple[int, frozenset], Route] = {}
+
+    def key(route: Route) -> tuple[int, frozenset]:
+        return route.base, frozenset(route.stops)
+
+    def add(route: Route) -> bool:
+        old = pool.get(key(route))
+        if old is not None and old.minutes <= route.minutes:
+            return False
+        pool[key(route)] = route
+        return old is None
+
+    may = np.flatnonzero(roam.may)
+    complete = True
+    for b in bases:
+        if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
+            found = all_routes(times, b, may)
+        else:
+            found, complete = sweep_routes(times, b, may, xy, site_xy[b]), False
+        for route in found:
+            add(route)
+    initial = len(pool)
+    roamable = np.zeros(roam.may.size, dtype=bool)
+    for route in pool.values():
+        roamable[list(route.stops)] = True
+    roamable &= roam.may
+    master = _Master(data, roam, roamable)
+    deadline = time.perf_counter() + time_limit
+
+    def generate(rounds: int, lower: dict, open_sites: frozenset):
+        """Column generation with the fixings: (last LP, rounds, exhaustive, routes)."""
+        done, exact = 0, False
+        while True:
+            routes = list(pool.values())
+            bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
+            lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
+            if lp is not None:
+                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
+            if lp is None or done >= rounds or time.perf_counter() > deadline:
+                return lp, done, exact, routes
+            done += 1
+            exact, added = True, 0
+            for b in bases:
+                threshold = master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+                found, exhaustive = price_routes(times, b, lp.prize, threshold)
+                exact &= exhaustive
+                added += sum(add(route) for route in found)
+            if not added:
+                return lp, done, exact, routes
+            exact = False  # new routes: the next LP is not yet proven optimal
+
+    used: set = set()  # routes some master LP drives
+    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset())
+    lp_value = root.objective if root is not None else np.nan
+    best = _dive(generate, root, routes, key) if root is not None else np.inf
+    routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+    solved = master.solve(
+        routes,
+        True,
+        max(deadline - time.perf_counter(), 0.1 * time_limit),
+        cutoff=best if np.isfinite(best) else None,
+    )
+    objective = best if solved is None else min(best, solved[0])
+    if solved is not None and solved[0] <= best:
+        used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+    routes = _kept(routes, used, key)
+    gap = (objective - lp_value) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+    record = RoamingRecord(
+        rounds=done,
+        pool=len(pool),
+        kept=len(routes),
+        initial_pool=initial,
+        lp_bound=float(lp_value),
+        objective=float(objective),
+        gap=float(max(gap, 0.0)),
+        exact=bool(exact),
+        seconds=time.perf_counter() - began,
+    )
+    return routes, record
+
+
+def prepare_roaming(
+    data: CountyInput,
+    spec: RoamingSpec,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    travel: TravelTimes,
+    stop_travel: TravelTimes | None,
+    unreachable: dict[str, np.ndarray],
+) -> tuple[StopTimes, RoamingRecord]:
+    """Build the route pool and put it into ``data.roaming``; roamable villages join the
+    clinic target and leave ``unreachable["clinic"]``. Returns the leg minutes and the pool
+    record.
+
+    Raises:
+        InputError: no ``stop_travel``, unknown bases or villages, or a base that can never
+            be open.
+    """
+    if stop_travel is None:
+        raise InputError(
+            "roaming needs stop_travel: village x village minutes (the demand as both origins "
+            "and destinations), e.g. straight_line_minutes(demand, demand, ...)"
+        )
+    ids = np.asarray(demand["id"], dtype=str)
+    site_ids = np.asarray(sites["id"], dtype=str)
+    fixed = data.existing_hub | data.existing_site
+    may_open = (data.can_clinic & ~data.barred_site) | (data.can_hub & ~data.barred_hub)
+    roam = roaming_input(spec, ids, site_ids, unreachable["clinic"], fixed)
+    never = [site_ids[b] for b in roam.base_vehicles if not (fixed[b] or may_open[b])]
+    if never:
+        raise InputError(
+            f"roaming.bases: site(s) {', '.join(never)} can never be open (not a hub or clinic "
+            "kind, or barred); a base must be an open or possible hub or clinic"
+        )
+    times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
+    metric = demand.crs
+    xy = np.column_stack([demand.geometry.x, demand.geometry.y])
+    site_geo = sites.to_crs(metric).geometry
+    site_xy = np.column_stack([site_geo.x, site_geo.y])
+    routes, record = route_pool(
+        data, roam, times, xy, site_xy, rounds=spec.rounds, time_limit=spec.time_limit
+    )
+    roam.routes = routes
+    data.roaming = roam
+    roamable = np.flatnonzero(roam.roamable())
+    data.clinic_target_units = np.union1d(data.clinic_target_units, roamable)
+    unreachable["clinic"] = np.setdiff1d(unreachable["clinic"], roamable)
+    return times, record

@@ -1,0 +1,207 @@
+"""The chosen roaming routes as a timetable and GIS layers (routes, stops)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import scipy.sparse as sp
+import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from models.county import CountyInput
+from models.routes import Route, StopTimes
+from optimizer.county_spec import CountyPlan, RoamingRecord
+
+
+def schedule(days_driven: np.ndarray, vehicles: int, days: int) -> list[tuple[int, int, int]]:
+    """(vehicle, day, route index) for every day a route is driven, 1-based vehicle and day.
+
+    Routes are taken round-robin (every route's first day, then every second day, ...) and
+    spread evenly over the cycle's vehicle-days in day order, so a route driven several
+    times returns at regular intervals.
+    """
+    days_driven = np.asarray(days_driven, dtype=int)
+    sequence = [
+        r
+        for k in range(int(days_driven.max(initial=0)))
+        for r in np.flatnonzero(days_driven > k).tolist()
+    ]
+    slots = vehicles * days
+    if len(sequence) > slots:
+        raise ValueError(f"{len(sequence)} route days do not fit {slots} vehicle-days")
+    out = []
+    for t, r in enumerate(sequence):
+        slot = t * slots // len(sequence)
+        out.append((slot % vehicles + 1, slot // vehicles + 1, r))
+    return sorted(out, key=lambda x: (x[0], x[1]))
+
+
+def roaming_layers(
+    routes: list[Route],
+    days_driven: np.ndarray,
+    times: StopTimes,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    vehicles: int,
+    days: int,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """The ``routes`` layer (one LineString per vehicle-day), the ``stops`` layer (one point
+    per stop with arrival and departure minute after the day's start) and the timetable.
+
+    Both layers are in the demand's (metric) CRS; ``km`` is the length of the drawn line.
+    """
+    demand = demand.reset_index(drop=True)
+    sites = sites.reset_index(drop=True).to_crs(demand.crs)
+    ids = demand["id"].astype(str).to_numpy()
+    names = demand["name"].astype(str).to_numpy()
+    site_ids = sites["id"].astype(str).to_numpy()
+    site_names = sites["name"].astype(str).to_numpy()
+    vxy = shapely.get_coordinates(demand.geometry.values)
+    sxy = shapely.get_coordinates(sites.geometry.values)
+    route_rows, stop_rows, table_rows = [], [], []
+    for vehicle, day, r in schedule(days_driven, vehicles, days):
+        route = routes[r]
+        b = route.base
+        line = shapely.LineString(np.vstack([sxy[b], vxy[list(route.stops)], sxy[b]]))
+        route_id = f"R{r + 1:04d}"
+        clock, prev = 0.0, None
+        for order, i in enumerate(route.stops, start=1):
+            clock += times.to_base[b][i] if prev is None else times.between[prev, i]
+            leave = clock + times.service[i]
+            stop_rows.append(
+                {
+                    "vehicle": vehicle,
+                    "day": day,
+                    "route_id": route_id,
+                    "stop_order": order,
+                    "demand_id": ids[i],
+                    "name": names[i],
+                    "arrival_minute": round(clock, 3),
+                    "departure_minute": round(leave, 3),
+                    "geometry": shapely.Point(vxy[i]),
+                }
+            )
+            clock, prev = leave, i
+        route_rows.append(
+            {
+                "vehicle": vehicle,
+                "day": day,
+                "route_id": route_id,
+                "base_id": site_ids[b],
+                "base_name": site_names[b],
+                "n_stops": len(route.stops),
+                "stop_ids": ";".join(ids[list(route.stops)]),
+                "minutes": round(route.minutes, 3),
+                "km": round(line.length / 1000.0, 3),
+                "geometry": line,
+            }
+        )
+        table_rows.append(
+            {
+                "vehicle": vehicle,
+                "day": day,
+                "base": site_names[b],
+                "route_id": route_id,
+                "stops": " - ".join(names[list(route.stops)]),
+                "minutes": round(route.minutes, 1),
+            }
+        )
+    route_cols = ["vehicle", "day", "route_id", "base_id", "base_name", "n_stops", "stop_ids"]
+    stop_cols = ["vehicle", "day", "route_id", "stop_order", "demand_id", "name"]
+    routes_layer = gpd.GeoDataFrame(
+        route_rows or None,
+        columns=[*route_cols, "minutes", "km", "geometry"],
+        geometry="geometry",
+        crs=demand.crs,
+    )
+    stops_layer = gpd.GeoDataFrame(
+        stop_rows or None,
+        columns=[*stop_cols, "arrival_minute", "departure_minute", "geometry"],
+        geometry="geometry",
+        crs=demand.crs,
+    )
+    table = pd.DataFrame(
+        table_rows, columns=["vehicle", "day", "base", "route_id", "stops", "minutes"]
+    )
+    return routes_layer, stops_layer, table
+
+
+def clinic_alternative(
+    data: CountyInput, units: np.ndarray, is_open: np.ndarray
+) -> tuple[int, float, int]:
+    """What fixed clinics serving ``units`` instead would take: the least-cost set of sites
+    (build cost in yuan; sites in ``is_open`` cost nothing) covering every unit of ``units``
+    that some possible site reaches within the clinic radius. Returns (new sites, yuan,
+    units no site reaches)."""
+    pairs = data.clinic_pairs
+    reach = units[np.diff(pairs.indptr)[units] > 0]
+    if reach.size == 0:
+        return 0, 0.0, int(units.size)
+    keep = np.isin(pairs.demand, reach)
+    rows = np.searchsorted(reach, pairs.demand[keep])
+    sites, cols = np.unique(pairs.site[keep], return_inverse=True)
+    matrix = sp.csr_array((np.ones(cols.size), (rows, cols)), shape=(reach.size, sites.size))
+    cost = np.where(is_open[sites], 0.0, data.clinic_cost[sites].astype(float))
+    weight = np.where(cost > 0, cost, 1e-6)
+    result = milp(
+        weight,
+        constraints=LinearConstraint(matrix, lb=1.0),
+        integrality=np.ones(sites.size),
+        bounds=Bounds(0, 1),
+    )
+    chosen = (np.round(result.x) > 0.5) & ~is_open[sites]
+    return int(chosen.sum()), float(cost[chosen].sum()), int(units.size - reach.size)
+
+
+def add_roaming_layers(
+    plan: CountyPlan,
+    model: pyo.ConcreteModel,
+    data: CountyInput,
+    times: StopTimes,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    record: RoamingRecord,
+) -> None:
+    """Put the solved routes into ``plan``: the routes and stops layers, the timetable, the
+    pool record, ``roaming`` and ``visits`` (per cycle) columns of the assignments and the
+    roaming items of the summary, with the clinics that would serve the roaming villages
+    instead (``clinic_alternative``)."""
+    roam = data.roaming
+    driven = np.array([round(pyo.value(model.drive[r])) for r in model.R], dtype=int)
+    plan.routes, plan.stops, plan.timetable = roaming_layers(
+        roam.routes, driven, times, demand, sites, roam.vehicles, roam.days
+    )
+    plan.roaming = record
+    n = len(plan.assignments)
+    roamed = np.zeros(n, dtype=bool)
+    for i in model.RV:
+        roamed[i] = pyo.value(model.roam[i]) > 0.5
+    visits = np.zeros(n, dtype=int)
+    for r, k in enumerate(driven.tolist()):
+        visits[list(roam.routes[r].stops)] += k
+    plan.assignments["roaming"] = roamed
+    plan.assignments["visits"] = visits
+    pop = plan.assignments["population"].to_numpy(dtype=float)
+    used = int(driven.sum())
+    rows = [
+        ("roaming_villages", int(roamed.sum())),
+        ("roaming_population", float(pop[roamed].sum())),
+        ("vehicle_days_used", used),
+        ("vehicle_days_fleet", roam.vehicles * roam.days),
+        ("roaming_cost", roam.day_cost * used),
+        *zip(
+            ("clinic_alternative_sites", "clinic_alternative_cost", "roaming_beyond_clinics"),
+            clinic_alternative(data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""),
+            strict=True,
+        ),
+        ("route_pool", record.pool),
+        ("route_rounds", record.rounds),
+        ("route_lp_bound", record.lp_bound),
+        ("route_master_objective", record.objective),
+        ("route_master_gap", record.gap),
+    ]
+    plan.summary = pd.concat(
+        [plan.summary, pd.DataFrame(rows, columns=["item", "value"])], ignore_index=True
+    )

@@ -1,0 +1,426 @@
+"""Roaming routes: exact stop orders and pricing against enumeration, the joint plan against
+brute force over every site choice and route-day combination, and the verifier."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+import geodata
+from geodata import InputError
+from models.routes import StopTimes, all_routes, best_order, price_routes
+from optimizer.county import plan_county
+from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
+from optimizer.roaming_layers import schedule
+from optimizer.verify import VerificationError
+from optimizer.verify_county import verify_county
+
+CRS = "EPSG:32650"
+SPEED, CIRCUITY = 30.0, 1.0  # km/h: 2 minutes per km
+
+
+def random_times(rng, n: int, day: float = np.inf) -> StopTimes:
+    """Villages and one base (site 0) at random points, straight-line minutes."""
+    xy = rng.uniform(0, 20, size=(n, 2))
+    base = rng.uniform(0, 20, size=2)
+    between = 2 * np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    to_base = {0: 2 * np.linalg.norm(xy - base, axis=1)}
+    return StopTimes(to_base, between, rng.uniform(5, 15, size=n), day)
+
+
+def brute_order(times: StopTimes, stops) -> float:
+    return min(times.duration(0, list(p)) for p in itertools.permutations(stops))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_order_is_the_shortest_permutation(seed):
+    rng = np.random.default_rng(seed)
+    times = random_times(rng, 7)
+    stops = rng.permutation(7)[: 3 + seed % 5].tolist()
+    order, minutes = best_order(times, 0, stops)
+    assert sorted(order) == sorted(stops)
+    assert minutes == pytest.approx(times.duration(0, order))
+    assert minutes == pytest.approx(brute_order(times, stops))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_pricing_finds_the_best_route_of_every_subset(seed):
+    rng = np.random.default_rng(10 + seed)
+    times = random_times(rng, 7, day=float(rng.uniform(60, 120)))
+    prize = rng.uniform(0, 3, size=7) * (rng.uniform(size=7) > 0.2)
+    best = 0.0
+    for k in range(1, 8):
+        for subset in itertools.combinations(range(7), k):
+            if prize[list(subset)].sum() > best and brute_order(times, subset) <= times.day:
+                best = float(prize[list(subset)].sum())
+    found, exhaustive = price_routes(times, 0, prize, threshold=0.0)
+    assert exhaustive
+    if best == 0.0:
+        assert found == []
+        return
+    top = max(float(prize[list(r.stops)].sum()) for r in found)
+    assert top == pytest.approx(best)
+    for route in found:
+        assert route.minutes <= times.day + 1e-9
+        assert route.minutes == pytest.approx(times.duration(0, route.stops))
+    assert not price_routes(times, 0, prize, threshold=best + 1e-6)[0]
+
+
+def test_all_routes_lists_every_subset_that_fits_a_day():
+    rng = np.random.default_rng(3)
+    times = random_times(rng, 6, day=80.0)
+    listed = {frozenset(r.stops) for r in all_routes(times, 0, np.arange(6))}
+    fits = {
+        frozenset(s)
+        for k in range(1, 7)
+        for s in itertools.combinations(range(6), k)
+        if brute_order(times, s) <= times.day
+    }
+    assert listed == fits
+
+
+def layer(xy, prefix: str, **columns) -> gpd.GeoDataFrame:
+    xy = np.asarray(xy, dtype=float) * 1000 + [700_000, 3_000_000]
+    n = len(xy)
+    frame = {"id": [f"{prefix}{k + 1}" for k in range(n)]}
+    frame["name"] = [f"测试{prefix}{k + 1}" for k in range(n)]
+    frame.update(columns)
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+
+
+def instance(village_xy, site_xy, kinds, cost, population=None):
+    n = len(village_xy)
+    demand = layer(village_xy, "V", population=population or [500.0] * n)
+    sites = layer(site_xy, "S", kind=list(kinds), fixed_cost=np.asarray(cost, dtype=float))
+    travel = geodata.straight_line_minutes(
+        demand, sites, speed_kmh=SPEED, circuity=CIRCUITY, max_minutes=200
+    )
+    stops = geodata.straight_line_minutes(
+        demand, demand, speed_kmh=SPEED, circuity=CIRCUITY, max_minutes=200
+    )
+    return demand, sites, travel, stops
+
+
+def county_spec(roaming: RoamingSpec, clinic_radius: float = 6.0) -> CountySpec:
+    return CountySpec(
+        hub=LevelSpec(200.0, ("hospital",), fixed_kinds=("hospital",), share=0.0),
+        clinic=LevelSpec(
+            clinic_radius, ("candidate",), fixed_kinds=("hospital",), cost_column="fixed_cost"
+        ),
+        district_minutes=200.0,
+        staff=(),
+        stages=("cost",),
+        roaming=roaming,
+    )
+
+
+def brute_force(demand, sites, travel, stops, spec: CountySpec) -> float:
+    """Least build + vehicle-day cost over every set of opened candidates and every way to
+    spend the fleet's days on the feasible day-routes of every base (enumerated)."""
+    r = spec.roaming
+    ids = demand["id"].to_numpy(dtype=str)
+    site_ids = sites["id"].to_numpy(dtype=str)
+    dense = np.full(travel.minutes.shape, np.inf)
+    coo = travel.minutes.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    has = dense <= spec.clinic.radius
+    kind = sites["kind"].to_numpy(dtype=str)
+    cost = sites["fixed_cost"].to_numpy(dtype=float)
+    between = np.full((len(ids), len(ids)), np.inf)
+    c2 = stops.minutes.tocoo()
+    between[c2.row, c2.col] = c2.data
+    np.fill_diagonal(between, 0.0)
+    service = r.service_minutes + r.service_per_1000 * demand["population"].to_numpy() / 1000
+    bases = [int(np.flatnonzero(site_ids == b)[0]) for b in r.bases]
+    routes = []
+    for b in bases:
+        times = StopTimes({b: dense[:, b]}, between, service, r.day_minutes)
+        routes += [(b, set(t.stops)) for t in all_routes(times, b, np.arange(len(ids)))]
+    candidates = np.flatnonzero(kind == "candidate")
+    fixed = kind == "hospital"
+    best = np.inf
+    for k in range(len(candidates) + 1):
+        for opened in itertools.combinations(candidates.tolist(), k):
+            is_open = fixed.copy()
+            is_open[list(opened)] = True
+            build = float(cost[list(opened)].sum())
+            covered = has[:, is_open].any(axis=1)
+            usable = [q for q, (b, _) in enumerate(routes) if is_open[b]]
+            for used in range(r.vehicles * r.days + 1):
+                if build + used * r.day_cost >= best:
+                    break
+                for combo in itertools.combinations_with_replacement(usable, used):
+                    visits = np.zeros(len(ids))
+                    for q in combo:
+                        visits[list(routes[q][1])] += 1
+                    if np.all(covered | (visits >= r.visits)):
+                        best = build + used * r.day_cost
+                        break
+    return best
+
+
+CASES = [
+    # villages (km), sites (km), kinds, build costs, day cost, visits, days, day minutes
+    (
+        [(0, 0), (3, 0), (10, 0), (10, 4), (14, 2)],
+        [(1, 0), (10, 2), (13, 2), (6, 6)],
+        ["hospital", "candidate", "candidate", "candidate"],
+        [0, 500, 400, 350],
+        120.0,
+        2,
+        4,
+        90.0,
+    ),
+    (
+        [(0, 0), (8, 1), (9, -2), (12, 0), (4, 9)],
+        [(0, 1), (9, 0), (4, 8)],
+        ["hospital", "candidate", "candidate"],
+        [0, 300, 250],
+        60.0,
+        1,
+        3,
+        80.0,
+    ),
+    (
+        [(2, 2), (7, 7), (8, 6), (15, 3), (1, 12), (3, 11)],
+        [(0, 0), (8, 7), (2, 12), (14, 4)],
+        ["hospital", "candidate", "candidate", "candidate"],
+        [0, 900, 200, 700],
+        150.0,
+        2,
+        5,
+        100.0,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_joint_plan_equals_brute_force(case):
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        day_cost=day_cost,
+        leg_minutes=200.0,
+    )
+    spec = county_spec(roaming)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_force(demand, sites, travel, stops, spec)
+    got = next(r.objective for r in plan.stages if r.stage == "cost")
+    assert got == pytest.approx(want)
+    assert plan.roaming.exact
+    assert plan.roaming.lp_bound <= want + 1e-6
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    assert summary["build_cost"] + summary["roaming_cost"] == pytest.approx(want)
+
+
+def test_a_base_works_only_when_the_plan_opens_it():
+    # the only base is a candidate site: routes need it open (and pay its cost)
+    village_xy = [(0, 0), (3, 0), (10, 0), (10, 4)]
+    site_xy = [(20, 20), (1, 0), (10, 2)]
+    kinds = ["hospital", "candidate", "candidate"]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, [0, 100, 1000])
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S2",),
+        days=4,
+        day_minutes=120.0,
+        service_minutes=10.0,
+        visits=2,
+        may="all",
+        day_cost=50.0,
+        leg_minutes=200.0,
+    )
+    spec = county_spec(roaming)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_force(demand, sites, travel, stops, spec)
+    assert next(r.objective for r in plan.stages if r.stage == "cost") == pytest.approx(want)
+    if len(plan.routes):
+        assert plan.sites.set_index("site_id").loc["S2", "level"] != ""
+
+
+def test_single_vehicle_covering_tour_is_the_shortest_tour():
+    """One vehicle, one day, every village must roam: the only plan is one tour through all
+    of them, and it fits a day of exactly the shortest tour's minutes."""
+    village_xy = [(2, 1), (6, 3), (9, 1), (7, -3), (3, -4), (5, 0)]
+    demand, sites, travel, stops = instance(village_xy, [(0, 0)], ["hospital"], [0])
+    service = 10.0
+    dense = travel.minutes.toarray()[:, 0]
+    between = stops.minutes.toarray()
+    shortest = (
+        min(
+            dense[p[0]] + dense[p[-1]] + sum(between[a, b] for a, b in itertools.pairwise(p))
+            for p in itertools.permutations(range(6))
+        )
+        + 6 * service
+    )
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=1,
+        day_minutes=shortest + 1e-6,
+        service_minutes=service,
+        visits=1,
+        may="all",
+        must="all",
+        day_cost=1.0,
+        leg_minutes=200.0,
+    )
+    spec = county_spec(roaming, clinic_radius=1.0)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    assert len(plan.routes) == 1
+    assert plan.routes["n_stops"].iloc[0] == 6
+    assert plan.routes["minutes"].iloc[0] == pytest.approx(shortest, abs=1e-3)
+    tight = replace(spec, roaming=replace(roaming, day_minutes=shortest - 1e-3))
+    with pytest.raises(geodata.InfeasibleError):
+        plan_county(demand, sites, travel, tight, stops)
+
+
+@pytest.fixture(scope="module")
+def solved():
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[2]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=2,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        day_cost=10.0,
+        leg_minutes=200.0,
+    )
+    spec = county_spec(roaming)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    assert len(plan.routes) > 0
+    return plan, demand, sites, travel, stops, spec
+
+
+def test_layers_and_timetable_agree(solved):
+    plan, *_ = solved
+    assert set(plan.routes.geom_type) == {"LineString"}
+    assert len(plan.stops) == plan.routes["n_stops"].sum()
+    assert len(plan.timetable) == len(plan.routes)
+    assert plan.stops["name"].str.startswith("测试").all()
+    visits = plan.stops.groupby("demand_id").size()
+    roamed = plan.assignments[plan.assignments["roaming"]]
+    assert (visits.reindex(roamed["demand_id"]).fillna(0) >= 2).all()
+
+
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (lambda p: p.routes.__setitem__("minutes", p.routes["minutes"] - 5), "reports"),
+        (lambda p: p.stops.__setitem__("arrival_minute", p.stops["arrival_minute"] + 1), "arrival"),
+        (lambda p: p.routes.__setitem__("day", 99), "outside the fleet"),
+        (lambda p: p.routes.__setitem__("vehicle", 1), "driven twice"),
+        (lambda p: p.assignments.__setitem__("visits", 0), "visits differs"),
+    ],
+)
+def test_verifier_rejects_tampered_routes(solved, tamper, message):
+    plan, demand, sites, travel, stops, spec = solved
+    verify_county(plan, demand, sites, travel, spec, stops)
+    bad = replace(
+        plan,
+        routes=plan.routes.copy(),
+        stops=plan.stops.copy(),
+        assignments=plan.assignments.copy(),
+    )
+    if message == "driven twice" and len(bad.routes) < 2:
+        bad.routes = gpd.GeoDataFrame([bad.routes.iloc[0], bad.routes.iloc[0]], crs=bad.routes.crs)
+    tamper(bad)
+    if message == "driven twice":
+        bad.routes["day"] = 1
+    with pytest.raises(VerificationError, match=message):
+        verify_county(bad, demand, sites, travel, spec, stops)
+
+
+def test_verifier_rejects_a_day_too_long(solved):
+    plan, demand, sites, travel, stops, spec = solved
+    short_day = replace(spec, roaming=replace(spec.roaming, day_minutes=10.0))
+    with pytest.raises(VerificationError, match="beyond the day"):
+        verify_county(plan, demand, sites, travel, short_day, stops)
+
+
+def test_verifier_rejects_too_few_visits(solved):
+    plan, demand, sites, travel, stops, spec = solved
+    more = replace(spec, roaming=replace(spec.roaming, visits=spec.roaming.visits + 3))
+    with pytest.raises(VerificationError, match="visited fewer"):
+        verify_county(plan, demand, sites, travel, more, stops)
+
+
+def test_roaming_input_errors():
+    village_xy, site_xy, kinds, cost, *_ = CASES[0]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    base = RoamingSpec(vehicles=1, bases=("S1",), may="all")
+    for change, message in (
+        ({"bases": ("S9",)}, "roaming.bases: unknown site"),
+        ({"base_vehicles": (1, 1)}, "roaming.base_vehicles"),
+        ({"may": ("V9",)}, "roaming.may: unknown village"),
+        ({"may": "some"}, "is not all, none, unreached"),
+        ({"must": ("V1",), "may": "none"}, "must roam but are not in roaming.may"),
+    ):
+        spec = county_spec(replace(base, **change))
+        with pytest.raises(InputError, match=message):
+            plan_county(demand, sites, travel, spec, stops)
+    with pytest.raises(InputError, match="roaming needs stop_travel"):
+        plan_county(demand, sites, travel, county_spec(base))
+    barred = county_spec(base)
+    barred = replace(barred, roaming=replace(base, bases=("S2",)))
+    barred.clinic = replace(barred.clinic, barred=("S2",))
+    with pytest.raises(InputError, match="can never be open"):
+        plan_county(demand, sites, travel, barred, stops)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_column_generation_reaches_the_lp_of_every_route(case, monkeypatch):
+    """Start from the sweep pool and price with the duals (exactly, few villages): the LP
+    value must reach the LP over the complete route set, which checks the dual signs."""
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        day_cost=day_cost,
+        leg_minutes=200.0,
+    )
+    spec = county_spec(roaming)
+    complete = plan_county(demand, sites, travel, spec, stops).roaming
+    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    priced = plan_county(demand, sites, travel, spec, stops)
+    rec = priced.roaming
+    assert rec.exact and rec.rounds >= 1
+    assert rec.lp_bound == pytest.approx(complete.lp_bound)
+    assert rec.objective >= complete.objective - 1e-6
+    assert rec.objective >= rec.lp_bound - 1e-6
+
+
+@pytest.mark.parametrize(
+    "driven, vehicles, days", [([2, 1, 0, 3], 2, 5), ([1] * 6, 3, 2), ([4], 1, 20), ([0], 1, 3)]
+)
+def test_schedule_gives_each_route_its_days_in_distinct_vehicle_days(driven, vehicles, days):
+    slots = schedule(np.array(driven), vehicles, days)
+    assert len({(v, d) for v, d, _ in slots}) == len(slots) == sum(driven)
+    assert all(1 <= v <= vehicles and 1 <= d <= days for v, d, _ in slots)
+    for r, k in enumerate(driven):
+        assert sum(1 for *_, q in slots if q == r) == k
+    if driven == [4]:  # one route four times in 20 days: every fifth day
+        assert [d for _, d, _ in slots] == [1, 6, 11, 16]
+    with pytest.raises(ValueError, match="do not fit"):
+        schedule(np.array([vehicles * days + 1]), vehicles, days)
