@@ -22,9 +22,10 @@ RADII = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0)  # minutes, besides the plan's
 class Block:
     """One piece of the report: a heading, a paragraph, a warning, a table or an image."""
 
-    kind: str  # "h1", "h2", "p", "warning", "table", "image"
+    kind: str  # "h1", "h2", "p", "warning", "table", "image", "link"
     text: str = ""
     table: pd.DataFrame | None = None
+    href: str = ""  # target of a "link" block
 
 
 def report_blocks(
@@ -56,6 +57,8 @@ def markdown_report(blocks: list[Block]) -> str:
             out.append(f"> **Warning:** {block.text}")
         elif block.kind == "image":
             out.append(f"![map]({block.text})")
+        elif block.kind == "link":
+            out.append(f"- [{block.text}]({block.href})")
         elif block.kind == "table" and block.table is not None:
             out.append(_markdown_table(block.table))
     return "\n\n".join(out) + "\n"
@@ -100,6 +103,8 @@ def html_report(blocks: list[Block]) -> str:
             body.append(f'<p class="warning"><strong>Warning:</strong> {text}</p>')
         elif block.kind == "image":
             body.append(f'<p><img src="{html.escape(block.text, quote=True)}" alt="map"></p>')
+        elif block.kind == "link":
+            body.append(f'<p><a href="{html.escape(block.href, quote=True)}">{text}</a></p>')
         elif block.kind == "table" and block.table is not None:
             body.append(_html_table(block.table))
     return HTML_PAGE.format(title=title, body="\n".join(body))
