@@ -267,11 +267,9 @@ def _regions(section: Any, base: dict[str, Any], path: Path) -> list[Region]:
     try:
         cfg = RegionsConfig.model_validate(section)
     except ValidationError as exc:
+        errors = [{**e, "loc": ("regions", *e["loc"])} for e in exc.errors()]
         raise ConfigError(
-            "\n".join(
-                f"{path}: regions.{_where(e['loc'])}: {_message(e, RegionsConfig)}"
-                for e in exc.errors()
-            )
+            "\n".join(f"{path}: {_where(e['loc'])}: {_message(e, RegionsConfig)}" for e in errors)
         ) from None
     if (cfg.column is None) == (not cfg.list):
         raise ConfigError(

@@ -120,6 +120,7 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
         label = ", ".join(f"{k}={_text(v)}" for k, v in zip(series, values, strict=True))
         group = group.sort_values(x)
         ax.plot(group[x], group[y], marker="o", label=map_text(label, font, f"series {number}"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if y.endswith("share"):
