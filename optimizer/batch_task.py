@@ -11,7 +11,7 @@ import copy
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,8 @@ def run_task(task: Task, out_root: str) -> TaskResult:
     label = task_label(task)
     try:
         with tempfile.TemporaryDirectory(prefix="healthplan-region-") as scratch:
-            raw = _split_region(task, Path(scratch)) if task.region and task.region.column else None
-            if raw is not None:
-                task = Task(task.index, task.kind, raw, task.source, task.folder, task.region, None)
+            if task.region is not None and task.region.column is not None:
+                task = replace(task, raw=_split_region(task, Path(scratch)))
             config = check_task(task)
             metrics, layers = _plan_and_write(task, config, Path(out_root) / task.folder)
     except HealthplanError as exc:

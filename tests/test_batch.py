@@ -390,3 +390,10 @@ def test_sweep_option_parses_toml_values():
         parse_sweep_option("hub.radius")
     with pytest.raises(ConfigError, match="not a TOML value"):
         parse_sweep_option("model.problem=mclp")
+
+
+def test_sweep_example_expands_to_six_checked_county_plans():
+    batch = load_batch(Path(__file__).resolve().parents[1] / "examples" / "sweep.toml")
+    assert batch.kind == "county" and batch.sweep_keys == ("hub.count", "hub.radius")
+    assert [t.raw["hub"]["count"] for t in batch.tasks[::2]] == [[4, 4], [7, 7], [10, 10]]
+    assert [t.raw["hub"]["radius"] for t in batch.tasks[:2]] == [20, 30]
