@@ -2,9 +2,9 @@
 
 A run config (site plan or county plan) may carry
 
-- ``[sweep]``: keys naming config values by their dotted path, each with a list of values,
-  e.g. ``"hub.radius" = [20, 30, 45]`` and ``"hub.count" = [[6, 6], [8, 8]]``; the grid of all
-  combinations becomes the scenarios (first key varies slowest);
+- ``[sweep]``: keys naming config values by their dotted path (quoted or not), each with a
+  list of values, e.g. ``"hub.radius" = [20, 30, 45]`` and ``hub.count = [[6, 6], [8, 8]]``;
+  the grid of all combinations becomes the scenarios (first key varies slowest);
 - ``[regions]``: ``column``, a column of the demand layer naming each unit's region (every
   other input layer holding that column is split by it too), with ``only`` to keep some
   regions; or ``[[regions.list]]`` tables, each a ``name`` plus config values that differ for
@@ -234,7 +234,19 @@ def _sweep_grid(section: Any, path: Path) -> dict[str, list[Any]]:
     """The ``[sweep]`` table as {dotted key: values}."""
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: sweep: must be a table of KEY = [values]")
-    return {key: _values(key, values, f"{path}: sweep.{key}") for key, values in section.items()}
+    flat = _flatten(section)
+    return {key: _values(key, values, f"{path}: sweep.{key}") for key, values in flat.items()}
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"hub": {"radius": v}}`` (TOML's unquoted dotted keys) as ``{"hub.radius": v}``."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _values(key: str, values: Any, where: str) -> list[Any]:
@@ -246,7 +258,7 @@ def _values(key: str, values: Any, where: str) -> list[Any]:
         if value in seen:
             raise ConfigError(f"{where}: value {_text(value)} is listed twice")
         seen.append(value)
-    if key in BATCH_SECTIONS or key.split(".")[0] in BATCH_SECTIONS:
+    if key.split(".")[0] in BATCH_SECTIONS:
         raise ConfigError(f"{where}: the sweep cannot change the {key.split('.')[0]} section")
     return list(values)
 

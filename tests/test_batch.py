@@ -54,7 +54,7 @@ formats = ["gpkg", "csv"]
 SWEEP = """
 [sweep]
 "model.p" = [1, 2, 3]
-"model.radius" = [8, 15]
+model.radius = [8, 15]
 """
 
 COUNTY_PLAN = """\
@@ -253,6 +253,7 @@ def test_failed_scenario_is_reported_and_the_others_kept(sweep_config, cluster, 
     text = sweep_config.read_text(encoding="utf-8").replace(
         '"model.p" = [1, 2, 3]', '"model.p" = [2, 50]'
     )
+    assert '"model.p" = [2, 50]' in text
     config = sweep_config.with_name("failing.toml")
     config.write_text(text, encoding="utf-8")
     run = run_batch(load_batch(config), tmp_path / "out", scheduler=cluster)
