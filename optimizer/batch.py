@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
-from optimizer.batch_config import Batch
+from optimizer.batch_config import Batch, task_label
 from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
 from optimizer.export import write_atomically
@@ -153,7 +153,7 @@ def execute(
             except Exception as exc:  # noqa: BLE001 - a lost worker fails its task only
                 result = TaskResult(
                     index=task.index,
-                    label=task.folder,
+                    label=task_label(task),
                     folder=task.folder,
                     status="failed",
                     error=f"{type(exc).__name__}: {exc}",

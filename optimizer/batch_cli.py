@@ -18,6 +18,7 @@ from rich.text import Text
 
 from optimizer.batch import BatchRun, run_batch
 from optimizer.batch_config import load_batch
+from optimizer.batch_task import TaskResult
 
 SHOWN_ROWS = 30
 
@@ -56,7 +57,7 @@ def solve_batch(
         bar = progress.add_task(what, total=len(batch.tasks), failed="")
         failed = 0
 
-        def done(result) -> None:
+        def done(result: TaskResult) -> None:
             nonlocal failed
             failed += result.status != "ok"
             progress.update(bar, advance=1, failed=f"[red]{failed} failed" if failed else "")
