@@ -139,7 +139,7 @@ def execute(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            scheduler_kwargs={"dashboard": False},
+            dashboard_address=":0",  # any free port: never clash with another cluster
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)

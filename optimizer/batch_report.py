@@ -97,8 +97,8 @@ def write_region_layers(batch: Batch, results: list[TaskResult], path: Path) -> 
 
 def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     """Coverage (county plans, MCLP/LSCP) or mean travel (other site plans) against the
-    number of sites opened, one point per solved plan, one line per series of the other
-    swept values (or per region)."""
+    number of sites opened, one point per solved plan, one line per region and value of the
+    swept keys that do not set a count."""
     ok = table[table["status"] == "ok"].copy()
     if batch.kind == "county":
         x, xlabel = "hubs", "hubs open (county hospital included)"
@@ -110,8 +110,8 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
         x, xlabel = "sites_open", "sites open"
         y, ylabel = "mean_minutes", "mean travel per person (minutes)"
     series = [k for k in batch.sweep_keys if k not in COUNT_KEYS]
-    if not batch.sweep_keys and "region" in ok.columns:
-        series = ["region"]
+    if "region" in ok.columns:
+        series.insert(0, "region")
     font = cjk_font()
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     groups = ok.groupby(series, sort=False, dropna=False) if series else [((), ok)]
@@ -121,6 +121,8 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
         group = group.sort_values(x)
         ax.plot(group[x], group[y], marker="o", label=map_text(label, font, f"series {number}"))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    low, high = ok[x].min(), ok[x].max()
+    ax.set_xlim(low - max(1, (high - low) * 0.05), high + max(1, (high - low) * 0.05))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if y.endswith("share"):
