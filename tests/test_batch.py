@@ -398,3 +398,22 @@ def test_sweep_example_expands_to_six_checked_county_plans():
     assert batch.kind == "county" and batch.sweep_keys == ("hub.count", "hub.radius")
     assert [t.raw["hub"]["count"] for t in batch.tasks[::2]] == [[4, 4], [7, 7], [10, 10]]
     assert [t.raw["hub"]["radius"] for t in batch.tasks[:2]] == [20, 30]
+
+
+@pytest.mark.parametrize(("values", "wanted"), [(["x'y", "x'y", "z"], "x'y"), ([1, 1, 2], 1)])
+def test_region_rows_are_cut_by_an_sql_filter(tmp_path, values, wanted):
+    from shapely.geometry import Point
+
+    from optimizer.batch_task import _extract
+
+    frame = gpd.GeoDataFrame(
+        {"region": values, "id": ["a", "b", "c"]},
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+        crs="EPSG:32650",
+    )
+    frame.to_file(tmp_path / "in.gpkg", layer="units", driver="GPKG")
+    (tmp_path / "scratch").mkdir()
+    path, layer = _extract(tmp_path / "in.gpkg", "units", "region", wanted, tmp_path / "scratch")
+    assert list(gpd.read_file(path, layer=layer)["id"]) == ["a", "b"]
+    path, layer = _extract(tmp_path / "in.gpkg", "units", "county", wanted, tmp_path / "scratch")
+    assert (path, layer) == (str(tmp_path / "in.gpkg"), "units")  # no such column: used whole
