@@ -104,7 +104,6 @@ class Batch:
     sweep_keys: tuple[str, ...]
     tasks: tuple[Task, ...]
     output_formats: tuple[str, ...]
-    output_crs: str
 
 
 def is_batch(raw: dict[str, Any], sweep: dict[str, list[Any]] | None = None) -> bool:
@@ -186,7 +185,6 @@ def load_batch(
         sweep_keys=tuple(grid),
         tasks=tuple(tasks),
         output_formats=tuple(config.output.formats),
-        output_crs=config.output.crs,
     )
 
 
