@@ -217,7 +217,10 @@ def main() -> None:
 
 def markdown(table: pd.DataFrame) -> str:
     """The table as Markdown, numbers with two decimals."""
-    cells = [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row] for row in table.values]
+    cells = [
+        [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+        for row in table.itertuples(index=False)
+    ]
     lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---:|" * table.shape[1]]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
 
