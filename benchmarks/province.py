@@ -15,7 +15,9 @@ Measured per row:
 - peak memory: the largest sum, over this process and all its descendants (the Dask nannies
   and worker processes; the scheduler runs in this process), of the resident set size,
   sampled every 0.1 s with psutil; and the largest single process's resident size.
-The counties' plans must be identical in every row (checked; seconds aside).
+The counties' plans must be identical in every row (checked; seconds aside). A CPU check
+first times four pure-Python busy loops in one and in two processes: its speed-up is what the
+machine can give two workers at that moment (other load on the cores lowers it).
 
     python -m benchmarks.province [--counties 100] [--villages 300] [--workers 1 2]
 """
@@ -27,6 +29,7 @@ import os
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -157,6 +160,27 @@ class PeakMemory:
             self._sample()
 
 
+def _busy(_: int) -> float:
+    """Seconds for a fixed pure-Python loop (the CPU check's unit of work)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
+def cpu_check() -> float:
+    """Speed-up of four busy loops in two processes over the same in one process."""
+    walls = []
+    for processes in (1, 2):
+        with ProcessPoolExecutor(processes) as pool:
+            list(pool.map(_busy, range(processes)))  # start the processes first
+            start = time.perf_counter()
+            list(pool.map(_busy, range(4)))
+            walls.append(time.perf_counter() - start)
+    return walls[0] / walls[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.province", description=__doc__)
     parser.add_argument("--counties", type=int, default=100)
@@ -181,10 +205,12 @@ def main() -> None:
             encoding="utf-8",
         )
         batch = load_batch(config)
+        check = cpu_check()
         print(
             f"province: {args.counties} counties x {args.villages} villages, {args.sites} sites "
             f"each; data written in {time.perf_counter() - start:.1f} s; "
-            f"{os.cpu_count()} CPU cores; {os.getloadavg()[0]:.1f} load average at start\n"
+            f"{os.cpu_count()} CPU cores; {os.getloadavg()[0]:.1f} load average at start; "
+            f"CPU check: 2 processes {check:.2f}x as fast as 1\n"
         )
         rows, tables = [], []
         for workers in args.workers:
