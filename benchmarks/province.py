@@ -199,6 +199,7 @@ def main() -> None:
         folder = Path(tmp)
         start = time.perf_counter()
         write_province(folder, args.counties, args.villages, args.sites)
+        data_seconds = time.perf_counter() - start
         config = folder / "province.toml"
         config.write_text(
             CONFIG.format(time_limit=args.time_limit, formats=list(args.formats)),
@@ -208,7 +209,7 @@ def main() -> None:
         check = cpu_check()
         print(
             f"province: {args.counties} counties x {args.villages} villages, {args.sites} sites "
-            f"each; data written in {time.perf_counter() - start:.1f} s; "
+            f"each; data written in {data_seconds:.1f} s; "
             f"{os.cpu_count()} CPU cores; {os.getloadavg()[0]:.1f} load average at start; "
             f"CPU check: 2 processes {check:.2f}x as fast as 1\n"
         )
