@@ -249,14 +249,15 @@ def test_sweep_on_a_dask_cluster_equals_the_serial_run(sweep_config, serial, clu
         pd.testing.assert_frame_equal(a, b)
 
 
-def test_failed_scenario_is_reported_and_the_others_kept(sweep_config, cluster, tmp_path):
+def test_failed_scenario_is_reported_and_the_others_kept(sweep_config, tmp_path):
+    """On the embedded local cluster (one worker process)."""
     text = sweep_config.read_text(encoding="utf-8").replace(
         '"model.p" = [1, 2, 3]', '"model.p" = [2, 50]'
     )
     assert '"model.p" = [2, 50]' in text
     config = sweep_config.with_name("failing.toml")
     config.write_text(text, encoding="utf-8")
-    run = run_batch(load_batch(config), tmp_path / "out", scheduler=cluster)
+    run = run_batch(load_batch(config), tmp_path / "out", workers=1)
     table = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(table["status"]) == ["ok", "ok", "failed", "failed"]
     failed = table[table["status"] == "failed"]
