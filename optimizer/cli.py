@@ -4,7 +4,8 @@
 ``[hub]`` section: hubs, clinics, districts and staffing, see ``optimizer.county_config``).
 
 Exit codes: 0 success; 2 bad config, bad data, infeasible targets or an unusable output
-folder (message in red, no traceback); 1 the solver found no usable solution.
+folder (message in red, no traceback); 1 the solver found no usable solution; 3 some plans
+of a sweep or many-regions run failed (the others are written; the report says why).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import InfeasibleError, InputError, SolverError
+from optimizer.batch_cli import solve_batch
+from optimizer.batch_config import is_batch, parse_sweep_option
 from optimizer.config import Config, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config
 from optimizer.county_export import write_county_outputs
@@ -111,13 +114,52 @@ def solve(
         float | None,
         typer.Option("--time-limit", help="Solver time limit in seconds (overrides the config)."),
     ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            help="Plan every value of a config key, e.g. 'hub.radius=[20, 30]' (repeatable; "
+            "adds to the config's [sweep] grid).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Local Dask worker processes for sweeps and regions (default: CPU cores; "
+            "0: one plan after another in this process).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run sweeps and regions on this Dask scheduler "
+            "(tcp://HOST:PORT) instead of a local cluster.",
+        ),
+    ] = None,
 ) -> None:
     """Solve the location model or county plan a config describes; write maps and GIS layers."""
     if time_limit is not None and time_limit <= 0:
         raise typer.BadParameter("must be a number of seconds > 0", param_hint="--time-limit")
     out_dir = out if out is not None else Path("out") / config.stem
     try:
-        if is_county_config(read_toml(config)):
+        raw = read_toml(config)
+        grid = dict(parse_sweep_option(text) for text in sweep or [])
+        if is_batch(raw, grid):
+            code = solve_batch(
+                config,
+                out_dir,
+                sweep=grid,
+                time_limit=time_limit,
+                workers=workers,
+                scheduler=scheduler,
+                out_console=out_console,
+                err_console=err_console,
+            )
+            raise typer.Exit(code)
+        if is_county_config(raw):
             _solve_county(config, out_dir, time_limit)
             return
         cfg = load_config(config)

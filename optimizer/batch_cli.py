@@ -1,0 +1,104 @@
+"""``healthplan solve`` for a config with ``[sweep]`` or ``[regions]``: progress and summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from optimizer.batch import BatchRun, run_batch
+from optimizer.batch_config import load_batch
+from optimizer.batch_task import TaskResult
+
+SHOWN_ROWS = 30
+
+# Exit code when some plans of a batch failed (the others' outputs and the report are written).
+PARTIAL_FAILURE = 3
+
+
+def solve_batch(
+    config: Path,
+    out_dir: Path,
+    *,
+    sweep: dict[str, list[Any]],
+    time_limit: float | None,
+    workers: int | None,
+    scheduler: str | None,
+    out_console: Console,
+    err_console: Console,
+) -> int:
+    """Run every plan of a batch config with a done/total progress bar, print the summary;
+    the exit code: 0 all solved, 3 some failed.
+
+    Raises:
+        ConfigError, InputError: a bad config, scheduler address or output folder.
+    """
+    batch = load_batch(config, sweep, time_limit=time_limit)
+    what = "scenarios" if batch.sweep_keys else "regions"
+    progress = Progress(
+        TextColumn(f"{what} done"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    )
+    with progress:
+        bar = progress.add_task(what, total=len(batch.tasks), failed="")
+        failed = 0
+
+        def done(result: TaskResult) -> None:
+            nonlocal failed
+            failed += result.status != "ok"
+            progress.update(bar, advance=1, failed=f"[red]{failed} failed" if failed else "")
+
+        run = run_batch(batch, out_dir, workers=workers, scheduler=scheduler, on_done=done)
+    out_console.print(batch_table(run, out_dir))
+    return PARTIAL_FAILURE if run.failed else 0
+
+
+def batch_table(run: BatchRun, out_dir: Path) -> Table:
+    """One line per plan (label, status, key figure or error) and the output folder."""
+    batch = run.batch
+    table = Table(title=f"{batch.name}: {len(run.results)} plans", title_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("plan")
+    table.add_column("status")
+    table.add_column("result")
+    for result in run.results[:SHOWN_ROWS]:
+        ok = result.status == "ok"
+        table.add_row(
+            str(result.index + 1),
+            result.label,
+            Text(result.status, style="green" if ok else "red"),
+            _figures(result.metrics) if ok else Text(result.error, style="red"),
+        )
+    if len(run.results) > SHOWN_ROWS:
+        table.add_row("", f"... {len(run.results) - SHOWN_ROWS} more in results.csv", "", "")
+    table.caption = (
+        f"{len(run.results) - len(run.failed)} solved, {len(run.failed)} failed; "
+        f"outputs in {out_dir} (report.html, results.csv)"
+    )
+    return table
+
+
+def _figures(m: dict[str, Any]) -> str:
+    if "hubs" in m:
+        return (
+            f"{m['hubs']} hubs, {m['clinics']} clinics; {m['hub_share']:.1%} within "
+            f"{m['hub_radius']:g} min of a hub"
+        )
+    text = f"{m['sites_open']} sites; mean {m['mean_minutes']:.1f} min"
+    if "radius_share" in m:
+        text += f"; {m['radius_share']:.1%} within {m['radius']:g} min"
+    return text

@@ -1,0 +1,192 @@
+"""The combined outputs of a batch: results table, regions layers, trade-off chart, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from optimizer.batch_config import Batch, _text  # noqa: E402
+from optimizer.batch_task import COMBINED_LAYERS, TaskResult  # noqa: E402
+from optimizer.maps import _sized, cjk_font  # noqa: E402
+from optimizer.maps import _text as map_text  # noqa: E402
+from optimizer.report import Block, html_report, markdown_report  # noqa: E402
+
+# Sweep keys that set how many sites open: the chart's x axis shows their effect, so they do
+# not split the chart's series.
+COUNT_KEYS = ("hub.count", "hub.about", "hub.new", "clinic.count", "clinic.about", "model.p")
+
+# Columns of the results table shown in the report, per plan kind (all are in results.csv).
+REPORT_COLUMNS = {
+    "county": ("hubs", "new_hubs", "clinics", "hub_share", "clinic_share", "mean_minutes"),
+    "sites": ("sites_open", "objective", "radius_share", "mean_minutes", "max_minutes"),
+}
+
+
+def results_table(batch: Batch, results: list[TaskResult]) -> pd.DataFrame:
+    """One row per task: region, swept values, status, error, seconds and the plan's figures."""
+    rows = []
+    for task, result in zip(batch.tasks, results, strict=True):
+        row: dict[str, Any] = {"plan": result.index + 1}
+        if task.region is not None:
+            row["region"] = task.region.name
+        for key in batch.sweep_keys:
+            value = task.scenario.values[key] if task.scenario is not None else None
+            row[key] = _text(value) if isinstance(value, list) else value
+        row["status"] = result.status
+        row["error"] = result.error
+        row["seconds"] = round(result.seconds, 2)
+        row.update(result.metrics)
+        row["folder"] = result.folder if result.status == "ok" else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_combined(
+    batch: Batch, results: list[TaskResult], folder: Path, formats: list[str]
+) -> list[Path]:
+    """Write results.csv, regions.gpkg (many regions), tradeoff.png and the report."""
+    table = results_table(batch, results)
+    written = [folder / "results.csv"]
+    table.to_csv(written[0], index=False, encoding="utf-8")
+    if any(task.region is not None for task in batch.tasks) and "gpkg" in formats:
+        path = write_region_layers(batch, results, folder / "regions.gpkg")
+        if path is not None:
+            written.append(path)
+    chart = None
+    if "png" in formats and (table["status"] == "ok").any():
+        chart = tradeoff_chart(batch, table, folder / "tradeoff.png")
+        written.append(chart)
+    blocks = report_blocks(batch, table, chart.name if chart else None)
+    for name, text in (
+        ("report.md", markdown_report(blocks)),
+        ("report.html", html_report(blocks)),
+    ):
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    return written
+
+
+def write_region_layers(batch: Batch, results: list[TaskResult], path: Path) -> Path | None:
+    """Each plan layer of every solved region in one GeoPackage layer, with a ``region``
+    column (and the swept values when there is a sweep too); None when none was solved."""
+    done = [(t, r) for t, r in zip(batch.tasks, results, strict=True) if r.status == "ok"]
+    if not done:
+        return None
+    for name in COMBINED_LAYERS[batch.kind]:
+        parts = []
+        for task, result in done:
+            layer = result.layers[name].copy()
+            front = {"region": task.region.name if task.region else ""}
+            for key in batch.sweep_keys:
+                value = task.scenario.values[key] if task.scenario else ""
+                front[key] = _text(value)
+            for position, (column, value) in enumerate(front.items()):
+                layer.insert(position, column, value)
+            parts.append(layer)
+        combined = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+        combined.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
+    """Coverage (county plans, MCLP/LSCP) or mean travel (other site plans) against the
+    number of sites opened, one point per solved plan, one line per region and value of the
+    swept keys that do not set a count."""
+    ok = table[table["status"] == "ok"].copy()
+    if batch.kind == "county":
+        x, xlabel = "hubs", "hubs open (county hospital included)"
+        y, ylabel = "hub_share", "share of population within the hub radius"
+    elif "radius_share" in ok.columns and ok["radius_share"].notna().any():
+        x, xlabel = "sites_open", "sites open"
+        y, ylabel = "radius_share", "share of population within the radius"
+    else:
+        x, xlabel = "sites_open", "sites open"
+        y, ylabel = "mean_minutes", "mean travel per person (minutes)"
+    series = [k for k in batch.sweep_keys if k not in COUNT_KEYS]
+    if "region" in ok.columns:
+        series.insert(0, "region")
+    font = cjk_font()
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    groups = ok.groupby(series, sort=False, dropna=False) if series else [((), ok)]
+    for number, (key, group) in enumerate(groups, start=1):
+        values = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{k}={_text(v)}" for k, v in zip(series, values, strict=True))
+        group = group.sort_values(x)
+        ax.plot(group[x], group[y], marker="o", label=map_text(label, font, f"series {number}"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    low, high = ok[x].min(), ok[x].max()
+    ax.set_xlim(low - max(1, (high - low) * 0.05), high + max(1, (high - low) * 0.05))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if y.endswith("share"):
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    title = f"trade-off over {len(ok)} plan(s)"
+    ax.set_title(map_text(f"{batch.name}: {title}", font, title), fontproperties=_sized(font, 10))
+    ax.grid(alpha=0.3)
+    if series and len(ok) > 1 and ok[series].drop_duplicates().shape[0] <= 12:
+        ax.legend(prop=_sized(font, 8))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def report_blocks(batch: Batch, table: pd.DataFrame, chart: str | None) -> list[Block]:
+    """The batch report: counts, chart, results table, failures and links to each plan."""
+    failed = table[table["status"] != "ok"]
+    what = "scenario" if batch.sweep_keys else "region"
+    blocks = [
+        Block("h1", batch.name),
+        Block(
+            "p",
+            f"{len(table)} plan(s) from {batch.source.name}: {len(table) - len(failed)} solved, "
+            f"{len(failed)} failed."
+            + (f" Swept: {', '.join(batch.sweep_keys)}." if batch.sweep_keys else ""),
+        ),
+    ]
+    if chart is not None:
+        blocks.append(Block("image", chart))
+    keys = [c for c in ("plan", "region", *batch.sweep_keys, "status") if c in table.columns]
+    shown = keys + [c for c in REPORT_COLUMNS[batch.kind] if c in table.columns]
+    blocks += [
+        Block("h2", "Results"),
+        Block("p", "Every figure of every plan is in results.csv."),
+        Block("table", table=_shares_as_percent(table[shown])),
+    ]
+    if len(failed):
+        blocks.append(Block("h2", "Failed plans"))
+        for row in failed.to_dict("records"):
+            blocks.append(
+                Block("warning", f"plan {row['plan']} ({_label(row, keys)}): {row['error']}")
+            )
+    blocks.append(Block("h2", f"Each {what}"))
+    page = "report.html" if batch.kind == "county" else ""
+    for row in table[table["status"] == "ok"].to_dict("records"):
+        blocks.append(
+            Block(
+                "link", f"plan {row['plan']}: {_label(row, keys)}", target=f"{row['folder']}/{page}"
+            )
+        )
+    return blocks
+
+
+def _shares_as_percent(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its ``*_share`` columns (0-1) written as percentages."""
+    out = table.copy()
+    for column in [c for c in out.columns if str(c).endswith("_share")]:
+        out[column] = [f"{v:.1%}" if pd.notna(v) else "" for v in out[column]]
+    return out
+
+
+def _label(row: dict[str, Any], keys: list[str]) -> str:
+    """``region / key=value, ...`` of one results row."""
+    parts = [str(row["region"])] if "region" in row else []
+    parts += [f"{k}={row[k]}" for k in keys if k not in ("plan", "region", "status")]
+    return " / ".join(parts) or "plan"

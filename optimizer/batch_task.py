@@ -1,0 +1,247 @@
+"""Plan one task of a batch (one region and/or scenario) and write its outputs.
+
+:func:`run_task` is what a Dask worker (or the serial loop) calls: it never raises for a
+failed plan, it returns a :class:`TaskResult` with the error message, so one bad scenario
+does not lose the others.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geodata.errors import HealthplanError
+from geodata.layers import is_csv, read_any
+from optimizer.batch_config import Task, check_task, task_label
+from optimizer.config import Config
+from optimizer.county_config import CountyConfig
+from optimizer.county_export import write_county_outputs
+from optimizer.county_run import CountyRun, run_county
+from optimizer.export import to_crs, write_outputs
+from optimizer.results import SitePlan
+from optimizer.run import run_config
+
+# Layers of each plan kind gathered into the combined GeoPackage of a many-regions run.
+COMBINED_LAYERS = {
+    "sites": ("sites", "assignments"),
+    "county": ("sites", "assignments", "districts"),
+}
+
+# (section, path key, layer key) of every input file a region column may split.
+SPLIT_FILES = (
+    ("demand", "path", "layer"),
+    ("sites", "path", "layer"),
+    ("travel", "roads", "roads_layer"),
+    ("boundary", "path", "layer"),
+)
+
+
+@dataclass
+class TaskResult:
+    """Outcome of one task: ``status`` "ok" or "failed" (``error`` says why), the plan's
+    figures in ``metrics`` and, for many regions, its layers in the output CRS."""
+
+    index: int
+    label: str
+    folder: str
+    status: str
+    error: str = ""
+    seconds: float = 0.0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+def run_task(task: Task, out_root: str) -> TaskResult:
+    """Plan ``task`` and write its outputs into ``out_root/task.folder``.
+
+    Every error is caught and returned as a failed result: project errors (bad data,
+    infeasible targets, no solution) by their message, anything else with its type.
+    """
+    start = time.perf_counter()
+    label = task_label(task)
+    try:
+        with tempfile.TemporaryDirectory(prefix="healthplan-region-") as scratch:
+            if task.region is not None and task.region.column is not None:
+                task = replace(task, raw=_split_region(task, Path(scratch)))
+            config = check_task(task)
+            metrics, layers = _plan_and_write(task, config, Path(out_root) / task.folder)
+    except HealthplanError as exc:
+        return _failed(task, label, str(exc), start)
+    except Exception as exc:  # noqa: BLE001 - one failed plan must not stop the batch
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
+        return _failed(task, label, message, start)
+    return TaskResult(
+        index=task.index,
+        label=label,
+        folder=task.folder,
+        status="ok",
+        seconds=time.perf_counter() - start,
+        metrics=metrics,
+        layers=layers,
+    )
+
+
+def _failed(task: Task, label: str, message: str, start: float) -> TaskResult:
+    return TaskResult(
+        index=task.index,
+        label=label,
+        folder=task.folder,
+        status="failed",
+        error=message,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _plan_and_write(
+    task: Task, config: Config | CountyConfig, out_dir: Path
+) -> tuple[dict[str, Any], dict[str, gpd.GeoDataFrame]]:
+    """Plan, write the task's outputs; its metrics and (for regions) layers."""
+    title = task_label(task)
+    if isinstance(config, CountyConfig):
+        run = run_county(config, source=task.source)
+        write_county_outputs(
+            run,
+            out_dir,
+            formats=config.output.formats,
+            crs=config.output.crs,
+            title=f"{config.name}: {title}",
+        )
+        metrics = county_metrics(run)
+        plan_layers = {name: getattr(run.plan, name) for name in COMBINED_LAYERS["county"]}
+    else:
+        plan = run_config(config)
+        write_outputs(
+            plan,
+            out_dir,
+            formats=config.output.formats,
+            crs=config.output.crs,
+            title=f"{config.name}: {title}",
+        )
+        metrics = site_metrics(plan, config.model.radius)
+        plan_layers = {name: getattr(plan, name) for name in COMBINED_LAYERS["sites"]}
+    layers = {}
+    if task.region is not None:
+        layers = {
+            name: to_crs(layer, name, config.output.crs) for name, layer in plan_layers.items()
+        }
+    return metrics, layers
+
+
+def county_metrics(run: CountyRun) -> dict[str, Any]:
+    """The figures of a county plan that a results table compares (persons, minutes, yuan)."""
+    plan, spec = run.plan, run.spec
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    population = float(summary["population"])
+    out: dict[str, Any] = {
+        "hubs": int(summary["hubs"]),
+        "new_hubs": int(summary["new_hubs"]),
+        "clinics": int(summary["clinics"]),
+        "new_clinics": int(summary["new_clinics"]),
+        "population": population,
+        "hub_radius": spec.hub.radius,
+        "hub_share": float(summary[f"share_within_{spec.hub.radius:g}_min_of_hub"]),
+        "clinic_radius": spec.clinic.radius,
+        "clinic_share": float(summary[f"share_within_{spec.clinic.radius:g}_min_of_clinic"]),
+        "build_cost": float(summary["build_cost"]),
+        "mean_minutes": float(summary["person_minutes"]) / population if population else np.nan,
+        "staff_shortfall": float(summary["staff_shortfall"]),
+    }
+    for row in plan.staffing.itertuples(index=False):
+        out[f"shortfall_{row.staff_type}"] = float(row.shortfall)
+    statuses = {r.status for r in plan.stages}
+    out["solve_status"] = "optimal" if statuses == {"optimal"} else ",".join(sorted(statuses))
+    out["solve_seconds"] = float(sum(r.seconds for r in plan.stages))
+    return out
+
+
+def site_metrics(plan: SitePlan, radius: float | None) -> dict[str, Any]:
+    """The figures of a site plan that a results table compares (persons, minutes)."""
+    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    demand = plan.assignments
+    population = demand["population"].to_numpy(dtype=float)
+    total = float(population.sum())
+    out: dict[str, Any] = {
+        "problem": summary["problem"],
+        "sites_open": int(summary["sites_open"]),
+        "population": total,
+        "objective": float(summary["objective"]),
+        "gap": float(summary["gap"]),
+        "assigned_share": float(summary["population_assigned_share"]),
+        "mean_minutes": float(summary["mean_minutes_per_person"]),
+        "max_minutes": float(summary["max_minutes"]),
+    }
+    if radius is not None:
+        within = pd.to_numeric(demand["minutes"]).to_numpy(dtype=float) <= radius
+        out["radius"] = radius
+        out["radius_share"] = float(population[within].sum()) / total if total else np.nan
+    out["solve_status"] = summary["status"]
+    out["solve_seconds"] = float(summary["seconds_build"]) + float(summary["seconds_solve"])
+    return out
+
+
+def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
+    """The task's raw config with every input layer holding the region column cut to the
+    region's rows (written to ``scratch``); layers without the column are used whole."""
+    region = task.region
+    assert region is not None and region.column is not None
+    raw = copy.deepcopy(task.raw)
+    base = Path(task.source).resolve().parent
+    done: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+    for section, path_key, layer_key in SPLIT_FILES:
+        table = raw.get(section)
+        if not isinstance(table, dict) or table.get(path_key) is None:
+            continue
+        file = Path(table[path_key]).expanduser()
+        file = file if file.is_absolute() else base / file
+        key = (str(file), table.get(layer_key))
+        if key not in done:
+            done[key] = _extract(file, table.get(layer_key), region.column, region.value, scratch)
+        new_path, new_layer = done[key]
+        table[path_key] = new_path
+        if new_layer is not None:
+            table[layer_key] = new_layer
+    return raw
+
+
+def _extract(
+    file: Path, layer: str | None, column: str, value: Any, scratch: Path
+) -> tuple[str, str | None]:
+    """The rows of one layer whose ``column`` equals ``value``, written to a scratch file;
+    the file's own (path, layer) when the layer has no such column."""
+    if is_csv(file) or layer is None:
+        frame, _ = read_any(file, layer)
+        if column not in frame.columns:
+            return str(file), layer
+        part = frame[frame[column].astype(str) == str(value)]
+    else:
+        if column not in pyogrio.read_info(file, layer=layer)["fields"]:
+            return str(file), layer
+        part = gpd.read_file(file, layer=layer, where=_equals(column, value), engine="pyogrio")
+    name = f"part{len(list(scratch.iterdir()))}"
+    if is_csv(file) or not isinstance(part, gpd.GeoDataFrame):
+        out = scratch / f"{name}.csv"
+        pd.DataFrame(part).to_csv(out, index=False, encoding="utf-8")
+        return str(out), None
+    out = scratch / f"{name}.gpkg"
+    part.to_file(out, layer="part", driver="GPKG", engine="pyogrio")
+    return str(out), "part"
+
+
+def _equals(column: str, value: Any) -> str:
+    """An OGR SQL filter ``"column" = value`` (text quoted)."""
+    name = column.replace('"', '""')
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return f'"{name}" = {value}'
+    text = str(value).replace("'", "''")
+    return f"\"{name}\" = '{text}'"
