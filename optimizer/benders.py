@@ -24,6 +24,7 @@ import numpy as np
 
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
+from optimizer import interrupt
 from optimizer.highs import SEED
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
@@ -36,8 +37,9 @@ PURGE_ROWS = 10_000  # cuts the master may gain (beyond doubling) before slack o
 class MedianOutcome:
     """Result of the Benders solve: the best plan, its cost and the proven bound.
 
-    ``status`` is "optimal" (within the MIP gap), "time_limit", "infeasible" (no p sites
-    reach every unit) or "no_solution" (time ran out before a plan was found).
+    ``status`` is "optimal" (within the MIP gap), "time_limit", "interrupted" (stopped by a
+    signal, see ``optimizer.interrupt``), "infeasible" (no p sites reach every unit) or
+    "no_solution" (time ran out before a plan was found).
     """
 
     status: str
@@ -178,7 +180,7 @@ class _Master:
         """Solve within ``seconds``; True when solved to optimality."""
         # HiGHS measures its time limit on a clock that runs across calls
         self.h.setOptionValue("time_limit", self.h.getRunTime() + float(max(seconds, 0.01)))
-        self.h.run()
+        interrupt.run(self.h)
         return self.h.getModelStatus() == _OPTIMAL
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
@@ -267,6 +269,9 @@ class _Stage:
         return cuts.subset(cuts.evaluate(y) >= at_cut - 1e-6 * np.maximum(1.0, np.abs(at_cut)))
 
     def remaining(self) -> float:
+        """Seconds left; none once a stop was requested (see ``optimizer.interrupt``)."""
+        if interrupt.requested():
+            return 0.0
         return self.deadline - time.perf_counter()
 
     def free_sites(self) -> np.ndarray:
@@ -521,7 +526,7 @@ def solve_p_median(
     elif not np.isfinite(best.cost):
         status = "infeasible" if best.bound == np.inf else "no_solution"
     else:
-        status = "time_limit"
+        status = "interrupted" if interrupt.requested() else "time_limit"
     details = {
         "heuristic": heuristic,
         "lp_bound": lp_bound,

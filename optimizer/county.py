@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
 import pyomo.environ as pyo
 
-from geodata.errors import InfeasibleError, InputError
+from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.travel import TravelTimes
 from models.county import STAGES, CountyInput, LevelTarget, build_county_model
 from models.pairs import CostPairs, cost_pairs
+from optimizer import interrupt
 from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
 from optimizer.plan import check_alignment
@@ -150,7 +150,12 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
                 sol.seconds + sol.seconds_compile,
             )
         )
-        if sol.status in ("infeasible", "no_solution", "error"):
+        found = sol.status in ("optimal", "time_limit", "interrupted") and np.isfinite(
+            sol.objective
+        )
+        if not found:
+            if len(records) > 1 and sol.status != "infeasible":
+                return model, records  # the variables still hold the previous stage's plan
             return None, records
         value = pyo.value(expr)
         slack = spec.tolerance * max(1.0, abs(value))
@@ -158,13 +163,33 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
             model.held.add(expr >= value - slack)
         else:
             model.held.add(expr <= value + slack)
+        if sol.status == "interrupted":
+            break
     return model, records
 
 
 def plan_county(
     demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes, spec: CountySpec
 ) -> CountyPlan:
-    """Place hubs and clinics, form districts and staff every open site, in stages."""
+    """Place hubs and clinics, form districts and staff every open site, in stages.
+
+    A stage that runs out of time (or is interrupted, see ``optimizer.interrupt``) keeps the
+    best plan it found, or the previous stage's plan, and its record says so; the plan's
+    summary then holds a ``warning`` row.
+
+    Raises:
+        InputError: unknown site ids, contradictory or out-of-range settings.
+        InfeasibleError: no plan meets the targets; the message names the settings to relax.
+        SolverError: the first stage found no plan within the time limit.
+        Interrupted: stopped before any plan was found.
+    """
+    with interrupt.solving():
+        return _plan_county(demand, sites, travel, spec)
+
+
+def _plan_county(
+    demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes, spec: CountySpec
+) -> CountyPlan:
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     data, unreachable = _county_input(demand, sites, travel, spec)
@@ -175,23 +200,32 @@ def plan_county(
             raise InputError("balance needs hub.count (the range of hub numbers to try)")
         counts = list(range(spec.hub.count[0], spec.hub.count[1] + 1))
     best = None
-    began = time.perf_counter()
     all_records: list[StageRecord] = []
     for k in counts:
         data.n_hubs = k
         model, records = _solve_stages(data, spec)
         all_records += records
         if model is None:
+            if interrupt.requested():
+                break
             continue
         key = tuple((-r.objective if r.stage == "coverage" else r.objective) for r in records)
         if best is None or key < best[0]:
             best = (key, model, records)
+        if interrupt.requested():
+            break
     if best is None:
+        if interrupt.requested():
+            raise Interrupted("county plan: stopped before any plan was found")
+        if any(r.status == "no_solution" for r in all_records):
+            raise SolverError(
+                f"county plan: no plan found within the time limit of {spec.time_limit:g} s "
+                "per stage; raise solve.time_limit (or --time-limit), or relax the targets "
+                "(a smaller hub or clinic share, a wider count range, a larger budget)"
+            )
         raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
     _, model, records = best
-    plan = county_layers(
-        model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
-    )
+    plan = county_layers(model, data, spec, demand, sites, travel, records, unreachable)
     verify_county(plan, demand, sites, travel, spec)
     return plan
 

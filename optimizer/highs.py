@@ -11,6 +11,7 @@ import highspy
 import numpy as np
 
 from models.matrix import MatrixModel
+from optimizer import interrupt
 
 SEED = 1
 
@@ -33,7 +34,8 @@ _construct_quietly()
 
 @dataclass
 class Solution:
-    """Raw solver outcome: status is optimal, time_limit, infeasible or error."""
+    """Raw solver outcome: status is optimal, time_limit, interrupted, infeasible, no_solution
+    or error (see ``status_name``)."""
 
     status: str
     x: np.ndarray | None
@@ -95,7 +97,7 @@ def solve(
         sol.value_valid = True
         highs.setSolution(sol)
     began = time.perf_counter()
-    highs.run()
+    interrupt.run(highs)
     seconds = time.perf_counter() - began
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -124,14 +126,17 @@ def solve(
 
 
 def status_name(status: highspy.HighsModelStatus, has_solution: bool) -> str:
-    """Map a HiGHS model status to optimal, time_limit, infeasible, no_solution or error."""
+    """Map a HiGHS model status to optimal, time_limit, interrupted, infeasible, no_solution or
+    error. "time_limit" and "interrupted" come with an incumbent; "no_solution" (time ran out)
+    and "interrupted" without one leave ``has_solution`` false."""
     if status == highspy.HighsModelStatus.kOptimal:
         return "optimal"
     if status == highspy.HighsModelStatus.kInfeasible:
         return "infeasible"
+    if status == highspy.HighsModelStatus.kInterrupt:
+        return "interrupted"
     if has_solution and status in (
         highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kInterrupt,
         highspy.HighsModelStatus.kSolutionLimit,
         highspy.HighsModelStatus.kIterationLimit,
     ):

@@ -12,6 +12,7 @@ import shapely
 from geodata.errors import InfeasibleError, InputError
 from geodata.travel import TravelTimes
 from optimizer.locate import locate
+from optimizer.notices import solve_warning
 from optimizer.results import LocateResult, SitePlan
 from optimizer.verify import verify_locate
 
@@ -217,8 +218,9 @@ def _summary(result, weights, assigned, minutes, is_open, radius, travel) -> pd.
         ("mean_minutes_per_person", mean_minutes),
         ("max_minutes", float(np.nanmax(minutes)) if assigned.any() else np.nan),
         ("travel_source", travel.source),
-        ("seconds_build", round(result.seconds_build, 3)),
-        ("seconds_solve", round(result.seconds_solve, 3)),
         ("verified", "yes"),
     ]
+    warning = solve_warning(result.status, result.gap)
+    if warning:
+        items.append(("warning", warning))
     return pd.DataFrame(items, columns=["item", "value"])

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
+from optimizer import interrupt
 from optimizer.highs import SEED, status_name
 
 
@@ -25,11 +26,12 @@ from optimizer.highs import SEED, status_name
 class PyomoSolution:
     """Outcome of ``solve_pyomo``.
 
-    ``status`` is optimal, time_limit (an incumbent exists), infeasible, no_solution or
-    error. ``objective`` and ``bound`` are in the model's own sense and include its
-    constant term (nan / the trivial bound when there is no solution); ``gap`` is the
-    relative MIP gap. ``seconds_compile`` is the Pyomo-to-arrays time and ``seconds`` the
-    HiGHS run time, both in seconds. ``message`` explains an infeasible compile, if any.
+    ``status`` is optimal, time_limit or interrupted (an incumbent exists, or none for an
+    interrupted run without one), infeasible, no_solution or error. ``objective`` and
+    ``bound`` are in the model's own sense and include its constant term (nan / the trivial
+    bound when there is no solution); ``gap`` is the relative MIP gap. ``seconds_compile``
+    is the Pyomo-to-arrays time and ``seconds`` the HiGHS run time, both in seconds.
+    ``message`` explains an infeasible compile, if any.
     """
 
     status: str
@@ -100,7 +102,7 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
         integrality,
     )
     run_began = time.perf_counter()
-    highs.run()
+    interrupt.run(highs)
     seconds = time.perf_counter() - run_began
 
     info = highs.getInfo()
