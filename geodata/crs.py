@@ -48,6 +48,25 @@ def outside_lonlat(geometry: gpd.GeoSeries) -> np.ndarray:
     return np.flatnonzero(bad)
 
 
+def look_like_degrees(geometry: gpd.GeoSeries) -> bool:
+    """True when a projected layer's coordinates all lie within [-180, 180] x [-90, 90]: no
+    county is that close to a projection's origin, so they are degrees with the wrong CRS."""
+    crs = geometry.crs
+    if crs is None or not crs.is_projected:
+        return False
+    bounds = shapely.bounds(geometry.values)
+    finite = np.isfinite(bounds).all(axis=1)
+    if not finite.any():
+        return False
+    box = bounds[finite]
+    return bool(
+        (box[:, [0, 2]] >= -180).all()
+        and (box[:, [0, 2]] <= 180).all()
+        and (box[:, [1, 3]] >= -90).all()
+        and (box[:, [1, 3]] <= 90).all()
+    )
+
+
 def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """The frame's CRS, after checking that it has one and that degrees look like degrees."""
     label = frame_label(gdf, "layer")
@@ -63,6 +82,12 @@ def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
                 "outside [-180, 180] x [-90, 90]; the coordinates look like metres: set the CRS "
                 "they are really in"
             )
+    elif look_like_degrees(gdf.geometry):
+        raise InputError(
+            f"{label}: CRS {gdf.crs.to_string()} is projected (metres) but every coordinate "
+            "lies within [-180, 180] x [-90, 90]; they look like degrees: set the CRS they are "
+            "really in, e.g. gdf.set_crs('EPSG:4326', allow_override=True)"
+        )
     return gdf.crs
 
 

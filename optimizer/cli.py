@@ -163,7 +163,8 @@ def solve(
     except SolverError as exc:
         raise _fail(str(exc), 1) from None
     except KeyboardInterrupt:
-        raise _fail(f"interrupted; {out_dir} is untouched", 130) from None
+        code = 128 + (interrupt.signal_number() or 2)
+        raise _fail(f"interrupted; {out_dir} is untouched", code) from None
     if stopped:
         raise typer.Exit(128 + interrupt.signal_number())
 

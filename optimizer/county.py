@@ -121,8 +121,44 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
     for rule in spec.staff:
         if rule.pool < 0:
             raise InputError(f"staff {rule.name}: pool must be >= 0")
+        if rule.pool == 0 and (rule.per_person > 0 or rule.min_hub > 0 or rule.min_clinic > 0):
+            raise InputError(
+                f"staff {rule.name}: pool is 0 but the quota asks for {rule.name}; give the "
+                "number the county can staff (persons), or no pool (inf) for no limit"
+            )
     if spec.budget is not None and spec.budget < 0:
         raise InputError(f"budget must be >= 0, got {spec.budget}")
+    if spec.budget is not None:
+        _check_budget(spec, data)
+
+
+def _check_budget(spec: CountySpec, data: CountyInput) -> None:
+    """A budget below the cheapest new sites the counts ask for, explained before any solve."""
+    hub_new = data.can_hub & ~data.existing_hub & ~data.barred_hub
+    clinic_new = data.can_clinic & ~data.existing_site & ~data.existing_hub & ~data.barred_site
+    parts, least = [], 0.0
+    for name, level, fixed, allowed, cost in (
+        ("hub", spec.hub, data.existing_hub, hub_new, data.hub_cost),
+        ("clinic", spec.clinic, data.existing_site & ~data.existing_hub, clinic_new, None),
+    ):
+        need = level.new[0] if level.new is not None else 0
+        if level.count is not None:
+            need = max(need, level.count[0] - int(fixed.sum()))
+        if need <= 0:
+            continue
+        prices = np.sort((data.clinic_cost if cost is None else cost)[allowed])
+        if prices.size < need:
+            raise InfeasibleError(
+                f"{name}: the counts need {need} new {name}s but only {prices.size} sites may "
+                f"open as new {name}s; lower {name}.new or {name}.count, or add candidate sites"
+            )
+        least += float(prices[:need].sum())
+        parts.append(f"{need} new {name}(s) cost at least {prices[:need].sum():,.0f}")
+    if least > spec.budget:
+        raise InfeasibleError(
+            f"budget: {spec.budget:,.0f} yuan is below the cheapest plan the counts allow "
+            f"({'; '.join(parts)} yuan); raise the budget or lower hub/clinic new or count"
+        )
 
 
 def _solve_stages(data: CountyInput, spec: CountySpec):

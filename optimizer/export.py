@@ -26,7 +26,7 @@ from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS
 from optimizer.maps import plot_plan
 from optimizer.results import SitePlan
-from optimizer.swap import recover, replace_folder, staging_folder
+from optimizer.swap import recover, replace_folder, staging_name
 
 LAYERS = ("sites", "assignments", "assignment_lines")
 
@@ -97,8 +97,9 @@ def write_atomically(
     recover(out_dir)
     check_replaceable(out_dir, names)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_folder(out_dir)
+    staging = staging_name(out_dir)
     try:
+        staging.mkdir()
         written = write(staging, formats)
         replace_folder(staging, out_dir)
     except BaseException:

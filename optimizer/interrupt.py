@@ -29,19 +29,20 @@ _state = {"handling": False, "solving": 0, "signal": 0}
 
 
 def requested() -> bool:
-    """True once a signal asked the current solve to stop."""
-    return _state["signal"] != 0
+    """True once a signal caught by :func:`signals` asked the current solve to stop."""
+    return _state["handling"] and _state["signal"] != 0
 
 
 def signal_number() -> int:
-    """The number of the signal that asked to stop (0 if none)."""
+    """The number of the last signal :func:`signals` caught (0 if none); kept after the block
+    ends so the caller can turn it into an exit code."""
     return _state["signal"]
 
 
 def _handler(signum: int, _frame: object) -> None:
+    _state["signal"] = signum
     if not _state["solving"]:
         raise KeyboardInterrupt
-    _state["signal"] = signum
     with _lock:
         for highs in _running:
             highs.cancelSolve()

@@ -15,18 +15,18 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def staging_folder(out_dir: Path) -> Path:
-    """A new, empty hidden staging folder beside ``out_dir`` (its parent must exist)."""
-    prefix = f".{out_dir.name}.{os.getpid()}."
-    return Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=out_dir.parent))
+def staging_name(out_dir: Path) -> Path:
+    """A fresh path for a hidden staging folder beside ``out_dir`` (not created yet, so a
+    caller can create it inside the ``try`` that removes it on failure)."""
+    return out_dir.parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
 
 
 def _exchange(a: Path, b: Path) -> bool:
