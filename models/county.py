@@ -268,7 +268,9 @@ def _counts(m, data: CountyInput, hubs: list[int], prim: list[int]) -> None:
     if data.n_hubs is not None:
         m.counts.add(hub_count == data.n_hubs)
     if data.budget is not None:
-        m.counts.add(m.stage_cost <= data.budget)
+        # divided by a power of ten: yuan amounts near 1e9 make a badly scaled row for HiGHS
+        scale = 10.0 ** max(0, int(np.log10(max(data.budget, 1.0))) - 3)
+        m.counts.add(m.stage_cost / scale <= data.budget / scale)
 
 
 def _staffing(m, data: CountyInput) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
 from optimizer import interrupt
-from optimizer.highs import SEED
+from optimizer.highs import SEED, objective_scale
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
@@ -92,7 +92,12 @@ class _Incumbent:
 
 
 class _Master:
-    """The master LP in one HiGHS object; columns are y (sites) then theta (units)."""
+    """The master LP in one HiGHS object; columns are y (sites) then theta (units).
+
+    Its objective (the weights, in persons) goes to HiGHS divided by ``scale``, a power of
+    ten (``optimizer.highs.objective_scale``); ``objective`` and ``site_reduced_costs``
+    multiply it back, so callers see cost x weight units.
+    """
 
     def __init__(
         self,
@@ -113,7 +118,8 @@ class _Master:
         h.setOptionValue("threads", 1)
         self.h = h
         n_cols = n_sites + units.size
-        cost = np.concatenate([np.zeros(n_sites), weights[units]])
+        self.scale = objective_scale(weights[units])
+        cost = np.concatenate([np.zeros(n_sites), weights[units] / self.scale])
         col_lower = np.concatenate([lower, theta_lower[units]])
         col_upper = np.concatenate([upper, np.full(units.size, np.inf)])
         h.addCols(
@@ -188,8 +194,12 @@ class _Master:
         x = np.asarray(self.h.getSolution().col_value)
         return x[: self.m], x[self.m :]
 
+    def objective(self) -> float:
+        """The LP value of the last solve (cost x weight)."""
+        return self.h.getInfo().objective_function_value * self.scale
+
     def site_reduced_costs(self) -> np.ndarray:
-        return np.asarray(self.h.getSolution().col_dual)[: self.m]
+        return np.asarray(self.h.getSolution().col_dual)[: self.m] * self.scale
 
 
 @dataclass(order=True)
@@ -332,7 +342,7 @@ class _Stage:
                 infeasible = master.h.getModelStatus() == _INFEASIBLE
                 return np.inf if infeasible else -np.inf
             self.lp_rounds += 1
-            value = self.last_value = master.h.getInfo().objective_function_value
+            value = self.last_value = master.objective()
             if value > self.best.threshold():
                 return value
             y, theta = master.values()

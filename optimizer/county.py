@@ -7,6 +7,7 @@ from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
 from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.travel import TravelTimes
@@ -15,6 +16,7 @@ from models.pairs import CostPairs, cost_pairs
 from optimizer import interrupt
 from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
+from optimizer.highs import objective_scale
 from optimizer.plan import check_alignment
 from optimizer.pyomo_highs import solve_pyomo
 from optimizer.verify_county import verify_county
@@ -161,6 +163,20 @@ def _check_budget(spec: CountySpec, data: CountyInput) -> None:
         )
 
 
+def _held(expr, sense, tolerance: float):
+    """The constraint keeping a stage objective at its current value (relative slack
+    ``tolerance``), divided by a power of ten so that its largest coefficient is at most
+    ``optimizer.highs.OBJECTIVE_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11
+    otherwise give HiGHS a badly scaled row."""
+    value = pyo.value(expr)
+    coefficients = generate_standard_repn(expr, compute_values=True).linear_coefs
+    scale = objective_scale(np.asarray(coefficients, dtype=float))
+    slack = tolerance * abs(value)
+    if sense == pyo.maximize:
+        return expr / scale >= (value - slack) / scale
+    return expr / scale <= (value + slack) / scale
+
+
 def _solve_stages(data: CountyInput, spec: CountySpec):
     model = build_county_model(data)
     records: list[StageRecord] = []
@@ -193,12 +209,7 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
             if len(records) > 1 and sol.status != "infeasible":
                 return model, records  # the variables still hold the previous stage's plan
             return None, records
-        value = pyo.value(expr)
-        slack = spec.tolerance * max(1.0, abs(value))
-        if sense == pyo.maximize:
-            model.held.add(expr >= value - slack)
-        else:
-            model.held.add(expr <= value + slack)
+        model.held.add(_held(expr, sense, spec.tolerance))
         if sol.status == "interrupted":
             break
     return model, records

@@ -13,6 +13,9 @@ from optimizer.county_spec import CountyPlan, CountySpec, StageRecord
 from optimizer.notices import stages_warning
 
 
+STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
+
+
 def _chosen(var, keys) -> dict:
     """Map demand -> site for the binary assignment variable ``var`` over (i, j) keys."""
     out = {}
@@ -168,7 +171,7 @@ def county_layers(
         sites=site_layer,
         assignments=assignments,
         districts=districts,
-        staffing=pd.DataFrame(staffing_rows),
+        staffing=pd.DataFrame(staffing_rows, columns=STAFFING_COLUMNS),
         summary=summary,
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},

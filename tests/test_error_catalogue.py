@@ -101,12 +101,12 @@ class Case:
         self.county.boundary.to_file(path, layer="boundary")
         self.config = COUNTY_CONFIG
 
-    def run(self, *extra: str):
+    def run(self, *extra: str, out: Path | None = None):
         self.demand.to_csv(self.folder / "demand.csv", index=False)
         self.sites.to_csv(self.folder / "sites.csv", index=False)
         config = self.folder / "plan.toml"
         config.write_text(self.config, encoding="utf-8")
-        out = self.folder / "out"
+        out = out or self.folder / "out"
         return runner.invoke(cli.app, ["solve", str(config), "--out", str(out), *extra])
 
 
