@@ -12,7 +12,6 @@ from models.county import CountyInput
 from optimizer.county_spec import CountyPlan, CountySpec, StageRecord
 from optimizer.notices import stages_warning
 
-
 STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
 
 

@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 from test_error_catalogue import Case
-from typer.testing import CliRunner
 
 import geodata
-import optimizer.cli as cli
-
-runner = CliRunner()
 
 
 def layer_tables(gpkg: Path) -> dict[str, list[tuple]]:
