@@ -10,6 +10,7 @@ import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
 from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
+from geodata.frames import check_layer
 from geodata.travel import TravelTimes
 from models.county import STAGES, CountyInput, LevelTarget, build_county_model
 from models.pairs import CostPairs, cost_pairs
@@ -237,6 +238,9 @@ def plan_county(
 def _plan_county(
     demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes, spec: CountySpec
 ) -> CountyPlan:
+    costs = [c for c in (spec.hub.cost_column, spec.clinic.cost_column) if c is not None]
+    check_layer(demand, "demand", ("id", "name", "population"), ("population",))
+    check_layer(sites, "sites", ("id", "name", "kind", *costs), costs)
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     data, unreachable = _county_input(demand, sites, travel, spec)
