@@ -63,9 +63,10 @@ def check_layer(
         )
     for column in numbers:
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-        allowed_nan = column == "capacity"
         with np.errstate(invalid="ignore"):
-            bad = (values < 0) | (~np.isfinite(values) & ~allowed_nan)
+            bad = values < 0
+        if column != "capacity":  # a NaN or inf capacity means no limit
+            bad |= ~np.isfinite(values)
         if bad.any():
             raise InputError(
                 f"{label}: column '{column}': needs numbers >= 0, not at ids "

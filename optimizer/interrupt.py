@@ -21,7 +21,7 @@ import highspy
 
 from geodata.errors import Interrupted
 
-__all__ = ["Interrupted", "requested", "run", "signal_number", "signals", "solving"]
+__all__ = ["Interrupted", "request", "requested", "run", "signal_number", "signals", "solving"]
 
 _lock = threading.Lock()
 _running: set[highspy.Highs] = set()
@@ -39,13 +39,20 @@ def signal_number() -> int:
     return _state["signal"]
 
 
+def request(signum: int = signal.SIGINT) -> None:
+    """Ask the solve running inside :func:`signals` to stop, as if ``signum`` had arrived
+    (callable from another thread, e.g. a GUI's stop button)."""
+    _state["signal"] = signum
+    with _lock:
+        for highs in _running:
+            highs.cancelSolve()
+
+
 def _handler(signum: int, _frame: object) -> None:
     _state["signal"] = signum
     if not _state["solving"]:
         raise KeyboardInterrupt
-    with _lock:
-        for highs in _running:
-            highs.cancelSolve()
+    request(signum)
 
 
 @contextmanager
