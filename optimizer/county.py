@@ -136,31 +136,25 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
 
 
 def _check_budget(spec: CountySpec, data: CountyInput) -> None:
-    """A budget below the cheapest new sites the counts ask for, explained before any solve."""
+    """A budget below the cheapest new sites that ``hub.new`` and ``clinic.new`` ask for at
+    least, explained before any solve (a new site pays its level's build cost)."""
     hub_new = data.can_hub & ~data.existing_hub & ~data.barred_hub
     clinic_new = data.can_clinic & ~data.existing_site & ~data.existing_hub & ~data.barred_site
     parts, least = [], 0.0
-    for name, level, fixed, allowed, cost in (
-        ("hub", spec.hub, data.existing_hub, hub_new, data.hub_cost),
-        ("clinic", spec.clinic, data.existing_site & ~data.existing_hub, clinic_new, None),
+    for name, level, allowed, cost in (
+        ("hub", spec.hub, hub_new, data.hub_cost),
+        ("clinic", spec.clinic, clinic_new, data.clinic_cost),
     ):
         need = level.new[0] if level.new is not None else 0
-        if level.count is not None:
-            need = max(need, level.count[0] - int(fixed.sum()))
-        if need <= 0:
+        prices = np.sort(cost[allowed])
+        if need <= 0 or prices.size < need:  # too few sites: the solve explains it
             continue
-        prices = np.sort((data.clinic_cost if cost is None else cost)[allowed])
-        if prices.size < need:
-            raise InfeasibleError(
-                f"{name}: the counts need {need} new {name}s but only {prices.size} sites may "
-                f"open as new {name}s; lower {name}.new or {name}.count, or add candidate sites"
-            )
         least += float(prices[:need].sum())
         parts.append(f"{need} new {name}(s) cost at least {prices[:need].sum():,.0f}")
     if least > spec.budget:
         raise InfeasibleError(
             f"budget: {spec.budget:,.0f} yuan is below the cheapest plan the counts allow "
-            f"({'; '.join(parts)} yuan); raise the budget or lower hub/clinic new or count"
+            f"({'; '.join(parts)} yuan); raise the budget or lower hub.new or clinic.new"
         )
 
 
