@@ -57,8 +57,14 @@ def _handler(signum: int, _frame: object) -> None:
 
 @contextmanager
 def signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into stop requests for solves run inside this block."""
-    previous = {s: signal.signal(s, _handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    """Turn SIGINT and SIGTERM into stop requests for solves run inside this block.
+
+    Only the main thread can install signal handlers; elsewhere (e.g. a Dask worker thread)
+    only :func:`request` can stop the solve.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    names = (signal.SIGINT, signal.SIGTERM) if main else ()
+    previous = {s: signal.signal(s, _handler) for s in names}
     _state.update(handling=True, solving=0, signal=0)
     try:
         yield

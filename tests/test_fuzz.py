@@ -205,9 +205,7 @@ def frames(draw_rows: list[dict], crs: str | None) -> gpd.GeoDataFrame:
     drop=st.sampled_from([None, "id", "name", "population", "kind"]),
     county=st.booleans(),
 )
-def test_plan_api_on_generated_frames_raises_only_project_errors(
-    demand, sites, crs, drop, county
-):
+def test_plan_api_on_generated_frames_raises_only_project_errors(demand, sites, crs, drop, county):
     d, s = frames(demand, crs), frames(sites, crs)
     if drop is not None:
         d = d.drop(columns=[drop]) if drop in d.columns else d
