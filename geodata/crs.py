@@ -74,6 +74,15 @@ def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
         raise InputError(
             f"{label}: no CRS; set the CRS the coordinates are in with gdf.set_crs('EPSG:...')"
         )
+    values = gdf.geometry.values
+    present = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    bounds = shapely.bounds(values)
+    nonfinite = np.flatnonzero(present & ~np.isfinite(bounds).all(axis=1))
+    if nonfinite.size:
+        raise InputError(
+            f"{label}: {frame_rows(gdf, nonfinite)} have NaN or infinite coordinates; "
+            "give every row a real location"
+        )
     if gdf.crs.is_geographic:
         bad = outside_lonlat(gdf.geometry)
         if bad.size:
@@ -100,7 +109,7 @@ def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     crs = _checked_crs(gdf)
     if in_metres(crs):
         return crs
-    if gdf.empty or gdf.geometry.is_empty.all():
+    if gdf.empty or gdf.geometry.is_empty.all() or not np.isfinite(gdf.total_bounds).all():
         raise InputError(f"{frame_label(gdf, 'layer')}: no points to choose a UTM zone from")
     return gdf.estimate_utm_crs()
 

@@ -345,11 +345,21 @@ def test_output_folder_that_cannot_be_written(kind, county, tmp_path):
     assert_clean_failure(result, [str(out), "cannot write the outputs", "choose another --out"])
 
 
-def test_invalid_polygon_is_repaired_with_a_warning(county, tmp_path):
+@pytest.mark.parametrize(
+    "shape, fragment",
+    [
+        (BOWTIE, "invalid polygons on feature 2 (id 'V0002') were repaired with make_valid"),
+        (
+            shapely.box(700000, 3050000, 701000, 3051000),
+            "mixed points (39) and polygons (1); each polygon is reduced to a point inside it",
+        ),
+    ],
+)
+def test_repaired_or_mixed_geometry_solves_with_a_warning(county, tmp_path, shape, fragment):
     case = Case(county, tmp_path)
-    geometry(BOWTIE)(case)
+    geometry(shape)(case)
     result = case.run()
     assert result.exit_code == 0, result.output
     message = " ".join(result.stderr.split())
-    assert "warning:" in message
-    assert "invalid polygons on feature 2 (id 'V0002') were repaired with make_valid" in message
+    assert "warning: " in message and "villages.gpkg" in message
+    assert fragment in message

@@ -24,12 +24,15 @@ from optimizer.county_config import load_county_config
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.run import run_config
 
+# NaN coordinates are part of the generated input; shapely warns about them while building
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
 FAST = settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SLOW = settings(FAST, max_examples=15)
+SLOW = settings(FAST, max_examples=25)
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=32),
