@@ -141,3 +141,12 @@ def test_every_project_error_is_a_healthplan_error():
         assert issubclass(error, HealthplanError)
     assert issubclass(geodata.ConfigError, ValueError)
     assert issubclass(Interrupted, geodata.SolverError)
+
+
+def test_mclp_with_no_reachable_pair_covers_nobody():
+    """Found by fuzzing: no demand unit within the radius of any site."""
+    cost = np.array([[np.inf, 50.0], [70.0, np.inf]])
+    result = locate("mclp", cost, weights=[3.0, 4.0], p=1, radius=5)
+    assert result.status == "optimal" and result.objective == 0.0
+    assert result.open_sites.size == 1
+    verify_locate(result, cost, weights=[3.0, 4.0], p=1, radius=5)

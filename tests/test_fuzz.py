@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import geodata
@@ -21,6 +21,7 @@ from optimizer import PROBLEMS, locate, plan_sites, verify_locate
 from optimizer.config import load_config
 from optimizer.county import plan_county
 from optimizer.county_config import load_county_config
+from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.run import run_config
 
@@ -149,6 +150,46 @@ def layer(rows_: list[dict], crs: str | None) -> gpd.GeoDataFrame:
 
 
 crs_choice = st.sampled_from(["EPSG:4326", "EPSG:32650", None])
+CENTRES = {"EPSG:4326": (119.1, 27.6, 0.2), "EPSG:32650": (700000.0, 3050000.0, 20000.0)}
+FLAWS = ["duplicate id", "empty id", "nan", "negative", "text", "empty", "line", "none", "far"]
+
+
+@st.composite
+def tidy(draw, n_max: int) -> list[dict]:
+    """Mostly valid rows in ``crs`` (unique ids, people, points near a county), with up to
+    two flaws, so that many examples get as far as the solver."""
+    crs = draw(st.sampled_from(sorted(CENTRES)))
+    x0, y0, spread = CENTRES[crs]
+    n = draw(st.integers(1, n_max))
+    out = [
+        {
+            "id": f"P{k}",
+            "population": draw(st.integers(0, 5000)),
+            "x": x0 + draw(st.floats(-1, 1)) * spread,
+            "y": y0 + draw(st.floats(-1, 1)) * spread,
+            "shape": "point",
+            "crs": crs,
+        }
+        for k in range(n)
+    ]
+    for flaw in draw(st.lists(st.sampled_from(FLAWS), max_size=2)):
+        row = out[draw(st.integers(0, n - 1))]
+        if flaw == "duplicate id":
+            row["id"] = out[0]["id"]
+        elif flaw == "empty id":
+            row["id"] = ""
+        elif flaw in ("nan", "negative", "text"):
+            row["population"] = {"nan": float("nan"), "negative": -3, "text": "many"}[flaw]
+        elif flaw in ("empty", "line", "none"):
+            row["shape"] = flaw
+        else:
+            row["x"], row["y"] = row["x"] * 1e5, row["y"] * 1e5
+    return out
+
+
+def with_crs(rows_: list[dict], fallback: str | None) -> str | None:
+    return rows_[0].get("crs", fallback) if rows_ else fallback
+
 
 SITE_RUN = """\
 name = "fuzz"
@@ -168,8 +209,8 @@ time_limit = 10
 
 @SLOW
 @given(
-    demand=st.lists(rows, min_size=0, max_size=6),
-    sites=st.lists(rows, min_size=0, max_size=4),
+    demand=st.lists(rows, min_size=0, max_size=6) | tidy(12),
+    sites=st.lists(rows, min_size=0, max_size=4) | tidy(6),
     crs=crs_choice,
     problem=st.sampled_from(PROBLEMS),
     p=st.integers(1, 3),
@@ -183,15 +224,16 @@ def test_run_config_on_generated_files_raises_only_project_errors(
         path.unlink(missing_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            layer(rows_, crs).to_file(path)
+            layer(rows_, with_crs(rows_, crs)).to_file(path)
     config = tmp_path / "run.toml"
     config.write_text(SITE_RUN.format(problem=problem, p=p, limit=limit), encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HealthplanWarning)
         try:
             run_config(load_config(config))
-        except HealthplanError:
-            pass
+            event("planned")
+        except HealthplanError as exc:
+            event(type(exc).__name__)
 
 
 def frames(draw_rows: list[dict], crs: str | None) -> gpd.GeoDataFrame:
@@ -202,14 +244,14 @@ def frames(draw_rows: list[dict], crs: str | None) -> gpd.GeoDataFrame:
 
 @SLOW
 @given(
-    demand=st.lists(rows, min_size=1, max_size=6),
-    sites=st.lists(rows, min_size=1, max_size=4),
+    demand=st.lists(rows, min_size=1, max_size=6) | tidy(12),
+    sites=st.lists(rows, min_size=1, max_size=4) | tidy(6),
     crs=crs_choice,
-    drop=st.sampled_from([None, "id", "name", "population", "kind"]),
+    drop=st.sampled_from([None, None, None, "id", "name", "population", "kind"]),
     county=st.booleans(),
 )
 def test_plan_api_on_generated_frames_raises_only_project_errors(demand, sites, crs, drop, county):
-    d, s = frames(demand, crs), frames(sites, crs)
+    d, s = frames(demand, with_crs(demand, crs)), frames(sites, with_crs(sites, crs))
     if drop is not None:
         d = d.drop(columns=[drop]) if drop in d.columns else d
         s = s.drop(columns=[drop])
@@ -224,8 +266,9 @@ def test_plan_api_on_generated_frames_raises_only_project_errors(demand, sites, 
             plan_county(d, s, travel, spec)
         else:
             plan_sites(d, s, travel, "p-median", p=1, time_limit=10)
-    except HealthplanError:
-        pass
+        event("planned")
+    except HealthplanError as exc:
+        event(type(exc).__name__)
 
 
 def test_fuzz_module_reads_back_its_toml(tmp_path):
@@ -239,3 +282,82 @@ def test_fuzz_module_reads_back_its_toml(tmp_path):
     with pytest.raises(HealthplanError, match="demand: required section is missing"):
         load_config(path)
     assert Path(path).read_text(encoding="utf-8").startswith('name = "测试"')
+
+
+@pytest.fixture(scope="module")
+def county_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz_county")
+    c = geodata.synthetic_county(30, 8, seed=4)
+    for name, frame in (("villages", c.demand), ("sites", c.sites), ("boundary", c.boundary)):
+        frame.to_file(folder / "county.gpkg", layer=name)
+    return folder
+
+
+COUNTY_RUN = """\
+name = "fuzz county"
+{top}
+[demand]
+path = "county.gpkg"
+layer = "villages"
+[sites]
+path = "county.gpkg"
+layer = "sites"
+[boundary]
+path = "county.gpkg"
+layer = "boundary"
+[travel]
+max_minutes = 90
+[hub]
+kinds = ["township_centre"]
+fixed_kinds = ["county_hospital"]
+{hub}
+[clinic]
+kinds = ["township_centre", "candidate"]
+{clinic}
+[staff.doctors]
+{staff}
+[solve]
+time_limit = 5
+[output]
+formats = ["csv"]
+"""
+level_keys = st.dictionaries(
+    st.sampled_from(["radius", "share", "count", "about", "new", "fixed", "barred"]),
+    st.one_of(
+        st.sampled_from([10, 20, 30, 45, 0.5, 1, 0, -1]),
+        st.lists(st.integers(-1, 6), min_size=2, max_size=2),
+        st.lists(st.sampled_from(["S001", "S002", "S005", "S099", "城关"]), max_size=2),
+    ),
+)
+
+
+@SLOW
+@given(
+    hub=level_keys,
+    clinic=level_keys,
+    staff=st.dictionaries(
+        st.sampled_from(["per_1000", "pool", "min_hub", "min_clinic"]),
+        st.sampled_from([0, 1, 3.6, 50, -2]),
+    ),
+    budget=st.none() | st.sampled_from([0, 1e6, 1e9]),
+)
+def test_county_runs_on_generated_configs_raise_only_project_errors(
+    county_file, hub, clinic, staff, budget
+):
+    hub.setdefault("radius", 30)
+    clinic.setdefault("radius", 20)
+
+    def keys(table: dict) -> str:
+        return "\n".join(f"{k} = {toml_value(v)}" for k, v in table.items())
+
+    top = "" if budget is None else f"budget = {budget}"
+    text = COUNTY_RUN.format(top=top, hub=keys(hub), clinic=keys(clinic), staff=keys(staff))
+    path = county_file / "fuzz.toml"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HealthplanWarning)
+        try:
+            run_county(load_county_config(path), source=path)
+            event("planned")
+        except HealthplanError as exc:
+            event(type(exc).__name__)
