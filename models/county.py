@@ -234,7 +234,9 @@ def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop) -
         f"reach_{tag}",
         pyo.Constraint(cov_units, rule=lambda m, i: cov[i] <= sum(var[j] for j in near[i])),
     )
-    wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum()) if units else 0.0
+    if not units:  # nobody a possible site reaches: the share target holds trivially
+        return
+    wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum())
     setattr(
         m, f"share_{tag}", pyo.Constraint(expr=sum(pop[i] * cov[i] for i in cov_units) >= wanted)
     )

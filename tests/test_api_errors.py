@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import geopandas as gpd
 import numpy as np
 import pytest
 
@@ -150,3 +151,26 @@ def test_mclp_with_no_reachable_pair_covers_nobody():
     assert result.status == "optimal" and result.objective == 0.0
     assert result.open_sites.size == 1
     verify_locate(result, cost, weights=[3.0, 4.0], p=1, radius=5)
+
+
+def test_county_share_target_with_nobody_in_reach_holds_trivially():
+    """Found by fuzzing: a share target over zero reachable units made an invalid model."""
+    demand = gpd.GeoDataFrame(
+        {"id": ["V1"], "name": ["石门村"], "population": [500.0]},
+        geometry=gpd.points_from_xy([700000.0], [3050000.0]),
+        crs="EPSG:32650",
+    )
+    sites = gpd.GeoDataFrame(
+        {"id": ["S1"], "name": ["卫生院"], "kind": ["candidate"]},
+        geometry=gpd.points_from_xy([700000.0], [3070000.0]),
+        crs="EPSG:32650",
+    )
+    travel = geodata.straight_line_minutes(demand, sites, speed_kmh=30, max_minutes=60)
+    spec = CountySpec(
+        hub=LevelSpec(radius=30, kinds=("candidate",), count=(1, 1)),
+        clinic=LevelSpec(radius=20, kinds=("candidate",), share=0.5),
+        district_minutes=60,
+    )
+    plan = plan_county(demand, sites, travel, spec)
+    assert plan.unreachable["clinic"] == ["V1"]
+    assert list(plan.sites["level"]) == ["hub"]
