@@ -5,7 +5,14 @@ raises ``InputError`` naming the file, the row or id, the field and what to do.
 """
 
 from .crs import metric_crs, to_metric
-from .errors import ConfigError, HealthplanError, InfeasibleError, InputError, SolverError
+from .errors import (
+    ConfigError,
+    HealthplanError,
+    InfeasibleError,
+    InputError,
+    Interrupted,
+    SolverError,
+)
 from .inputs import read_demand, read_sites
 from .network import network_minutes
 from .straight import straight_line_minutes
@@ -18,6 +25,7 @@ __all__ = [
     "HealthplanError",
     "InfeasibleError",
     "InputError",
+    "Interrupted",
     "SolverError",
     "SyntheticCounty",
     "TravelTimes",

@@ -48,12 +48,40 @@ def outside_lonlat(geometry: gpd.GeoSeries) -> np.ndarray:
     return np.flatnonzero(bad)
 
 
+def look_like_degrees(geometry: gpd.GeoSeries) -> bool:
+    """True when a projected layer's coordinates all lie within [-180, 180] x [-90, 90]: no
+    county is that close to a projection's origin, so they are degrees with the wrong CRS."""
+    crs = geometry.crs
+    if crs is None or not crs.is_projected:
+        return False
+    bounds = shapely.bounds(geometry.values)
+    finite = np.isfinite(bounds).all(axis=1)
+    if not finite.any():
+        return False
+    box = bounds[finite]
+    return bool(
+        (box[:, [0, 2]] >= -180).all()
+        and (box[:, [0, 2]] <= 180).all()
+        and (box[:, [1, 3]] >= -90).all()
+        and (box[:, [1, 3]] <= 90).all()
+    )
+
+
 def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """The frame's CRS, after checking that it has one and that degrees look like degrees."""
     label = frame_label(gdf, "layer")
     if gdf.crs is None:
         raise InputError(
             f"{label}: no CRS; set the CRS the coordinates are in with gdf.set_crs('EPSG:...')"
+        )
+    values = gdf.geometry.values
+    present = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    bounds = shapely.bounds(values)
+    nonfinite = np.flatnonzero(present & ~np.isfinite(bounds).all(axis=1))
+    if nonfinite.size:
+        raise InputError(
+            f"{label}: {frame_rows(gdf, nonfinite)} have NaN or infinite coordinates; "
+            "give every row a real location"
         )
     if gdf.crs.is_geographic:
         bad = outside_lonlat(gdf.geometry)
@@ -63,6 +91,12 @@ def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
                 "outside [-180, 180] x [-90, 90]; the coordinates look like metres: set the CRS "
                 "they are really in"
             )
+    elif look_like_degrees(gdf.geometry):
+        raise InputError(
+            f"{label}: CRS {gdf.crs.to_string()} is projected (metres) but every coordinate "
+            "lies within [-180, 180] x [-90, 90]; they look like degrees: set the CRS they are "
+            "really in, e.g. gdf.set_crs('EPSG:4326', allow_override=True)"
+        )
     return gdf.crs
 
 
@@ -75,7 +109,7 @@ def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     crs = _checked_crs(gdf)
     if in_metres(crs):
         return crs
-    if gdf.empty or gdf.geometry.is_empty.all():
+    if gdf.empty or gdf.geometry.is_empty.all() or not np.isfinite(gdf.total_bounds).all():
         raise InputError(f"{frame_label(gdf, 'layer')}: no points to choose a UTM zone from")
     return gdf.estimate_utm_crs()
 

@@ -35,3 +35,11 @@ class InfeasibleError(HealthplanError):
 
 class SolverError(HealthplanError):
     """The solver stopped without any usable solution (e.g. no incumbent within the time limit)."""
+
+
+class Interrupted(SolverError):
+    """The run was stopped by Ctrl-C (SIGINT) or SIGTERM before a plan was found."""
+
+
+class HealthplanWarning(UserWarning):
+    """Input the project repaired or left out, e.g. an invalid polygon fixed by make_valid."""

@@ -6,6 +6,7 @@ run after the ids are known also take them, so messages name rows by line or fea
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -13,7 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import WGS84, outside_lonlat, parse_crs
+from .crs import WGS84, look_like_degrees, outside_lonlat, parse_crs
+from .errors import HealthplanWarning
 from .layers import Source
 from .messages import listing
 
@@ -202,6 +204,7 @@ def _as_points(
     values = np.asarray(geometry.values, dtype=object)
     kinds = shapely.get_type_id(values)
     missing = shapely.is_missing(values) | shapely.is_empty(values)
+    _repair_polygons(values, kinds, missing, frame, source, ids_)
     single_multipoint = (kinds == shapely.GeometryType.MULTIPOINT) & (
         shapely.get_num_geometries(values) == 1
     )
@@ -231,6 +234,52 @@ def _as_points(
                 f"{geometry.crs.to_string()} on {_rows(source, frame, bad, ids_)}; they look "
                 "like metres: give the CRS they are really in (crs=)"
             )
+    elif look_like_degrees(geometry):
+        raise source.error(
+            f"geometry: CRS {geometry.crs.to_string()} is projected (metres) but every "
+            "coordinate lies within [-180, 180] x [-90, 90]; they look like degrees: give the "
+            "CRS they are really in (crs='EPSG:4326' for a CSV, or fix the file's CRS)"
+        )
+    points = kinds == shapely.GeometryType.POINT
+    if areal.any() and points.any():
+        warnings.warn(
+            f"{source}: geometry: mixed points ({int(points.sum())}) and polygons "
+            f"({int(areal.sum())}); each polygon is reduced to a point inside it",
+            HealthplanWarning,
+            stacklevel=4,
+        )
     values[areal] = shapely.point_on_surface(values[areal])
     values[single_multipoint] = shapely.get_geometry(values[single_multipoint], 0)
     return gpd.GeoSeries(values, index=geometry.index, crs=geometry.crs)
+
+
+def _repair_polygons(
+    values: np.ndarray,
+    kinds: np.ndarray,
+    missing: np.ndarray,
+    frame: pd.DataFrame,
+    source: Source,
+    ids_: np.ndarray,
+) -> None:
+    """Repair invalid polygons in place with ``shapely.make_valid`` where that is safe: the
+    repaired shape is still a polygon (parts of another dimension dropped) of positive area.
+    Each repair is named in one warning; unsafe cases stay invalid and are refused later."""
+    polygonal = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
+    broken = np.flatnonzero(polygonal & ~missing & ~shapely.is_valid(values))
+    repaired = []
+    for p in broken:
+        fixed = shapely.make_valid(values[p])
+        parts = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(parts) if parts else None
+        if fixed is not None and fixed.area > 0 and fixed.is_valid:
+            values[p] = fixed
+            kinds[p] = shapely.get_type_id(fixed)
+            repaired.append(p)
+    if repaired:
+        rows = _rows(source, frame, np.asarray(repaired), ids_)
+        warnings.warn(
+            f"{source}: geometry: invalid polygons on {rows} were repaired with make_valid "
+            "(a point inside the repaired shape is used); check them in a GIS",
+            HealthplanWarning,
+            stacklevel=4,
+        )

@@ -104,4 +104,11 @@ def point_xy(frame: gpd.GeoDataFrame, what: str) -> np.ndarray:
             f"{frame_label(frame, what)}: {frame_rows(frame, bad)} are not points; "
             f"read the {what} with read_{what}"
         )
-    return shapely.get_coordinates(values)
+    xy = shapely.get_coordinates(values)
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if bad.size:
+        raise InputError(
+            f"{frame_label(frame, what)}: {frame_rows(frame, bad)} have NaN or infinite "
+            "coordinates; give every row a real location"
+        )
+    return xy

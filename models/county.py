@@ -252,7 +252,9 @@ def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop, r
         f"reach_{tag}",
         pyo.Constraint(cov_units, rule=lambda m, i: cov[i] <= reach(i)),
     )
-    wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum()) if units else 0.0
+    if not units:  # nobody a possible site reaches: the share target holds trivially
+        return
+    wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum())
     setattr(
         m, f"share_{tag}", pyo.Constraint(expr=sum(pop[i] * cov[i] for i in cov_units) >= wanted)
     )
@@ -288,7 +290,9 @@ def _counts(m, data: CountyInput, hubs: list[int], prim: list[int]) -> None:
     if data.n_hubs is not None:
         m.counts.add(hub_count == data.n_hubs)
     if data.budget is not None:
-        m.counts.add(m.build_cost <= data.budget)
+        # divided by a power of ten: yuan amounts near 1e9 make a badly scaled row for HiGHS
+        scale = 10.0 ** max(0, int(np.log10(max(data.budget, 1.0))) - 3)
+        m.counts.add(m.build_cost / scale <= data.budget / scale)
 
 
 def _staffing(m, data: CountyInput) -> None:

@@ -73,7 +73,9 @@ def _restrict(groups: CoverageGroups, rows: np.ndarray) -> CoverageGroups:
     new_index = np.full(groups.n_groups, -1, dtype=np.int64)
     new_index[rows] = np.arange(rows.size)
     keep = new_index[groups.group] >= 0
-    group_of = np.where(groups.group_of >= 0, new_index[np.maximum(groups.group_of, 0)], -1)
+    group_of = np.full_like(groups.group_of, -1)
+    grouped = groups.group_of >= 0
+    group_of[grouped] = new_index[groups.group_of[grouped]]
     return CoverageGroups(
         rows.size, group_of, new_index[groups.group[keep]], groups.site[keep], groups.weight[rows]
     )

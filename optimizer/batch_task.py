@@ -186,7 +186,7 @@ def site_metrics(plan: SitePlan, radius: float | None) -> dict[str, Any]:
         out["radius"] = radius
         out["radius_share"] = float(population[within].sum()) / total if total else np.nan
     out["solve_status"] = summary["status"]
-    out["solve_seconds"] = float(summary["seconds_build"]) + float(summary["seconds_solve"])
+    out["solve_seconds"] = plan.result.seconds_build + plan.result.seconds_solve
     return out
 
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
-from optimizer.highs import SEED
+from optimizer import interrupt
+from optimizer.highs import SEED, objective_scale
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
@@ -36,8 +37,9 @@ PURGE_ROWS = 10_000  # cuts the master may gain (beyond doubling) before slack o
 class MedianOutcome:
     """Result of the Benders solve: the best plan, its cost and the proven bound.
 
-    ``status`` is "optimal" (within the MIP gap), "time_limit", "infeasible" (no p sites
-    reach every unit) or "no_solution" (time ran out before a plan was found).
+    ``status`` is "optimal" (within the MIP gap), "time_limit", "interrupted" (stopped by a
+    signal, see ``optimizer.interrupt``), "infeasible" (no p sites reach every unit) or
+    "no_solution" (time ran out before a plan was found).
     """
 
     status: str
@@ -90,7 +92,12 @@ class _Incumbent:
 
 
 class _Master:
-    """The master LP in one HiGHS object; columns are y (sites) then theta (units)."""
+    """The master LP in one HiGHS object; columns are y (sites) then theta (units).
+
+    Its objective (the weights, in persons) goes to HiGHS divided by ``scale``, a power of
+    ten (``optimizer.highs.objective_scale``); ``objective`` and ``site_reduced_costs``
+    multiply it back, so callers see cost x weight units.
+    """
 
     def __init__(
         self,
@@ -111,7 +118,8 @@ class _Master:
         h.setOptionValue("threads", 1)
         self.h = h
         n_cols = n_sites + units.size
-        cost = np.concatenate([np.zeros(n_sites), weights[units]])
+        self.scale = objective_scale(weights[units])
+        cost = np.concatenate([np.zeros(n_sites), weights[units] / self.scale])
         col_lower = np.concatenate([lower, theta_lower[units]])
         col_upper = np.concatenate([upper, np.full(units.size, np.inf)])
         h.addCols(
@@ -178,7 +186,7 @@ class _Master:
         """Solve within ``seconds``; True when solved to optimality."""
         # HiGHS measures its time limit on a clock that runs across calls
         self.h.setOptionValue("time_limit", self.h.getRunTime() + float(max(seconds, 0.01)))
-        self.h.run()
+        interrupt.run(self.h)
         return self.h.getModelStatus() == _OPTIMAL
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
@@ -186,8 +194,12 @@ class _Master:
         x = np.asarray(self.h.getSolution().col_value)
         return x[: self.m], x[self.m :]
 
+    def objective(self) -> float:
+        """The LP value of the last solve (cost x weight)."""
+        return self.h.getInfo().objective_function_value * self.scale
+
     def site_reduced_costs(self) -> np.ndarray:
-        return np.asarray(self.h.getSolution().col_dual)[: self.m]
+        return np.asarray(self.h.getSolution().col_dual)[: self.m] * self.scale
 
 
 @dataclass(order=True)
@@ -267,6 +279,9 @@ class _Stage:
         return cuts.subset(cuts.evaluate(y) >= at_cut - 1e-6 * np.maximum(1.0, np.abs(at_cut)))
 
     def remaining(self) -> float:
+        """Seconds left; none once a stop was requested (see ``optimizer.interrupt``)."""
+        if interrupt.requested():
+            return 0.0
         return self.deadline - time.perf_counter()
 
     def free_sites(self) -> np.ndarray:
@@ -327,7 +342,7 @@ class _Stage:
                 infeasible = master.h.getModelStatus() == _INFEASIBLE
                 return np.inf if infeasible else -np.inf
             self.lp_rounds += 1
-            value = self.last_value = master.h.getInfo().objective_function_value
+            value = self.last_value = master.objective()
             if value > self.best.threshold():
                 return value
             y, theta = master.values()
@@ -521,7 +536,7 @@ def solve_p_median(
     elif not np.isfinite(best.cost):
         status = "infeasible" if best.bound == np.inf else "no_solution"
     else:
-        status = "time_limit"
+        status = "interrupted" if interrupt.requested() else "time_limit"
     details = {
         "heuristic": heuristic,
         "lp_bound": lp_bound,

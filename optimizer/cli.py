@@ -5,11 +5,15 @@
 
 Exit codes: 0 success; 2 bad config, bad data, infeasible targets or an unusable output
 folder (message in red, no traceback); 1 the solver found no usable solution; 3 some plans
-of a sweep or many-regions run failed (the others are written; the report says why).
+of a sweep or many-regions run failed (the others are written; the report says why); 130
+(143) stopped by Ctrl-C (SIGTERM): the previous outputs are untouched unless
+``--keep-incumbent`` asked to write the best plan found so far (flagged "interrupted" with
+its gap).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -23,7 +27,8 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 from rich.text import Text
 
-from geodata.errors import InfeasibleError, InputError, SolverError
+from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
+from optimizer import interrupt
 from optimizer.batch_cli import solve_batch
 from optimizer.batch_config import is_batch, parse_sweep_option
 from optimizer.config import Config, load_config, read_toml
@@ -31,6 +36,7 @@ from optimizer.county_config import CountyConfig, is_county_config, load_county_
 from optimizer.county_export import write_county_outputs
 from optimizer.county_run import CountyRun, run_county
 from optimizer.export import write_outputs
+from optimizer.notices import solve_warning, stages_warning
 from optimizer.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
@@ -97,6 +103,31 @@ def _progress() -> Iterator[_Steps]:
         steps.finish()
 
 
+@contextmanager
+def _shown_warnings() -> Iterator[None]:
+    """Print the project's warnings (data repaired, units left out) in yellow on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HealthplanWarning)
+        try:
+            yield
+        finally:
+            for item in caught:
+                if issubclass(item.category, HealthplanWarning):
+                    err_console.print(Text(f"warning: {item.message}", style="yellow"))
+
+
+def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
+    """True when a signal stopped the solve; raise Interrupted unless the plan is kept."""
+    if not interrupt.requested():
+        return False
+    if not keep_incumbent:
+        raise Interrupted(
+            f"stopped before the plan was written; {out_dir} is untouched "
+            "(--keep-incumbent writes the best plan found so far)"
+        )
+    return True
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     """Print ``message`` in red on stderr; the Exit to raise with ``code``."""
     err_console.print(Text(f"error: {message}", style="red"), soft_wrap=True)
@@ -139,6 +170,13 @@ def solve(
             "(tcp://HOST:PORT) instead of a local cluster.",
         ),
     ] = None,
+    keep_incumbent: Annotated[
+        bool,
+        typer.Option(
+            "--keep-incumbent",
+            help="On Ctrl-C, write the best plan found so far (flagged as interrupted).",
+        ),
+    ] = False,
 ) -> None:
     """Solve the location model or county plan a config describes; write maps and GIS layers."""
     if time_limit is not None and time_limit <= 0:
@@ -159,25 +197,41 @@ def solve(
                 err_console=err_console,
             )
             raise typer.Exit(code)
-        if is_county_config(raw):
-            _solve_county(config, out_dir, time_limit)
-            return
-        cfg = load_config(config)
-        if time_limit is not None:
-            model = cfg.model.model_copy(update={"time_limit": time_limit})
-            cfg = cfg.model_copy(update={"model": model})
-        with _progress() as step:
-            plan = run_config(cfg, progress=step)
-            step("writing outputs")
-            files = _write(cfg, plan, out_dir)
+        with interrupt.signals(), _shown_warnings():
+            stopped = _solve(config, out_dir, time_limit, keep_incumbent)
     except (InputError, InfeasibleError) as exc:
         raise _fail(str(exc), 2) from None
+    except Interrupted as exc:
+        raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
     except SolverError as exc:
         raise _fail(str(exc), 1) from None
+    except KeyboardInterrupt:
+        code = 128 + (interrupt.signal_number() or 2)
+        raise _fail(f"interrupted; {out_dir} is untouched", code) from None
+    if stopped:
+        raise typer.Exit(128 + interrupt.signal_number())
+
+
+def _solve(config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool) -> bool:
+    """Solve and write a site or county config; True when a signal stopped the solve."""
+    if is_county_config(read_toml(config)):
+        return _solve_county(config, out_dir, time_limit, keep_incumbent)
+    cfg = load_config(config)
+    if time_limit is not None:
+        model = cfg.model.model_copy(update={"time_limit": time_limit})
+        cfg = cfg.model_copy(update={"model": model})
+    with _progress() as step:
+        plan = run_config(cfg, progress=step)
+        stopped = _stopped(keep_incumbent, out_dir)
+        step("writing outputs")
+        files = _write(cfg, plan, out_dir)
     out_console.print(summary_table(cfg, plan, out_dir, files))
+    return stopped
 
 
-def _solve_county(config: Path, out_dir: Path, time_limit: float | None) -> None:
+def _solve_county(
+    config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool
+) -> bool:
     """Plan a county from a county-plan config, write its outputs and print the summary."""
     cfg = load_county_config(config)
     if time_limit is not None:
@@ -185,6 +239,7 @@ def _solve_county(config: Path, out_dir: Path, time_limit: float | None) -> None
         cfg = cfg.model_copy(update={"solve": solve_cfg})
     with _progress() as step:
         run = run_county(cfg, progress=step, source=config)
+        stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
         try:
             files = write_county_outputs(
@@ -195,6 +250,7 @@ def _solve_county(config: Path, out_dir: Path, time_limit: float | None) -> None
                 f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
             ) from None
     out_console.print(county_table(cfg, run, out_dir, files))
+    return stopped
 
 
 def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[Path]) -> Table:
@@ -240,6 +296,9 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
         stages.append(r.status, style=style)
         stages.append(f" {r.objective:,.0f}" if abs(r.objective) >= 1000 else f" {r.objective:.4g}")
     table.add_row("stages", stages)
+    warning = stages_warning(plan.stages)
+    if warning:
+        table.add_row("warning", Text(warning, style="yellow"))
     table.add_row("output", _files(out_dir, files))
     return table
 
@@ -289,6 +348,9 @@ def summary_table(cfg: Config, plan: SitePlan, out_dir: Path, files: list[Path])
     table.add_row("bound", f"{result.bound:,.2f}")
     table.add_row("gap", f"{result.gap:.2%}")
     table.add_row("seconds", f"{result.seconds:.1f}")
+    warning = solve_warning(result.status, result.gap)
+    if warning:
+        table.add_row("warning", Text(warning, style="yellow"))
     table.add_row("sites opened", _opened(plan))
     table.add_row("demand", _demand(plan, cfg.model.radius))
     table.add_row("population served", _served(plan))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
-from geodata.errors import InfeasibleError, InputError
+from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
+from geodata.frames import check_layer
 from geodata.travel import TravelTimes
 from models.county import STAGES, CountyInput, LevelTarget, build_county_model
 from models.pairs import CostPairs, cost_pairs
+from optimizer import interrupt
 from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
+from optimizer.highs import objective_scale
 from optimizer.plan import check_alignment
 from optimizer.pyomo_highs import solve_pyomo
 from optimizer.roaming import prepare_roaming
@@ -123,8 +126,52 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
     for rule in spec.staff:
         if rule.pool < 0:
             raise InputError(f"staff {rule.name}: pool must be >= 0")
+        if rule.pool == 0 and (rule.per_person > 0 or rule.min_hub > 0 or rule.min_clinic > 0):
+            raise InputError(
+                f"staff {rule.name}: pool is 0 but the quota asks for {rule.name}; give the "
+                "number the county can staff (persons), or no pool (inf) for no limit"
+            )
     if spec.budget is not None and spec.budget < 0:
         raise InputError(f"budget must be >= 0, got {spec.budget}")
+    if spec.budget is not None:
+        _check_budget(spec, data)
+
+
+def _check_budget(spec: CountySpec, data: CountyInput) -> None:
+    """A budget below the cheapest new sites that ``hub.new`` and ``clinic.new`` ask for at
+    least, explained before any solve (a new site pays its level's build cost)."""
+    hub_new = data.can_hub & ~data.existing_hub & ~data.barred_hub
+    clinic_new = data.can_clinic & ~data.existing_site & ~data.existing_hub & ~data.barred_site
+    parts, least = [], 0.0
+    for name, level, allowed, cost in (
+        ("hub", spec.hub, hub_new, data.hub_cost),
+        ("clinic", spec.clinic, clinic_new, data.clinic_cost),
+    ):
+        need = level.new[0] if level.new is not None else 0
+        prices = np.sort(cost[allowed])
+        if need <= 0 or prices.size < need:  # too few sites: the solve explains it
+            continue
+        least += float(prices[:need].sum())
+        parts.append(f"{need} new {name}(s) cost at least {prices[:need].sum():,.0f}")
+    if least > spec.budget:
+        raise InfeasibleError(
+            f"budget: {spec.budget:,.0f} yuan is below the cheapest plan the counts allow "
+            f"({'; '.join(parts)} yuan); raise the budget or lower hub.new or clinic.new"
+        )
+
+
+def _held(expr, sense, tolerance: float):
+    """The constraint keeping a stage objective at its current value (relative slack
+    ``tolerance``), divided by a power of ten so that its largest coefficient is at most
+    ``optimizer.highs.OBJECTIVE_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11
+    otherwise give HiGHS a badly scaled row."""
+    value = pyo.value(expr)
+    coefficients = generate_standard_repn(expr, compute_values=True).linear_coefs
+    scale = objective_scale(np.asarray(coefficients, dtype=float))
+    slack = tolerance * abs(value)
+    if sense == pyo.maximize:
+        return expr / scale >= (value - slack) / scale
+    return expr / scale <= (value + slack) / scale
 
 
 def _solve_stages(data: CountyInput, spec: CountySpec):
@@ -152,14 +199,16 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
                 sol.seconds + sol.seconds_compile,
             )
         )
-        if sol.status in ("infeasible", "no_solution", "error"):
+        found = sol.status in ("optimal", "time_limit", "interrupted") and np.isfinite(
+            sol.objective
+        )
+        if not found:
+            if len(records) > 1 and sol.status != "infeasible":
+                return model, records  # the variables still hold the previous stage's plan
             return None, records
-        value = pyo.value(expr)
-        slack = spec.tolerance * max(1.0, abs(value))
-        if sense == pyo.maximize:
-            model.held.add(expr >= value - slack)
-        else:
-            model.held.add(expr <= value + slack)
+        model.held.add(_held(expr, sense, spec.tolerance))
+        if sol.status == "interrupted":
+            break
     return model, records
 
 
@@ -174,7 +223,31 @@ def plan_county(
 
     With ``spec.roaming``, day-routes of roaming vehicles are chosen in the same model;
     ``stop_travel`` then gives the village x village minutes (demand ids as rows and columns).
+
+    A stage that runs out of time (or is interrupted, see ``optimizer.interrupt``) keeps the
+    best plan it found, or the previous stage's plan, and its record says so; the plan's
+    summary then holds a ``warning`` row.
+
+    Raises:
+        InputError: unknown site ids, contradictory or out-of-range settings.
+        InfeasibleError: no plan meets the targets; the message names the settings to relax.
+        SolverError: the first stage found no plan within the time limit.
+        Interrupted: stopped before any plan was found.
     """
+    with interrupt.solving():
+        return _plan_county(demand, sites, travel, spec, stop_travel)
+
+
+def _plan_county(
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    travel: TravelTimes,
+    spec: CountySpec,
+    stop_travel: TravelTimes | None,
+) -> CountyPlan:
+    costs = [c for c in (spec.hub.cost_column, spec.clinic.cost_column) if c is not None]
+    check_layer(demand, "demand", ("id", "name", "population"), ("population",))
+    check_layer(sites, "sites", ("id", "name", "kind", *costs), costs)
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     data, unreachable = _county_input(demand, sites, travel, spec)
@@ -190,23 +263,32 @@ def plan_county(
             raise InputError("balance needs hub.count (the range of hub numbers to try)")
         counts = list(range(spec.hub.count[0], spec.hub.count[1] + 1))
     best = None
-    began = time.perf_counter()
     all_records: list[StageRecord] = []
     for k in counts:
         data.n_hubs = k
         model, records = _solve_stages(data, spec)
         all_records += records
         if model is None:
+            if interrupt.requested():
+                break
             continue
         key = tuple((-r.objective if r.stage == "coverage" else r.objective) for r in records)
         if best is None or key < best[0]:
             best = (key, model, records)
+        if interrupt.requested():
+            break
     if best is None:
+        if interrupt.requested():
+            raise Interrupted("county plan: stopped before any plan was found")
+        if any(r.status == "no_solution" for r in all_records):
+            raise SolverError(
+                f"county plan: no plan found within the time limit of {spec.time_limit:g} s "
+                "per stage; raise solve.time_limit (or --time-limit), or relax the targets "
+                "(a smaller hub or clinic share, a wider count range, a larger budget)"
+            )
         raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
     _, model, records = best
-    plan = county_layers(
-        model, data, spec, demand, sites, travel, records, unreachable, time.perf_counter() - began
-    )
+    plan = county_layers(model, data, spec, demand, sites, travel, records, unreachable)
     if times is not None:
         add_roaming_layers(plan, model, data, times, demand, sites, pool_record)
     verify_county(plan, demand, sites, travel, spec, stop_travel)

@@ -221,11 +221,19 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
         ConfigError: one line per problem, ``source: section.key: message``.
     """
     found: list[tuple[str, str]] = []
-    defaults = {rule.name for rule in DEFAULT_STAFF}
+    defaults = {rule.name: rule for rule in DEFAULT_STAFF}
     for name, staff in config.staff.items():
         if name not in defaults and staff.per_1000 is None and staff.per_10000 is None:
             found.append(
                 (f"staff.{name}", "a new staff type needs per_1000 or per_10000 (per residents)")
+            )
+        elif staff.pool == 0 and _asks_for_staff(staff, defaults.get(name)):
+            found.append(
+                (
+                    f"staff.{name}.pool",
+                    f"is 0 but the quota asks for {name}; give the number of {name} the county "
+                    "can staff (persons), or leave pool out for no limit",
+                )
             )
     if config.districts.balance is not None and config.hub.count_range() is None:
         found.append(("districts.balance", "needs hub.count or hub.about (hub numbers to try)"))
@@ -251,6 +259,17 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
             found.append((key, f"file not found: {file}"))
     if found:
         raise ConfigError("\n".join(f"{source}: {key}: {message}" for key, message in found))
+
+
+def _asks_for_staff(staff: StaffConfig, default: StaffRule | None) -> bool:
+    """True when a staff type's ratio or site minimums ask for any staff."""
+    if staff.per_1000 is not None:
+        ratio = staff.per_1000
+    elif staff.per_10000 is not None:
+        ratio = staff.per_10000
+    else:
+        ratio = default.per_person if default is not None else 0.0
+    return ratio > 0 or staff.min_hub > 0 or staff.min_clinic > 0
 
 
 def _limits(config: CountyConfig) -> dict[str, float]:

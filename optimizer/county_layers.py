@@ -10,6 +10,9 @@ import pyomo.environ as pyo
 from geodata.travel import TravelTimes
 from models.county import CountyInput
 from optimizer.county_spec import CountyPlan, CountySpec, StageRecord
+from optimizer.notices import stages_warning
+
+STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
 
 
 def _chosen(var, keys) -> dict:
@@ -30,7 +33,6 @@ def county_layers(
     travel: TravelTimes,
     records: list[StageRecord],
     unreachable: dict[str, np.ndarray],
-    seconds: float,
 ) -> CountyPlan:
     """The solved model as a CountyPlan (sites, assignments, districts, staffing, summary)."""
     demand = demand.reset_index(drop=True)
@@ -159,8 +161,8 @@ def county_layers(
             ("staff_shortfall", float(pyo.value(model.stage_shortfall))),
             ("units_beyond_hub_radius", len(unreachable["hub"])),
             ("units_beyond_clinic_radius", len(unreachable["clinic"])),
-            ("seconds", round(seconds, 3)),
-        ],
+        ]
+        + ([("warning", warning)] if (warning := stages_warning(records)) else []),
         columns=["item", "value"],
     )
     ids = demand["id"].astype(str).to_numpy()
@@ -168,7 +170,7 @@ def county_layers(
         sites=site_layer,
         assignments=assignments,
         districts=districts,
-        staffing=pd.DataFrame(staffing_rows),
+        staffing=pd.DataFrame(staffing_rows, columns=STAFFING_COLUMNS),
         summary=summary,
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},

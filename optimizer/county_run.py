@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 import geodata
-from geodata.errors import ConfigError
+from geodata.errors import ConfigError, InputError
 from geodata.layers import read_any
+from geodata.messages import listing
 from optimizer.county import plan_county
 from optimizer.county_compare import Comparison, check_compare, compare_plan
 from optimizer.county_config import (
@@ -85,6 +86,8 @@ def run_county(
     if config.boundary is not None:
         with _section("boundary"):
             boundary = _read_boundary(config.boundary.path, config.boundary.layer)
+            for layer, what in ((sites, "site"), (demand, "demand unit")):
+                _check_inside(layer, boundary, what, config.boundary.path)
 
     stop_travel = None
     if spec.roaming is not None:
@@ -245,3 +248,24 @@ def _read_boundary(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise src.error("has no CRS")
     return frame
+
+
+# Points this far (metres) outside the boundary polygons still count as inside: boundaries
+# are often generalised, and a health centre may sit just across the line.
+BOUNDARY_TOLERANCE_M = 1000.0
+
+
+def _check_inside(
+    layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, what: str, path: Path
+) -> None:
+    """Refuse points (in a metric CRS) farther than ``BOUNDARY_TOLERANCE_M`` outside the
+    boundary: their coordinates, CRS or the boundary file are wrong."""
+    area = boundary.to_crs(layer.crs).union_all().buffer(BOUNDARY_TOLERANCE_M)
+    outside = np.flatnonzero(~layer.geometry.covered_by(area).to_numpy())
+    if outside.size:
+        named = [f"{layer['id'].iloc[k]} {layer['name'].iloc[k]}" for k in outside]
+        raise InputError(
+            f"{path}: {outside.size} {what}(s) lie more than {BOUNDARY_TOLERANCE_M / 1000:g} km "
+            f"outside the boundary: {listing(named)}; fix their coordinates or CRS, or give "
+            "the right boundary file"
+        )

@@ -1,8 +1,9 @@
 """Write a :class:`~optimizer.results.SitePlan` to GIS files, atomically.
 
-Everything is first written to a temporary folder beside the output folder; only when all
-files are complete does that folder replace the output folder (by rename). A failed run
-leaves the previous outputs as they were and no partial files.
+Everything is first written to a hidden staging folder beside the output folder; only when
+all files are complete does that folder replace the output folder, in one atomic exchange
+(see ``optimizer.swap``). A failed, interrupted or killed run leaves the previous outputs as
+they were and no partial files in the output folder.
 
 Layout of the output folder::
 
@@ -16,8 +17,6 @@ Layout of the output folder::
 from __future__ import annotations
 
 import shutil
-import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS
 from optimizer.maps import plot_plan
 from optimizer.results import SitePlan
+from optimizer.swap import recover, replace_folder, staging_name
 
 LAYERS = ("sites", "assignments", "assignment_lines")
 
@@ -94,10 +94,12 @@ def write_atomically(
             f"output formats: unknown {', '.join(map(repr, unknown))} "
             f"(allowed: {', '.join(OUTPUT_FORMATS)})"
         )
+    recover(out_dir)
     check_replaceable(out_dir, names)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    staging = staging_name(out_dir)
     try:
+        staging.mkdir()
         written = write(staging, formats)
         replace_folder(staging, out_dir)
     except BaseException:
@@ -200,18 +202,3 @@ def to_crs(layer: gpd.GeoDataFrame, name: str, crs: str) -> gpd.GeoDataFrame:
     if layer.crs is None:
         raise InputError(f"plan layer {name!r}: has no CRS, cannot reproject to {crs}")
     return layer.to_crs(crs)
-
-
-def replace_folder(staging: Path, out_dir: Path) -> None:
-    """Put ``staging`` in place of ``out_dir`` by rename, restoring the old folder on failure."""
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
-    out_dir.rename(old)
-    try:
-        staging.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -11,6 +11,7 @@ import highspy
 import numpy as np
 
 from models.matrix import MatrixModel
+from optimizer import interrupt
 
 SEED = 1
 
@@ -31,9 +32,27 @@ def _construct_quietly() -> None:
 _construct_quietly()
 
 
+# HiGHS warns that a model is badly scaled when its largest objective coefficient is large
+# against its tolerances (e.g. persons 1e7 x minutes 1e4, or fixed costs of 1e9 yuan). The
+# objective handed to HiGHS is therefore divided by a power of ten that brings its largest
+# coefficient to at most OBJECTIVE_TARGET; objective values and bounds read back are
+# multiplied by it again. Relative gaps are unchanged by the scaling.
+OBJECTIVE_TARGET = 1e3
+
+
+def objective_scale(cost: np.ndarray) -> float:
+    """The power of ten to divide an objective by so its largest |coefficient| is at most
+    ``OBJECTIVE_TARGET`` (1 when it already is)."""
+    largest = float(np.max(np.abs(cost), initial=0.0))
+    if not np.isfinite(largest) or largest <= OBJECTIVE_TARGET:
+        return 1.0
+    return float(10.0 ** np.ceil(np.log10(largest / OBJECTIVE_TARGET)))
+
+
 @dataclass
 class Solution:
-    """Raw solver outcome: status is optimal, time_limit, infeasible or error."""
+    """Raw solver outcome: status is optimal, time_limit, interrupted, infeasible, no_solution
+    or error (see ``status_name``)."""
 
     status: str
     x: np.ndarray | None
@@ -59,7 +78,8 @@ def solve(
 
     ``start`` is a full column vector used as the first incumbent when feasible;
     ``options`` are further HiGHS options by name. The run is deterministic: fixed random
-    seed, one thread.
+    seed, one thread. The objective is scaled internally (``objective_scale``); the
+    objective and bound returned are in the model's own units.
     """
     arrays = model.arrays()
     matrix = arrays["matrix"]
@@ -72,14 +92,15 @@ def solve(
     for name, value in (options or {}).items():
         highs.setOptionValue(name, value)
     integrality = arrays["integrality"]
+    scale = objective_scale(arrays["cost"])
     highs.passModel(
         int(matrix.shape[1]),
         int(matrix.shape[0]),
         int(matrix.nnz),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize),
-        float(arrays["offset"]),
-        arrays["cost"],
+        float(arrays["offset"]) / scale,
+        np.asarray(arrays["cost"], dtype=float) / scale,
         arrays["col_lower"],
         arrays["col_upper"],
         arrays["row_lower"],
@@ -95,7 +116,7 @@ def solve(
         sol.value_valid = True
         highs.setSolution(sol)
     began = time.perf_counter()
-    highs.run()
+    interrupt.run(highs)
     seconds = time.perf_counter() - began
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -103,9 +124,9 @@ def solve(
     is_mip = bool(integrality.any())
     name = status_name(status, has_solution)
     x = np.asarray(highs.getSolution().col_value, dtype=float) if has_solution else None
-    objective = float(info.objective_function_value) if has_solution else np.nan
+    objective = float(info.objective_function_value) * scale if has_solution else np.nan
     if is_mip:
-        bound = float(info.mip_dual_bound)
+        bound = float(info.mip_dual_bound) * scale
         gap = float(info.mip_gap) if has_solution else np.inf
     else:
         bound, gap = objective, 0.0
@@ -124,14 +145,17 @@ def solve(
 
 
 def status_name(status: highspy.HighsModelStatus, has_solution: bool) -> str:
-    """Map a HiGHS model status to optimal, time_limit, infeasible, no_solution or error."""
+    """Map a HiGHS model status to optimal, time_limit, interrupted, infeasible, no_solution or
+    error. "time_limit" and "interrupted" come with an incumbent; "no_solution" (time ran out)
+    and "interrupted" without one leave ``has_solution`` false."""
     if status == highspy.HighsModelStatus.kOptimal:
         return "optimal"
     if status == highspy.HighsModelStatus.kInfeasible:
         return "infeasible"
+    if status == highspy.HighsModelStatus.kInterrupt:
+        return "interrupted"
     if has_solution and status in (
         highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kInterrupt,
         highspy.HighsModelStatus.kSolutionLimit,
         highspy.HighsModelStatus.kIterationLimit,
     ):

@@ -13,7 +13,7 @@ from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
 from models.pairs import CostPairs, cost_pairs
 from models.reduction import dominated_sites, reduce_set_cover, weighted_groups
-from optimizer import highs
+from optimizer import highs, interrupt
 from optimizer.benders import solve_p_median
 from optimizer.results import LocateResult
 
@@ -72,6 +72,8 @@ def locate(
         InfeasibleError: demand units that no usable site reaches (listed), or too little
             capacity.
         SolverError: the time limit passed before any feasible plan was found.
+        Interrupted: a stop was requested (``optimizer.interrupt``) before any plan was
+            found; with a plan, the result has status "interrupted" instead.
     """
     spec = _validate(
         problem,
@@ -89,8 +91,8 @@ def locate(
     )
     began = time.perf_counter()
     solver = _SOLVERS[spec["problem"]]
-    result = solver(spec, began)
-    return result
+    with interrupt.solving():
+        return solver(spec, began)
 
 
 # ---------------------------------------------------------------------------- validation
@@ -291,6 +293,8 @@ def _checked(sol: highs.Solution, what: str) -> highs.Solution:
     if sol.x is None:
         if sol.status == "infeasible":
             raise InfeasibleError(f"{what}: the targets cannot all be met (HiGHS: infeasible)")
+        if sol.status == "interrupted":
+            raise interrupt.Interrupted(f"{what}: stopped after {sol.seconds:.1f} s, no plan yet")
         raise SolverError(
             f"{what}: no feasible plan found before the time limit ({sol.seconds:.1f} s); "
             "raise time_limit or relax the targets (fewer required sites, a larger radius)"
@@ -392,6 +396,8 @@ def _solve_p_median(spec, began) -> LocateResult:
             f"p-median: no {spec['p']} usable sites reach every demand unit; raise p, add "
             "candidate sites or widen the radius"
         )
+    if out.status == "no_solution" and interrupt.requested():
+        raise interrupt.Interrupted("p-median: stopped before any plan was found")
     if out.status == "no_solution":
         raise SolverError(
             f"p-median: no plan reaching every demand unit found before the time limit "
@@ -447,11 +453,15 @@ def _solve_p_center(spec, began) -> LocateResult:
             lo = mid + 1
         if lo >= hi or time.perf_counter() - began >= spec["time_limit"]:
             break
+        if interrupt.requested():
+            break
     is_open = _pad_open(pairs, w, best_open, p, spec["barred"])
     assignment_all, _ = spec["pairs"].nearest_open(is_open)
     _, nearest = pairs.nearest_open(is_open)
     objective = float(nearest[active].max())
     status = "optimal" if proven and lo >= hi else "time_limit"
+    if status != "optimal" and interrupt.requested():
+        status = "interrupted"
     bound = float(radii[lo]) if proven else float(nearest_any.max())
     details = {"decision_solves": decisions, "candidate_radii": int(radii.size)}
     return _finish(

@@ -10,8 +10,10 @@ import pandas as pd
 import shapely
 
 from geodata.errors import InfeasibleError, InputError
+from geodata.frames import check_layer
 from geodata.travel import TravelTimes
 from optimizer.locate import locate
+from optimizer.notices import solve_warning
 from optimizer.results import LocateResult, SitePlan
 from optimizer.verify import verify_locate
 
@@ -30,6 +32,11 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
 
 
 def check_alignment(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes) -> None:
+    if not isinstance(travel, TravelTimes):
+        raise InputError(
+            f"travel: expected TravelTimes, got {type(travel).__name__}; compute them with "
+            "geodata.straight_line_minutes, network_minutes or table_minutes"
+        )
     if not np.array_equal(np.asarray(demand["id"], dtype=str), travel.demand_ids.astype(str)):
         raise InputError(
             "travel times: their demand ids are not the demand layer's ids in the same order; "
@@ -75,7 +82,14 @@ def plan_sites(
         time_limit: seconds; mip_gap: accepted relative gap.
 
     Every plan is checked by the independent verifier before it is returned.
+
+    Raises:
+        InputError: bad layers, ids or arguments (see ``locate``); InfeasibleError: demand
+        units no usable site reaches, named by id and name; SolverError: no plan in time.
     """
+    numbers = ["capacity"] * use_capacity + ["fixed_cost"] * use_fixed_costs
+    check_layer(demand, "demand", ("id", "name", "population"), ("population",))
+    check_layer(sites, "sites", ("id", "name", "kind", *numbers), numbers)
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
     demand_ids = np.asarray(demand["id"], dtype=str)
@@ -217,8 +231,9 @@ def _summary(result, weights, assigned, minutes, is_open, radius, travel) -> pd.
         ("mean_minutes_per_person", mean_minutes),
         ("max_minutes", float(np.nanmax(minutes)) if assigned.any() else np.nan),
         ("travel_source", travel.source),
-        ("seconds_build", round(result.seconds_build, 3)),
-        ("seconds_solve", round(result.seconds_solve, 3)),
         ("verified", "yes"),
     ]
+    warning = solve_warning(result.status, result.gap)
+    if warning:
+        items.append(("warning", warning))
     return pd.DataFrame(items, columns=["item", "value"])

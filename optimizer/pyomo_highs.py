@@ -18,18 +18,20 @@ import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
-from optimizer.highs import SEED, status_name
+from optimizer import interrupt
+from optimizer.highs import SEED, objective_scale, status_name
 
 
 @dataclass
 class PyomoSolution:
     """Outcome of ``solve_pyomo``.
 
-    ``status`` is optimal, time_limit (an incumbent exists), infeasible, no_solution or
-    error. ``objective`` and ``bound`` are in the model's own sense and include its
-    constant term (nan / the trivial bound when there is no solution); ``gap`` is the
-    relative MIP gap. ``seconds_compile`` is the Pyomo-to-arrays time and ``seconds`` the
-    HiGHS run time, both in seconds. ``message`` explains an infeasible compile, if any.
+    ``status`` is optimal, time_limit or interrupted (an incumbent exists, or none for an
+    interrupted run without one), infeasible, no_solution or error. ``objective`` and
+    ``bound`` are in the model's own sense and include its constant term (nan / the trivial
+    bound when there is no solution); ``gap`` is the relative MIP gap. ``seconds_compile``
+    is the Pyomo-to-arrays time and ``seconds`` the HiGHS run time, both in seconds.
+    ``message`` explains an infeasible compile, if any.
     """
 
     status: str
@@ -49,10 +51,11 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
     """Solve ``model`` (one linear objective) with HiGHS and load the values into its variables.
 
     ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality). The run
-    is deterministic: one thread, fixed random seed. Values are loaded only when HiGHS has
-    a feasible solution; integer variables are rounded to the nearest integer, and
-    variables that appear in no constraint or objective get the value in their bounds
-    nearest to 0. Fixed variables keep their values.
+    is deterministic: one thread, fixed random seed. The objective is scaled internally by a
+    power of ten (``optimizer.highs.objective_scale``); objective and bound are returned
+    unscaled. Values are loaded only when HiGHS has a feasible solution; integer variables
+    are rounded to the nearest integer, and variables that appear in no constraint or
+    objective get the value in their bounds nearest to 0. Fixed variables keep their values.
     """
     began = time.perf_counter()
     objectives = list(model.component_data_objects(pyo.Objective, active=True))
@@ -70,6 +73,7 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
     col_lower, col_upper, integrality = _columns(columns)
     matrix, row_lower, row_upper = _rows(form)
     seconds_compile = time.perf_counter() - began
+    scale = objective_scale(cost)  # the objective goes to HiGHS divided by it
     if not n_cols:  # every variable is fixed or unused: the objective is its constant
         if not np.all((row_lower <= 0) & (row_upper >= 0)):
             return _decided("infeasible", np.nan, seconds_compile)
@@ -88,8 +92,8 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
         int(matrix.nnz),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
-        offset,
-        cost,
+        offset / scale,
+        cost / scale,
         col_lower,
         col_upper,
         row_lower,
@@ -100,16 +104,16 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
         integrality,
     )
     run_began = time.perf_counter()
-    highs.run()
+    interrupt.run(highs)
     seconds = time.perf_counter() - run_began
 
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     status = status_name(highs.getModelStatus(), has_solution)
     is_mip = bool(integrality.any())
-    objective = float(info.objective_function_value) if has_solution else np.nan
+    objective = float(info.objective_function_value) * scale if has_solution else np.nan
     if is_mip:
-        bound = float(info.mip_dual_bound)
+        bound = float(info.mip_dual_bound) * scale
         gap = float(info.mip_gap) if has_solution else np.inf
     else:
         bound = objective

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.county_spec import CountyPlan, CountySpec
+from optimizer.notices import stages_warning
 
 SHOWN_UNITS = 50  # unreachable units listed by name; the rest are counted
 RADII = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0)  # minutes, besides the plan's own radii
@@ -286,8 +287,10 @@ def _stages(plan: CountyPlan) -> list[Block]:
             for r in plan.stages
         ]
     )
+    warning = stages_warning(plan.stages)
     return [
         Block("h2", "Solve record"),
+        *([Block("warning", warning)] if warning else []),
         Block("p", "Objectives solved in order; each stage keeps the optima of the earlier ones."),
         Block("table", table=table),
     ]

@@ -262,8 +262,8 @@ def test_null_and_empty_geometry(tmp_path):
 
 
 def test_invalid_geometry(tmp_path):
-    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
-    message = geometry_error(tmp_path, [shapely.Point(1, 1), bowtie])
+    flat = shapely.Polygon([(700000, 3050000), (700010, 3050000), (700005, 3050000)])
+    message = geometry_error(tmp_path, [shapely.Point(700000, 3050000), flat])
     assert "invalid geometry" in message and "id 'B'" in message
 
 

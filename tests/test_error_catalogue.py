@@ -1,0 +1,365 @@
+"""The error catalogue: every class of bad input, run through ``healthplan solve``, ends with one
+clear message (file, row or id, field, what to do), exit code 2 and no traceback."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+import geodata
+import optimizer.cli as cli
+
+runner = CliRunner()
+
+SITE_CONFIG = """\
+name = "catalogue"
+[demand]
+path = "demand.csv"
+[sites]
+path = "sites.csv"
+kind = "kind"
+[travel]
+mode = "straight-line"
+speed_kmh = 30
+[model]
+problem = "p-median"
+p = 3
+[output]
+formats = ["csv"]
+"""
+
+COUNTY_CONFIG = """\
+name = "county catalogue"
+[demand]
+path = "county.gpkg"
+layer = "villages"
+[sites]
+path = "county.gpkg"
+layer = "sites"
+[boundary]
+path = "county.gpkg"
+layer = "boundary"
+[travel]
+mode = "straight-line"
+speed_kmh = 30
+max_minutes = 90
+[hub]
+radius = 30
+kinds = ["township_centre"]
+fixed_kinds = ["county_hospital"]
+count = [1, 4]
+[clinic]
+radius = 20
+kinds = ["township_centre", "candidate"]
+fixed_kinds = ["township_centre"]
+share = 0.5
+[districts]
+max_minutes = 90
+[staff.doctors]
+per_1000 = 3.6
+pool = 500
+[solve]
+time_limit = 20
+[output]
+formats = ["csv"]
+"""
+
+
+@pytest.fixture(scope="module")
+def county() -> geodata.SyntheticCounty:
+    return geodata.synthetic_county(40, 10, seed=3)
+
+
+def lonlat_table(frame: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
+    points = frame.to_crs("EPSG:4326").geometry
+    table = frame[columns].astype(str).copy()
+    table["lon"], table["lat"] = points.x.map("{:.6f}".format), points.y.map("{:.6f}".format)
+    return table
+
+
+class Case:
+    """Files of a run: demand and sites tables (text cells), the config text, extra files."""
+
+    def __init__(self, county: geodata.SyntheticCounty, folder: Path) -> None:
+        self.folder = folder
+        self.demand = lonlat_table(county.demand, ["id", "name", "population"])
+        self.sites = lonlat_table(county.sites, ["id", "name", "kind"])
+        self.config = SITE_CONFIG
+        self.county = county
+
+    def write_county(self, sites: gpd.GeoDataFrame | None = None) -> None:
+        path = self.folder / "county.gpkg"
+        self.county.demand.to_file(path, layer="villages")
+        (self.county.sites if sites is None else sites).to_file(path, layer="sites")
+        self.county.boundary.to_file(path, layer="boundary")
+        self.config = COUNTY_CONFIG
+
+    def run(self, *extra: str, out: Path | None = None):
+        self.demand.to_csv(self.folder / "demand.csv", index=False)
+        self.sites.to_csv(self.folder / "sites.csv", index=False)
+        config = self.folder / "plan.toml"
+        config.write_text(self.config, encoding="utf-8")
+        out = out or self.folder / "out"
+        return runner.invoke(cli.app, ["solve", str(config), "--out", str(out), *extra])
+
+
+def no_crs(case: Case) -> None:
+    frame = case.county.demand.set_crs(None, allow_override=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided")
+        frame.to_file(case.folder / "villages.gpkg")
+    case.config = case.config.replace('path = "demand.csv"', 'path = "villages.gpkg"')
+
+
+def unknown_crs(case: Case) -> None:
+    case.config = case.config.replace('path = "sites.csv"', 'path = "sites.csv"\ncrs = "EPSG:1"')
+
+
+def degrees_in_projected(case: Case) -> None:
+    case.config = case.config.replace(
+        'path = "demand.csv"', 'path = "demand.csv"\ncrs = "EPSG:32650"'
+    )
+
+
+def metres_in_degrees(case: Case) -> None:
+    points = case.county.demand.geometry
+    case.demand["lon"], case.demand["lat"] = points.x.astype(str), points.y.astype(str)
+
+
+def duplicate_id(case: Case) -> None:
+    case.demand.loc[3, "id"] = case.demand.loc[2, "id"]
+
+
+def empty_id(case: Case) -> None:
+    case.demand.loc[4, "id"] = ""
+
+
+def population(value: str) -> Callable[[Case], None]:
+    def change(case: Case) -> None:
+        case.demand.loc[2, "population"] = value
+
+    return change
+
+
+def geometry(shape: shapely.Geometry) -> Callable[[Case], None]:
+    def change(case: Case) -> None:
+        frame = case.county.demand.copy()
+        frame.loc[1, "geometry"] = shape
+        frame.to_file(case.folder / "villages.gpkg")
+        case.config = case.config.replace('path = "demand.csv"', 'path = "villages.gpkg"')
+
+    return change
+
+
+def unreachable(case: Case) -> None:
+    case.demand.loc[5, ["lon", "lat"]] = ["121.9", "28.9"]
+    case.config = case.config.replace("p = 3", "p = 3\nradius = 40")
+
+
+def sites_outside(case: Case) -> None:
+    sites = case.county.sites.copy()
+    sites.loc[7, "geometry"] = shapely.Point(900000, 3300000)
+    case.write_county(sites)
+
+
+def county_config(old: str, new: str, *more: tuple[str, str]) -> Callable[[Case], None]:
+    def change(case: Case) -> None:
+        case.write_county()
+        for before, after in ((old, new), *more):
+            assert before in case.config
+            case.config = case.config.replace(before, after)
+
+    return change
+
+
+def site_config(old: str, new: str) -> Callable[[Case], None]:
+    def change(case: Case) -> None:
+        assert old in case.config
+        case.config = case.config.replace(old, new)
+
+    return change
+
+
+def missing_file(case: Case) -> None:
+    case.config = case.config.replace('path = "sites.csv"', 'path = "no_such_sites.gpkg"')
+
+
+def unreadable_file(case: Case) -> None:
+    (case.folder / "broken.gpkg").write_bytes(b"SQLite format 3\x00 truncated")
+    case.config = case.config.replace('path = "sites.csv"', 'path = "broken.gpkg"')
+
+
+BOWTIE = shapely.Polygon(
+    [(700000, 3050000), (710000, 3060000), (710000, 3050000), (700000, 3060000)]
+)
+FLAT = shapely.Polygon([(700000, 3050000), (700010, 3050000), (700005, 3050000)])
+
+CATALOGUE = {
+    "missing CRS": (no_crs, ["villages.gpkg", "has no CRS", "crs="]),
+    "unknown CRS": (unknown_crs, ["plan.toml", "sites.crs", "unknown CRS 'EPSG:1'", "EPSG:4326"]),
+    "degrees in a projected CRS": (
+        degrees_in_projected,
+        ["[demand]", "demand.csv", "EPSG:32650 is projected", "look like degrees", "crs="],
+    ),
+    "metres in a geographic CRS": (
+        metres_in_degrees,
+        [
+            "demand.csv",
+            "outside [-180, 180] x [-90, 90]",
+            "line 2 (id 'V0001')",
+            "look like metres",
+        ],
+    ),
+    "duplicate ids": (
+        duplicate_id,
+        ["demand.csv", "column 'id'", "duplicate ids 'V0003' on line 4, line 5", "must be unique"],
+    ),
+    "empty id": (empty_id, ["demand.csv", "column 'id'", "empty id on line 6", "give every row"]),
+    "non-numeric population": (
+        population("many"),
+        ["demand.csv", "column 'population'", "not a number on line 4 (id 'V0003')", "'many'"],
+    ),
+    "negative population": (
+        population("-5"),
+        ["demand.csv", "population, persons", "below 0 on line 4 (id 'V0003')", "fix these cells"],
+    ),
+    "NaN population": (
+        population("NaN"),
+        ["demand.csv", "population", "not a number on line 4 (id 'V0003')", "'NaN'"],
+    ),
+    "empty population": (
+        population(""),
+        ["demand.csv", "population", "empty on line 4 (id 'V0003')", "fix these cells"],
+    ),
+    "invalid geometry": (
+        geometry(FLAT),
+        ["villages.gpkg", "invalid geometry on feature 2 (id 'V0002')", "Fix geometries"],
+    ),
+    "empty geometry": (
+        geometry(shapely.Point()),
+        ["villages.gpkg", "no geometry (null or empty) on feature 2 (id 'V0002')", "location"],
+    ),
+    "mixed geometry": (
+        geometry(shapely.LineString([(700000, 3050000), (701000, 3051000)])),
+        ["villages.gpkg", "not a point or polygon on feature 2 (id 'V0002')", "give points"],
+    ),
+    "unreachable demand": (
+        unreachable,
+        ["1 demand unit(s) cannot reach any usable site within 40 minutes", "V0006", "widen"],
+    ),
+    "sites outside the region": (
+        sites_outside,
+        ["[boundary]", "county.gpkg", "1 site(s) lie more than 1 km outside the boundary", "S008"],
+    ),
+    "count min above max": (
+        county_config("count = [1, 4]", "count = [4, 1]"),
+        ["plan.toml", "hub.count", "0 <= min <= max, got [4, 1]"],
+    ),
+    "more fixed hubs than the maximum": (
+        county_config("count = [1, 4]", 'count = [1, 2]\nfixed = ["S002", "S003"]'),
+        ["hub.count: 3 sites are fixed as hubs", "S001, S002, S003", "at most 2"],
+    ),
+    "budget below the cheapest new sites": (
+        county_config(
+            "share = 0.5",
+            'share = 0.5\nnew = [2, 3]\ncost_column = "fixed_cost"',
+            ('name = "county catalogue"', 'name = "county catalogue"\nbudget = 5000000'),
+        ),
+        ["budget: 5,000,000 yuan is below the cheapest plan", "2 new clinic(s)", "raise the"],
+    ),
+    "empty staff pool": (
+        county_config("pool = 500", "pool = 0"),
+        ["plan.toml", "staff.doctors.pool", "is 0 but the quota asks for doctors", "leave pool"],
+    ),
+    "malformed TOML": (
+        site_config("p = 3", "p = = 3"),
+        ["plan.toml", "line 12, column 5", "invalid TOML"],
+    ),
+    "malformed county TOML": (
+        county_config("radius = 30", "radius = [30"),
+        ["plan.toml", "invalid TOML"],
+    ),
+    "unknown key": (
+        site_config("p = 3", "p = 3\nradious = 30"),
+        ["plan.toml", "model.radious: unknown key (allowed: problem, p, radius"],
+    ),
+    "unknown county key": (
+        county_config("radius = 20", "radius = 20\nsharre = 0.5"),
+        ["plan.toml", "clinic.sharre: unknown key (allowed: radius, kinds"],
+    ),
+    "wrong type": (
+        site_config("p = 3", 'p = "three"'),
+        ["plan.toml", "model.p", "'three'"],
+    ),
+    "wrong county type": (
+        county_config("pool = 500", 'pool = "many"'),
+        ["plan.toml", "staff.doctors.pool", "'many'"],
+    ),
+    "missing input file": (
+        missing_file,
+        ["plan.toml", "sites.path: file not found", "no_such_sites"],
+    ),
+    "unreadable input file": (
+        unreadable_file,
+        ["[sites]", "broken.gpkg", "cannot be read as a spatial file", "GeoPackage, shapefile"],
+    ),
+}
+
+
+def assert_clean_failure(result, fragments: list[str], code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: ") or "\nerror: " in result.stderr, result.stderr
+    message = " ".join(result.stderr.split())
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_bad_input_gives_one_clear_message_and_exit_code_2(name, county, tmp_path):
+    change, fragments = CATALOGUE[name]
+    case = Case(county, tmp_path)
+    change(case)
+    assert_clean_failure(case.run(), fragments)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["site", "county"])
+def test_output_folder_that_cannot_be_written(kind, county, tmp_path):
+    case = Case(county, tmp_path)
+    if kind == "county":
+        case.write_county()
+    (tmp_path / "a_file").write_text("not a folder")
+    case.demand.to_csv(tmp_path / "demand.csv", index=False)
+    case.sites.to_csv(tmp_path / "sites.csv", index=False)
+    (tmp_path / "plan.toml").write_text(case.config, encoding="utf-8")
+    out = tmp_path / "a_file" / "out"
+    result = runner.invoke(cli.app, ["solve", str(tmp_path / "plan.toml"), "--out", str(out)])
+    assert_clean_failure(result, [str(out), "cannot write the outputs", "choose another --out"])
+
+
+@pytest.mark.parametrize(
+    "shape, fragment",
+    [
+        (BOWTIE, "invalid polygons on feature 2 (id 'V0002') were repaired with make_valid"),
+        (
+            shapely.box(700000, 3050000, 701000, 3051000),
+            "mixed points (39) and polygons (1); each polygon is reduced to a point inside it",
+        ),
+    ],
+)
+def test_repaired_or_mixed_geometry_solves_with_a_warning(county, tmp_path, shape, fragment):
+    case = Case(county, tmp_path)
+    geometry(shape)(case)
+    result = case.run()
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.stderr.split())
+    assert "warning: " in message and "villages.gpkg" in message
+    assert fragment in message
