@@ -148,7 +148,13 @@ def _validate(
 ) -> dict:
     if problem not in PROBLEMS:
         raise InputError(f"problem {problem!r} is unknown; use one of {', '.join(PROBLEMS)}")
-    pairs = cost_pairs(cost)
+    if problem in ("lscp", "mclp") and radius is None:
+        raise InputError(f"{problem} needs a radius (in the cost's unit)")
+    if radius is not None and not (
+        isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
+    ):
+        raise InputError(f"radius must be a number > 0, got {radius!r}")
+    pairs = cost_pairs(cost, None if radius is None else float(radius))
     n, m = pairs.n_demand, pairs.n_sites
     if weights is None:
         w = np.ones(n)
@@ -183,14 +189,6 @@ def _validate(
             )
         if req.size > p:
             raise InputError(f"{req.size} sites are required but p = {p}; raise p or require fewer")
-    if problem in ("lscp", "mclp") and radius is None:
-        raise InputError(f"{problem} needs a radius (in the cost's unit)")
-    if radius is not None:
-        if not (
-            isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
-        ):
-            raise InputError(f"radius must be a number > 0, got {radius!r}")
-        pairs = pairs.within(float(radius))
     if capacities is not None and problem != "capacitated":
         raise InputError(f"capacities apply only to problem 'capacitated', not {problem!r}")
     if fixed_costs is not None and problem not in ("lscp", "capacitated"):
