@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import InfeasibleError, InputError, SolverError
+from models.components import cover_parts
 from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
 from models.pairs import CostPairs, cost_pairs
@@ -315,29 +316,46 @@ def _solve_lscp(spec, began) -> LocateResult:
     groups = coverage_groups(pairs, spec["weights"], spec["required"])
     fixed = np.union1d(spec["required"], spec["barred"])
     reduced = reduce_set_cover(groups, m, site_cost=site_cost, fixed=fixed)
-    model = set_cover_model(
-        reduced.groups,
-        m,
-        site_cost=site_cost,
-        required=np.union1d(spec["required"], reduced.forced),
-        barred=np.union1d(spec["barred"], reduced.closed),
-    )
-    remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(
-        highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS),
-        "lscp",
-    )
-    is_open = _open_mask(sol.x, m)
+    settled = np.union1d(np.union1d(fixed, reduced.forced), reduced.closed)
+    parts = cover_parts(reduced.groups, m, np.setdiff1d(np.arange(m), settled))
+    is_open = np.zeros(m, dtype=bool)
+    is_open[spec["required"]] = True
+    is_open[reduced.forced] = True
+    bound = float(site_cost[is_open].sum())
+    solve_seconds, optimal = 0.0, True
+    size = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
+    for part in parts:
+        model = set_cover_model(
+            part.groups,
+            part.sites.size,
+            site_cost=site_cost[part.sites],
+            required=np.zeros(0, np.int64),
+            barred=np.zeros(0, np.int64),
+        )
+        remaining = spec["time_limit"] - (time.perf_counter() - began)
+        sol = _checked(
+            highs.solve(
+                model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS
+            ),
+            "lscp",
+        )
+        is_open[part.sites[_open_mask(sol.x, part.sites.size)]] = True
+        bound += sol.bound
+        solve_seconds += sol.seconds
+        optimal &= sol.status == "optimal"
+        size = {key: size[key] + value for key, value in _size(sol).items()}
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
-    details = _size(sol) | {
+    details = size | {
         "demand_groups": groups.n_groups,
         "rows_after_reduction": reduced.groups.n_groups,
         "sites_forced": int(reduced.forced.size),
         "sites_dominated": int(reduced.closed.size),
+        "independent_parts": len(parts),
     }
+    status = "optimal" if optimal else "time_limit"
     return _finish(
-        spec, sol.status, objective, sol.bound, is_open, assignment, began, sol.seconds, details
+        spec, status, objective, bound, is_open, assignment, began, solve_seconds, details
     )
 
 
