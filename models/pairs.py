@@ -9,6 +9,8 @@ import scipy.sparse as sp
 
 from geodata.errors import InputError
 
+SORT_BLOCK = 1 << 20  # dense entries sorted at a time
+
 
 @dataclass(frozen=True)
 class CostPairs:
@@ -132,12 +134,28 @@ def _check_dense(dense: np.ndarray) -> None:
 
 
 def _sorted_dense(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Finite entries as (row, col, cost) sorted by row, then cost, then col."""
-    order = np.argsort(dense, axis=1, kind="stable")
-    ordered = np.take_along_axis(dense, order, axis=1)
-    keep = ~np.isposinf(ordered)
-    rows = np.repeat(np.arange(dense.shape[0], dtype=np.int64), keep.sum(axis=1))
-    return rows, order[keep].astype(np.int64), ordered[keep]
+    """Finite entries as (row, col, cost) sorted by row, then cost, then col.
+
+    Sorted a block of rows at a time into preallocated output, so the temporaries stay
+    small next to the matrix.
+    """
+    n, m = dense.shape
+    per_row = np.isfinite(dense).sum(axis=1)
+    ends = np.cumsum(per_row)
+    rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
+    cols = np.empty(rows.size, dtype=np.int64)
+    vals = np.empty(rows.size, dtype=float)
+    step = max(1, SORT_BLOCK // max(m, 1))
+    for start in range(0, n, step):
+        block = dense[start : start + step]
+        order = np.argsort(block, axis=1, kind="stable")
+        ordered = np.take_along_axis(block, order, axis=1)
+        keep = ~np.isposinf(ordered)
+        lo = ends[start - 1] if start else 0
+        hi = ends[start + block.shape[0] - 1]
+        cols[lo:hi] = order[keep]
+        vals[lo:hi] = ordered[keep]
+    return rows, cols, vals
 
 
 def _sorted_triples(
