@@ -9,6 +9,8 @@ import scipy.sparse as sp
 
 from geodata.errors import InputError
 
+SORT_BLOCK = 1 << 20  # dense entries sorted at a time
+
 
 @dataclass(frozen=True)
 class CostPairs:
@@ -70,12 +72,16 @@ class CostPairs:
         return site, cost
 
 
-def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
+def cost_pairs(
+    cost: np.ndarray | sp.sparray | sp.spmatrix, radius: float | None = None
+) -> CostPairs:
     """Validate a demand x site cost matrix and return its reachable pairs.
 
     ``cost`` is a dense array (``inf`` = unreachable) or a scipy sparse matrix whose
     stored entries are the reachable pairs (an explicitly stored 0 is a zero cost).
-    NaN or negative costs raise InputError naming the entry.
+    With ``radius``, only pairs of cost <= radius are kept (filtered before sorting, so
+    a dense matrix is never sorted whole). NaN or negative costs raise InputError naming
+    the entry.
     """
     if sp.issparse(cost):
         coo = sp.coo_array(cost)
@@ -91,10 +97,8 @@ def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
                 "cost matrix: the sparse matrix lists a (demand, site) pair twice; "
                 "call .sum_duplicates() or keep one entry per pair"
             )
-        finite = np.isfinite(vals)
-        rows, cols, vals = rows[finite], cols[finite], vals[finite]
-        order = np.lexsort((cols, vals, rows))
-        rows, cols, vals = rows[order], cols[order], vals[order]
+        keep = np.isfinite(vals) if radius is None else vals <= radius
+        rows, cols, vals = _sorted_triples(rows[keep], cols[keep], vals[keep])
     else:
         try:
             dense = np.asarray(cost, dtype=float)
@@ -106,7 +110,11 @@ def cost_pairs(cost: np.ndarray | sp.sparray | sp.spmatrix) -> CostPairs:
             )
         shape = dense.shape
         _check_dense(dense)
-        rows, cols, vals = _sorted_dense(dense)
+        if radius is None:
+            rows, cols, vals = _sorted_dense(dense)
+        else:
+            rows, cols = np.nonzero(dense <= radius)
+            rows, cols, vals = _sorted_triples(rows, cols, dense[rows, cols])
     n_demand, n_sites = int(shape[0]), int(shape[1])
     if n_demand == 0 or n_sites == 0:
         raise InputError(
@@ -126,12 +134,36 @@ def _check_dense(dense: np.ndarray) -> None:
 
 
 def _sorted_dense(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Finite entries as (row, col, cost) sorted by row, then cost, then col."""
-    order = np.argsort(dense, axis=1, kind="stable")
-    ordered = np.take_along_axis(dense, order, axis=1)
-    keep = ~np.isposinf(ordered)
-    rows = np.repeat(np.arange(dense.shape[0], dtype=np.int64), keep.sum(axis=1))
-    return rows, order[keep].astype(np.int64), ordered[keep]
+    """Finite entries as (row, col, cost) sorted by row, then cost, then col.
+
+    Sorted a block of rows at a time into preallocated output, so the temporaries stay
+    small next to the matrix.
+    """
+    n, m = dense.shape
+    per_row = np.isfinite(dense).sum(axis=1)
+    ends = np.cumsum(per_row)
+    rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
+    cols = np.empty(rows.size, dtype=np.int64)
+    vals = np.empty(rows.size, dtype=float)
+    step = max(1, SORT_BLOCK // max(m, 1))
+    for start in range(0, n, step):
+        block = dense[start : start + step]
+        order = np.argsort(block, axis=1, kind="stable")
+        ordered = np.take_along_axis(block, order, axis=1)
+        keep = ~np.isposinf(ordered)
+        lo = ends[start - 1] if start else 0
+        hi = ends[start + block.shape[0] - 1]
+        cols[lo:hi] = order[keep]
+        vals[lo:hi] = ordered[keep]
+    return rows, cols, vals
+
+
+def _sorted_triples(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, cost) triples sorted by row, then cost, then col."""
+    order = np.lexsort((cols, vals, rows))
+    return rows[order].astype(np.int64), cols[order].astype(np.int64), vals[order]
 
 
 def _check_values(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:

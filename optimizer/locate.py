@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import InfeasibleError, InputError, SolverError
+from models.components import cover_parts
 from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
 from models.pairs import CostPairs, cost_pairs
@@ -150,7 +151,13 @@ def _validate(
 ) -> dict:
     if problem not in PROBLEMS:
         raise InputError(f"problem {problem!r} is unknown; use one of {', '.join(PROBLEMS)}")
-    pairs = cost_pairs(cost)
+    if problem in ("lscp", "mclp") and radius is None:
+        raise InputError(f"{problem} needs a radius (in the cost's unit)")
+    if radius is not None and not (
+        isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
+    ):
+        raise InputError(f"radius must be a number > 0, got {radius!r}")
+    pairs = cost_pairs(cost, None if radius is None else float(radius))
     n, m = pairs.n_demand, pairs.n_sites
     if weights is None:
         w = np.ones(n)
@@ -185,14 +192,6 @@ def _validate(
             )
         if req.size > p:
             raise InputError(f"{req.size} sites are required but p = {p}; raise p or require fewer")
-    if problem in ("lscp", "mclp") and radius is None:
-        raise InputError(f"{problem} needs a radius (in the cost's unit)")
-    if radius is not None:
-        if not (
-            isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
-        ):
-            raise InputError(f"radius must be a number > 0, got {radius!r}")
-        pairs = pairs.within(float(radius))
     if capacities is not None and problem != "capacitated":
         raise InputError(f"capacities apply only to problem 'capacitated', not {problem!r}")
     if fixed_costs is not None and problem not in ("lscp", "capacitated"):
@@ -321,29 +320,46 @@ def _solve_lscp(spec, began) -> LocateResult:
     groups = coverage_groups(pairs, spec["weights"], spec["required"])
     fixed = np.union1d(spec["required"], spec["barred"])
     reduced = reduce_set_cover(groups, m, site_cost=site_cost, fixed=fixed)
-    model = set_cover_model(
-        reduced.groups,
-        m,
-        site_cost=site_cost,
-        required=np.union1d(spec["required"], reduced.forced),
-        barred=np.union1d(spec["barred"], reduced.closed),
-    )
-    remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(
-        highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS),
-        "lscp",
-    )
-    is_open = _open_mask(sol.x, m)
+    settled = np.union1d(np.union1d(fixed, reduced.forced), reduced.closed)
+    parts = cover_parts(reduced.groups, m, np.setdiff1d(np.arange(m), settled))
+    is_open = np.zeros(m, dtype=bool)
+    is_open[spec["required"]] = True
+    is_open[reduced.forced] = True
+    bound = float(site_cost[is_open].sum())
+    solve_seconds, optimal = 0.0, True
+    size = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
+    for part in parts:
+        model = set_cover_model(
+            part.groups,
+            part.sites.size,
+            site_cost=site_cost[part.sites],
+            required=np.zeros(0, np.int64),
+            barred=np.zeros(0, np.int64),
+        )
+        remaining = spec["time_limit"] - (time.perf_counter() - began)
+        sol = _checked(
+            highs.solve(
+                model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS
+            ),
+            "lscp",
+        )
+        is_open[part.sites[_open_mask(sol.x, part.sites.size)]] = True
+        bound += sol.bound
+        solve_seconds += sol.seconds
+        optimal &= sol.status == "optimal"
+        size = {key: size[key] + value for key, value in _size(sol).items()}
     assignment, _ = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
-    details = _size(sol) | {
+    details = size | {
         "demand_groups": groups.n_groups,
         "rows_after_reduction": reduced.groups.n_groups,
         "sites_forced": int(reduced.forced.size),
         "sites_dominated": int(reduced.closed.size),
+        "independent_parts": len(parts),
     }
+    status = "optimal" if optimal else "time_limit"
     return _finish(
-        spec, sol.status, objective, sol.bound, is_open, assignment, began, sol.seconds, details
+        spec, status, objective, bound, is_open, assignment, began, solve_seconds, details
     )
 
 
