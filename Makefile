@@ -25,6 +25,8 @@ bench: $(BIN)/healthplan
 	$(BIN)/python benchmarks/locate.py
 	$(BIN)/python benchmarks/examples.py
 	$(BIN)/python benchmarks/roaming.py
+	$(BIN)/python -m benchmarks.province
+	$(BIN)/python benchmarks/reliability.py
 
 lint: $(BIN)/healthplan
 	$(BIN)/ruff check .
