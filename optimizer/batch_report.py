@@ -16,7 +16,7 @@ from optimizer.batch_config import Batch, _text  # noqa: E402
 from optimizer.batch_task import COMBINED_LAYERS, TaskResult  # noqa: E402
 from optimizer.maps import _sized, cjk_font  # noqa: E402
 from optimizer.maps import _text as map_text  # noqa: E402
-from optimizer.report import Block, html_report, markdown_report  # noqa: E402
+from optimizer.report import Block, write_reports  # noqa: E402
 
 # Sweep keys that set how many sites open: the chart's x axis shows their effect, so they do
 # not split the chart's series.
@@ -64,12 +64,7 @@ def write_combined(
         chart = tradeoff_chart(batch, table, folder / "tradeoff.png")
         written.append(chart)
     blocks = report_blocks(batch, table, chart.name if chart else None)
-    for name, text in (
-        ("report.md", markdown_report(blocks)),
-        ("report.html", html_report(blocks)),
-    ):
-        (folder / name).write_text(text, encoding="utf-8")
-        written.append(folder / name)
+    written += write_reports(blocks, folder)
     return written
 
 

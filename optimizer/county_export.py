@@ -37,7 +37,7 @@ from optimizer.export import (
     write_atomically,
     write_layers,
 )
-from optimizer.report import Block, html_report, markdown_report, report_blocks
+from optimizer.report import Block, report_blocks, write_reports
 from optimizer.web_map import write_web_map
 
 LAYERS = ("sites", "assignments", "districts")
@@ -185,12 +185,7 @@ def _write_all(
     blocks = [blocks[0], *_links(folder, written), *blocks[1:]]
     if comparison is not None:
         blocks += comparison_blocks(comparison, curve_file)
-    for name, text in (
-        ("report.md", markdown_report(blocks)),
-        ("report.html", html_report(blocks)),
-    ):
-        (folder / name).write_text(text, encoding="utf-8")
-        written.append(folder / name)
+    written += write_reports(blocks, folder)
     return written
 
 

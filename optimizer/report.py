@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,14 @@ def html_report(blocks: list[Block]) -> str:
         elif block.kind == "table" and block.table is not None:
             body.append(_html_table(block.table))
     return HTML_PAGE.format(title=title, body="\n".join(body))
+
+
+def write_reports(blocks: list[Block], folder: Path) -> list[Path]:
+    """Write ``report.md`` and ``report.html`` (UTF-8) into ``folder``; return both paths."""
+    pages = {"report.md": markdown_report(blocks), "report.html": html_report(blocks)}
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in pages]
 
 
 def _coverage(plan: CountyPlan, spec: CountySpec) -> list[Block]:
