@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font
+from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font, rings
 
 MAX_LABELS = 30  # every open site is named when there are at most this many; else hubs only
 REACH_MARGIN_M = 300.0  # metres around the units a site reaches (non-circular reach areas)
@@ -94,17 +94,15 @@ def plot_county(
         if hub_radius is not None and "nearest_hub_minutes" in demand:
             minutes = demand["nearest_hub_minutes"].astype(float).fillna(np.inf)
             beyond = demand[minutes > hub_radius]
-            if len(beyond):
-                beyond.plot(
-                    ax=ax,
-                    marker="o",
-                    facecolor="none",
-                    edgecolor="#ff7f0e",
-                    linewidth=1.2,
-                    markersize=45,
-                    zorder=3,
-                    label=f"beyond {hub_radius:g} min of every open hub",
-                )
+            rings(
+                ax,
+                beyond,
+                "#ff7f0e",
+                45,
+                3,
+                f"beyond {hub_radius:g} min of every open hub",
+                width=1.2,
+            )
         far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
         if far is not None and far.any():
             demand[far].plot(
@@ -117,16 +115,7 @@ def plot_county(
             )
     _draw_routes(ax, plan)
     closed = sites[sites["level"] == ""]
-    if len(closed):
-        closed.plot(
-            ax=ax,
-            marker="o",
-            facecolor="none",
-            edgecolor="#aaaaaa",
-            markersize=25,
-            zorder=4,
-            label="not opened",
-        )
+    rings(ax, closed, "#aaaaaa", 25, 4, "not opened")
     for (level, status), (marker, colour, size, label) in SITE_STYLES.items():
         group = sites[(sites["level"] == level) & (sites["status"] == status)]
         if len(group):
@@ -225,13 +214,4 @@ def _draw_routes(ax, plan: CountyPlan) -> None:
             label=f"roaming vehicle {vehicle}",
         )
     roamed = plan.assignments[plan.assignments["roaming"]]
-    if len(roamed):
-        roamed.plot(
-            ax=ax,
-            marker="o",
-            facecolor="none",
-            edgecolor="#2ca02c",
-            markersize=45,
-            zorder=3,
-            label="served by roaming",
-        )
+    rings(ax, roamed, "#2ca02c", 45, 3, "served by roaming")

@@ -93,16 +93,7 @@ def plot_plan(plan: SitePlan, path: str | Path, *, title: str | None = None) -> 
         plan.assignment_lines.plot(ax=ax, color="#999999", linewidth=0.4, zorder=1)
     _plot_demand(ax, plan)
     closed = sites[~sites["open"].astype(bool)]
-    if len(closed):
-        closed.plot(
-            ax=ax,
-            marker="o",
-            facecolor="none",
-            edgecolor="#bbbbbb",
-            markersize=30,
-            zorder=2,
-            label="closed candidate",
-        )
+    rings(ax, closed, "#bbbbbb", 30, 2, "closed candidate")
     _plot_open_sites(ax, open_sites, font)
     ax.set_aspect("equal")
     ax.margins(0.08)
@@ -174,17 +165,7 @@ def _plot_open_sites(ax: Axes, open_sites: gpd.GeoDataFrame, font: FontPropertie
             label=f"open: {_text(kind, font, f'kind {number}')}",
         )
     required = open_sites[open_sites["required"].astype(bool)]
-    if len(required):
-        required.plot(
-            ax=ax,
-            marker="o",
-            facecolor="none",
-            edgecolor="#d62728",
-            linewidth=1.5,
-            markersize=320,
-            zorder=6,
-            label="required site",
-        )
+    rings(ax, required, "#d62728", 320, 6, "required site", width=1.5)
     for _, row in open_sites.iterrows():
         ax.annotate(
             _text(str(row["name"]), font, str(row["site_id"])),
@@ -245,3 +226,26 @@ def _north_arrow(ax: Axes) -> None:
         fontweight="bold",
         arrowprops={"facecolor": "black", "width": 4, "headwidth": 10},
     )
+
+
+def rings(
+    ax,
+    points: gpd.GeoDataFrame,
+    colour: str,
+    size: float,
+    zorder: int,
+    label: str,
+    width: float = 1.0,
+) -> None:
+    """Hollow circles around ``points`` (nothing when empty), with a legend ``label``."""
+    if len(points):
+        points.plot(
+            ax=ax,
+            marker="o",
+            facecolor="none",
+            edgecolor=colour,
+            linewidth=width,
+            markersize=size,
+            zorder=zorder,
+            label=label,
+        )
