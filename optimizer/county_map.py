@@ -17,7 +17,7 @@ from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font, rings
 
 MAX_LABELS = 30  # every open site is named when there are at most this many; else hubs only
-REACH_MARGIN_M = 300.0  # metres around the units a site reaches (non-circular reach areas)
+REACH_MARGIN_M = 1500.0  # metres around the units a site reaches (non-circular reach areas)
 
 # (level, status) -> marker, colour, size (points^2), legend label
 SITE_STYLES = {
@@ -49,7 +49,8 @@ def plot_county(
         path: PNG file to write.
         boundary: county outline drawn on top of the districts, any CRS.
         title: map title; defaults to the numbers of hubs and clinics.
-        reach: reach polygons of the open sites (see ``reach_areas``), outlined per level.
+        reach: reach polygons of the open sites (see ``reach_areas``); their union is
+            outlined per level.
         hub_radius: units beyond this many minutes of every open hub are ringed in orange.
 
     Returns:
@@ -71,7 +72,8 @@ def plot_county(
     if reach is not None and len(reach):
         for (level, minutes), group in reach.to_crs(sites.crs).groupby(["level", "minutes"]):
             colour = "#d62728" if level == "hub" else "#1f77b4"
-            group.boundary.plot(
+            outline = gpd.GeoSeries([shapely.union_all(group.geometry.to_numpy())], crs=sites.crs)
+            outline.boundary.plot(
                 ax=ax,
                 color=colour,
                 linewidth=0.8,
@@ -170,8 +172,8 @@ def reach_areas(
     clinics: clinic radius), in the plan's CRS.
 
     With ``km_per_minute`` (straight-line travel: speed / 60 / circuity) the area is a circle;
-    otherwise it is the convex hull of the site and the demand units it reaches, grown by
-    ``REACH_MARGIN_M``.
+    otherwise it is the union of discs of ``REACH_MARGIN_M`` around the site and the demand
+    units it reaches (travel along roads reaches no convex area).
     """
     sites = plan.sites.reset_index(drop=True)
     units = plan.assignments.geometry.to_numpy()
@@ -188,7 +190,7 @@ def reach_areas(
             start, end = minutes.indptr[j], minutes.indptr[j + 1]
             near = minutes.indices[start:end][minutes.data[start:end] <= radius]
             points = [site.geometry, *units[near]]
-            area = shapely.convex_hull(shapely.MultiPoint(points)).buffer(REACH_MARGIN_M)
+            area = shapely.union_all(shapely.buffer(np.asarray(points), REACH_MARGIN_M))
         rows.append(
             {"site_id": site["site_id"], "level": level, "minutes": radius, "geometry": area}
         )
