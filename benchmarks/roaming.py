@@ -69,7 +69,7 @@ def spec(sites, time_limit: float) -> CountySpec:
             may="all",
             day_cost=150_000.0,
             leg_minutes=90.0,
-            time_limit=min(time_limit, 20.0),
+            time_limit=300.0,
         ),
     )
 
