@@ -146,6 +146,8 @@ def _insert(times: StopTimes, base: int, order: list[int], stop: int) -> tuple[l
         a, b = nodes[k], nodes[k + 1]
         before = out[stop] if a is None else between[a, stop]
         after = out[stop] if b is None else between[stop, b]
+        if not np.isfinite(before + after):
+            continue
         if a is None and b is None:
             old = 0.0
         elif a is None:

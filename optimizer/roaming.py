@@ -568,6 +568,15 @@ def prepare_roaming(
             "kind, or barred); a base must be an open or possible hub or clinic"
         )
     times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
+    stranded = roam.must.copy()
+    for b in roam.base_vehicles:
+        stranded[times.reachable(b)] = False
+    if stranded.any():
+        raise InputError(
+            f"roaming.must: village(s) {', '.join(ids[stranded][:10])} cannot be reached from "
+            "any base within day_minutes and leg_minutes; add a nearer base, allow longer "
+            "legs or days, or leave them out of must"
+        )
     metric = demand.crs
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     site_geo = sites.to_crs(metric).geometry

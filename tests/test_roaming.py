@@ -510,3 +510,21 @@ def test_same_input_gives_the_same_routes_and_plan():
     assert first.timetable.equals(second.timetable)
     assert first.sites.drop(columns="geometry").equals(second.sites.drop(columns="geometry"))
     assert replace(first.roaming, seconds=0.0) == replace(second.roaming, seconds=0.0)
+
+
+def test_a_must_village_no_base_reaches_is_an_error():
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[0]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        must=tuple(demand["id"].tolist()),
+        leg_minutes=0.5,
+    )
+    with pytest.raises(InputError, match="cannot be reached from any base"):
+        plan_county(demand, sites, travel, county_spec(roaming), stops)
