@@ -43,7 +43,7 @@ from optimizer.county_spec import RoamingRecord, RoamingSpec
 from optimizer.highs import SEED
 
 #: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
-MIP_NODES = 5000
+MIP_NODES = 500
 #: Column-generation rounds after each fixing of the dive.
 DIVE_ROUNDS = 5
 
@@ -358,17 +358,21 @@ def lp_lower_bound(
     ``most_prize[b]`` bounds the visit duals any route of base ``b`` collects, so
     ``day_cost - fleet dual - base dual - most_prize[b]`` bounds every route's reduced cost
     from below. Lagrangian bound: the LP value, less what pool routes at a bound add through
-    their reduced costs, plus the fleet's vehicle-days times the least reduced cost (no
-    solution drives more routes than the fleet has days). Farley bound: all costs are
-    non-negative, so the duals scaled by ``day_cost`` / (largest dual value of a route) are
-    feasible for every route and give the LP value over that ratio. The larger is returned.
+    their reduced costs, plus the least reduced cost times the most vehicle-days an optimal
+    solution can drive (the fleet's days, and no more than the pool LP value buys). Farley
+    bound: all costs are non-negative, so the duals scaled by ``day_cost`` / (largest dual
+    value of a route) are feasible for every route and give the LP value over that ratio.
+    The larger is returned.
     """
     least = min(
         (day_cost - lp.fleet - lp.bases.get(b, 0.0) - p for b, p in most_prize.items()),
         default=0.0,
     )
     at_bound = float(np.minimum(lp.reduced, 0.0) @ lp.days)
-    lagrange = lp.objective - at_bound + fleet_days * min(least, 0.0)
+    # an optimal LP solution drives at most the fleet's days, and its routes cost no more
+    # than the LP value over the pool
+    most_days = min(fleet_days, lp.objective / day_cost) if day_cost > 0 else fleet_days
+    lagrange = lp.objective - at_bound + most_days * min(least, 0.0)
     ratio = max(
         (
             (p + lp.fleet + lp.bases.get(b, 0.0)) / day_cost
