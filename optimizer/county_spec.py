@@ -77,8 +77,9 @@ class RoamingRecord:
     the root master LP value over the pool (``lp_value``), a proven lower bound on the master
     LP over every route (``lp_bound``: the LP value itself when ``exact``, i.e. the last
     pricing round searched every route exhaustively; otherwise a Lagrangian or Farley bound),
-    the integer master objective over the pool and its ``gap`` to ``lp_bound``, seconds, and
-    whether the safety time limit ended pricing or a solve (``timed_out``)."""
+    the integer master objective over the pool and its ``gap`` to ``lp_bound``, seconds,
+    whether the safety time limit ended pricing or a solve (``timed_out``), and the integer
+    master's dual bound (``pool_bound``: a bound for plans using the pool's routes only)."""
 
     rounds: int
     pool: int
@@ -91,6 +92,7 @@ class RoamingRecord:
     seconds: float
     lp_value: float = float("nan")
     timed_out: bool = False
+    pool_bound: float = float("nan")
 
 
 @dataclass

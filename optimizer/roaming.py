@@ -534,6 +534,7 @@ def route_pool(
         seconds=time.perf_counter() - began,
         lp_value=float(lp_value),
         timed_out=timed_out[0] or master.timed_out,
+        pool_bound=float(max(solved[2], lower)) if solved is not None else float(lower),
     )
     return routes, record
 
