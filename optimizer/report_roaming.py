@@ -24,12 +24,24 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
         f"{int(s['vehicle_days_fleet'])} vehicle-days are used, {len(plan.routes)} day-routes "
         f"of at most {r.day_minutes:g} minutes."
     )
+    beyond = (
+        f"{int(s['roaming_beyond_clinics'])} of the villages are beyond "
+        f"{spec.clinic.radius:g} minutes of every possible clinic."
+    )
+    if int(s["clinic_alternative_sites"]):
+        alternative = (
+            f"Fixed clinics for the same villages would need "
+            f"{int(s['clinic_alternative_sites'])} new sites costing "
+            f"{s['clinic_alternative_cost']:,.0f} yuan in build cost; {beyond}"
+        )
+    else:
+        alternative = (
+            "No new clinic would be needed for the roamed villages a clinic can reach (the "
+            f"plan's open sites already reach them); {beyond}"
+        )
     trade = (
         f"Roaming costs {s['roaming_cost']:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
-        f"Fixed clinics for the same villages would need {int(s['clinic_alternative_sites'])} "
-        f"new sites costing {s['clinic_alternative_cost']:,.0f} yuan in build cost, and "
-        f"{int(s['roaming_beyond_clinics'])} of the villages no possible clinic reaches "
-        f"within {spec.clinic.radius:g} minutes."
+        + alternative
     )
     pool = (
         f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
