@@ -237,7 +237,7 @@ def price_routes(
     prize: np.ndarray,
     threshold: float,
     *,
-    seeds: int = 12,
+    seeds: int = 30,
 ) -> tuple[list[Route], bool]:
     """Day-routes from ``base`` whose summed ``prize`` exceeds ``threshold``.
 
