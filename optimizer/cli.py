@@ -279,7 +279,8 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
             "roaming",
             f"{int(summary['roaming_villages'])} villages, {int(summary['vehicle_days_used'])}"
             f" of {int(summary['vehicle_days_fleet'])} vehicle-days; route pool gap "
-            f"{plan.roaming.gap:.1%}",
+            f"{plan.roaming.gap:.1%}"
+            + (" (safety time limit reached)" if plan.roaming.timed_out else ""),
         )
     short = plan.staffing[plan.staffing["shortfall"] > 1e-6]
     table.add_row(

@@ -77,6 +77,7 @@ def compare_plan(
     *,
     labels: np.ndarray | None = None,
     seats: tuple[gpd.GeoDataFrame, TravelTimes] | None = None,
+    stop_travel: TravelTimes | None = None,
     source: str | Path = "config",
 ) -> Comparison:
     """Answer the questions ``config`` asks about ``plan`` (see the module docstring).
@@ -85,6 +86,7 @@ def compare_plan(
         labels: one display name per demand unit (e.g. township + village); default the names.
         seats: township seats as demand units with their travel minutes to ``sites``; the
             least number and the curve are then also given at township level.
+        stop_travel: village x village minutes, needed when ``spec`` has roaming.
 
     Raises:
         ConfigError: a plan hub or named unit that matches no site or unit.
@@ -92,7 +94,7 @@ def compare_plan(
     out = Comparison()
     labels = demand["name"].astype(str).to_numpy() if labels is None else labels
     if config.plan_hubs:
-        _plan_hubs(config, plan, spec, demand, sites, travel, out, source)
+        _plan_hubs(config, plan, spec, demand, sites, travel, out, source, stop_travel)
     if config.hub_counts is not None or config.plan_hub_count is not None:
         _hub_counts(config, spec, demand, sites, travel, out, "villages", "")
         if seats is not None:
@@ -159,7 +161,9 @@ def _site_ids(keys: list[str], sites: gpd.GeoDataFrame, what: str, source) -> li
     return out
 
 
-def _plan_hubs(config, plan, spec, demand, sites, travel, out: Comparison, source) -> None:
+def _plan_hubs(
+    config, plan, spec, demand, sites, travel, out: Comparison, source, stop_travel=None
+) -> None:
     population = demand["population"].to_numpy(dtype=float)
     site_ids = sites["id"].astype(str).to_numpy()
     names = dict(zip(site_ids, sites["name"].astype(str), strict=True))
@@ -204,7 +208,7 @@ def _plan_hubs(config, plan, spec, demand, sites, travel, out: Comparison, sourc
         spec,
         hub=replace(spec.hub, fixed=tuple(dict.fromkeys([*spec.hub.fixed, *wanted]))),
     )
-    fixed = plan_county(demand, sites, travel, fixed_spec)
+    fixed = plan_county(demand, sites, travel, fixed_spec, stop_travel)
     out.plan_fixed = fixed
     out.tables["compare_plan_fixed.csv"] = _changes(plan, fixed)
     out.findings.append(

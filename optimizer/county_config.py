@@ -159,7 +159,7 @@ class RoamingConfig(_Section):
     day_cost: float = Field(default=0.0, ge=0)  # yuan per vehicle-day in every cycle
     leg_minutes: float = Field(default=60.0, gt=0)  # longest single drive of a route
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
-    time_limit: float = Field(default=30.0, gt=0)  # seconds for the route master
+    time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
 
     @model_validator(mode="after")
     def _fleet(self) -> RoamingConfig:

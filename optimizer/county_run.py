@@ -140,6 +140,7 @@ def run_county(
                 travel,
                 labels=labels,
                 seats=seats,
+                stop_travel=stop_travel,
                 source=source,
             )
     return CountyRun(

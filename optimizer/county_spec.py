@@ -50,8 +50,8 @@ class RoamingSpec:
     ``may`` and ``must`` are "all", "unreached" (units beyond the clinic radius of every
     possible site), "none" or a tuple of demand ids. ``day_cost`` is yuan per vehicle-day;
     ``leg_minutes`` the longest single leg a route may drive (minutes).
-    ``rounds`` bounds the column-generation rounds and ``time_limit`` (seconds) the
-    integer solve of the route master.
+    ``rounds`` bounds the column-generation rounds; ``time_limit`` (seconds) is a safety
+    stop for the route search, reported when it acts (results then depend on machine speed).
     """
 
     vehicles: int
@@ -67,16 +67,19 @@ class RoamingSpec:
     day_cost: float = 0.0
     leg_minutes: float = 60.0
     rounds: int = 60
-    time_limit: float = 30.0
+    time_limit: float = 300.0
 
 
 @dataclass
 class RoamingRecord:
     """How the route pool was made: column-generation ``rounds``, ``pool`` size, the routes
     ``kept`` for the county model (those some master LP or the best integer solution drives),
-    the master LP value over the final pool (``lp_bound``; a proven bound on the route master when
-    ``exact`` is true, i.e. the last pricing round searched every route exhaustively), the
-    integer master objective over the pool and its ``gap`` to the LP value, and seconds."""
+    the root master LP value over the pool (``lp_value``), a proven lower bound on the master
+    LP over every route (``lp_bound``: the LP value itself when ``exact``, i.e. the last
+    pricing round searched every route exhaustively; otherwise a Lagrangian or Farley bound),
+    the integer master objective over the pool and its ``gap`` to ``lp_bound``, seconds,
+    whether the safety time limit ended pricing or a solve (``timed_out``), and the integer
+    master's dual bound (``pool_bound``: a bound for plans using the pool's routes only)."""
 
     rounds: int
     pool: int
@@ -87,6 +90,9 @@ class RoamingRecord:
     gap: float
     exact: bool
     seconds: float
+    lp_value: float = float("nan")
+    timed_out: bool = False
+    pool_bound: float = float("nan")
 
 
 @dataclass

@@ -21,6 +21,9 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearS
 from optimizer import interrupt
 from optimizer.highs import SEED, objective_scale, status_name
 
+#: Gap beyond the requested one that still counts as solved (float noise).
+SLACK = 1e-6
+
 
 @dataclass
 class PyomoSolution:
@@ -105,22 +108,30 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
     )
     run_began = time.perf_counter()
     interrupt.run(highs)
+    status, objective, bound, values, nodes = _outcome(highs, integrality, scale)
+    message = ""
+    if status == "optimal" and integrality.any() and _rel_gap(objective, bound) > mip_gap + SLACK:
+        # HiGHS can claim optimality with a dual bound the incumbent does not reach (a
+        # presolve fault): solve again without presolve and keep the better solution.
+        highs.setOptionValue("presolve", "off")
+        left = time_limit - (time.perf_counter() - run_began)
+        highs.setOptionValue("time_limit", float(max(left, 0.1 * time_limit, 0.01)))
+        highs.clearSolver()
+        interrupt.run(highs)
+        again = _outcome(highs, integrality, scale)
+        better = np.isfinite(again[1]) and (
+            again[1] > objective if maximise else again[1] < objective
+        )
+        if better:
+            objective, values = again[1], again[3]
+        bound = min(bound, again[2]) if maximise else max(bound, again[2])
+        nodes += again[4]
+        status = "optimal" if _rel_gap(objective, bound) <= mip_gap + SLACK else "time_limit"
+        message = "HiGHS reported optimal short of its own dual bound; re-solved without presolve"
     seconds = time.perf_counter() - run_began
-
-    info = highs.getInfo()
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    status = status_name(highs.getModelStatus(), has_solution)
-    is_mip = bool(integrality.any())
-    objective = float(info.objective_function_value) * scale if has_solution else np.nan
-    if is_mip:
-        bound = float(info.mip_dual_bound) * scale
-        gap = float(info.mip_gap) if has_solution else np.inf
-    else:
-        bound = objective
-        gap = 0.0 if has_solution else np.inf
+    has_solution = values is not None
+    gap = _rel_gap(objective, bound) if has_solution else np.inf
     if has_solution:
-        values = np.asarray(highs.getSolution().col_value, dtype=float)
-        values[integrality == 1] = np.round(values[integrality == 1]) + 0.0  # no -0.0
         _load(model, columns, values)
     return PyomoSolution(
         status=status,
@@ -129,11 +140,37 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
         gap=gap,
         seconds=seconds,
         seconds_compile=seconds_compile,
-        nodes=int(info.mip_node_count) if is_mip else 0,
+        nodes=nodes,
         n_cols=n_cols,
         n_rows=int(matrix.shape[0]),
         n_nonzeros=int(matrix.nnz),
+        message=message,
     )
+
+
+def _outcome(highs: highspy.Highs, integrality: np.ndarray, scale: float):
+    """(status, objective, dual bound, values or None, nodes) of the last HiGHS run; objective
+    and bound multiplied back by ``scale``, integer values rounded."""
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    status = status_name(highs.getModelStatus(), has_solution)
+    objective = float(info.objective_function_value) * scale if has_solution else np.nan
+    if not integrality.any():
+        bound, nodes = objective, 0
+    else:
+        bound, nodes = float(info.mip_dual_bound) * scale, int(info.mip_node_count)
+    values = None
+    if has_solution:
+        values = np.asarray(highs.getSolution().col_value, dtype=float)
+        values[integrality == 1] = np.round(values[integrality == 1]) + 0.0  # no -0.0
+    return status, objective, bound, values, nodes
+
+
+def _rel_gap(objective: float, bound: float) -> float:
+    """Relative gap |objective - bound| / max(|objective|, 1) (HiGHS's own measure)."""
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return 0.0 if objective == bound else np.inf
+    return abs(objective - bound) / max(abs(objective), 1.0)
 
 
 def _decided(

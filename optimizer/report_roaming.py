@@ -24,19 +24,32 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
         f"{int(s['vehicle_days_fleet'])} vehicle-days are used, {len(plan.routes)} day-routes "
         f"of at most {r.day_minutes:g} minutes."
     )
+    beyond = (
+        f"{int(s['roaming_beyond_clinics'])} of the villages are beyond "
+        f"{spec.clinic.radius:g} minutes of every possible clinic."
+    )
+    if int(s["clinic_alternative_sites"]):
+        alternative = (
+            f"Fixed clinics for the same villages would need "
+            f"{int(s['clinic_alternative_sites'])} new sites costing "
+            f"{s['clinic_alternative_cost']:,.0f} yuan in build cost; {beyond}"
+        )
+    else:
+        alternative = (
+            "No new clinic would be needed for the roamed villages a clinic can reach (the "
+            f"plan's open sites already reach them); {beyond}"
+        )
     trade = (
         f"Roaming costs {s['roaming_cost']:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
-        f"Fixed clinics for the same villages would need {int(s['clinic_alternative_sites'])} "
-        f"new sites costing {s['clinic_alternative_cost']:,.0f} yuan in build cost, and "
-        f"{int(s['roaming_beyond_clinics'])} of the villages no possible clinic reaches "
-        f"within {spec.clinic.radius:g} minutes."
+        + alternative
     )
     pool = (
         f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
         f"{rec.rounds} column-generation rounds, {rec.kept} offered to the plan "
-        f"({'pricing exhaustive: the LP value is a bound' if rec.exact else 'heuristic pricing'}"
-        f"); route master LP {rec.lp_bound:,.2f}, integer {rec.objective:,.2f}, "
-        f"gap {rec.gap:.2%}, {rec.seconds:.1f} s."
+        f"({'pricing exhaustive: the LP value is the bound' if rec.exact else 'heuristic pricing'}"
+        f"); route master LP {rec.lp_value:,.2f}, lower bound {rec.lp_bound:,.2f}, integer "
+        f"{rec.objective:,.2f}, gap to the bound {rec.gap:.2%}, {rec.seconds:.1f} s."
+        + (" The safety time limit ended the route search early." if rec.timed_out else "")
     )
     table = pd.DataFrame(units[["demand_id", "name", "population", "visits"]])
     blocks = [

@@ -36,10 +36,16 @@ from models.routes import (
     StopTimes,
     all_routes,
     price_routes,
+    prize_bound,
     sweep_routes,
 )
 from optimizer.county_spec import RoamingRecord, RoamingSpec
 from optimizer.highs import SEED
+
+#: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
+MIP_NODES = 500
+#: Column-generation rounds after each fixing of the dive.
+DIVE_ROUNDS = 5
 
 
 def stop_times(
@@ -156,6 +162,7 @@ class _Relaxed(NamedTuple):
     sites: np.ndarray
     open: np.ndarray
     days: np.ndarray
+    reduced: np.ndarray
 
 
 class _Master:
@@ -185,6 +192,7 @@ class _Master:
         target[self.units] = True
         self.target = np.flatnonzero(target)
         self.share = data.clinic_target.share
+        self.timed_out = False
 
     def solve(
         self,
@@ -294,6 +302,7 @@ class _Master:
         h.setOptionValue("random_seed", SEED)
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        h.setOptionValue("mip_max_nodes", MIP_NODES)
         if cutoff is not None:
             h.setOptionValue("objective_bound", float(cutoff))
         h.passModel(
@@ -314,6 +323,8 @@ class _Master:
             integrality,
         )
         h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            self.timed_out = True
         info = h.getInfo()
         if info.primal_solution_status != 2:
             return None
@@ -328,8 +339,50 @@ class _Master:
         bases = {b: float(dual[k]) for b, k in base_row.items()}
         values = np.asarray(solution.col_value)
         return _Relaxed(
-            objective, prize, float(dual[fleet_row]), bases, self.sites, values[:ns], values[z0:]
+            objective,
+            prize,
+            float(dual[fleet_row]),
+            bases,
+            self.sites,
+            values[:ns],
+            values[z0:],
+            np.asarray(solution.col_dual)[z0:],
         )
+
+
+def lp_lower_bound(
+    lp: _Relaxed, day_cost: float, fleet_days: float, most_prize: dict[int, float]
+) -> float:
+    """A lower bound on the master LP over every route, from the LP over a pool.
+
+    ``most_prize[b]`` bounds the visit duals any route of base ``b`` collects, so
+    ``day_cost - fleet dual - base dual - most_prize[b]`` bounds every route's reduced cost
+    from below. Lagrangian bound: the LP value, less what pool routes at a bound add through
+    their reduced costs, plus the least reduced cost times the most vehicle-days an optimal
+    solution can drive (the fleet's days, and no more than the pool LP value buys). Farley
+    bound: all costs are non-negative, so the duals scaled by ``day_cost`` / (largest dual
+    value of a route) are feasible for every route and give the LP value over that ratio.
+    The larger is returned.
+    """
+    least = min(
+        (day_cost - lp.fleet - lp.bases.get(b, 0.0) - p for b, p in most_prize.items()),
+        default=0.0,
+    )
+    at_bound = float(np.minimum(lp.reduced, 0.0) @ lp.days)
+    # an optimal LP solution drives at most the fleet's days, and its routes cost no more
+    # than the LP value over the pool
+    most_days = min(fleet_days, lp.objective / day_cost) if day_cost > 0 else fleet_days
+    lagrange = lp.objective - at_bound + most_days * min(least, 0.0)
+    ratio = max(
+        (
+            (p + lp.fleet + lp.bases.get(b, 0.0)) / day_cost
+            for b, p in most_prize.items()
+            if day_cost > 0
+        ),
+        default=1.0,
+    )
+    farley = lp.objective / max(ratio, 1.0) if lp.objective >= 0 else -np.inf
+    return max(lagrange, farley)
 
 
 def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
@@ -349,7 +402,7 @@ def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
                 return lp.objective
             r = int(np.argmax(part))
             lower[key(routes[r])] = int(np.ceil(lp.days[r]))
-        lp, _, _, routes = generate(5, lower, frozenset(open_sites))
+        lp, _, _, routes = generate(DIVE_ROUNDS, lower, frozenset(open_sites))
     return np.inf
 
 
@@ -378,14 +431,18 @@ def route_pool(
     time_limit: float,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
-    dive, within ``time_limit`` seconds (pricing stops then; the final solves add to it).
+    dive. Column generation stops after ``rounds`` rounds (``DIVE_ROUNDS`` after each dive
+    fixing) or when pricing finds no improving route; the integer master stops after
+    ``MIP_NODES`` nodes, so the result depends on the inputs only. ``time_limit`` (seconds)
+    is a safety stop: when it ends pricing or a solve, the record says so.
     The county model chooses among the routes that some master LP of the search (root,
     dive) or the best integer master solution drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
-    Returns the pool and its record (rounds, LP value, integer master value and gap).
+    Returns the pool and its record (rounds, LP value and bound, integer master value, gap).
     """
     began = time.perf_counter()
+    deadline = began + time_limit
     bases = sorted(roam.base_vehicles)
     pool: dict[tuple[int, frozenset], Route] = {}
 
@@ -414,9 +471,11 @@ def route_pool(
         roamable[list(route.stops)] = True
     roamable &= roam.may
     master = _Master(data, roam, roamable)
-    deadline = time.perf_counter() + time_limit
+    fleet_days = float(roam.vehicles * roam.days)
+    bound = [-np.inf]
+    timed_out = [False]
 
-    def generate(rounds: int, lower: dict, open_sites: frozenset):
+    def generate(rounds: int, lower: dict, open_sites: frozenset, root: bool = False):
         """Column generation with the fixings: (last LP, rounds, exhaustive, routes)."""
         done, exact = 0, False
         while True:
@@ -425,7 +484,13 @@ def route_pool(
             lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
             if lp is not None:
                 used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
-            if lp is None or done >= rounds or time.perf_counter() > deadline:
+                if root:
+                    most = {b: prize_bound(times, b, lp.prize) for b in bases}
+                    bound[0] = max(bound[0], lp_lower_bound(lp, master.day_cost, fleet_days, most))
+            if lp is None or done >= rounds:
+                return lp, done, exact, routes
+            if time.perf_counter() > deadline:
+                timed_out[0] = True
                 return lp, done, exact, routes
             done += 1
             exact, added = True, 0
@@ -439,8 +504,10 @@ def route_pool(
             exact = False  # new routes: the next LP is not yet proven optimal
 
     used: set = set()  # routes some master LP drives
-    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset())
+    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
+    if exact and root is not None:
+        bound[0] = lp_value
     best = _dive(generate, root, routes, key) if root is not None else np.inf
     routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
     solved = master.solve(
@@ -453,17 +520,21 @@ def route_pool(
     if solved is not None and solved[0] <= best:
         used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
     routes = _kept(routes, used, key)
-    gap = (objective - lp_value) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+    lower = float(min(bound[0], lp_value)) if root is not None else np.nan
+    gap = (objective - lower) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
         pool=len(pool),
         kept=len(routes),
         initial_pool=initial,
-        lp_bound=float(lp_value),
+        lp_bound=lower,
         objective=float(objective),
         gap=float(max(gap, 0.0)),
         exact=bool(exact),
         seconds=time.perf_counter() - began,
+        lp_value=float(lp_value),
+        timed_out=timed_out[0] or master.timed_out,
+        pool_bound=float(max(solved[2], lower)) if solved is not None else float(lower),
     )
     return routes, record
 
@@ -502,6 +573,15 @@ def prepare_roaming(
             "kind, or barred); a base must be an open or possible hub or clinic"
         )
     times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
+    stranded = roam.must.copy()
+    for b in roam.base_vehicles:
+        stranded[times.reachable(b)] = False
+    if stranded.any():
+        raise InputError(
+            f"roaming.must: village(s) {', '.join(ids[stranded][:10])} cannot be reached from "
+            "any base within day_minutes and leg_minutes; add a nearer base, allow longer "
+            "legs or days, or leave them out of must"
+        )
     metric = demand.crs
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     site_geo = sites.to_crs(metric).geometry

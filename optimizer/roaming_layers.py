@@ -198,9 +198,11 @@ def add_roaming_layers(
         ),
         ("route_pool", record.pool),
         ("route_rounds", record.rounds),
+        ("route_lp_value", record.lp_value),
         ("route_lp_bound", record.lp_bound),
         ("route_master_objective", record.objective),
         ("route_master_gap", record.gap),
+        ("route_search_timed_out", int(record.timed_out)),
     ]
     plan.summary = pd.concat(
         [plan.summary, pd.DataFrame(rows, columns=["item", "value"])], ignore_index=True

@@ -115,6 +115,7 @@ def write_web_map(
             layer.add_to(fmap)
     _units(units, fmap)
     _sites(sites, plan, fmap)
+    _routes(plan, fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.save(str(path))
     return path
@@ -236,3 +237,68 @@ def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
             }
             radius = np.full(int(mask.sum()), 9 if level == "hub" else 6)
             _points(shown[mask], f"{level}s, {status}", fields, style, radius, fmap)
+
+
+def _routes(plan: CountyPlan, fmap: folium.Map) -> None:
+    """A layer per roaming vehicle: its day-routes as lines (one per route, with the days it
+    drives it) with a timetable popup (arrival minute at each stop after leaving the base),
+    and a layer of the stops."""
+    routes, stops = plan.routes, plan.stops
+    if routes is None or not len(routes) or stops is None:
+        return
+    routes, stops = routes.to_crs(WGS84), stops.to_crs(WGS84)
+    timetable = {
+        key: "; ".join(
+            f"{o}. {n} {a:.0f} min"
+            for o, n, a in zip(g["stop_order"], g["name"], g["arrival_minute"], strict=True)
+        )
+        for key, g in stops.sort_values("stop_order").groupby(["vehicle", "route_id"])
+    }
+    palette = colormaps["tab10"].colors
+    for k, (vehicle, group) in enumerate(routes.groupby("vehicle")):
+        lines = (
+            group.groupby("route_id", sort=True)
+            .agg(
+                days=("day", lambda d: ", ".join(str(x) for x in sorted(d))),
+                base=("base_name", "first"),
+                minutes=("minutes", "first"),
+                km=("km", "first"),
+                geometry=("geometry", "first"),
+            )
+            .reset_index()
+        )
+        lines["vehicle"] = vehicle
+        lines["minutes"] = lines["minutes"].round(0)
+        lines["km"] = lines["km"].round(1)
+        lines["stops"] = [timetable.get((vehicle, r), "") for r in lines["route_id"]]
+        frame = gpd.GeoDataFrame(lines, geometry="geometry", crs=WGS84)
+        colour = to_hex(palette[k % len(palette)])
+        layer = folium.FeatureGroup(name=f"roaming vehicle {vehicle}")
+        folium.GeoJson(
+            frame.to_json(),
+            style_function=lambda _f, c=colour: {"color": c, "weight": 3, "opacity": 0.8},
+            popup=folium.GeoJsonPopup(
+                fields=["vehicle", "route_id", "days", "base", "minutes", "km", "stops"],
+                aliases=[
+                    "vehicle",
+                    "route",
+                    "days",
+                    "base",
+                    "minutes",
+                    "km",
+                    "stops (arrival minute)",
+                ],
+            ),
+        ).add_to(layer)
+        layer.add_to(fmap)
+    points = stops.drop_duplicates(["vehicle", "route_id", "demand_id"]).copy()
+    points["arrival_minute"] = points["arrival_minute"].round(0)
+    fields = {
+        "name": "village",
+        "vehicle": "vehicle",
+        "route_id": "route",
+        "stop_order": "stop",
+        "arrival_minute": "arrival minute",
+    }
+    style = {"color": "#333333", "weight": 1, "fillColor": "#ffdd57", "fillOpacity": 0.9}
+    _points(points, "roaming stops", fields, style, np.full(len(points), 4.0), fmap)

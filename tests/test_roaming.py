@@ -12,7 +12,7 @@ import pytest
 
 import geodata
 from geodata import InputError
-from models.routes import StopTimes, all_routes, best_order, price_routes
+from models.routes import StopTimes, all_routes, best_order, price_routes, prize_bound
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
 from optimizer.roaming_layers import schedule
@@ -424,3 +424,107 @@ def test_schedule_gives_each_route_its_days_in_distinct_vehicle_days(driven, veh
         assert [d for _, d, _ in slots] == [1, 6, 11, 16]
     with pytest.raises(ValueError, match="do not fit"):
         schedule(np.array([vehicles * days + 1]), vehicles, days)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_prize_bound_is_at_least_the_best_route(seed, monkeypatch):
+    """The knapsack bound (exact pricing switched off) and the exact one against the best
+    prize of any stop subset that fits a day."""
+    rng = np.random.default_rng(40 + seed)
+    times = random_times(rng, 7, day=float(rng.uniform(60, 140)))
+    prize = rng.uniform(0, 3, size=7) * (rng.uniform(size=7) > 0.3)
+    best = 0.0
+    for k in range(1, 8):
+        for subset in itertools.combinations(range(7), k):
+            if prize[list(subset)].sum() > best and brute_order(times, subset) <= times.day:
+                best = float(prize[list(subset)].sum())
+    assert prize_bound(times, 0, prize) == pytest.approx(best)
+    monkeypatch.setattr("models.routes.EXACT_PRICING", 0)
+    assert prize_bound(times, 0, prize) >= best - 1e-9
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
+    """Heuristic pricing stopped after one round: the reported bound must not exceed the LP
+    over the complete route set."""
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        day_cost=day_cost,
+        leg_minutes=200.0,
+    )
+    complete = plan_county(demand, sites, travel, county_spec(roaming), stops).roaming
+    assert complete.exact and complete.lp_bound == pytest.approx(complete.lp_value)
+    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("models.routes.EXACT_PRICING", 0)
+    early = county_spec(replace(roaming, rounds=1))
+    rec = plan_county(demand, sites, travel, early, stops).roaming
+    assert rec.lp_bound <= complete.lp_value + 1e-6
+    assert rec.lp_bound <= rec.lp_value + 1e-6
+    assert rec.objective >= complete.objective - 1e-6
+
+
+def test_same_input_gives_the_same_routes_and_plan():
+    """Two runs of a county with heuristic pricing, a dive and the integer master agree."""
+    county = geodata.synthetic_county(40, 10, seed=5)
+    travel = geodata.straight_line_minutes(
+        county.demand, county.sites, speed_kmh=20.0, max_minutes=90.0
+    )
+    stops = geodata.straight_line_minutes(
+        county.demand, county.demand, speed_kmh=20.0, max_minutes=90.0
+    )
+    kind = county.sites["kind"].astype(str)
+    bases = tuple(county.sites.loc[kind != "candidate", "id"].tolist()[:2])
+    spec = CountySpec(
+        hub=LevelSpec(
+            30.0, ("township_centre",), fixed_kinds=("county_hospital", "township_centre")
+        ),
+        clinic=LevelSpec(
+            8.0, ("candidate",), fixed_kinds=("county_hospital",), cost_column="fixed_cost"
+        ),
+        stages=("cost",),
+        roaming=RoamingSpec(
+            vehicles=2,
+            bases=bases,
+            days=10,
+            day_minutes=300.0,
+            service_minutes=20.0,
+            visits=2,
+            may="all",
+            day_cost=100_000.0,
+            leg_minutes=60.0,
+        ),
+    )
+    first = plan_county(county.demand, county.sites, travel, spec, stops)
+    second = plan_county(county.demand, county.sites, travel, spec, stops)
+    assert not first.roaming.exact and first.roaming.rounds >= 1
+    assert len(first.routes) > 0
+    assert first.routes.drop(columns="geometry").equals(second.routes.drop(columns="geometry"))
+    assert first.timetable.equals(second.timetable)
+    assert first.sites.drop(columns="geometry").equals(second.sites.drop(columns="geometry"))
+    assert replace(first.roaming, seconds=0.0) == replace(second.roaming, seconds=0.0)
+
+
+def test_a_must_village_no_base_reaches_is_an_error():
+    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[0]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        must=tuple(demand["id"].tolist()),
+        leg_minutes=0.5,
+    )
+    with pytest.raises(InputError, match="cannot be reached from any base"):
+        plan_county(demand, sites, travel, county_spec(roaming), stops)
