@@ -39,8 +39,9 @@ from models.routes import (
     prize_bound,
     sweep_routes,
 )
+from optimizer import interrupt
 from optimizer.county_spec import RoamingRecord, RoamingSpec
-from optimizer.highs import SEED
+from optimizer.highs import SEED, objective_scale
 
 #: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
 MIP_NODES = 500
@@ -303,8 +304,9 @@ class _Master:
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
         h.setOptionValue("mip_max_nodes", MIP_NODES)
+        scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cutoff is not None:
-            h.setOptionValue("objective_bound", float(cutoff))
+            h.setOptionValue("objective_bound", float(cutoff) / scale)
         h.passModel(
             n_cols,
             row,
@@ -312,7 +314,7 @@ class _Master:
             int(highspy.MatrixFormat.kColwise),
             int(highspy.ObjSense.kMinimize),
             0.0,
-            cost,
+            cost / scale,
             lower,
             upper,
             np.asarray(lo, dtype=float),
@@ -322,18 +324,18 @@ class _Master:
             matrix.data.astype(float),
             integrality,
         )
-        h.run()
+        interrupt.run(h)
         if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             self.timed_out = True
         info = h.getInfo()
         if info.primal_solution_status != 2:
             return None
         solution = h.getSolution()
-        objective = float(info.objective_function_value)
+        objective = float(info.objective_function_value) * scale
         if integer:
             days = np.round(np.asarray(solution.col_value)[z0:]).astype(int)
-            return objective, days, float(info.mip_dual_bound)
-        dual = np.asarray(solution.row_dual)
+            return objective, days, float(info.mip_dual_bound) * scale
+        dual = np.asarray(solution.row_dual) * scale
         prize = np.zeros(pop.size)
         prize[self.units] = np.maximum(dual[visit_row : visit_row + nu], 0.0)
         bases = {b: float(dual[k]) for b, k in base_row.items()}
@@ -346,7 +348,7 @@ class _Master:
             self.sites,
             values[:ns],
             values[z0:],
-            np.asarray(solution.col_dual)[z0:],
+            np.asarray(solution.col_dual)[z0:] * scale,
         )
 
 

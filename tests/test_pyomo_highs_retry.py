@@ -23,8 +23,8 @@ def test_optimal_short_of_its_bound_is_solved_again(monkeypatch):
     real = ph._outcome
     calls = []
 
-    def faulty(highs, integrality):
-        status, objective, bound, values, nodes = real(highs, integrality)
+    def faulty(highs, integrality, scale):
+        status, objective, bound, values, nodes = real(highs, integrality, scale)
         presolve = highs.getOptionValue("presolve")
         calls.append(presolve[1] if isinstance(presolve, tuple) else presolve)
         if len(calls) == 1:  # a first run claiming optimal at a worse incumbent
@@ -44,9 +44,9 @@ def test_consistent_optimum_is_not_solved_again(monkeypatch):
     real = ph._outcome
     calls = []
 
-    def counted(highs, integrality):
+    def counted(highs, integrality, scale):
         calls.append(1)
-        return real(highs, integrality)
+        return real(highs, integrality, scale)
 
     monkeypatch.setattr(ph, "_outcome", counted)
     sol = ph.solve_pyomo(knapsack(), time_limit=10.0, mip_gap=0.0)
