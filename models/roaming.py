@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from models.routes import Route
+from models.routes import Route, route_index
 
 
 @dataclass
@@ -73,12 +73,7 @@ def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
     for i in units:
         if data.must[i]:
             m.roam[i].fix(1)
-    visiting: dict[int, list[int]] = {}
-    by_base: dict[int, list[int]] = {}
-    for r, route in enumerate(routes):
-        by_base.setdefault(route.base, []).append(r)
-        for i in route.stops:
-            visiting.setdefault(i, []).append(r)
+    visiting, by_base = route_index(routes)
     m.visits = pyo.Constraint(
         m.RV,
         rule=lambda m, i: sum(m.drive[r] for r in visiting[i]) >= float(data.visits[i]) * m.roam[i],

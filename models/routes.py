@@ -69,6 +69,17 @@ class StopTimes:
         return np.flatnonzero(2 * out + self.service <= self.day + EPS)
 
 
+def route_index(routes: list[Route]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """(village -> indices of the routes visiting it, base -> indices of its routes)."""
+    visiting: dict[int, list[int]] = {}
+    by_base: dict[int, list[int]] = {}
+    for r, route in enumerate(routes):
+        by_base.setdefault(route.base, []).append(r)
+        for i in route.stops:
+            visiting.setdefault(i, []).append(r)
+    return visiting, by_base
+
+
 def best_order(times: StopTimes, base: int, stops) -> tuple[tuple[int, ...], float]:
     """The shortest visiting order of ``stops`` from ``base`` and its minutes.
 

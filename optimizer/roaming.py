@@ -37,6 +37,7 @@ from models.routes import (
     all_routes,
     price_routes,
     prize_bound,
+    route_index,
     sweep_routes,
 )
 from optimizer import interrupt
@@ -250,12 +251,7 @@ class _Master:
                 np.inf,
             )
         visit_row = row
-        visiting: dict[int, list[int]] = {}
-        by_base: dict[int, list[int]] = {}
-        for r, route in enumerate(routes):
-            by_base.setdefault(route.base, []).append(r)
-            for i in route.stops:
-                visiting.setdefault(i, []).append(r)
+        visiting, by_base = route_index(routes)
         for i in self.units.tolist():
             entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
             add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
