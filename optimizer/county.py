@@ -24,6 +24,10 @@ from optimizer.roaming import prepare_roaming
 from optimizer.roaming_layers import add_roaming_layers
 from optimizer.verify_county import verify_county
 
+# Largest coefficient of a row holding an earlier stage's optimum. Rows scaled further down
+# (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
+HELD_TARGET = 1e5
+
 
 def _ids_to_mask(ids, site_ids: np.ndarray, what: str) -> np.ndarray:
     mask = np.zeros(site_ids.size, dtype=bool)
@@ -163,11 +167,11 @@ def _check_budget(spec: CountySpec, data: CountyInput) -> None:
 def _held(expr, sense, tolerance: float):
     """The constraint keeping a stage objective at its current value (relative slack
     ``tolerance``), divided by a power of ten so that its largest coefficient is at most
-    ``optimizer.highs.OBJECTIVE_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11
-    otherwise give HiGHS a badly scaled row."""
+    ``HELD_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11 otherwise give HiGHS a
+    badly scaled row."""
     value = pyo.value(expr)
     coefficients = generate_standard_repn(expr, compute_values=True).linear_coefs
-    scale = objective_scale(np.asarray(coefficients, dtype=float))
+    scale = objective_scale(np.asarray(coefficients, dtype=float), HELD_TARGET)
     slack = tolerance * abs(value)
     if sense == pyo.maximize:
         return expr / scale >= (value - slack) / scale

@@ -40,13 +40,13 @@ _construct_quietly()
 OBJECTIVE_TARGET = 1e3
 
 
-def objective_scale(cost: np.ndarray) -> float:
+def objective_scale(cost: np.ndarray, target: float = OBJECTIVE_TARGET) -> float:
     """The power of ten to divide an objective by so its largest |coefficient| is at most
-    ``OBJECTIVE_TARGET`` (1 when it already is)."""
+    ``target`` (1 when it already is)."""
     largest = float(np.max(np.abs(cost), initial=0.0))
-    if not np.isfinite(largest) or largest <= OBJECTIVE_TARGET:
+    if not np.isfinite(largest) or largest <= target:
         return 1.0
-    return float(10.0 ** np.ceil(np.log10(largest / OBJECTIVE_TARGET)))
+    return float(10.0 ** np.ceil(np.log10(largest / target)))
 
 
 @dataclass
