@@ -118,6 +118,22 @@ def county_spec(roaming: RoamingSpec, clinic_radius: float = 6.0) -> CountySpec:
     )
 
 
+def case_roaming(case: int) -> RoamingSpec:
+    """One vehicle from S1 serving any village, with the day, visits and cost of ``CASES[case]``."""
+    *_, day_cost, visits, days, day = CASES[case]
+    return RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=days,
+        day_minutes=day,
+        service_minutes=10.0,
+        visits=visits,
+        may="all",
+        day_cost=day_cost,
+        leg_minutes=200.0,
+    )
+
+
 def brute_force(demand, sites, travel, stops, spec: CountySpec) -> float:
     """Least build + vehicle-day cost over every set of opened candidates and every way to
     spend the fleet's days on the feasible day-routes of every base (enumerated)."""
@@ -202,17 +218,7 @@ CASES = [
 def test_joint_plan_equals_brute_force(case):
     village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
-    roaming = RoamingSpec(
-        vehicles=1,
-        bases=("S1",),
-        days=days,
-        day_minutes=day,
-        service_minutes=10.0,
-        visits=visits,
-        may="all",
-        day_cost=day_cost,
-        leg_minutes=200.0,
-    )
+    roaming = case_roaming(case)
     spec = county_spec(roaming)
     plan = plan_county(demand, sites, travel, spec, stops)
     want = brute_force(demand, sites, travel, stops, spec)
@@ -389,17 +395,7 @@ def test_column_generation_reaches_the_lp_of_every_route(case, monkeypatch):
     value must reach the LP over the complete route set, which checks the dual signs."""
     village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
-    roaming = RoamingSpec(
-        vehicles=1,
-        bases=("S1",),
-        days=days,
-        day_minutes=day,
-        service_minutes=10.0,
-        visits=visits,
-        may="all",
-        day_cost=day_cost,
-        leg_minutes=200.0,
-    )
+    roaming = case_roaming(case)
     spec = county_spec(roaming)
     complete = plan_county(demand, sites, travel, spec, stops).roaming
     monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
@@ -449,17 +445,7 @@ def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
     over the complete route set."""
     village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
-    roaming = RoamingSpec(
-        vehicles=1,
-        bases=("S1",),
-        days=days,
-        day_minutes=day,
-        service_minutes=10.0,
-        visits=visits,
-        may="all",
-        day_cost=day_cost,
-        leg_minutes=200.0,
-    )
+    roaming = case_roaming(case)
     complete = plan_county(demand, sites, travel, county_spec(roaming), stops).roaming
     assert complete.exact and complete.lp_bound == pytest.approx(complete.lp_value)
     monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
