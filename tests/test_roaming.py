@@ -216,7 +216,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_joint_plan_equals_brute_force(case):
-    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
     roaming = case_roaming(case)
     spec = county_spec(roaming)
@@ -294,19 +294,9 @@ def test_single_vehicle_covering_tour_is_the_shortest_tour():
 
 @pytest.fixture(scope="module")
 def solved():
-    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[2]
+    village_xy, site_xy, kinds, cost, *_ = CASES[2]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
-    roaming = RoamingSpec(
-        vehicles=2,
-        bases=("S1",),
-        days=days,
-        day_minutes=day,
-        service_minutes=10.0,
-        visits=visits,
-        may="all",
-        day_cost=10.0,
-        leg_minutes=200.0,
-    )
+    roaming = replace(case_roaming(2), vehicles=2, day_cost=10.0)
     spec = county_spec(roaming)
     plan = plan_county(demand, sites, travel, spec, stops)
     assert len(plan.routes) > 0
@@ -393,7 +383,7 @@ def test_roaming_input_errors():
 def test_column_generation_reaches_the_lp_of_every_route(case, monkeypatch):
     """Start from the sweep pool and price with the duals (exactly, few villages): the LP
     value must reach the LP over the complete route set, which checks the dual signs."""
-    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
     roaming = case_roaming(case)
     spec = county_spec(roaming)
@@ -443,7 +433,7 @@ def test_prize_bound_is_at_least_the_best_route(seed, monkeypatch):
 def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
     """Heuristic pricing stopped after one round: the reported bound must not exceed the LP
     over the complete route set."""
-    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[case]
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
     roaming = case_roaming(case)
     complete = plan_county(demand, sites, travel, county_spec(roaming), stops).roaming
@@ -499,18 +489,9 @@ def test_same_input_gives_the_same_routes_and_plan():
 
 
 def test_a_must_village_no_base_reaches_is_an_error():
-    village_xy, site_xy, kinds, cost, day_cost, visits, days, day = CASES[0]
+    village_xy, site_xy, kinds, cost, *_ = CASES[0]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
-    roaming = RoamingSpec(
-        vehicles=1,
-        bases=("S1",),
-        days=days,
-        day_minutes=day,
-        service_minutes=10.0,
-        visits=visits,
-        may="all",
-        must=tuple(demand["id"].tolist()),
-        leg_minutes=0.5,
-    )
+    must = tuple(demand["id"].tolist())
+    roaming = replace(case_roaming(0), day_cost=0.0, must=must, leg_minutes=0.5)
     with pytest.raises(InputError, match="cannot be reached from any base"):
         plan_county(demand, sites, travel, county_spec(roaming), stops)
