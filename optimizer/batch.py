@@ -29,6 +29,8 @@ from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
 from optimizer.export import write_atomically
 
+CONNECT_TIMEOUT = "20s"  # how long to wait for a --scheduler before giving up
+
 BATCH_OUTPUT_NAMES = frozenset(
     {
         "scenarios",
@@ -126,7 +128,7 @@ def execute(
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
                 f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); "

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import geodata
+import optimizer.batch as batch_module
 import optimizer.cli as cli
 from geodata.errors import ConfigError
 from geodata.synthetic import synthetic_county
@@ -292,6 +293,27 @@ def test_cli_exit_code_3_when_some_scenarios_fail(sweep_config, tmp_path):
     assert list(table["model.p"]) == [2, 50] and list(table["model.radius"]) == [15, 15]
     assert list(table["status"]) == ["ok", "failed"]
     assert "1 solved, 1 failed" in result.output
+
+
+def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
+    sweep_config, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(batch_module, "CONNECT_TIMEOUT", "2s")
+    port = free_port()  # nobody listens on it
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.csv").write_text("earlier run\n", encoding="utf-8")
+    address = f"tcp://127.0.0.1:{port}"
+    result = runner.invoke(
+        cli.app, ["solve", str(sweep_config), "--out", str(out), "--scheduler", address]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"--scheduler {address}: cannot reach the Dask scheduler" in result.output
+    assert "check the address (tcp://HOST:PORT)" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    assert (out / "results.csv").read_text(encoding="utf-8") == "earlier run\n"
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
 
 
 def write_province(folder: Path, counties: int = 3) -> list[gpd.GeoDataFrame]:
