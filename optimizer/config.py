@@ -238,6 +238,14 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     model, travel, sites = config.model, config.travel, config.sites
     if model.problem in NEEDS_P and model.p is None:
         found.append(("model.p", f"required for problem {model.problem!r} (number of sites)"))
+    if model.problem == "lscp" and model.p is not None:
+        found.append(
+            (
+                "model.p",
+                "does not apply to problem 'lscp' (it opens the fewest sites covering every "
+                "unit); remove p, or use problem 'mclp' to cover the most people with p sites",
+            )
+        )
     if model.problem in NEEDS_RADIUS and model.radius is None:
         found.append(("model.radius", f"required for problem {model.problem!r} (minutes)"))
     if model.use_capacity and model.problem != "capacitated":

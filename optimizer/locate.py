@@ -182,6 +182,11 @@ def _validate(
     usable = m - bar.size
     if problem in ("mclp", "p-median", "p-center") and p is None:
         raise InputError(f"{problem} needs p, the number of sites to open")
+    if p is not None and problem == "lscp":
+        raise InputError(
+            "p does not apply to 'lscp', which opens the fewest sites covering every unit; "
+            "leave p out, or use 'mclp' to cover the most weight with p sites"
+        )
     if p is not None:
         if isinstance(p, bool) or not float(p).is_integer():
             raise InputError(f"p must be a whole number, got {p!r}")

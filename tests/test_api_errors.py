@@ -41,6 +41,11 @@ def with_population(frame, k: int, value: float):
         (lambda d: d, {"radius": 0.0}, "radius must be a number > 0"),
         (lambda d: d, {"radius": -5.0}, "radius must be a number > 0"),
         (lambda d: d, {"problem": "p-medain"}, "problem 'p-medain' is unknown"),
+        (
+            lambda d: d,
+            {"problem": "lscp", "radius": 30.0},
+            "p does not apply to 'lscp', which opens the fewest sites covering every unit",
+        ),
         (lambda d: d.set_crs(None, allow_override=True), {}, "no CRS"),
     ],
 )

@@ -189,6 +189,11 @@ def test_capacity_and_fixed_cost_settings_need_their_problem_and_column(tmp_path
     assert "sites.fixed_cost: name the fixed-cost column" in message
 
 
+def test_p_with_lscp_is_refused(tmp_path):
+    text = replace(VALID, 'problem = "p-median"\np = 8', 'problem = "lscp"\np = 8\nradius = 30')
+    assert "model.p: does not apply to problem 'lscp'" in error_of(write(tmp_path, text))
+
+
 def test_site_both_required_and_barred(tmp_path):
     text = replace(VALID, 'required = ["s1", 102]', 'required = ["s1"]\nbarred = ["s1", "s9"]')
     assert "sites.barred: site 's1' is also listed in sites.required" in error_of(
