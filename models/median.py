@@ -367,6 +367,11 @@ def plan_cost(pairs: CostPairs, weights: np.ndarray, is_open: np.ndarray) -> flo
     return float(np.dot(weights, nearest))
 
 
+def _sums(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """``np.bincount`` with weights, as floats also when ``index`` is empty."""
+    return np.bincount(index, weights=weights, minlength=size).astype(float, copy=False)
+
+
 def _best_swap(
     pairs: CostPairs,
     weights: np.ndarray,
@@ -408,8 +413,8 @@ def _best_swap(
     # pairs to closed candidate sites below the unit's second open cost
     cand = opening[pairs.site] & (pairs.cost < d2[pairs.demand])
     cd, cs, cc = pairs.demand[cand], pairs.site[cand], pairs.cost[cand]
-    gain = np.bincount(cs, weights=w[cd] * np.maximum(d1[cd] - cc, 0.0), minlength=m)
-    loss = np.bincount(r1[has2], weights=w[has2] * (d2[has2] - d1[has2]), minlength=m)
+    gain = _sums(cs, w[cd] * np.maximum(d1[cd] - cc, 0.0), m)
+    loss = _sums(r1[has2], w[has2] * (d2[has2] - d1[has2]), m)
     lonely = np.bincount(r1[~has2], minlength=m)
     second_cost = np.where(has2, d2, d1)[cd]
     extra_w = np.where(
@@ -418,7 +423,7 @@ def _best_swap(
         -w[cd] * np.maximum(cc - d1[cd], 0.0),
     )
     key, inverse = np.unique(cs * open_sites.size + slot[r1[cd]], return_inverse=True)
-    extra = np.bincount(inverse, weights=extra_w, minlength=key.size)
+    extra = _sums(inverse, extra_w, key.size)
     covers = np.bincount(inverse, weights=(~has2[cd]).astype(float), minlength=key.size)
     a_k, r_k = key // open_sites.size, open_sites[key % open_sites.size]
     profit = gain[a_k] - loss[r_k] + extra

@@ -158,6 +158,16 @@ def test_mclp_with_no_reachable_pair_covers_nobody():
     verify_locate(result, cost, weights=[3.0, 4.0], p=1, radius=5)
 
 
+@pytest.mark.parametrize("p", [1, 2])
+def test_p_median_whose_swaps_find_no_candidate_pair(p):
+    """Found by fuzzing: only one site is within the radius, so no swap has a candidate."""
+    cost = np.array([[0.0, 1.0, 1.0]])
+    result = locate("p-median", cost, p=p, radius=0.5)
+    assert result.status == "optimal" and result.objective == 0.0
+    assert 0 in result.open_sites and result.open_sites.size == p
+    verify_locate(result, cost, p=p, radius=0.5)
+
+
 def test_county_share_target_with_nobody_in_reach_holds_trivially():
     """Found by fuzzing: a share target over zero reachable units made an invalid model."""
     demand = gpd.GeoDataFrame(
