@@ -93,6 +93,12 @@ class RoamingRecord:
     lp_value: float = float("nan")
     timed_out: bool = False
     pool_bound: float = float("nan")
+    bound: float = float("nan")
+    cost_unit: float = float("nan")
+    exact_calls: int = 0
+    exact_seconds: float = 0.0
+    exact_stopped: int = 0
+    split: str = "none"
 
 
 @dataclass

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from geodata.errors import InputError
 from geodata.travel import TravelTimes
 from models.county import CountyInput
+from models.pricing import exact_price
 from models.roaming import RoamingInput
 from models.routes import (
     EXACT_PRICING,
@@ -36,7 +37,6 @@ from models.routes import (
     StopTimes,
     all_routes,
     price_routes,
-    prize_bound,
     route_index,
     sweep_routes,
 )
@@ -48,6 +48,8 @@ from optimizer.highs import SEED, objective_scale
 MIP_NODES = 500
 #: Column-generation rounds after each fixing of the dive.
 DIVE_ROUNDS = 5
+#: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
+BOUND_TOLERANCE = 1e-6
 
 
 def stop_times(
@@ -205,9 +207,11 @@ class _Master:
         route_lower: np.ndarray | None = None,
         open_sites: frozenset[int] = frozenset(),
         cutoff: float | None = None,
+        days: tuple[float, float] | None = None,
     ):
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
-        ``open_sites`` open; ``cutoff`` prunes integer solutions not below it.
+        ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
+        fleet's); ``cutoff`` prunes integer solutions not below it.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution."""
@@ -256,7 +260,9 @@ class _Master:
             entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
             add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
         fleet_row = row
-        add([(z0 + r, 1.0) for r in range(nr)], -np.inf, float(roam.vehicles * roam.days))
+        fleet_days = float(roam.vehicles * roam.days)
+        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
+        add([(z0 + r, 1.0) for r in range(nr)], low, high)
         base_row = {}
         for b, rs in by_base.items():
             limit = float(roam.days * roam.base_vehicles[b])
@@ -418,6 +424,25 @@ def _kept(routes: list[Route], used: set, key) -> list[Route]:
     return sorted(kept, key=lambda r: (r.base, r.stops))
 
 
+def cost_unit(costs: np.ndarray) -> float | None:
+    """The largest amount (yuan) every positive cost is a whole multiple of (their greatest
+    common divisor), or None when some cost is not a whole number of yuan."""
+    values = np.asarray(costs, dtype=float)
+    values = values[values > 0]
+    whole = np.round(values)
+    if values.size == 0 or (np.abs(values - whole) > 1e-9).any() or whole.max() >= 2**53:
+        return None
+    return float(np.gcd.reduce(whole.astype(np.int64)))
+
+
+def round_up(bound: float, unit: float | None) -> float:
+    """A lower bound on integer plans whose cost is a whole multiple of ``unit``: ``bound``
+    (less the LP solver's relative tolerance) rounded up to such a multiple."""
+    if unit is None or not np.isfinite(bound):
+        return bound
+    return float(np.ceil((bound - BOUND_TOLERANCE * abs(bound)) / unit) * unit)
+
+
 def route_pool(
     data: CountyInput,
     roam: RoamingInput,
@@ -429,15 +454,20 @@ def route_pool(
     time_limit: float,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
-    dive. Column generation stops after ``rounds`` rounds (``DIVE_ROUNDS`` after each dive
-    fixing) or when pricing finds no improving route; the integer master stops after
+    dive. Column generation prices heuristically while that finds improving routes, then
+    exactly (``models.pricing.exact_price``); it stops after ``rounds`` rounds
+    (``DIVE_ROUNDS`` after each dive fixing, heuristic pricing only) or when exact pricing
+    proves no route is missing. When the integer master stays above the bound, the
+    vehicle-days in total are split at the root LP's fractional value: column generation
+    runs in both halves, their bounds (rounded up to the cost unit) bound every plan, and
+    the integer master runs again over the grown pool. The integer master stops after
     ``MIP_NODES`` nodes, so the result depends on the inputs only. ``time_limit`` (seconds)
     is a safety stop: when it ends pricing or a solve, the record says so.
     The county model chooses among the routes that some master LP of the search (root,
-    dive) or the best integer master solution drives.
+    dive, split) or the best integer master solution drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
-    Returns the pool and its record (rounds, LP value and bound, integer master value, gap).
+    Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
     began = time.perf_counter()
     deadline = began + time_limit
@@ -470,56 +500,111 @@ def route_pool(
     roamable &= roam.may
     master = _Master(data, roam, roamable)
     fleet_days = float(roam.vehicles * roam.days)
-    bound = [-np.inf]
+    unit = cost_unit(np.append(master.site_cost, master.day_cost))
+    calls = {"count": 0, "seconds": 0.0, "stopped": 0}
     timed_out = [False]
+    used: set = set()  # routes some master LP drives
 
-    def generate(rounds: int, lower: dict, open_sites: frozenset, root: bool = False):
-        """Column generation with the fixings: (last LP, rounds, exhaustive, routes)."""
-        done, exact = 0, False
+    def threshold(lp: _Relaxed, b: int) -> float:
+        return master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+
+    def exact(lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
+        """Exact pricing for every base: (routes added, whether it proves no route has
+        negative reduced cost, the most prize per base)."""
+        added, none, most = 0, True, {}
+        for b in bases:
+            start = time.perf_counter()
+            priced = exact_price(times, b, lp.prize, threshold(lp, b))
+            calls["count"] += 1
+            calls["seconds"] += time.perf_counter() - start
+            calls["stopped"] += not priced.proven
+            most[b] = priced.most
+            limit = threshold(lp, b)
+            none &= priced.most <= limit + BOUND_TOLERANCE * max(abs(limit), 1.0)
+            added += sum(add(route) for route in priced.routes)
+        return added, none, most
+
+    def generate(
+        rounds: int,
+        lower: dict,
+        open_sites: frozenset,
+        prove: bool = False,
+        days: tuple[float, float] | None = None,
+    ):
+        """Column generation with the fixings: (last LP, rounds, proven lower bound on the
+        LP over every route (-inf unless ``prove``), routes of the last LP)."""
+        done, proven = 0, -np.inf
+        most_days = fleet_days if days is None else min(days[1], fleet_days)
         while True:
             routes = list(pool.values())
             bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
-            lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
-            if lp is not None:
-                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
-                if root:
-                    most = {b: prize_bound(times, b, lp.prize) for b in bases}
-                    bound[0] = max(bound[0], lp_lower_bound(lp, master.day_cost, fleet_days, most))
-            if lp is None or done >= rounds:
-                return lp, done, exact, routes
-            if time.perf_counter() > deadline:
-                timed_out[0] = True
-                return lp, done, exact, routes
-            done += 1
-            exact, added = True, 0
-            for b in bases:
-                threshold = master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
-                found, exhaustive = price_routes(times, b, lp.prize, threshold)
-                exact &= exhaustive
-                added += sum(add(route) for route in found)
-            if not added:
-                return lp, done, exact, routes
-            exact = False  # new routes: the next LP is not yet proven optimal
+            lp = master.solve(
+                routes,
+                False,
+                time_limit,
+                route_lower=bounds,
+                open_sites=open_sites,
+                days=days,
+            )
+            if lp is None:
+                return lp, done, proven, routes
+            used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
+            late = time.perf_counter() > deadline
+            timed_out[0] |= late
+            stop = done >= rounds or late
+            added = 0
+            if not stop:
+                done += 1
+                for b in bases:
+                    found, _ = price_routes(times, b, lp.prize, threshold(lp, b))
+                    added += sum(add(route) for route in found)
+            if added:
+                continue
+            if not prove:
+                return lp, done, proven, routes
+            added, none, most = exact(lp)
+            if none:
+                return lp, done, lp.objective, routes
+            proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
+            if stop or not added:
+                return lp, done, proven, routes
 
-    used: set = set()  # routes some master LP drives
-    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
+    def integer(cutoff: float):
+        routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
+        solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
+        if solved is not None and solved[0] <= cutoff:
+            used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+        return solved
+
+    root, done, lp_bound, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
-    if exact and root is not None:
-        bound[0] = lp_value
     best = _dive(generate, root, routes, key) if root is not None else np.inf
-    routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
-    solved = master.solve(
-        routes,
-        True,
-        max(deadline - time.perf_counter(), 0.1 * time_limit),
-        cutoff=best if np.isfinite(best) else None,
-    )
+    solved = integer(best)
     objective = best if solved is None else min(best, solved[0])
-    if solved is not None and solved[0] <= best:
-        used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
-    routes = _kept(routes, used, key)
-    lower = float(min(bound[0], lp_value)) if root is not None else np.nan
-    gap = (objective - lower) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+    lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
+    bound = round_up(lower, unit)
+    split = "none"
+    if root is not None and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
+        total = float(root.days.sum())
+        whole = float(np.floor(total + 1e-6))
+        if total - whole > 1e-6:
+            halves = []
+            for days in ((0.0, whole), (whole + 1.0, fleet_days)):
+                lp, more, proven, _ = generate(rounds, {}, frozenset(), True, days)
+                done += more
+                halves.append(lower if lp is None else max(lower, proven))
+            bound = max(bound, min(round_up(h, unit) for h in halves))
+            again = integer(objective)
+            improved = again is not None and again[0] < objective - 1e-6 * abs(objective)
+            if improved:
+                objective = again[0]
+            split = (
+                f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
+                f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
+            )
+    routes = _kept(sorted(pool.values(), key=lambda r: (r.base, r.stops)), used, key)
+    gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
         pool=len(pool),
@@ -528,11 +613,17 @@ def route_pool(
         lp_bound=lower,
         objective=float(objective),
         gap=float(max(gap, 0.0)),
-        exact=bool(exact),
+        exact=bool(root is not None and lp_bound >= lp_value),
         seconds=time.perf_counter() - began,
         lp_value=float(lp_value),
         timed_out=timed_out[0] or master.timed_out,
-        pool_bound=float(max(solved[2], lower)) if solved is not None else float(lower),
+        pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
+        bound=float(bound),
+        cost_unit=float(unit) if unit is not None else float("nan"),
+        exact_calls=calls["count"],
+        exact_seconds=calls["seconds"],
+        exact_stopped=calls["stopped"],
+        split=split,
     )
     return routes, record
 
