@@ -84,6 +84,8 @@ def search(
             left = int(np.floor(day - a + 1e-9))
             if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= best + tol:
                 continue
+        if made == max_labels:
+            return best, best_id, done[:n_done], nodes[:made], parents[:made], made, True
         lid = made
         made += 1
         times[lid] = a
@@ -181,3 +183,36 @@ def search(
                 queue_next[lid2] = queue_head[minute2]
                 queue_head[minute2] = lid2
     return best, best_id, done[:n_done], nodes[:made], parents[:made], made, stopped
+
+
+@njit(cache=True)
+def completion(whole, home, prize, span):
+    """Completion bound tables over (candidate, whole minutes left): the most prize after a
+    candidate with a straight way home (``home``: whole minutes) or on to another candidate
+    (``whole``: whole minutes of leg and stop, > ``span`` when absent) but not straight back
+    to the one just left; ``nxt`` the next candidate of the best (-1: home), ``second`` the
+    best with another next candidate."""
+    k = prize.size
+    first = np.full((k, span + 1), -np.inf)
+    second = np.full((k, span + 1), -np.inf)
+    nxt = np.full((k, span + 1), -1, np.int64)
+    for m in range(span + 1):
+        for v in range(k):
+            top, top_c, runner = -np.inf, -1, -np.inf
+            for c in range(k):
+                at = m - whole[v, c]
+                if c == v or at < 0:
+                    continue
+                go = first[c, at] if nxt[c, at] != v else second[c, at]
+                go += prize[c]
+                if go > top:
+                    runner = top
+                    top, top_c = go, c
+                elif go > runner:
+                    runner = go
+            straight = 0.0 if home[v] <= m else -np.inf
+            if straight >= top:
+                first[v, m], nxt[v, m], second[v, m] = straight, -1, top
+            else:
+                first[v, m], nxt[v, m], second[v, m] = top, top_c, max(runner, straight)
+    return first, second, nxt

@@ -139,25 +139,8 @@ class _Completion:
             return
         span = int(np.floor(day + 1e-9))
         whole = np.where(off, whole, span + 1).astype(np.int64)
-        home = np.floor(back + 1e-9)
-        first = np.full((k, span + 1), -np.inf)
-        second = np.full((k, span + 1), -np.inf)
-        nxt = np.full((k, span + 1), -1, dtype=np.int64)
-        cols = np.arange(k)[None, :]
-        rows = np.arange(k)[:, None]
-        for m in range(span + 1):
-            at = np.maximum(m - whole, 0)
-            go = np.where(nxt[cols, at] == rows, second[cols, at], first[cols, at])
-            go = np.where(m - whole >= 0, go, -np.inf) + prize[None, :]
-            top = np.argmax(go, axis=1)
-            best = go[np.arange(k), top]
-            go[np.arange(k), top] = -np.inf
-            runner = go.max(axis=1)
-            home_ok = np.where(home <= m, 0.0, -np.inf)
-            straight = home_ok >= best
-            first[:, m] = np.where(straight, home_ok, best)
-            nxt[:, m] = np.where(straight, -1, top)
-            second[:, m] = np.where(straight, best, np.maximum(runner, home_ok))
+        home = np.floor(np.minimum(back, span + 1) + 1e-9)
+        first, second, nxt = labelling.completion(whole, home, prize.astype(float), span)
         self.first, self.second, self.nxt, self.span = first, second, nxt, span
 
     def rest(self, cand: np.ndarray, left: np.ndarray, prev: int) -> np.ndarray:

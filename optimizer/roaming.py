@@ -389,11 +389,11 @@ def lp_lower_bound(
     return max(lagrange, farley)
 
 
-def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
+def _dive(generate, lp: _Relaxed, routes: list[Route], key, keep=None) -> float:
     """An integer master solution by diving: open the most-open fractional site, or drive
     the route with the largest fractional part of days that many days rounded up, generate
     columns again, until the LP is integral. Returns its objective (inf when the dive
-    ends without one)."""
+    ends without one); ``keep`` receives the routes the integral LP drives."""
     lower: dict = {}
     open_sites: set[int] = set()
     while lp is not None:
@@ -403,11 +403,26 @@ def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
         else:
             part = lp.days - np.floor(lp.days + 1e-6)
             if not (part > 1e-6).any():
+                if keep is not None:
+                    keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
                 return lp.objective
             r = int(np.argmax(part))
             lower[key(routes[r])] = int(np.ceil(lp.days[r]))
         lp, _, _, routes = generate(DIVE_ROUNDS, lower, frozenset(open_sites))
     return np.inf
+
+
+def _split_plan(generate, key, days: float, solved, keep) -> float:
+    """A plan driving exactly ``days`` vehicle-days when the integer master's plan
+    (``solved``) drives more: a dive from the master LP held to that many days. Returns its
+    objective (inf when there is none)."""
+    if solved is None or solved[1] <= days:
+        return np.inf
+    held = (days, days)
+    lp, _, _, routes = generate(DIVE_ROUNDS, {}, frozenset(), days=held)
+    if lp is None:
+        return np.inf
+    return _dive(lambda r, low, o: generate(r, low, o, days=held), lp, routes, key, keep)
 
 
 def _kept(routes: list[Route], used: set, key) -> list[Route]:
@@ -530,9 +545,11 @@ def route_pool(
         open_sites: frozenset,
         prove: bool = False,
         days: tuple[float, float] | None = None,
+        enough: float = np.inf,
     ):
         """Column generation with the fixings: (last LP, rounds, proven lower bound on the
-        LP over every route (-inf unless ``prove``), routes of the last LP)."""
+        LP over every route (-inf unless ``prove``), routes of the last LP). With ``prove``
+        it stops once the bound rounded up to the cost unit reaches ``enough``."""
         done, proven = 0, -np.inf
         most_days = fleet_days if days is None else min(days[1], fleet_days)
         while True:
@@ -548,7 +565,8 @@ def route_pool(
             )
             if lp is None:
                 return lp, done, proven, routes
-            used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
+            if days is None:
+                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
             late = time.perf_counter() > deadline
             timed_out[0] |= late
             stop = done >= rounds or late
@@ -566,16 +584,20 @@ def route_pool(
             if none:
                 return lp, done, lp.objective, routes
             proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
-            if stop or not added:
+            if stop or not added or round_up(proven, unit) >= enough:
                 return lp, done, proven, routes
 
     def integer(cutoff: float):
+        """The integer master over the pool below ``cutoff``: (objective, vehicle-days,
+        dual bound) or None."""
         routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
         left = max(deadline - time.perf_counter(), 0.1 * time_limit)
         solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
-        if solved is not None and solved[0] <= cutoff:
+        if solved is None:
+            return None
+        if solved[0] <= cutoff:
             used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
-        return solved
+        return solved[0], int(solved[1].sum()), solved[2]
 
     root, done, lp_bound, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
@@ -591,14 +613,17 @@ def route_pool(
         if total - whole > 1e-6:
             halves = []
             for days in ((0.0, whole), (whole + 1.0, fleet_days)):
-                lp, more, proven, _ = generate(rounds, {}, frozenset(), True, days)
+                lp, more, proven, _ = generate(rounds, {}, frozenset(), True, days, objective)
                 done += more
                 halves.append(lower if lp is None else max(lower, proven))
             bound = max(bound, min(round_up(h, unit) for h in halves))
-            again = integer(objective)
-            improved = again is not None and again[0] < objective - 1e-6 * abs(objective)
-            if improved:
-                objective = again[0]
+            found = _split_plan(
+                generate, key, whole + 1.0, solved, lambda rs: used.update(map(key, rs))
+            )
+            again = integer(min(objective, found))
+            plan = min(found, again[0] if again is not None else np.inf)
+            improved = plan < objective - 1e-6 * abs(objective)
+            objective = min(objective, plan)
             split = (
                 f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
                 f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
