@@ -6,13 +6,18 @@ cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days
 (cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and base rows.
 Its objective is the cost stage's; when no site has a build cost it is the number of new
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
-solved with HiGHS; the visit-row duals are prizes for new day-routes
-(``models.routes.price_routes``), added while any route has negative reduced cost. When
-every base reaches at most ``EXACT_PRICING`` villages that may roam, the pool is every
-feasible route instead, and the integer master is exact. An integer solution comes from a
-dive (fix the most fractional site or route days, price again, repeat until the LP is
-integral), then HiGHS solves the integer master over the final pool with the dive's value as
-cutoff; the better of the two gives an honest gap to the root LP value.
+solved with HiGHS; the visit-row duals are prizes for new day-routes, priced heuristically
+(``models.routes.price_routes``) while that finds routes of negative reduced cost, then
+exactly (``models.pricing.exact_price``), which either adds routes or proves the LP over the
+pool is the LP over every route (else bounds it by the Lagrangian or Farley bound). When
+every base reaches at most ``EXACT_PRICING`` villages that may roam, the starting pool is
+every feasible route. An integer solution comes from a dive (fix the most fractional site or
+route days, price again, repeat until the LP is integral), then HiGHS solves the integer
+master over the routes the LPs drove with the dive's value as cutoff. Plans cost a whole
+multiple of the costs' common divisor, so the bound rounds up to one. When the plan stays
+above the bound, the total vehicle-days are split at the LP's fractional value: the bound of
+each half (priced exactly) bounds every plan, and a dive held to the rounded-up number of
+days and the integer master again look for a cheaper plan.
 The county model chooses among the routes some master LP or the best integer solution drives.
 """
 
@@ -518,7 +523,8 @@ def route_pool(
     unit = cost_unit(np.append(master.site_cost, master.day_cost))
     calls = {"count": 0, "seconds": 0.0, "stopped": 0}
     timed_out = [False]
-    used: set = set()  # routes some master LP drives
+    used: set = set()  # routes some master LP without a vehicle-day split drives
+    seen: set = set()  # routes some master LP drives
 
     def threshold(lp: _Relaxed, b: int) -> float:
         return master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
@@ -565,8 +571,10 @@ def route_pool(
             )
             if lp is None:
                 return lp, done, proven, routes
+            driven = {key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
+            seen.update(driven)
             if days is None:
-                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
+                used.update(driven)
             late = time.perf_counter() > deadline
             timed_out[0] |= late
             stop = done >= rounds or late
@@ -587,10 +595,12 @@ def route_pool(
             if stop or not added or round_up(proven, unit) >= enough:
                 return lp, done, proven, routes
 
-    def integer(cutoff: float):
-        """The integer master over the pool below ``cutoff``: (objective, vehicle-days,
-        dual bound) or None."""
+    def integer(cutoff: float, among: set | None = None):
+        """The integer master over the pool (the routes ``among`` only, when given) below
+        ``cutoff``: (objective, vehicle-days, dual bound) or None."""
         routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+        if among is not None:
+            routes = [r for r in routes if key(r) in among]
         left = max(deadline - time.perf_counter(), 0.1 * time_limit)
         solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
         if solved is None:
@@ -602,7 +612,7 @@ def route_pool(
     root, done, lp_bound, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
     best = _dive(generate, root, routes, key) if root is not None else np.inf
-    solved = integer(best)
+    solved = integer(best, seen)
     objective = best if solved is None else min(best, solved[0])
     lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
     bound = round_up(lower, unit)
@@ -620,7 +630,7 @@ def route_pool(
             found = _split_plan(
                 generate, key, whole + 1.0, solved, lambda rs: used.update(map(key, rs))
             )
-            again = integer(min(objective, found))
+            again = integer(min(objective, found), seen)
             plan = min(found, again[0] if again is not None else np.inf)
             improved = plan < objective - 1e-6 * abs(objective)
             objective = min(objective, plan)
