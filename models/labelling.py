@@ -44,8 +44,8 @@ def search(
     max_done,
 ):
     """Best route prize over ng-routes (at least ``floor``), its last label, labels of routes
-    whose prize beats ``threshold`` (at most ``max_done``), every label's candidate and
-    parent, labels made, and whether ``max_labels`` stopped the search.
+    whose prize beats ``threshold`` (at most ``max_done``), every label's candidate, parent
+    and prize, labels made, and whether ``max_labels`` stopped the search.
 
     ``weight[v, c]``: minutes from v's arrival to c's departure (leg and c's service);
     ``start[c]`` the same from the base, ``back[v]`` v to the base, ``rest[v]`` a lower
@@ -85,7 +85,16 @@ def search(
             if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= best + tol:
                 continue
         if made == max_labels:
-            return best, best_id, done[:n_done], nodes[:made], parents[:made], made, True
+            return (
+                best,
+                best_id,
+                done[:n_done],
+                nodes[:made],
+                parents[:made],
+                prizes[:made],
+                made,
+                True,
+            )
         lid = made
         made += 1
         times[lid] = a
@@ -168,7 +177,16 @@ def search(
                     other = link[other]
                 if made == max_labels:
                     stopped = True
-                    return best, best_id, done[:n_done], nodes[:made], parents[:made], made, stopped
+                    return (
+                        best,
+                        best_id,
+                        done[:n_done],
+                        nodes[:made],
+                        parents[:made],
+                        prizes[:made],
+                        made,
+                        stopped,
+                    )
                 lid2 = made
                 made += 1
                 times[lid2] = a
@@ -182,7 +200,7 @@ def search(
                 minute2 = max(min(int(np.floor(a)), span + 1), minute)
                 queue_next[lid2] = queue_head[minute2]
                 queue_head[minute2] = lid2
-    return best, best_id, done[:n_done], nodes[:made], parents[:made], made, stopped
+    return best, best_id, done[:n_done], nodes[:made], parents[:made], prizes[:made], made, stopped
 
 
 @njit(cache=True)

@@ -40,8 +40,9 @@ HOOD = 16
 #: Labels one pricing call may make (a work limit, so results repeat exactly); beyond it
 #: the completion bound stands in for the best prize.
 LABELS = 3_000_000
-#: Routes beating the threshold kept from one labelling run.
-DONE = 2000
+#: Routes beating the threshold the labelling records, and the best of them kept.
+DONE = 5000
+KEEP = 100
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ class _Completion:
 
 def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
     """One labelling run over fixed ng-neighbourhoods: (best prize, its candidate path or
-    None, paths of routes beating ``threshold``, labels made, stopped by ``budget``)."""
+    None, paths of the best ``KEEP`` routes beating ``threshold``, labels made, stopped by
+    ``budget``)."""
     weight, start, back, rest, value, day = legs_data
     k = value.size
     width = max(len(h) for h in hoods)
@@ -167,7 +169,7 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
     else:
         span = int(np.floor(day + 1e-9))
         tables = (np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1))
-    best, best_id, done, nodes, parents, made, stopped = labelling.search(
+    best, best_id, done, nodes, parents, prizes, made, stopped = labelling.search(
         weight,
         start,
         back,
@@ -194,7 +196,8 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
         return out[::-1]
 
     best_path = path(best_id) if best_id >= 0 else None
-    return float(best), best_path, [path(q) for q in done.tolist()], int(made), bool(stopped)
+    top = done[np.argsort(-prizes[done], kind="stable")[:KEEP]]
+    return float(best), best_path, [path(q) for q in top.tolist()], int(made), bool(stopped)
 
 
 def _augment(hoods: list[list[int]], path: list[int]) -> bool:

@@ -53,6 +53,10 @@ from optimizer.highs import SEED, objective_scale
 MIP_NODES = 500
 #: Column-generation rounds after each fixing of the dive.
 DIVE_ROUNDS = 5
+#: Routes one exact pricing call adds at most (per base).
+EXACT_COLUMNS = 50
+#: Column-generation rounds in each half of the vehicle-day split.
+SPLIT_ROUNDS = 10
 #: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
 BOUND_TOLERANCE = 1e-6
 
@@ -505,12 +509,11 @@ def route_pool(
         return old is None
 
     may = np.flatnonzero(roam.may)
-    complete = True
     for b in bases:
         if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
             found = all_routes(times, b, may)
         else:
-            found, complete = sweep_routes(times, b, may, xy, site_xy[b]), False
+            found = sweep_routes(times, b, may, xy, site_xy[b])
         for route in found:
             add(route)
     initial = len(pool)
@@ -535,7 +538,7 @@ def route_pool(
         added, none, most = 0, True, {}
         for b in bases:
             start = time.perf_counter()
-            priced = exact_price(times, b, lp.prize, threshold(lp, b))
+            priced = exact_price(times, b, lp.prize, threshold(lp, b), limit=EXACT_COLUMNS)
             calls["count"] += 1
             calls["seconds"] += time.perf_counter() - start
             calls["stopped"] += not priced.proven
@@ -609,7 +612,7 @@ def route_pool(
             used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
         return solved[0], int(solved[1].sum()), solved[2]
 
-    root, done, lp_bound, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
+    root, done, lp_bound, routes = generate(rounds, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
     best = _dive(generate, root, routes, key) if root is not None else np.inf
     solved = integer(best, seen)
@@ -623,7 +626,7 @@ def route_pool(
         if total - whole > 1e-6:
             halves = []
             for days in ((0.0, whole), (whole + 1.0, fleet_days)):
-                lp, more, proven, _ = generate(rounds, {}, frozenset(), True, days, objective)
+                lp, more, proven, _ = generate(SPLIT_ROUNDS, {}, frozenset(), True, days, objective)
                 done += more
                 halves.append(lower if lp is None else max(lower, proven))
             bound = max(bound, min(round_up(h, unit) for h in halves))
