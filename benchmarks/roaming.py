@@ -77,7 +77,8 @@ def spec(sites, time_limit: float) -> CountySpec:
 
 
 def _pct(value: float, bound: float) -> str:
-    return f"{(value - bound) / value:.2%}"
+    """The gap of ``value`` to ``bound``, both to the yuan (LP values carry solver noise)."""
+    return f"{(round(value) - round(bound)) / round(value):.2%}"
 
 
 def main() -> None:
