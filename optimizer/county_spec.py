@@ -79,7 +79,8 @@ class RoamingRecord:
     proved that no route has negative reduced cost; otherwise a Lagrangian or Farley bound
     from the exact pricing's most prize per base), the proven lower bound on every plan's
     route-master cost (``bound``: ``lp_bound`` rounded up to ``cost_unit``, the common divisor
-    of the whole-yuan costs (nan when some cost is fractional), raised by the vehicle-day
+    of the whole-yuan costs, or of the costs counted in vehicle-day costs (nan when neither
+    is whole), raised by the vehicle-day
     ``split`` when one ran), the integer master objective and its ``gap`` to ``bound``,
     seconds, whether the safety time limit ended pricing or a solve (``timed_out``), exact
     pricing calls, their seconds and how many the label budget stopped (``exact_stopped``:

@@ -454,7 +454,7 @@ def cost_unit(costs: np.ndarray) -> float | None:
     values = np.asarray(costs, dtype=float)
     values = values[values > 0]
     whole = np.round(values)
-    if values.size == 0 or (np.abs(values - whole) > 1e-9).any() or whole.max() >= 2**53:
+    if values.size == 0 or (np.abs(values - whole) > 1e-9 * whole).any() or whole.max() >= 2**53:
         return None
     return float(np.gcd.reduce(whole.astype(np.int64)))
 
@@ -523,7 +523,11 @@ def route_pool(
     roamable &= roam.may
     master = _Master(data, roam, roamable)
     fleet_days = float(roam.vehicles * roam.days)
-    unit = cost_unit(np.append(master.site_cost, master.day_cost))
+    costs = np.append(master.site_cost, master.day_cost)
+    unit = cost_unit(costs)
+    if unit is None and master.day_cost > 0:  # e.g. sites counted 1, a vehicle-day a fraction
+        days = cost_unit(costs / master.day_cost)
+        unit = None if days is None else days * master.day_cost
     calls = {"count": 0, "seconds": 0.0, "stopped": 0}
     timed_out = [False]
     used: set = set()  # routes some master LP without a vehicle-day split drives
