@@ -88,8 +88,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| seed | pool (initial, kept) | rounds | exact pricing calls (stopped) | exact pricing s "
-        "| pool LP | LP over all routes (proven) | rounded / split bound | plan cost "
-        "| gap vs proven bound | gap vs LP over all routes | vehicle-days | safety stop "
+        "| pool LP | proven bound on the LP over all routes | rounded / split bound | plan cost "
+        "| gap vs rounded / split bound | gap vs LP bound | vehicle-days | safety stop "
         "| pool s | total s |"
     )
     print("|---" * 15 + "|")

@@ -259,7 +259,7 @@ def exact_price(
                 found.setdefault(frozenset(p), p)
         if stopped:
             routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
-            return Priced(routes, _relaxed(bound, start, value), False, False, labels)
+            return Priced(routes, _relaxed(bound, start, value, times.day), False, False, labels)
         if best is None or len(set(best)) == len(best) or not _augment(hoods, best):
             break
     routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
@@ -267,12 +267,12 @@ def exact_price(
     return Priced(routes, max(most, 0.0), True, elementary, labels)
 
 
-def _relaxed(bound: _Completion, start: np.ndarray, value: np.ndarray) -> float:
+def _relaxed(bound: _Completion, start: np.ndarray, value: np.ndarray, day: float) -> float:
     """The completion bound from the base: the most prize of any day-route (every positive
     prize when there is no completion bound)."""
     if not bound.valid:
         return float(value.sum())
-    left = np.floor(bound.span - np.where(np.isfinite(start), start, bound.span + 1.0))
+    left = np.floor(day - np.where(np.isfinite(start), start, day + 1.0) + 1e-9)
     reach = bound.rest(np.arange(value.size), left.astype(np.int64), -2)
     return float(max((value + reach).max(), 0.0))
 
