@@ -8,14 +8,15 @@ route then maps to a candidate sequence no longer than the route, with the same 
 search over candidate sequences bounds every route.
 
 A label is a partial route: its minutes, prize, last candidate and ng-memory (the candidates
-among the last one's ``ng`` nearest that it visited since leaving them; extending to one of
-them is forbidden). Labels of the same candidate and memory dominate each other by minutes
-and prize. ng-routes include every elementary route, so their best prize bounds the best
-elementary route's; when the best is not elementary, the repeated candidates join the
-neighbourhoods along its cycle and the search runs again (decremental state-space
-relaxation). A completion bound (the most prize a route without 1-cycles collects from a
-candidate within the minutes left, a dynamic programme over whole minutes) prunes labels
-that cannot beat the best route known.
+among the last one's ``NG`` nearest that it visited since leaving them; extending to one of
+them is forbidden). A label is dropped when one at the same candidate, with a memory that is
+a subset of its own, has no more minutes and no less prize. ng-routes include every
+elementary route, so their best prize bounds the best elementary route's; when the best is
+not elementary, the repeated candidates join the neighbourhoods along its cycle and the
+search runs again (decremental state-space relaxation). A completion bound (the most prize a walk without 2-cycles collects from a
+candidate within the minutes left, a dynamic programme over whole minutes with legs rounded
+down) prunes labels that cannot beat the best route known, and stands in for the best prize
+when the label budget stops the search.
 """
 
 from __future__ import annotations
