@@ -13,10 +13,10 @@ them is forbidden). A label is dropped when one at the same candidate, with a me
 a subset of its own, has no more minutes and no less prize. ng-routes include every
 elementary route, so their best prize bounds the best elementary route's; when the best is
 not elementary, the repeated candidates join the neighbourhoods along its cycle and the
-search runs again (decremental state-space relaxation). A completion bound (the most prize a walk without 2-cycles collects from a
-candidate within the minutes left, a dynamic programme over whole minutes with legs rounded
-down) prunes labels that cannot beat the best route known, and stands in for the best prize
-when the label budget stops the search.
+search runs again (decremental state-space relaxation). A completion bound (the most prize
+a walk without 2-cycles collects from a candidate within the minutes left, a dynamic
+programme over whole minutes with legs rounded down) prunes labels that cannot beat the best
+route known, and stands in for the best prize when the label budget stops the search.
 """
 
 from __future__ import annotations
