@@ -562,7 +562,8 @@ def route_pool(
     ):
         """Column generation with the fixings: (last LP, rounds, proven lower bound on the
         LP over every route (-inf unless ``prove``), routes of the last LP). With ``prove``
-        it stops once the bound rounded up to the cost unit reaches ``enough``."""
+        it stops once the bound rounded up to the cost unit reaches ``enough`` or the LP
+        value rounded up alike."""
         done, proven = 0, -np.inf
         most_days = fleet_days if days is None else min(days[1], fleet_days)
         while True:
@@ -599,7 +600,10 @@ def route_pool(
             if none:
                 return lp, done, lp.objective, routes
             proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
-            if stop or not added or round_up(proven, unit) >= enough:
+            # the LP only falls towards the proven bound: once both round up alike, more
+            # columns cannot raise the rounded bound
+            goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)
+            if stop or not added or round_up(proven, unit) >= goal:
                 return lp, done, proven, routes
 
     def integer(cutoff: float, among: set | None = None):
