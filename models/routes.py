@@ -8,8 +8,9 @@ villages as destinations. Absent pairs (inf) cannot be driven.
 
 Pricing looks for routes whose villages' prizes (the master LP's visit duals) exceed the
 route's cost less the fleet duals: a prize-collecting (orienteering) problem within the day's
-minutes. It is solved exactly by enumeration over stop subsets (Held-Karp) when few villages
-carry a prize, and by seeded greedy insertion with 2-opt otherwise.
+minutes. Here it is solved by enumeration over stop subsets (Held-Karp) when few villages
+carry a prize, and by seeded greedy insertion with 2-opt otherwise; ``models.pricing``
+solves it exactly for any number.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import shortest_path
 
 #: Routes with at most this many stops are ordered exactly (Held-Karp); longer ones by 2-opt.
 EXACT_ORDER = 9
@@ -333,60 +332,3 @@ def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]
         order = _unwind(stops, back, int(masks[m]), int(last[m]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes
-
-
-def prize_bound(times: StopTimes, base: int, prize: np.ndarray) -> float:
-    """An upper bound on the summed ``prize`` of any day-route from ``base``.
-
-    Exact (every stop subset) when at most ``EXACT_PRICING`` villages carry a prize.
-    Otherwise a fractional knapsack over the day: a route's minutes are the service of its
-    stops plus half of both legs at every stop plus half of the two base legs, so a stop
-    costs at least its service plus half its two shortest legs (to any village or the base),
-    and the base legs at least the shortest base leg of a prized village.
-    """
-    reach = times.reachable(base)
-    cand = reach[prize[reach] > EPS]
-    if cand.size == 0:
-        return 0.0
-    if cand.size <= EXACT_PRICING:
-        stops = cand.tolist()
-        cost, _, out = _subset_tables(times, base, stops)
-        k = len(stops)
-        masks = np.arange(1, 1 << k)
-        bits = (masks[:, None] >> np.arange(k)) & 1
-        minutes = np.min(cost[masks] + out[None, :], axis=1) + bits @ times.service[stops]
-        value = bits @ prize[stops]
-        return float(value[minutes <= times.day + EPS].max(initial=0.0))
-    legs, out = _prized_legs(times, base, cand)
-    legs[np.arange(cand.size), np.arange(cand.size)] = np.inf  # no leg from a stop to itself
-    legs = np.column_stack([legs, out])
-    two = np.partition(legs, 1, axis=1)[:, :2]
-    weight = times.service[cand] + np.minimum(two.sum(axis=1) / 2.0, out)
-    capacity = times.day - float(out.min())
-    value = prize[cand]
-    order = np.argsort(-value / np.maximum(weight, EPS), kind="stable")
-    total = 0.0
-    for k in order.tolist():
-        if weight[k] <= capacity:
-            total += value[k]
-            capacity -= weight[k]
-        else:
-            total += value[k] * max(capacity, 0.0) / weight[k]
-            break
-    return float(total)
-
-
-def _prized_legs(times: StopTimes, base: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fewest minutes between the villages ``cand`` and from the base to them, passing any
-    other villages on the way (their service minutes counted): cand x cand and per cand."""
-    n = times.between.shape[0]
-    full = _legs(times, base)
-    extra = np.append(times.service, 0.0)
-    extra[cand] = 0.0
-    weight = full + extra[None, :]  # entering an intermediate village costs its service
-    weight = np.where(weight > 0, weight, EPS)  # csgraph reads 0 as no edge
-    weight[~np.isfinite(weight)] = 0.0
-    np.fill_diagonal(weight, 0.0)
-    dist = shortest_path(sp.csr_array(weight), method="D", indices=np.append(cand, n))
-    dist = np.maximum(dist - n * EPS, 0.0)  # undo the stand-ins for 0
-    return dist[:-1][:, cand], dist[-1][cand]

@@ -75,11 +75,17 @@ class RoamingRecord:
     """How the route pool was made: column-generation ``rounds``, ``pool`` size, the routes
     ``kept`` for the county model (those some master LP or the best integer solution drives),
     the root master LP value over the pool (``lp_value``), a proven lower bound on the master
-    LP over every route (``lp_bound``: the LP value itself when ``exact``, i.e. the last
-    pricing round searched every route exhaustively; otherwise a Lagrangian or Farley bound),
-    the integer master objective over the pool and its ``gap`` to ``lp_bound``, seconds,
-    whether the safety time limit ended pricing or a solve (``timed_out``), and the integer
-    master's dual bound (``pool_bound``: a bound for plans using the pool's routes only)."""
+    LP over every route (``lp_bound``: the LP value itself when ``exact``, i.e. exact pricing
+    proved that no route has negative reduced cost; otherwise a Lagrangian or Farley bound
+    from the exact pricing's most prize per base), the proven lower bound on every plan's
+    route-master cost (``bound``: ``lp_bound`` rounded up to ``cost_unit``, the common divisor
+    of the whole-yuan costs, or of the costs counted in vehicle-day costs (nan when neither
+    is whole), raised by the vehicle-day
+    ``split`` when one ran), the integer master objective and its ``gap`` to ``bound``,
+    seconds, whether the safety time limit ended pricing or a solve (``timed_out``), exact
+    pricing calls, their seconds and how many the label budget stopped (``exact_stopped``:
+    their completion bound stood in), and the integer master's dual bound (``pool_bound``:
+    a bound for plans using the pool's routes only)."""
 
     rounds: int
     pool: int
@@ -93,6 +99,12 @@ class RoamingRecord:
     lp_value: float = float("nan")
     timed_out: bool = False
     pool_bound: float = float("nan")
+    bound: float = float("nan")
+    cost_unit: float = float("nan")
+    exact_calls: int = 0
+    exact_seconds: float = 0.0
+    exact_stopped: int = 0
+    split: str = "none"
 
 
 @dataclass

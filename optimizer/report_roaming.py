@@ -46,9 +46,11 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     pool = (
         f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
         f"{rec.rounds} column-generation rounds, {rec.kept} offered to the plan "
-        f"({'pricing exhaustive: the LP value is the bound' if rec.exact else 'heuristic pricing'}"
-        f"); route master LP {rec.lp_value:,.2f}, lower bound {rec.lp_bound:,.2f}, integer "
-        f"{rec.objective:,.2f}, gap to the bound {rec.gap:.2%}, {rec.seconds:.1f} s."
+        f"({'exact pricing proved the LP' if rec.exact else 'LP bounded by exact pricing'}"
+        f", {rec.exact_calls} exact pricing calls); route master LP {rec.lp_value:,.2f}, "
+        f"lower bound on the LP over every route {rec.lp_bound:,.2f}, on every plan "
+        f"{rec.bound:,.2f}, integer {rec.objective:,.2f}, gap to the bound {rec.gap:.2%}, "
+        f"{rec.seconds:.1f} s."
         + (" The safety time limit ended the route search early." if rec.timed_out else "")
     )
     table = pd.DataFrame(units[["demand_id", "name", "population", "visits"]])

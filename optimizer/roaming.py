@@ -6,13 +6,18 @@ cheaper of the hub and clinic build cost), roaming villages ``r[i]``, route days
 (cost per vehicle-day), the clinic coverage rows (hard or share), visits, fleet and base rows.
 Its objective is the cost stage's; when no site has a build cost it is the number of new
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
-solved with HiGHS; the visit-row duals are prizes for new day-routes
-(``models.routes.price_routes``), added while any route has negative reduced cost. When
-every base reaches at most ``EXACT_PRICING`` villages that may roam, the pool is every
-feasible route instead, and the integer master is exact. An integer solution comes from a
-dive (fix the most fractional site or route days, price again, repeat until the LP is
-integral), then HiGHS solves the integer master over the final pool with the dive's value as
-cutoff; the better of the two gives an honest gap to the root LP value.
+solved with HiGHS; the visit-row duals are prizes for new day-routes, priced heuristically
+(``models.routes.price_routes``) while that finds routes of negative reduced cost, then
+exactly (``models.pricing.exact_price``), which either adds routes or proves the LP over the
+pool is the LP over every route (else bounds it by the Lagrangian or Farley bound). When
+every base reaches at most ``EXACT_PRICING`` villages that may roam, the starting pool is
+every feasible route. An integer solution comes from a dive (fix the most fractional site or
+route days, price again, repeat until the LP is integral), then HiGHS solves the integer
+master over the routes the LPs drove with the dive's value as cutoff. Plans cost a whole
+multiple of the costs' common divisor, so the bound rounds up to one. When the plan stays
+above the bound, the total vehicle-days are split at the LP's fractional value: the bound of
+each half (priced exactly) bounds every plan, and a dive held to the rounded-up number of
+days and the integer master again look for a cheaper plan.
 The county model chooses among the routes some master LP or the best integer solution drives.
 """
 
@@ -29,6 +34,7 @@ import scipy.sparse as sp
 from geodata.errors import InputError
 from geodata.travel import TravelTimes
 from models.county import CountyInput
+from models.pricing import exact_price
 from models.roaming import RoamingInput
 from models.routes import (
     EXACT_PRICING,
@@ -36,7 +42,6 @@ from models.routes import (
     StopTimes,
     all_routes,
     price_routes,
-    prize_bound,
     route_index,
     sweep_routes,
 )
@@ -48,6 +53,12 @@ from optimizer.highs import SEED, objective_scale
 MIP_NODES = 500
 #: Column-generation rounds after each fixing of the dive.
 DIVE_ROUNDS = 5
+#: Routes one exact pricing call adds at most (per base).
+EXACT_COLUMNS = 50
+#: Column-generation rounds in each half of the vehicle-day split.
+SPLIT_ROUNDS = 10
+#: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
+BOUND_TOLERANCE = 1e-6
 
 
 def stop_times(
@@ -205,9 +216,11 @@ class _Master:
         route_lower: np.ndarray | None = None,
         open_sites: frozenset[int] = frozenset(),
         cutoff: float | None = None,
+        days: tuple[float, float] | None = None,
     ):
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
-        ``open_sites`` open; ``cutoff`` prunes integer solutions not below it.
+        ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
+        fleet's); ``cutoff`` prunes integer solutions not below it.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution."""
@@ -256,7 +269,9 @@ class _Master:
             entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
             add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
         fleet_row = row
-        add([(z0 + r, 1.0) for r in range(nr)], -np.inf, float(roam.vehicles * roam.days))
+        fleet_days = float(roam.vehicles * roam.days)
+        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
+        add([(z0 + r, 1.0) for r in range(nr)], low, high)
         base_row = {}
         for b, rs in by_base.items():
             limit = float(roam.days * roam.base_vehicles[b])
@@ -383,11 +398,11 @@ def lp_lower_bound(
     return max(lagrange, farley)
 
 
-def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
+def _dive(generate, lp: _Relaxed, routes: list[Route], key, keep=None) -> float:
     """An integer master solution by diving: open the most-open fractional site, or drive
     the route with the largest fractional part of days that many days rounded up, generate
     columns again, until the LP is integral. Returns its objective (inf when the dive
-    ends without one)."""
+    ends without one); ``keep`` receives the routes the integral LP drives."""
     lower: dict = {}
     open_sites: set[int] = set()
     while lp is not None:
@@ -397,11 +412,26 @@ def _dive(generate, lp: _Relaxed, routes: list[Route], key) -> float:
         else:
             part = lp.days - np.floor(lp.days + 1e-6)
             if not (part > 1e-6).any():
+                if keep is not None:
+                    keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
                 return lp.objective
             r = int(np.argmax(part))
             lower[key(routes[r])] = int(np.ceil(lp.days[r]))
         lp, _, _, routes = generate(DIVE_ROUNDS, lower, frozenset(open_sites))
     return np.inf
+
+
+def _split_plan(generate, key, days: float, solved, keep) -> float:
+    """A plan driving exactly ``days`` vehicle-days when the integer master's plan
+    (``solved``) drives more: a dive from the master LP held to that many days. Returns its
+    objective (inf when there is none)."""
+    if solved is None or solved[1] <= days:
+        return np.inf
+    held = (days, days)
+    lp, _, _, routes = generate(DIVE_ROUNDS, {}, frozenset(), days=held)
+    if lp is None:
+        return np.inf
+    return _dive(lambda r, low, o: generate(r, low, o, days=held), lp, routes, key, keep)
 
 
 def _kept(routes: list[Route], used: set, key) -> list[Route]:
@@ -418,6 +448,25 @@ def _kept(routes: list[Route], used: set, key) -> list[Route]:
     return sorted(kept, key=lambda r: (r.base, r.stops))
 
 
+def cost_unit(costs: np.ndarray) -> float | None:
+    """The largest amount (yuan) every positive cost is a whole multiple of (their greatest
+    common divisor), or None when some cost is not a whole number of yuan."""
+    values = np.asarray(costs, dtype=float)
+    values = values[values > 0]
+    whole = np.round(values)
+    if values.size == 0 or (np.abs(values - whole) > 1e-9 * whole).any() or whole.max() >= 2**53:
+        return None
+    return float(np.gcd.reduce(whole.astype(np.int64)))
+
+
+def round_up(bound: float, unit: float | None) -> float:
+    """A lower bound on integer plans whose cost is a whole multiple of ``unit``: ``bound``
+    (less the LP solver's relative tolerance) rounded up to such a multiple."""
+    if unit is None or not np.isfinite(bound):
+        return bound
+    return float(np.ceil((bound - BOUND_TOLERANCE * abs(bound)) / unit) * unit)
+
+
 def route_pool(
     data: CountyInput,
     roam: RoamingInput,
@@ -429,15 +478,20 @@ def route_pool(
     time_limit: float,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
-    dive. Column generation stops after ``rounds`` rounds (``DIVE_ROUNDS`` after each dive
-    fixing) or when pricing finds no improving route; the integer master stops after
+    dive. Column generation prices heuristically while that finds improving routes, then
+    exactly (``models.pricing.exact_price``); it stops after ``rounds`` rounds
+    (``DIVE_ROUNDS`` after each dive fixing, heuristic pricing only) or when exact pricing
+    proves no route is missing. When the integer master stays above the bound, the
+    vehicle-days in total are split at the root LP's fractional value: column generation
+    runs in both halves, their bounds (rounded up to the cost unit) bound every plan, and
+    the integer master runs again over the grown pool. The integer master stops after
     ``MIP_NODES`` nodes, so the result depends on the inputs only. ``time_limit`` (seconds)
     is a safety stop: when it ends pricing or a solve, the record says so.
     The county model chooses among the routes that some master LP of the search (root,
-    dive) or the best integer master solution drives.
+    dive, split) or the best integer master solution drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
-    Returns the pool and its record (rounds, LP value and bound, integer master value, gap).
+    Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
     began = time.perf_counter()
     deadline = began + time_limit
@@ -455,12 +509,11 @@ def route_pool(
         return old is None
 
     may = np.flatnonzero(roam.may)
-    complete = True
     for b in bases:
         if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
             found = all_routes(times, b, may)
         else:
-            found, complete = sweep_routes(times, b, may, xy, site_xy[b]), False
+            found = sweep_routes(times, b, may, xy, site_xy[b])
         for route in found:
             add(route)
     initial = len(pool)
@@ -470,56 +523,134 @@ def route_pool(
     roamable &= roam.may
     master = _Master(data, roam, roamable)
     fleet_days = float(roam.vehicles * roam.days)
-    bound = [-np.inf]
+    costs = np.append(master.site_cost, master.day_cost)
+    unit = cost_unit(costs)
+    if unit is None and master.day_cost > 0:  # e.g. sites counted 1, a vehicle-day a fraction
+        days = cost_unit(costs / master.day_cost)
+        unit = None if days is None else days * master.day_cost
+    calls = {"count": 0, "seconds": 0.0, "stopped": 0}
     timed_out = [False]
+    used: set = set()  # routes some master LP without a vehicle-day split drives
+    seen: set = set()  # routes some master LP drives
 
-    def generate(rounds: int, lower: dict, open_sites: frozenset, root: bool = False):
-        """Column generation with the fixings: (last LP, rounds, exhaustive, routes)."""
-        done, exact = 0, False
+    def threshold(lp: _Relaxed, b: int) -> float:
+        return master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+
+    def exact(lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
+        """Exact pricing for every base: (routes added, whether it proves no route has
+        negative reduced cost, the most prize per base)."""
+        added, none, most = 0, True, {}
+        for b in bases:
+            start = time.perf_counter()
+            priced = exact_price(times, b, lp.prize, threshold(lp, b), limit=EXACT_COLUMNS)
+            calls["count"] += 1
+            calls["seconds"] += time.perf_counter() - start
+            calls["stopped"] += not priced.proven
+            most[b] = priced.most
+            limit = threshold(lp, b)
+            none &= priced.most <= limit + BOUND_TOLERANCE * max(abs(limit), 1.0)
+            added += sum(add(route) for route in priced.routes)
+        return added, none, most
+
+    def generate(
+        rounds: int,
+        lower: dict,
+        open_sites: frozenset,
+        prove: bool = False,
+        days: tuple[float, float] | None = None,
+        enough: float = np.inf,
+    ):
+        """Column generation with the fixings: (last LP, rounds, proven lower bound on the
+        LP over every route (-inf unless ``prove``), routes of the last LP). With ``prove``
+        it stops once the bound rounded up to the cost unit reaches ``enough`` or the LP
+        value rounded up alike."""
+        done, proven = 0, -np.inf
+        most_days = fleet_days if days is None else min(days[1], fleet_days)
         while True:
             routes = list(pool.values())
             bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
-            lp = master.solve(routes, False, time_limit, route_lower=bounds, open_sites=open_sites)
-            if lp is not None:
-                used.update(key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist())
-                if root:
-                    most = {b: prize_bound(times, b, lp.prize) for b in bases}
-                    bound[0] = max(bound[0], lp_lower_bound(lp, master.day_cost, fleet_days, most))
-            if lp is None or done >= rounds:
-                return lp, done, exact, routes
-            if time.perf_counter() > deadline:
-                timed_out[0] = True
-                return lp, done, exact, routes
-            done += 1
-            exact, added = True, 0
-            for b in bases:
-                threshold = master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
-                found, exhaustive = price_routes(times, b, lp.prize, threshold)
-                exact &= exhaustive
-                added += sum(add(route) for route in found)
-            if not added:
-                return lp, done, exact, routes
-            exact = False  # new routes: the next LP is not yet proven optimal
+            lp = master.solve(
+                routes,
+                False,
+                time_limit,
+                route_lower=bounds,
+                open_sites=open_sites,
+                days=days,
+            )
+            if lp is None:
+                return lp, done, proven, routes
+            driven = {key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
+            seen.update(driven)
+            if days is None:
+                used.update(driven)
+            late = time.perf_counter() > deadline
+            timed_out[0] |= late
+            stop = done >= rounds or late
+            added = 0
+            if not stop:
+                done += 1
+                for b in bases:
+                    found, _ = price_routes(times, b, lp.prize, threshold(lp, b))
+                    added += sum(add(route) for route in found)
+            if added:
+                continue
+            if not prove:
+                return lp, done, proven, routes
+            added, none, most = exact(lp)
+            if none:
+                return lp, done, lp.objective, routes
+            proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
+            # the LP only falls towards the proven bound: once both round up alike, more
+            # columns cannot raise the rounded bound
+            goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)
+            if stop or not added or round_up(proven, unit) >= goal:
+                return lp, done, proven, routes
 
-    used: set = set()  # routes some master LP drives
-    root, done, exact, routes = generate(rounds if not complete else 1, {}, frozenset(), True)
+    def integer(cutoff: float, among: set | None = None):
+        """The integer master over the pool (the routes ``among`` only, when given) below
+        ``cutoff``: (objective, vehicle-days, dual bound) or None."""
+        routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+        if among is not None:
+            routes = [r for r in routes if key(r) in among]
+        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
+        solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
+        if solved is None:
+            return None
+        if solved[0] <= cutoff:
+            used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+        return solved[0], int(solved[1].sum()), solved[2]
+
+    root, done, lp_bound, routes = generate(rounds, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
-    if exact and root is not None:
-        bound[0] = lp_value
     best = _dive(generate, root, routes, key) if root is not None else np.inf
-    routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
-    solved = master.solve(
-        routes,
-        True,
-        max(deadline - time.perf_counter(), 0.1 * time_limit),
-        cutoff=best if np.isfinite(best) else None,
-    )
+    solved = integer(best, seen)
     objective = best if solved is None else min(best, solved[0])
-    if solved is not None and solved[0] <= best:
-        used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
-    routes = _kept(routes, used, key)
-    lower = float(min(bound[0], lp_value)) if root is not None else np.nan
-    gap = (objective - lower) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+    lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
+    bound = round_up(lower, unit)
+    split = "none"
+    if root is not None and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
+        total = float(root.days.sum())
+        whole = float(np.floor(total + 1e-6))
+        if total - whole > 1e-6:
+            halves = []
+            for days in ((0.0, whole), (whole + 1.0, fleet_days)):
+                lp, more, proven, _ = generate(SPLIT_ROUNDS, {}, frozenset(), True, days, objective)
+                done += more
+                halves.append(lower if lp is None else max(lower, proven))
+            bound = max(bound, min(round_up(h, unit) for h in halves))
+            found = _split_plan(
+                generate, key, whole + 1.0, solved, lambda rs: used.update(map(key, rs))
+            )
+            again = integer(min(objective, found), seen)
+            plan = min(found, again[0] if again is not None else np.inf)
+            improved = plan < objective - 1e-6 * abs(objective)
+            objective = min(objective, plan)
+            split = (
+                f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
+                f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
+            )
+    routes = _kept(sorted(pool.values(), key=lambda r: (r.base, r.stops)), used, key)
+    gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
         rounds=done,
         pool=len(pool),
@@ -528,11 +659,17 @@ def route_pool(
         lp_bound=lower,
         objective=float(objective),
         gap=float(max(gap, 0.0)),
-        exact=bool(exact),
+        exact=bool(root is not None and lp_bound >= lp_value),
         seconds=time.perf_counter() - began,
         lp_value=float(lp_value),
         timed_out=timed_out[0] or master.timed_out,
-        pool_bound=float(max(solved[2], lower)) if solved is not None else float(lower),
+        pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
+        bound=float(bound),
+        cost_unit=float(unit) if unit is not None else float("nan"),
+        exact_calls=calls["count"],
+        exact_seconds=calls["seconds"],
+        exact_stopped=calls["stopped"],
+        split=split,
     )
     return routes, record
 

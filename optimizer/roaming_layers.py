@@ -200,6 +200,7 @@ def add_roaming_layers(
         ("route_rounds", record.rounds),
         ("route_lp_value", record.lp_value),
         ("route_lp_bound", record.lp_bound),
+        ("route_bound", record.bound),
         ("route_master_objective", record.objective),
         ("route_master_gap", record.gap),
         ("route_search_timed_out", int(record.timed_out)),

@@ -12,7 +12,7 @@ import pytest
 
 import geodata
 from geodata import InputError
-from models.routes import StopTimes, all_routes, best_order, price_routes, prize_bound
+from models.routes import StopTimes, all_routes, best_order, price_routes
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
 from optimizer.roaming_layers import schedule
@@ -226,6 +226,10 @@ def test_joint_plan_equals_brute_force(case):
     assert got == pytest.approx(want)
     assert plan.roaming.exact
     assert plan.roaming.lp_bound <= want + 1e-6
+    # whole-yuan costs: the bound rounds up to their common divisor and stays below the optimum
+    unit = plan.roaming.cost_unit
+    assert plan.roaming.lp_bound - 1e-6 <= plan.roaming.bound <= want + 1e-6
+    assert plan.roaming.bound / unit == pytest.approx(round(plan.roaming.bound / unit))
     summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
     assert summary["build_cost"] + summary["roaming_cost"] == pytest.approx(want)
 
@@ -412,23 +416,6 @@ def test_schedule_gives_each_route_its_days_in_distinct_vehicle_days(driven, veh
         schedule(np.array([vehicles * days + 1]), vehicles, days)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_prize_bound_is_at_least_the_best_route(seed, monkeypatch):
-    """The knapsack bound (exact pricing switched off) and the exact one against the best
-    prize of any stop subset that fits a day."""
-    rng = np.random.default_rng(40 + seed)
-    times = random_times(rng, 7, day=float(rng.uniform(60, 140)))
-    prize = rng.uniform(0, 3, size=7) * (rng.uniform(size=7) > 0.3)
-    best = 0.0
-    for k in range(1, 8):
-        for subset in itertools.combinations(range(7), k):
-            if prize[list(subset)].sum() > best and brute_order(times, subset) <= times.day:
-                best = float(prize[list(subset)].sum())
-    assert prize_bound(times, 0, prize) == pytest.approx(best)
-    monkeypatch.setattr("models.routes.EXACT_PRICING", 0)
-    assert prize_bound(times, 0, prize) >= best - 1e-9
-
-
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
     """Heuristic pricing stopped after one round: the reported bound must not exceed the LP
@@ -448,7 +435,8 @@ def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
 
 
 def test_same_input_gives_the_same_routes_and_plan():
-    """Two runs of a county with heuristic pricing, a dive and the integer master agree."""
+    """Two runs of a county with heuristic and exact pricing, a dive, the integer master
+    and the vehicle-day split agree."""
     county = geodata.synthetic_county(40, 10, seed=5)
     travel = geodata.straight_line_minutes(
         county.demand, county.sites, speed_kmh=20.0, max_minutes=90.0
@@ -480,12 +468,13 @@ def test_same_input_gives_the_same_routes_and_plan():
     )
     first = plan_county(county.demand, county.sites, travel, spec, stops)
     second = plan_county(county.demand, county.sites, travel, spec, stops)
-    assert not first.roaming.exact and first.roaming.rounds >= 1
+    assert first.roaming.rounds >= 1 and first.roaming.exact_calls >= 1
     assert len(first.routes) > 0
     assert first.routes.drop(columns="geometry").equals(second.routes.drop(columns="geometry"))
     assert first.timetable.equals(second.timetable)
     assert first.sites.drop(columns="geometry").equals(second.sites.drop(columns="geometry"))
-    assert replace(first.roaming, seconds=0.0) == replace(second.roaming, seconds=0.0)
+    timing = dict(seconds=0.0, exact_seconds=0.0)
+    assert replace(first.roaming, **timing) == replace(second.roaming, **timing)
 
 
 def test_a_must_village_no_base_reaches_is_an_error():
@@ -495,3 +484,29 @@ def test_a_must_village_no_base_reaches_is_an_error():
     roaming = replace(case_roaming(0), day_cost=0.0, must=must, leg_minutes=0.5)
     with pytest.raises(InputError, match="cannot be reached from any base"):
         plan_county(demand, sites, travel, county_spec(roaming), stops)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_exact_pricing_alone_reaches_the_lp_of_every_route(case, monkeypatch):
+    """The heuristic finds nothing: exact pricing must take column generation from the sweep
+    pool to the LP over the complete route set and prove it (bound = LP value)."""
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    spec = county_spec(case_roaming(case))
+    complete = plan_county(demand, sites, travel, spec, stops).roaming
+    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.roaming.price_routes", lambda *a, **k: ([], False))
+    rec = plan_county(demand, sites, travel, spec, stops).roaming
+    assert rec.exact and rec.exact_calls >= 1 and rec.exact_stopped == 0
+    assert rec.lp_bound == pytest.approx(complete.lp_value)
+    assert rec.lp_value == pytest.approx(complete.lp_value)
+
+
+def test_bound_is_not_rounded_for_fractional_costs():
+    village_xy, site_xy, kinds, cost, *_ = CASES[0]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = replace(case_roaming(0), day_cost=120.5)
+    rec = plan_county(demand, sites, travel, county_spec(roaming), stops).roaming
+    assert np.isnan(rec.cost_unit)
+    assert rec.bound == pytest.approx(rec.lp_bound)
+    assert rec.bound <= brute_force(demand, sites, travel, stops, county_spec(roaming)) + 1e-6

@@ -1,0 +1,236 @@
+"""The labelling kernel of exact pricing, compiled with numba (a pricing call on a county's
+hospital base extends 10^5 to 10^6 labels; interpreted Python manages about 2 x 10^4 a
+second).
+
+Labels are partial routes over candidates 0..k-1: minutes, prize, last candidate, parent
+label and ng-memory, a bit mask over the last candidate's neighbourhood (``members[v]``,
+the candidate itself first). Labels are extended in order of whole minutes. A label is
+dropped when one at the same candidate with a memory subset has no more minutes and no
+less prize, or when its prize plus the completion bound cannot beat the best route found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _completion(first, second, nxt, c, left, prev):
+    if nxt[c, left] == prev:
+        return second[c, left]
+    return first[c, left]
+
+
+@njit(cache=True)
+def search(
+    weight,
+    start,
+    back,
+    rest,
+    value,
+    day,
+    first,
+    second,
+    nxt,
+    has_bound,
+    members,
+    sizes,
+    position,
+    floor,
+    threshold,
+    tol,
+    max_labels,
+    max_done,
+):
+    """Best route prize over ng-routes (at least ``floor``), its last label, labels of routes
+    whose prize beats ``threshold`` (at most ``max_done``), every label's candidate, parent
+    and prize, labels made, and whether ``max_labels`` stopped the search.
+
+    ``weight[v, c]``: minutes from v's arrival to c's departure (leg and c's service);
+    ``start[c]`` the same from the base, ``back[v]`` v to the base, ``rest[v]`` a lower
+    bound on v to the base through anything. ``first``/``second``/``nxt``: the completion
+    bound tables (see ``models.pricing``); ``members[v, :sizes[v]]`` v's neighbourhood,
+    ``position[v, c]`` c's bit in it (-1: not a member)."""
+    k = value.size
+    eps = 1e-9
+    span = first.shape[1] - 1
+    width = 1
+    for v in range(k):
+        width = max(width, sizes[v])
+    slots = 1 << width
+    head = np.full(k * slots, -1, np.int64)
+    times = np.empty(max_labels)
+    prizes = np.empty(max_labels)
+    nodes = np.empty(max_labels, np.int64)
+    parents = np.empty(max_labels, np.int64)
+    masks = np.empty(max_labels, np.int64)
+    alive = np.zeros(max_labels, np.bool_)
+    link = np.empty(max_labels, np.int64)  # next label of the same candidate and memory
+    queue_head = np.full(span + 2, -1, np.int64)
+    queue_next = np.empty(max_labels, np.int64)
+    done = np.empty(max_done, np.int64)
+    n_done = 0
+    made = 0
+    best = floor
+    best_id = -1
+    stopped = False
+
+    for c in range(k):
+        a = start[c]
+        if not np.isfinite(a) or a + rest[c] > day + eps:
+            continue
+        if has_bound:
+            left = int(np.floor(day - a + 1e-9))
+            if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= best + tol:
+                continue
+        if made == max_labels:
+            return (
+                best,
+                best_id,
+                done[:n_done],
+                nodes[:made],
+                parents[:made],
+                prizes[:made],
+                made,
+                True,
+            )
+        lid = made
+        made += 1
+        times[lid] = a
+        prizes[lid] = value[c]
+        nodes[lid] = c
+        parents[lid] = -1
+        masks[lid] = 1
+        alive[lid] = True
+        slot = c * slots + 1
+        link[lid] = head[slot]
+        head[slot] = lid
+        minute = min(int(np.floor(a)), span + 1)
+        queue_next[lid] = queue_head[minute]
+        queue_head[minute] = lid
+
+    for minute in range(span + 2):
+        while queue_head[minute] >= 0:
+            lid = queue_head[minute]
+            queue_head[minute] = queue_next[lid]
+            if not alive[lid]:
+                continue
+            v = nodes[lid]
+            t = times[lid]
+            p = prizes[lid]
+            mem = masks[lid]
+            if t + back[v] <= day + eps:
+                if p > best + tol:
+                    best = p
+                    best_id = lid
+                if p > threshold + tol and n_done < max_done:
+                    done[n_done] = lid
+                    n_done += 1
+            prev = nodes[parents[lid]] if parents[lid] >= 0 else -2
+            if has_bound:
+                left = int(np.floor(day - t + 1e-9))
+                if left < 0 or p + _completion(first, second, nxt, v, left, prev) <= best + tol:
+                    continue
+            for c in range(k):
+                a = t + weight[v, c]
+                if not np.isfinite(a) or a + rest[c] > day + eps:
+                    continue
+                pos = position[v, c]
+                if pos >= 0 and (mem >> pos) & 1:
+                    continue
+                q = p + value[c]
+                if has_bound:
+                    left = int(np.floor(day - a + 1e-9))
+                    if left < 0 or q + _completion(first, second, nxt, c, left, v) <= best + tol:
+                        continue
+                new = np.int64(1)
+                for i in range(sizes[v]):
+                    if (mem >> i) & 1:
+                        at = position[c, members[v, i]]
+                        if at >= 0:
+                            new |= np.int64(1) << at
+                dominated = False
+                sub = new
+                while True:
+                    if sub & 1:  # every memory at c holds c
+                        other = head[c * slots + sub]
+                        while other >= 0:
+                            if (
+                                alive[other]
+                                and times[other] <= a + eps
+                                and prizes[other] >= q - tol
+                            ):
+                                dominated = True
+                                break
+                            other = link[other]
+                    if dominated or sub == 0:
+                        break
+                    sub = (sub - 1) & new
+                if dominated:
+                    continue
+                slot = c * slots + new
+                other = head[slot]
+                while other >= 0:
+                    if alive[other] and a <= times[other] and q >= prizes[other]:
+                        alive[other] = False
+                    other = link[other]
+                if made == max_labels:
+                    stopped = True
+                    return (
+                        best,
+                        best_id,
+                        done[:n_done],
+                        nodes[:made],
+                        parents[:made],
+                        prizes[:made],
+                        made,
+                        stopped,
+                    )
+                lid2 = made
+                made += 1
+                times[lid2] = a
+                prizes[lid2] = q
+                nodes[lid2] = c
+                parents[lid2] = lid
+                masks[lid2] = new
+                alive[lid2] = True
+                link[lid2] = head[slot]
+                head[slot] = lid2
+                minute2 = max(min(int(np.floor(a)), span + 1), minute)
+                queue_next[lid2] = queue_head[minute2]
+                queue_head[minute2] = lid2
+    return best, best_id, done[:n_done], nodes[:made], parents[:made], prizes[:made], made, stopped
+
+
+@njit(cache=True)
+def completion(whole, home, prize, span):
+    """Completion bound tables over (candidate, whole minutes left): the most prize after a
+    candidate with a straight way home (``home``: whole minutes) or on to another candidate
+    (``whole``: whole minutes of leg and stop, > ``span`` when absent) but not straight back
+    to the one just left; ``nxt`` the next candidate of the best (-1: home), ``second`` the
+    best with another next candidate."""
+    k = prize.size
+    first = np.full((k, span + 1), -np.inf)
+    second = np.full((k, span + 1), -np.inf)
+    nxt = np.full((k, span + 1), -1, np.int64)
+    for m in range(span + 1):
+        for v in range(k):
+            top, top_c, runner = -np.inf, -1, -np.inf
+            for c in range(k):
+                at = m - whole[v, c]
+                if c == v or at < 0:
+                    continue
+                go = first[c, at] if nxt[c, at] != v else second[c, at]
+                go += prize[c]
+                if go > top:
+                    runner = top
+                    top, top_c = go, c
+                elif go > runner:
+                    runner = go
+            straight = 0.0 if home[v] <= m else -np.inf
+            if straight >= top:
+                first[v, m], nxt[v, m], second[v, m] = straight, -1, top
+            else:
+                first[v, m], nxt[v, m], second[v, m] = top, top_c, max(runner, straight)
+    return first, second, nxt

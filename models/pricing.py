@@ -1,0 +1,305 @@
+"""Exact pricing of day-routes: the most prize one route from a base collects within the day.
+
+A forward labelling algorithm over the villages that carry a prize (candidates). Between two
+candidates a route may pass other villages, each a stop with its service minutes, so the leg
+minutes between candidates are shortest paths through the other villages (a route's legs
+need not satisfy the triangle inequality: legs beyond the longest allowed are absent). Every
+route then maps to a candidate sequence no longer than the route, with the same prize, so the
+search over candidate sequences bounds every route.
+
+A label is a partial route: its minutes, prize, last candidate and ng-memory (the candidates
+among the last one's ``NG`` nearest that it visited since leaving them; extending to one of
+them is forbidden). A label is dropped when one at the same candidate, with a memory that is
+a subset of its own, has no more minutes and no less prize. ng-routes include every
+elementary route, so their best prize bounds the best elementary route's; when the best is
+not elementary, the repeated candidates join the neighbourhoods along its cycle and the
+search runs again (decremental state-space relaxation). A completion bound (the most prize
+a walk without 2-cycles collects from a candidate within the minutes left, a dynamic
+programme over whole minutes with legs rounded down) prunes labels that cannot beat the best
+route known, and stands in for the best prize when the label budget stops the search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
+
+from models import labelling
+from models.routes import Route, StopTimes
+
+#: Relative tolerance on prizes (a route must beat the threshold by this much of it).
+TOL = 1e-9
+#: Candidates in each ng-neighbourhood (the candidate itself and its nearest others).
+NG = 8
+#: Decremental rounds when the best ng-route repeats a candidate.
+DSSR_ROUNDS = 20
+#: Most candidates a neighbourhood grows to in the decremental rounds.
+HOOD = 16
+#: Labels one pricing call may make (a work limit, so results repeat exactly); beyond it
+#: the completion bound stands in for the best prize.
+LABELS = 3_000_000
+#: Routes beating the threshold the labelling records, and the best of them kept.
+DONE = 5000
+KEEP = 100
+
+
+@dataclass(frozen=True)
+class Priced:
+    """The outcome of one exact pricing call.
+
+    ``routes``: elementary day-routes (real stops, within the day) whose prize exceeds the
+    threshold, best first. ``most``: an upper bound on the prize of every day-route from the
+    base, never below the threshold: the best route's prize when the search finished
+    (``proven``) with an elementary best (``elementary``); the completion bound from the
+    base when the search stopped at its time limit. ``labels``: labels extended.
+    """
+
+    routes: list[Route]
+    most: float
+    proven: bool
+    elementary: bool
+    labels: int
+
+
+class _Legs:
+    """Minutes between candidates (and the base) through non-candidate villages, their
+    paths, and a lower bound on the minutes from each candidate back to the base."""
+
+    def __init__(self, times: StopTimes, base: int, cand: np.ndarray):
+        n, k = times.between.shape[0], cand.size
+        through = np.ones(n, dtype=bool)
+        through[cand] = False
+        out = times.to_base[base]
+        # nodes: villages 0..n-1 (passed through; candidates never are), arrivals at the
+        # candidates n..n+k-1 and at the base n+k, departures from the candidates
+        # n+k+1..n+2k and from the base n+2k+1
+        size = n + 2 * k + 2
+        sources = np.concatenate([np.flatnonzero(through), n + k + 1 + np.arange(k), [size - 1]])
+        origin = np.concatenate([np.flatnonzero(through), cand])
+        legs = np.vstack([times.between[origin], out[None, :]])  # source x village
+        home = np.append(out[origin], np.inf)  # source -> base arrival (no empty route)
+        into = np.flatnonzero(through)
+        parts = [
+            (legs[:, into] + times.service[into][None, :], into),
+            (legs[:, cand], n + np.arange(k)),
+            (home[:, None], np.array([n + k])),
+        ]
+        rows, cols, vals = [], [], []
+        for weight, dest in parts:
+            r, c = np.nonzero(np.isfinite(weight))
+            rows.append(sources[r])
+            cols.append(dest[c])
+            vals.append(weight[r, c])
+        rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        keep = rows != cols
+        shift = 1e-9  # csgraph reads explicit zeros as absent edges
+        graph = sp.csr_array((vals[keep] + shift, (rows[keep], cols[keep])), shape=(size, size))
+        starts = np.append(n + k + 1 + np.arange(k), size - 1)
+        dist, self.pred = shortest_path(graph, method="D", indices=starts, return_predecessors=True)
+        self._ends = np.append(n + np.arange(k), n + k)
+        #: minutes[a, c]: candidate a (k: the base) to candidate c (k: the base), stops passed
+        #: on the way included, the service at c not
+        self.minutes = np.maximum(dist[:, self._ends] - size * shift, 0.0)
+        self.minutes[np.arange(k + 1), np.arange(k + 1)] = np.inf
+        # back to the base through any villages (each a stop): a bound for every route's rest
+        full = np.full((n + 1, n + 1), np.inf)
+        full[:n, :n] = times.between + times.service[None, :]
+        full[:n, n] = out
+        np.fill_diagonal(full, np.inf)
+        r, c = np.nonzero(np.isfinite(full))
+        graph = sp.csr_array((full[r, c] + shift, (r, c)), shape=(n + 1, n + 1))
+        dist = shortest_path(graph.T, method="D", indices=[n])[0]
+        self.rest = np.maximum(dist[cand] - (n + 1) * shift, 0.0)
+        self.n, self.k = n, k
+
+    def path(self, a: int, c: int) -> list[int]:
+        """Villages passed between candidate (or base, ``k``) ``a`` and ``c``."""
+        node = int(self.pred[a, self._ends[c]])
+        passed = []
+        while 0 <= node < self.n:
+            passed.append(node)
+            node = int(self.pred[a, node])
+        return passed[::-1]
+
+
+class _Completion:
+    """``at(c, m, prev)``: the most prize a route collects after candidate ``c`` within ``m``
+    whole minutes, having come from ``prev`` (legs rounded down; candidates may repeat, but
+    not the one just left; -inf when it cannot reach the base). Two tables over (candidate,
+    minutes): the best value and its next candidate (-1: straight home), and the best value
+    with another next candidate."""
+
+    def __init__(self, weight: np.ndarray, back: np.ndarray, prize: np.ndarray, day: float):
+        k = prize.size
+        whole = np.floor(weight + 1e-9)
+        off = ~np.eye(k, dtype=bool) & np.isfinite(whole)
+        self.valid = not (whole[off] < 1).any()
+        if not self.valid:
+            return
+        span = int(np.floor(day + 1e-9))
+        whole = np.where(off, whole, span + 1).astype(np.int64)
+        home = np.floor(np.minimum(back, span + 1) + 1e-9)
+        first, second, nxt = labelling.completion(whole, home, prize.astype(float), span)
+        self.first, self.second, self.nxt, self.span = first, second, nxt, span
+
+    def rest(self, cand: np.ndarray, left: np.ndarray, prev: int) -> np.ndarray:
+        """The bound for each of ``cand`` with ``left`` whole minutes, coming from ``prev``."""
+        at = np.clip(left, 0, self.span)
+        value = np.where(self.nxt[cand, at] == prev, self.second[cand, at], self.first[cand, at])
+        return np.where(left >= 0, value, -np.inf)
+
+
+def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
+    """One labelling run over fixed ng-neighbourhoods: (best prize, its candidate path or
+    None, paths of the best ``KEEP`` routes beating ``threshold``, labels made, stopped by
+    ``budget``)."""
+    weight, start, back, rest, value, day = legs_data
+    k = value.size
+    width = max(len(h) for h in hoods)
+    members = np.full((k, width), -1, dtype=np.int64)
+    position = np.full((k, k), -1, dtype=np.int64)
+    for v, hood in enumerate(hoods):
+        members[v, : len(hood)] = hood
+        position[v, hood] = np.arange(len(hood))
+    sizes = np.array([len(h) for h in hoods], dtype=np.int64)
+    if bound.valid:
+        tables = (bound.first, bound.second, bound.nxt)
+    else:
+        span = int(np.floor(day + 1e-9))
+        tables = (np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1))
+    best, best_id, done, nodes, parents, prizes, made, stopped = labelling.search(
+        weight,
+        start,
+        back,
+        rest,
+        value,
+        float(day),
+        *tables,
+        bound.valid,
+        members,
+        sizes,
+        position,
+        float(floor),
+        float(threshold),
+        float(tol),
+        int(budget),
+        DONE,
+    )
+
+    def path(lid):
+        out = []
+        while lid >= 0:
+            out.append(int(nodes[lid]))
+            lid = int(parents[lid])
+        return out[::-1]
+
+    best_path = path(best_id) if best_id >= 0 else None
+    top = done[np.argsort(-prizes[done], kind="stable")[:KEEP]]
+    return float(best), best_path, [path(q) for q in top.tolist()], int(made), bool(stopped)
+
+
+def _augment(hoods: list[list[int]], path: list[int]) -> bool:
+    """Make the search remember every candidate the path repeats along its cycle; False when
+    a neighbourhood would exceed ``HOOD`` candidates."""
+    seen: dict[int, int] = {}
+    for pos, c in enumerate(path):
+        if c in seen:
+            for d in path[seen[c] : pos]:
+                if c not in hoods[d]:
+                    if len(hoods[d]) >= HOOD:
+                        return False
+                    hoods[d].append(c)
+        seen[c] = pos
+    return True
+
+
+def exact_price(
+    times: StopTimes,
+    base: int,
+    prize: np.ndarray,
+    threshold: float,
+    *,
+    known: float = -np.inf,
+    budget: int = LABELS,
+    limit: int = 20,
+) -> Priced:
+    """Day-routes from ``base`` whose summed ``prize`` exceeds ``threshold``, and an upper
+    bound on the prize of every day-route from ``base`` (exact when ``elementary``; never
+    below ``threshold`` or ``known``).
+
+    ``known`` is the prize of a day-route already found (it prunes the search); after
+    ``budget`` labels the search stops unproven; ``limit`` caps the routes returned.
+    Villages with prize <= 0 are never stops of their own, only passed through.
+    """
+    cand = np.flatnonzero(prize > 0)
+    floor = max(threshold, known)
+    if cand.size == 0:
+        return Priced([], max(floor, 0.0), True, True, 0)
+    legs = _Legs(times, base, cand)
+    k = cand.size
+    service = times.service[cand]
+    weight = legs.minutes[:k, :k] + service[None, :]
+    start = legs.minutes[k, :k] + service
+    back = legs.minutes[:k, k]
+    value = prize[cand].astype(float)
+    bound = _Completion(weight, back, value, times.day)
+    tol = TOL * max(abs(threshold), float(value.max()), 1.0)
+    data = (weight, start, back, legs.rest, value, times.day)
+    order = np.argsort(weight, axis=1, kind="stable")
+    hoods = [[c] + [int(d) for d in order[c, : NG - 1] if d != c] for c in range(k)]
+    labels, found = 0, {}
+    for _ in range(DSSR_ROUNDS):
+        most, best, done, made, stopped = _run(data, bound, hoods, floor, threshold, tol, budget)
+        labels += made
+        budget = max(budget - made, 1)
+        for p in done:
+            if len(set(p)) == len(p):
+                found.setdefault(frozenset(p), p)
+        if stopped:
+            routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
+            return Priced(routes, _relaxed(bound, start, value, times.day), False, False, labels)
+        if best is None or len(set(best)) == len(best) or not _augment(hoods, best):
+            break
+    routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
+    elementary = best is None or len(set(best)) == len(best)
+    return Priced(routes, max(most, 0.0), True, elementary, labels)
+
+
+def _relaxed(bound: _Completion, start: np.ndarray, value: np.ndarray, day: float) -> float:
+    """The completion bound from the base: the most prize of any day-route (every positive
+    prize when there is no completion bound)."""
+    if not bound.valid:
+        return float(value.sum())
+    left = np.floor(day - np.where(np.isfinite(start), start, day + 1.0) + 1e-9)
+    reach = bound.rest(np.arange(value.size), left.astype(np.int64), -2)
+    return float(max((value + reach).max(), 0.0))
+
+
+def _value(prize: np.ndarray, route: Route) -> float:
+    return float(prize[list(route.stops)].sum())
+
+
+def _columns(
+    times, legs: _Legs, cand, base, prize, found: dict, above: float, limit: int
+) -> list[Route]:
+    """The real routes of candidate paths: passed villages become stops; those that repeat a
+    village, exceed the day or collect no more prize than ``above`` are dropped. Best prize
+    first, at most ``limit``."""
+    routes = {}
+    for path in found.values():
+        stops: list[int] = []
+        prev = legs.k
+        for c in path:
+            stops += legs.path(prev, c) + [int(cand[c])]
+            prev = c
+        stops += legs.path(prev, legs.k)
+        if len(set(stops)) < len(stops):
+            continue
+        minutes = times.duration(base, stops)
+        if minutes <= times.day + 1e-9 and float(prize[stops].sum()) > above:
+            routes.setdefault(frozenset(stops), Route(base, tuple(stops), minutes))
+    ranked = sorted(routes.values(), key=lambda r: (-_value(prize, r), r.minutes, r.stops))
+    return ranked[:limit]

@@ -1,0 +1,109 @@
+"""Exact day-route pricing against enumeration of every elementary route, its relaxations
+and budget stop, and the cost-unit rounding of the route master's bound."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from models import pricing
+from models.pricing import exact_price
+from models.routes import StopTimes
+from optimizer.roaming import cost_unit, round_up
+
+
+def random_times(rng, n: int, day: float, cap: float = np.inf) -> StopTimes:
+    """Villages and one base (site 0) at random points, straight-line minutes; legs longer
+    than ``cap`` are absent (so legs need not satisfy the triangle inequality)."""
+    xy = rng.uniform(0, 20, size=(n, 2))
+    base = rng.uniform(0, 20, size=2)
+    between = 2 * np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    out = 2 * np.linalg.norm(xy - base, axis=1)
+    between[between > cap] = np.inf
+    out[out > cap] = np.inf
+    return StopTimes({0: out}, between, rng.uniform(5, 15, size=n), day)
+
+
+def best_route(times: StopTimes, prize: np.ndarray) -> float:
+    """The most prize of any elementary route within the day (every ordered stop subset)."""
+    best = -np.inf
+    for k in range(1, prize.size + 1):
+        for stops in itertools.permutations(range(prize.size), k):
+            if times.duration(0, stops) <= times.day + 1e-9:
+                best = max(best, float(prize[list(stops)].sum()))
+    return best
+
+
+def check_routes(times: StopTimes, prize: np.ndarray, priced, threshold: float) -> None:
+    for route in priced.routes:
+        assert len(set(route.stops)) == len(route.stops)
+        assert route.minutes == pytest.approx(times.duration(0, route.stops))
+        assert route.minutes <= times.day + 1e-9
+        assert prize[list(route.stops)].sum() > threshold
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_exact_pricing_equals_enumeration(seed):
+    """Prizes of both signs and zeros, a day from tight to loose: the best route's prize
+    and the routes above a threshold, against every elementary route."""
+    rng = np.random.default_rng(100 + seed)
+    n = 7
+    times = random_times(rng, n, day=float(rng.uniform(45, 150)))
+    prize = rng.uniform(-1, 3, size=n) * (rng.uniform(size=n) > 0.25)
+    best = best_route(times, prize)
+    threshold = 0.6 * best
+    priced = exact_price(times, 0, prize, threshold)
+    assert priced.proven and priced.elementary
+    assert priced.most == pytest.approx(max(best, threshold))
+    check_routes(times, prize, priced, threshold)
+    if best > threshold:
+        assert max(prize[list(r.stops)].sum() for r in priced.routes) == pytest.approx(best)
+    above = exact_price(times, 0, prize, best + 1e-6)
+    assert above.routes == [] and above.most == pytest.approx(best + 1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_absent_legs_pass_through_villages(seed):
+    """Legs beyond a cap are absent: a route may reach a village only through others. The
+    bound still covers every elementary route, and its routes are real ones."""
+    rng = np.random.default_rng(200 + seed)
+    times = random_times(rng, 7, day=160.0, cap=14.0)
+    prize = rng.uniform(0, 3, size=7) * (rng.uniform(size=7) > 0.4)
+    best = best_route(times, prize)
+    priced = exact_price(times, 0, prize, threshold=0.0)
+    assert priced.proven
+    assert priced.most >= best - 1e-9
+    check_routes(times, prize, priced, 0.0)
+    if priced.routes:
+        assert max(prize[list(r.stops)].sum() for r in priced.routes) <= best + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_relaxations_bound_the_best_route(seed, monkeypatch):
+    """Without ng-memory and decremental rounds (routes may repeat villages), and when the
+    label budget stops the search (the completion bound stands in), the reported most prize
+    is still at least the best elementary route's."""
+    rng = np.random.default_rng(300 + seed)
+    times = random_times(rng, 7, day=float(rng.uniform(60, 140)))
+    prize = rng.uniform(0, 3, size=7)
+    best = best_route(times, prize)
+    stopped = exact_price(times, 0, prize, threshold=0.0, budget=1)
+    assert not stopped.proven and stopped.most >= best - 1e-9
+    check_routes(times, prize, stopped, 0.0)
+    monkeypatch.setattr(pricing, "NG", 1)
+    monkeypatch.setattr(pricing, "DSSR_ROUNDS", 1)
+    loose = exact_price(times, 0, prize, threshold=0.0)
+    assert loose.most >= best - 1e-9
+    check_routes(times, prize, loose, 0.0)
+
+
+def test_cost_unit_and_rounding():
+    unit = cost_unit(np.array([150_000.0, 3_740_000.0, 0.0, 6_350_000.0]))
+    assert unit == 10_000.0
+    assert round_up(4_488_619.3, unit) == 4_490_000.0
+    assert round_up(4_500_000.0, unit) == 4_500_000.0
+    assert round_up(4_500_000.004, unit) == 4_500_000.0  # within the LP tolerance
+    assert cost_unit(np.array([150_000.5, 300_000.0])) is None
+    assert round_up(4_488_619.3, None) == 4_488_619.3
