@@ -55,6 +55,9 @@ MIP_NODES = 500
 DIVE_ROUNDS = 5
 #: Routes one exact pricing call adds at most (per base).
 EXACT_COLUMNS = 50
+#: Counties with at most this many roamable villages price exactly in every round (the
+#: labelling is then about as fast as the heuristic and its columns converge in fewer rounds).
+EXACT_FIRST = 40
 #: Column-generation rounds in each half of the vehicle-day split.
 SPLIT_ROUNDS = 10
 #: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
@@ -479,12 +482,13 @@ def route_pool(
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive. Column generation prices heuristically while that finds improving routes, then
-    exactly (``models.pricing.exact_price``); it stops after ``rounds`` rounds
-    (``DIVE_ROUNDS`` after each dive fixing, heuristic pricing only) or when exact pricing
-    proves no route is missing. When the integer master stays above the bound, the
-    vehicle-days in total are split at the root LP's fractional value: column generation
-    runs in both halves, their bounds (rounded up to the cost unit) bound every plan, and
-    the integer master runs again over the grown pool. The integer master stops after
+    exactly (``models.pricing.exact_price``); with at most ``EXACT_FIRST`` roamable villages
+    it prices exactly in every round. It stops after ``rounds`` rounds (``DIVE_ROUNDS`` after
+    each dive fixing, without the final exact pricing unless every round prices exactly) or
+    when exact pricing proves no route is missing. When the integer master stays above the
+    bound, the vehicle-days in total are split at the root LP's fractional value: column
+    generation runs in both halves, their bounds (rounded up to the cost unit) bound every
+    plan, and the integer master runs again over the grown pool. The integer master stops after
     ``MIP_NODES`` nodes, so the result depends on the inputs only. ``time_limit`` (seconds)
     is a safety stop: when it ends pricing or a solve, the record says so.
     The county model chooses among the routes that some master LP of the search (root,
@@ -522,6 +526,7 @@ def route_pool(
         roamable[list(route.stops)] = True
     roamable &= roam.may
     master = _Master(data, roam, roamable)
+    exact_first = int(roamable.sum()) <= EXACT_FIRST
     fleet_days = float(roam.vehicles * roam.days)
     costs = np.append(master.site_cost, master.day_cost)
     unit = cost_unit(costs)
@@ -589,17 +594,18 @@ def route_pool(
             added = 0
             if not stop:
                 done += 1
-                for b in bases:
+                for b in bases if not exact_first else ():
                     found, _ = price_routes(times, b, lp.prize, threshold(lp, b))
                     added += sum(add(route) for route in found)
             if added:
                 continue
-            if not prove:
+            if not prove and (stop or not exact_first):
                 return lp, done, proven, routes
             added, none, most = exact(lp)
             if none:
-                return lp, done, lp.objective, routes
-            proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
+                return lp, done, lp.objective if prove else proven, routes
+            if prove:
+                proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
             # the LP only falls towards the proven bound: once both round up alike, more
             # columns cannot raise the rounded bound
             goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)

@@ -383,16 +383,19 @@ def test_roaming_input_errors():
         plan_county(demand, sites, travel, barred, stops)
 
 
+@pytest.mark.parametrize("exact_first", [0, 40])
 @pytest.mark.parametrize("case", range(len(CASES)))
-def test_column_generation_reaches_the_lp_of_every_route(case, monkeypatch):
-    """Start from the sweep pool and price with the duals (exactly, few villages): the LP
-    value must reach the LP over the complete route set, which checks the dual signs."""
+def test_column_generation_reaches_the_lp_of_every_route(case, exact_first, monkeypatch):
+    """Start from the sweep pool and price with the duals (heuristic first, or the labelling
+    in every round): the LP value must reach the LP over the complete route set, which
+    checks the dual signs."""
     village_xy, site_xy, kinds, cost, *_ = CASES[case]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
     roaming = case_roaming(case)
     spec = county_spec(roaming)
     complete = plan_county(demand, sites, travel, spec, stops).roaming
     monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.roaming.EXACT_FIRST", exact_first)
     priced = plan_county(demand, sites, travel, spec, stops)
     rec = priced.roaming
     assert rec.exact and rec.rounds >= 1
