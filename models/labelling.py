@@ -23,6 +23,13 @@ def _completion(first, second, nxt, c, left, prev):
 
 
 @njit(cache=True)
+def _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, stopped):
+    """What ``search`` returns: the best prize and label, the finished labels, every label's
+    node, parent and prize, the number of labels and whether the label budget stopped it."""
+    return best, best_id, done[:n_done], nodes[:made], parents[:made], prizes[:made], made, stopped
+
+
+@njit(cache=True)
 def search(
     weight,
     start,
@@ -74,7 +81,6 @@ def search(
     made = 0
     best = floor
     best_id = -1
-    stopped = False
 
     for c in range(k):
         a = start[c]
@@ -85,16 +91,7 @@ def search(
             if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= best + tol:
                 continue
         if made == max_labels:
-            return (
-                best,
-                best_id,
-                done[:n_done],
-                nodes[:made],
-                parents[:made],
-                prizes[:made],
-                made,
-                True,
-            )
+            return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
         lid = made
         made += 1
         times[lid] = a
@@ -176,17 +173,7 @@ def search(
                         alive[other] = False
                     other = link[other]
                 if made == max_labels:
-                    stopped = True
-                    return (
-                        best,
-                        best_id,
-                        done[:n_done],
-                        nodes[:made],
-                        parents[:made],
-                        prizes[:made],
-                        made,
-                        stopped,
-                    )
+                    return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
                 lid2 = made
                 made += 1
                 times[lid2] = a
@@ -200,7 +187,7 @@ def search(
                 minute2 = max(min(int(np.floor(a)), span + 1), minute)
                 queue_next[lid2] = queue_head[minute2]
                 queue_head[minute2] = lid2
-    return best, best_id, done[:n_done], nodes[:made], parents[:made], prizes[:made], made, stopped
+    return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, False)
 
 
 @njit(cache=True)
