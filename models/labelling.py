@@ -221,3 +221,140 @@ def completion(whole, home, prize, span):
             else:
                 first[v, m], nxt[v, m], second[v, m] = top, top_c, max(runner, straight)
     return first, second, nxt
+
+
+@njit(cache=True)
+def _slot(table, sets, nodes, key, node):
+    """The hash-table slot of the label at ``node`` over the candidate set ``key`` (bit
+    words): the slot holding it, or the empty slot where it belongs."""
+    mask = np.uint64(table.size - 1)
+    h = np.uint64(node + 1) * np.uint64(0x9E3779B97F4A7C15)
+    for w in range(key.size):
+        h = (h ^ key[w]) * np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    slot = h & mask
+    while True:
+        lid = table[slot]
+        if lid < 0:
+            return slot
+        if nodes[lid] == node:
+            same = True
+            for w in range(key.size):
+                if sets[lid, w] != key[w]:
+                    same = False
+                    break
+            if same:
+                return slot
+        slot = (slot + np.uint64(1)) & mask
+
+
+@njit(cache=True)
+def enumerate_search(
+    weight, start, back, rest, value, day, first, second, nxt, has_bound, floor, tol, max_labels
+):
+    """Every elementary route whose prize beats ``floor``: the labels that end one, every
+    label's candidate, parent and prize, labels made, and whether ``max_labels`` stopped
+    the search (then the routes are not all there).
+
+    Arguments as in ``search``. A label is the set of candidates visited and the last one;
+    of two labels with the same set and last candidate only the earlier one is extended (a
+    route's prize depends on its set only). Labels whose prize plus the completion bound
+    cannot beat ``floor`` are dropped."""
+    k = value.size
+    eps = 1e-9
+    span = first.shape[1] - 1
+    words = (k + 63) // 64
+    size = 1
+    while size < 2 * max_labels:
+        size <<= 1
+    table = np.full(size, -1, np.int64)
+    times = np.empty(max_labels)
+    prizes = np.empty(max_labels)
+    nodes = np.empty(max_labels, np.int64)
+    parents = np.empty(max_labels, np.int64)
+    sets = np.zeros((max_labels, words), np.uint64)
+    alive = np.zeros(max_labels, np.bool_)
+    queue_head = np.full(span + 2, -1, np.int64)
+    queue_next = np.empty(max_labels, np.int64)
+    done = np.empty(max_labels, np.int64)
+    n_done = 0
+    made = 0
+    key = np.zeros(words, np.uint64)
+    one = np.uint64(1)
+
+    for c in range(k):
+        a = start[c]
+        if not np.isfinite(a) or a + rest[c] > day + eps:
+            continue
+        if has_bound:
+            left = int(np.floor(day - a + 1e-9))
+            if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= floor + tol:
+                continue
+        if made == max_labels:
+            return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+        lid = made
+        made += 1
+        times[lid] = a
+        prizes[lid] = value[c]
+        nodes[lid] = c
+        parents[lid] = -1
+        sets[lid, c // 64] = one << np.uint64(c % 64)
+        alive[lid] = True
+        table[_slot(table, sets, nodes, sets[lid], c)] = lid
+        minute = min(int(np.floor(a)), span + 1)
+        queue_next[lid] = queue_head[minute]
+        queue_head[minute] = lid
+
+    for minute in range(span + 2):
+        while queue_head[minute] >= 0:
+            lid = queue_head[minute]
+            queue_head[minute] = queue_next[lid]
+            if not alive[lid]:
+                continue
+            v = nodes[lid]
+            t = times[lid]
+            p = prizes[lid]
+            if t + back[v] <= day + eps and p > floor + tol:
+                done[n_done] = lid
+                n_done += 1
+            prev = nodes[parents[lid]] if parents[lid] >= 0 else -2
+            if has_bound:
+                left = int(np.floor(day - t + 1e-9))
+                if left < 0 or p + _completion(first, second, nxt, v, left, prev) <= floor + tol:
+                    continue
+            for c in range(k):
+                if (sets[lid, c // 64] >> np.uint64(c % 64)) & one:
+                    continue
+                a = t + weight[v, c]
+                if not np.isfinite(a) or a + rest[c] > day + eps:
+                    continue
+                q = p + value[c]
+                if has_bound:
+                    left = int(np.floor(day - a + 1e-9))
+                    if left < 0 or q + _completion(first, second, nxt, c, left, v) <= floor + tol:
+                        continue
+                for w in range(words):
+                    key[w] = sets[lid, w]
+                key[c // 64] |= one << np.uint64(c % 64)
+                slot = _slot(table, sets, nodes, key, c)
+                other = table[slot]
+                if other >= 0:
+                    if times[other] <= a + eps:
+                        continue
+                    alive[other] = False
+                if made == max_labels:
+                    return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+                new = made
+                made += 1
+                times[new] = a
+                prizes[new] = q
+                nodes[new] = c
+                parents[new] = lid
+                for w in range(words):
+                    sets[new, w] = key[w]
+                alive[new] = True
+                table[slot] = new
+                minute2 = max(min(int(np.floor(a)), span + 1), minute)
+                queue_next[new] = queue_head[minute2]
+                queue_head[minute2] = new
+    return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, False

@@ -303,3 +303,89 @@ def _columns(
             routes.setdefault(frozenset(stops), Route(base, tuple(stops), minutes))
     ranked = sorted(routes.values(), key=lambda r: (-_value(prize, r), r.minutes, r.stops))
     return ranked[:limit]
+
+
+#: Labels one route enumeration may make (a work limit: beyond it the routes are not all
+#: there, and the enumeration says so).
+ENUMERATION_LABELS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Enumerated:
+    """Every elementary day-route from a base whose prize beats a floor (``complete``), or
+    some of them (not ``complete``: the label budget stopped the search, or a route through
+    other villages would pass one twice). ``labels``: labels extended."""
+
+    routes: list[Route]
+    complete: bool
+    labels: int
+
+
+def enumerate_routes(
+    times: StopTimes,
+    base: int,
+    prize: np.ndarray,
+    floor: float,
+    needed: np.ndarray,
+    *,
+    budget: int = ENUMERATION_LABELS,
+) -> Enumerated:
+    """Every elementary day-route from ``base`` whose summed ``prize`` exceeds ``floor``.
+
+    The stops of the routes are the villages with a positive prize or ``needed`` (a mask:
+    villages that must be visited whatever their prize); other villages are only passed
+    on legs that exceed the longest allowed one. A route is kept once per set of stops, by
+    its shortest order.
+    """
+    cand = np.flatnonzero((prize > 0) | needed)
+    if cand.size == 0:
+        return Enumerated([], True, 0)
+    legs = _Legs(times, base, cand)
+    k = cand.size
+    service = times.service[cand]
+    weight = legs.minutes[:k, :k] + service[None, :]
+    start = legs.minutes[k, :k] + service
+    back = legs.minutes[:k, k]
+    value = np.maximum(prize[cand], 0.0).astype(float)
+    bound = _Completion(weight, back, value, times.day)
+    tol = TOL * max(abs(floor), float(value.max()), 1.0)
+    if bound.valid:
+        tables = (bound.first, bound.second, bound.nxt)
+    else:
+        span = int(np.floor(times.day + 1e-9))
+        tables = (np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1))
+    done, nodes, parents, _, made, stopped = labelling.enumerate_search(
+        weight,
+        start,
+        back,
+        legs.rest,
+        value,
+        float(times.day),
+        *tables,
+        bound.valid,
+        float(floor),
+        float(tol),
+        int(budget),
+    )
+    routes: dict[frozenset, Route] = {}
+    complete = not stopped
+    for lid in done.tolist():
+        path = []
+        while lid >= 0:
+            path.append(int(nodes[lid]))
+            lid = int(parents[lid])
+        stops: list[int] = []
+        prev = k
+        for c in path[::-1]:
+            stops += legs.path(prev, c) + [int(cand[c])]
+            prev = c
+        stops += legs.path(prev, k)
+        minutes = times.duration(base, stops)
+        if len(set(stops)) < len(stops) or minutes > times.day + 1e-9:
+            complete = False
+            continue
+        old = routes.get(frozenset(stops))
+        if old is None or minutes < old.minutes:
+            routes[frozenset(stops)] = Route(base, tuple(stops), minutes)
+    ranked = sorted(routes.values(), key=lambda r: (r.minutes, r.stops))
+    return Enumerated(ranked, complete, int(made))

@@ -81,7 +81,8 @@ class RoamingRecord:
     route-master cost (``bound``: ``lp_bound`` rounded up to ``cost_unit``, the common divisor
     of the whole-yuan costs, or of the costs counted in vehicle-day costs (nan when neither
     is whole), raised by the vehicle-day
-    ``split`` when one ran), the integer master objective and its ``gap`` to ``bound``,
+    ``split`` when one ran, and by the ``closed`` search), the integer master objective and
+    its ``gap`` to ``bound``,
     seconds, whether the safety time limit ended pricing or a solve (``timed_out``), exact
     pricing calls, their seconds and how many the label budget stopped (``exact_stopped``:
     their completion bound stood in), and the integer master's dual bound (``pool_bound``:
@@ -105,6 +106,7 @@ class RoamingRecord:
     exact_seconds: float = 0.0
     exact_stopped: int = 0
     split: str = "none"
+    closed: str = "none"
 
 
 @dataclass

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from geodata.errors import InputError
 from geodata.travel import TravelTimes
 from models.county import CountyInput
-from models.pricing import exact_price
+from models.pricing import enumerate_routes, exact_price
 from models.roaming import RoamingInput
 from models.routes import (
     EXACT_PRICING,
@@ -62,6 +62,11 @@ EXACT_FIRST = 40
 SPLIT_ROUNDS = 10
 #: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
 BOUND_TOLERANCE = 1e-6
+#: Labels the closing search may make per base, routes its integer master may hold, and its
+#: branch-and-bound nodes (work limits: beyond them the plan keeps its gap).
+CLOSE_LABELS = 1_000_000
+CLOSE_ROUTES = 20_000
+CLOSE_NODES = 5_000
 
 
 def stop_times(
@@ -209,6 +214,19 @@ class _Master:
         self.target = np.flatnonzero(target)
         self.share = data.clinic_target.share
         self.timed_out = False
+        self.status = highspy.HighsModelStatus.kNotset
+
+    def needs_visits(self) -> np.ndarray:
+        """Villages some plan may have to visit (a mask over the demand): roamable ones no
+        always-open site covers, and those that must roam."""
+        near = self.data.clinic_pairs
+        always = np.zeros(self.data.n_sites, dtype=bool)
+        always[self.sites[self.site_lower > 0]] = True
+        mask = np.zeros(self.roam.may.size, dtype=bool)
+        for i in self.units.tolist():
+            covered = always[near.site[near.indptr[i] : near.indptr[i + 1]]].any()
+            mask[i] = self.roam.must[i] or not covered
+        return mask
 
     def solve(
         self,
@@ -220,13 +238,16 @@ class _Master:
         open_sites: frozenset[int] = frozenset(),
         cutoff: float | None = None,
         days: tuple[float, float] | None = None,
+        cap: float | None = None,
+        nodes: int = MIP_NODES,
     ):
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
         ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
-        fleet's); ``cutoff`` prunes integer solutions not below it.
+        fleet's); ``cutoff`` prunes integer solutions not below it, ``cap`` (a row) bars
+        those costing more; branch and bound stops after ``nodes`` nodes.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
-        solution."""
+        solution. ``status`` keeps the HiGHS model status."""
         data, roam = self.data, self.roam
         pop = data.population
         ns, nu, nt, nr = self.sites.size, self.units.size, self.target.size, len(routes)
@@ -289,6 +310,12 @@ class _Master:
         cost = np.concatenate(
             [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
         )
+        scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
+        if cap is not None:
+            paid = np.flatnonzero(cost)
+            add(
+                zip(paid.tolist(), (cost[paid] / scale).tolist(), strict=True), -np.inf, cap / scale
+            )
         site_lower = self.site_lower.copy()
         site_lower[[site_col[j] for j in open_sites]] = 1.0
         days_lower = np.zeros(nr) if route_lower is None else route_lower
@@ -317,8 +344,7 @@ class _Master:
         h.setOptionValue("random_seed", SEED)
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-        h.setOptionValue("mip_max_nodes", MIP_NODES)
-        scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
+        h.setOptionValue("mip_max_nodes", nodes)
         if cutoff is not None:
             h.setOptionValue("objective_bound", float(cutoff) / scale)
         h.passModel(
@@ -339,7 +365,8 @@ class _Master:
             integrality,
         )
         interrupt.run(h)
-        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        self.status = h.getModelStatus()
+        if self.status == highspy.HighsModelStatus.kTimeLimit:
             self.timed_out = True
         info = h.getInfo()
         if info.primal_solution_status != 2:
@@ -534,6 +561,7 @@ def route_pool(
         days = cost_unit(costs / master.day_cost)
         unit = None if days is None else days * master.day_cost
     calls = {"count": 0, "seconds": 0.0, "stopped": 0}
+    no_village = np.zeros(roam.may.size, dtype=bool)
     timed_out = [False]
     used: set = set()  # routes some master LP without a vehicle-day split drives
     seen: set = set()  # routes some master LP drives
@@ -543,18 +571,29 @@ def route_pool(
 
     def exact(lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
         """Exact pricing for every base: (routes added, whether it proves no route has
-        negative reduced cost, the most prize per base)."""
+        negative reduced cost, the most prize per base). When the best ng-route of a base is
+        no elementary route, the elementary routes beating the threshold are enumerated."""
         added, none, most = 0, True, {}
         for b in bases:
             start = time.perf_counter()
-            priced = exact_price(times, b, lp.prize, threshold(lp, b), limit=EXACT_COLUMNS)
+            limit = threshold(lp, b)
+            slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
+            priced = exact_price(times, b, lp.prize, limit, limit=EXACT_COLUMNS)
             calls["count"] += 1
-            calls["seconds"] += time.perf_counter() - start
             calls["stopped"] += not priced.proven
             most[b] = priced.most
-            limit = threshold(lp, b)
-            none &= priced.most <= limit + BOUND_TOLERANCE * max(abs(limit), 1.0)
-            added += sum(add(route) for route in priced.routes)
+            fresh = sum(add(route) for route in priced.routes)
+            if priced.most > limit + slack and not fresh:
+                listed = enumerate_routes(times, b, lp.prize, limit + slack, no_village)
+                if listed.complete:
+                    values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
+                    order = np.argsort(-np.asarray(values), kind="stable")
+                    ranked = [listed.routes[q] for q in order.tolist()]
+                    fresh = sum(add(route) for route in ranked[:EXACT_COLUMNS])
+                    most[b] = max(values, default=limit)
+            calls["seconds"] += time.perf_counter() - start
+            none &= most[b] <= limit + slack
+            added += fresh
         return added, none, most
 
     def generate(
@@ -626,6 +665,40 @@ def route_pool(
             used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
         return solved[0], int(solved[1].sum()), solved[2]
 
+    def close(lp: _Relaxed, objective: float) -> tuple[float, float, str]:
+        """Search every plan cheaper than ``objective``: with the root LP proven over every
+        route, such a plan drives only routes whose reduced costs at its duals sum to less
+        than the difference, so every route within that difference is enumerated and the
+        integer master over them is held below ``objective``. Returns the best plan's
+        objective, a proven bound on every plan, and what the search did."""
+        cheaper = objective - (0.5 * unit if unit is not None else BOUND_TOLERANCE * objective)
+        gap = cheaper - lp.objective + BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
+        listed: list[Route] = []
+        for b in bases:
+            found = enumerate_routes(
+                times,
+                b,
+                lp.prize,
+                threshold(lp, b) - gap,
+                master.needs_visits(),
+                budget=CLOSE_LABELS,
+            )
+            listed += found.routes
+            if not found.complete or len(listed) > CLOSE_ROUTES:
+                return objective, -np.inf, "skipped: more routes within the gap than its limits"
+        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
+        solved = master.solve(listed, True, left, cap=cheaper, nodes=CLOSE_NODES)
+        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
+        if solved is None and master.status == highspy.HighsModelStatus.kInfeasible:
+            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
+        if solved is None or master.status != highspy.HighsModelStatus.kOptimal:
+            return objective, -np.inf, f"{text}; search ended unproven"
+        for route, driven in zip(listed, solved[1].tolist(), strict=True):
+            if driven > 0:
+                add(route)
+                used.add(key(route))
+        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+
     root, done, lp_bound, routes = generate(rounds, {}, frozenset(), True)
     lp_value = root.objective if root is not None else np.nan
     best = _dive(generate, root, routes, key) if root is not None else np.inf
@@ -655,6 +728,11 @@ def route_pool(
                 f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
                 f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
             )
+    closed = "none"
+    proven_root = root is not None and lp_bound >= lp_value
+    if proven_root and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
+        objective, proven, closed = close(root, objective)
+        bound = max(bound, round_up(proven, unit))
     routes = _kept(sorted(pool.values(), key=lambda r: (r.base, r.stops)), used, key)
     gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
     record = RoamingRecord(
@@ -665,7 +743,7 @@ def route_pool(
         lp_bound=lower,
         objective=float(objective),
         gap=float(max(gap, 0.0)),
-        exact=bool(root is not None and lp_bound >= lp_value),
+        exact=bool(proven_root),
         seconds=time.perf_counter() - began,
         lp_value=float(lp_value),
         timed_out=timed_out[0] or master.timed_out,
@@ -676,6 +754,7 @@ def route_pool(
         exact_seconds=calls["seconds"],
         exact_stopped=calls["stopped"],
         split=split,
+        closed=closed,
     )
     return routes, record
 

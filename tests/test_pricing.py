@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from models import pricing
-from models.pricing import exact_price
+from models.pricing import enumerate_routes, exact_price
 from models.routes import StopTimes
 from optimizer.roaming import cost_unit, round_up
 
@@ -97,6 +97,53 @@ def test_relaxations_bound_the_best_route(seed, monkeypatch):
     loose = exact_price(times, 0, prize, threshold=0.0)
     assert loose.most >= best - 1e-9
     check_routes(times, prize, loose, 0.0)
+
+
+def best_sets(times: StopTimes, prize: np.ndarray, stops_of, floor: float) -> dict:
+    """Every elementary route's stop set whose prize beats ``floor`` (stops among
+    ``stops_of``), with its fewest minutes."""
+    sets: dict = {}
+    for k in range(1, len(stops_of) + 1):
+        for stops in itertools.permutations(stops_of, k):
+            minutes = times.duration(0, stops)
+            if minutes <= times.day + 1e-9 and prize[list(stops)].sum() > floor + 1e-9:
+                key = frozenset(stops)
+                sets[key] = min(sets.get(key, np.inf), minutes)
+    return sets
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_route_enumeration_lists_every_route_above_the_floor(seed):
+    """Every elementary route whose prize beats the floor, once per stop set with its
+    shortest order: prizes of both signs and zeros, villages with no prize that must be
+    stops, a floor from loose to above the best route."""
+    rng = np.random.default_rng(400 + seed)
+    n = 7
+    times = random_times(rng, n, day=float(rng.uniform(45, 150)))
+    prize = rng.uniform(-1, 3, size=n) * (rng.uniform(size=n) > 0.3)
+    needed = (prize <= 0) & (rng.uniform(size=n) > 0.5)
+    stops_of = np.flatnonzero((prize > 0) | needed).tolist()
+    for share in (-0.5, 0.0, 0.5, 1.01):
+        floor = share * best_route(times, np.where(prize > 0, prize, 0.0))
+        listed = enumerate_routes(times, 0, prize, floor, needed)
+        assert listed.complete
+        expected = best_sets(times, np.maximum(prize, 0.0), stops_of, floor)
+        assert {frozenset(r.stops): r.minutes for r in listed.routes} == pytest.approx(expected)
+        for route in listed.routes:
+            assert route.minutes == pytest.approx(times.duration(0, route.stops))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_route_enumeration_says_when_it_is_incomplete(seed):
+    """A label budget too small for the search, or routes that would pass a village twice
+    on legs beyond the cap, leave the list incomplete, and the result says so."""
+    rng = np.random.default_rng(500 + seed)
+    times = random_times(rng, 7, day=120.0)
+    prize = rng.uniform(0.5, 3, size=7)
+    cut = enumerate_routes(times, 0, prize, 0.0, np.zeros(7, dtype=bool), budget=3)
+    assert not cut.complete and cut.labels == 3
+    whole = enumerate_routes(times, 0, prize, 0.0, np.zeros(7, dtype=bool))
+    assert whole.complete and len(whole.routes) > len(cut.routes)
 
 
 def test_cost_unit_and_rounding():

@@ -12,7 +12,9 @@ import pytest
 
 import geodata
 from geodata import InputError
+from models.pricing import Priced
 from models.routes import StopTimes, all_routes, best_order, price_routes
+from optimizer import roaming as roaming_module
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
 from optimizer.roaming_layers import schedule
@@ -513,3 +515,88 @@ def test_bound_is_not_rounded_for_fractional_costs():
     assert np.isnan(rec.cost_unit)
     assert rec.bound == pytest.approx(rec.lp_bound)
     assert rec.bound <= brute_force(demand, sites, travel, stops, county_spec(roaming)) + 1e-6
+
+
+def random_case(seed: int):
+    """Seven villages, a hospital (S1, the base) and two candidate clinics at random points;
+    one vehicle, four days, a random day length and day cost."""
+    rng = np.random.default_rng(seed)
+    village_xy = [tuple(x) for x in rng.uniform(0, 15, size=(7, 2)).round(1)]
+    site_xy = [tuple(x) for x in rng.uniform(0, 15, size=(3, 2)).round(1)]
+    cost = [0, int(rng.integers(2, 9)) * 100, int(rng.integers(2, 9)) * 100]
+    demand, sites, travel, stops = instance(
+        village_xy, site_xy, ["hospital", "candidate", "candidate"], cost
+    )
+    roaming = RoamingSpec(
+        vehicles=1,
+        bases=("S1",),
+        days=4,
+        day_minutes=float(rng.uniform(60, 110)),
+        service_minutes=10.0,
+        visits=2,
+        may="all",
+        day_cost=float(rng.integers(1, 4) * 50),
+        leg_minutes=200.0,
+    )
+    return demand, sites, travel, stops, county_spec(roaming, clinic_radius=4.0)
+
+
+@pytest.mark.parametrize("seed", [3, 14])
+def test_closing_search_proves_the_plan_optimal(seed):
+    """Plans whose rounded and split bounds stay below them: every route within the gap of
+    the root LP is enumerated, no cheaper plan exists among them, so the bound is the plan."""
+    demand, sites, travel, stops, spec = random_case(seed)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_force(demand, sites, travel, stops, spec)
+    rec = plan.roaming
+    assert next(r.objective for r in plan.stages if r.stage == "cost") == pytest.approx(want)
+    assert rec.closed.endswith("no cheaper plan: plan proven optimal")
+    assert rec.bound == pytest.approx(want) and rec.gap == 0.0
+
+
+@pytest.mark.parametrize("seed", [3, 14])
+def test_closing_search_finds_the_cheaper_plan(seed, monkeypatch):
+    """The pool's integer master is made to report a plan two vehicle-days dearer than it
+    is, with no dive: the closing search must find the optimum among the routes within the
+    gap, prove it, and hand its routes to the county model."""
+    demand, sites, travel, stops, spec = random_case(seed)
+    want = brute_force(demand, sites, travel, stops, spec)
+    solve = roaming_module._Master.solve
+
+    def dearer(self, routes, integer, *args, **kwargs):
+        solved = solve(self, routes, integer, *args, **kwargs)
+        if integer and kwargs.get("cap") is None and solved is not None:
+            extra = 2 * self.day_cost
+            return solved[0] + extra, solved[1], solved[2] + extra
+        return solved
+
+    monkeypatch.setattr(roaming_module._Master, "solve", dearer)
+    monkeypatch.setattr(roaming_module, "_dive", lambda *a, **k: np.inf)
+    monkeypatch.setattr(roaming_module, "_split_plan", lambda *a, **k: np.inf)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    rec = plan.roaming
+    assert "cheaper plan found, proven optimal" in rec.closed
+    assert rec.objective == pytest.approx(want) and rec.bound == pytest.approx(want)
+    assert next(r.objective for r in plan.stages if r.stage == "cost") == pytest.approx(want)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_enumeration_proves_the_lp_when_ng_routes_repeat_villages(case, monkeypatch):
+    """The labelling is made to find no route and bound the prize by every village's (as
+    when its best ng-route repeats villages): enumerating the elementary routes that beat
+    the threshold must take column generation to the LP over every route and prove it."""
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    spec = county_spec(case_roaming(case))
+    complete = plan_county(demand, sites, travel, spec, stops).roaming
+
+    def relaxed(times, base, prize, threshold, **kwargs):
+        return Priced([], max(threshold, float(prize[prize > 0].sum())), True, False, 0)
+
+    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.roaming.price_routes", lambda *a, **k: ([], False))
+    monkeypatch.setattr("optimizer.roaming.exact_price", relaxed)
+    rec = plan_county(demand, sites, travel, spec, stops).roaming
+    assert rec.exact and rec.exact_calls >= 1
+    assert rec.lp_bound == pytest.approx(complete.lp_value)
+    assert rec.lp_value == pytest.approx(complete.lp_value)
