@@ -11,7 +11,8 @@ exact pricing calls (how many its time limit stopped) and their seconds, the rou
 LP value over the pool, the proven lower bound on the LP over every route, the proven bound
 on every plan (rounded up to the cost unit, raised by the vehicle-day split), the county
 plan's cost-stage objective and its gaps to both bounds, vehicle-days used, whether the
-safety time limit acted, seconds (route pool, total wall clock); then what the split did.
+safety time limit acted, seconds (route pool, total wall clock); then what the split and the
+closing search did.
 
     python -m benchmarks.roaming [--seeds 7 11 3] [--time-limit 60]
 """
@@ -104,7 +105,10 @@ def main() -> None:
         rec = plan.roaming
         cost = next(r for r in plan.stages if r.stage == "cost").objective
         summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-        splits.append(f"seed {seed}: integer master {rec.objective:,.0f}; split: {rec.split}")
+        splits.append(
+            f"seed {seed}: integer master {rec.objective:,.0f}; split: {rec.split}; "
+            f"closing search: {rec.closed}"
+        )
         print(
             f"| {seed} | {rec.pool} ({rec.initial_pool}, {rec.kept}) | {rec.rounds} "
             f"| {rec.exact_calls} ({rec.exact_stopped}) | {rec.exact_seconds:.1f} "

@@ -173,8 +173,8 @@ def roaming_input(
 
 
 class _Relaxed(NamedTuple):
-    """The master LP's value, visit duals (prizes per unit), fleet and base duals, and its
-    site (``sites``, ``open``) and route-day values."""
+    """The master LP's value, visit duals (prizes per unit), fleet and base duals, its site
+    (``sites``, ``open``) and route-day values, and the reduced costs of routes and sites."""
 
     objective: float
     prize: np.ndarray
@@ -184,6 +184,7 @@ class _Relaxed(NamedTuple):
     open: np.ndarray
     days: np.ndarray
     reduced: np.ndarray
+    site_reduced: np.ndarray
 
 
 class _Master:
@@ -345,6 +346,8 @@ class _Master:
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
         h.setOptionValue("mip_max_nodes", nodes)
+        if cap is not None:
+            h.setOptionValue("mip_rel_gap", 0.0)
         if cutoff is not None:
             h.setOptionValue("objective_bound", float(cutoff) / scale)
         h.passModel(
@@ -390,6 +393,7 @@ class _Master:
             values[:ns],
             values[z0:],
             np.asarray(solution.col_dual)[z0:] * scale,
+            np.asarray(solution.col_dual)[:ns] * scale,
         )
 
 
@@ -489,6 +493,18 @@ def cost_unit(costs: np.ndarray) -> float | None:
     return float(np.gcd.reduce(whole.astype(np.int64)))
 
 
+def plan_unit(site_cost: np.ndarray, day_cost: float) -> float | None:
+    """The amount every plan's cost is a whole multiple of: the common divisor of the site
+    costs and the vehicle-day cost, or of the site costs counted in vehicle-day costs (e.g.
+    sites counted 1, a vehicle-day a fraction); None when neither is whole."""
+    costs = np.append(site_cost, day_cost)
+    unit = cost_unit(costs)
+    if unit is None and day_cost > 0:
+        days = cost_unit(costs / day_cost)
+        unit = None if days is None else days * day_cost
+    return unit
+
+
 def round_up(bound: float, unit: float | None) -> float:
     """A lower bound on integer plans whose cost is a whole multiple of ``unit``: ``bound``
     (less the LP solver's relative tolerance) rounded up to such a multiple."""
@@ -555,11 +571,7 @@ def route_pool(
     master = _Master(data, roam, roamable)
     exact_first = int(roamable.sum()) <= EXACT_FIRST
     fleet_days = float(roam.vehicles * roam.days)
-    costs = np.append(master.site_cost, master.day_cost)
-    unit = cost_unit(costs)
-    if unit is None and master.day_cost > 0:  # e.g. sites counted 1, a vehicle-day a fraction
-        days = cost_unit(costs / master.day_cost)
-        unit = None if days is None else days * master.day_cost
+    unit = plan_unit(master.site_cost, master.day_cost)
     calls = {"count": 0, "seconds": 0.0, "stopped": 0}
     no_village = np.zeros(roam.may.size, dtype=bool)
     timed_out = [False]
@@ -670,9 +682,20 @@ def route_pool(
         route, such a plan drives only routes whose reduced costs at its duals sum to less
         than the difference, so every route within that difference is enumerated and the
         integer master over them is held below ``objective``. Returns the best plan's
-        objective, a proven bound on every plan, and what the search did."""
-        cheaper = objective - (0.5 * unit if unit is not None else BOUND_TOLERANCE * objective)
-        gap = cheaper - lp.objective + BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
+        objective, a proven bound on every plan, and what the search did. Sites whose
+        reduced cost exceeds the difference open in no cheaper plan, so the cheaper plan
+        costs a multiple of what the other costs share, one such step below ``objective``."""
+        tol = BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
+        reach = objective - lp.objective + tol
+        step = plan_unit(master.site_cost[lp.site_reduced <= reach], master.day_cost)
+        if step is None:
+            cheaper = cap = objective - BOUND_TOLERANCE * abs(objective)
+        else:
+            cheaper = float(np.ceil(objective / step - BOUND_TOLERANCE) - 1.0) * step
+            cap = cheaper + 0.5 * step
+        gap = cheaper - lp.objective + tol
+        if gap < 0:
+            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
         listed: list[Route] = []
         for b in bases:
             found = enumerate_routes(
@@ -687,7 +710,7 @@ def route_pool(
             if not found.complete or len(listed) > CLOSE_ROUTES:
                 return objective, -np.inf, "skipped: more routes within the gap than its limits"
         left = max(deadline - time.perf_counter(), 0.1 * time_limit)
-        solved = master.solve(listed, True, left, cap=cheaper, nodes=CLOSE_NODES)
+        solved = master.solve(listed, True, left, cap=cap, nodes=CLOSE_NODES)
         text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
         if solved is None and master.status == highspy.HighsModelStatus.kInfeasible:
             return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
