@@ -51,6 +51,8 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
         f"lower bound on the LP over every route {rec.lp_bound:,.2f}, on every plan "
         f"{rec.bound:,.2f}, integer {rec.objective:,.2f}, gap to the bound {rec.gap:.2%}, "
         f"{rec.seconds:.1f} s."
+        + (f" Vehicle-day split: {rec.split}." if rec.split != "none" else "")
+        + (f" Closing search: {rec.closed}." if rec.closed != "none" else "")
         + (" The safety time limit ended the route search early." if rec.timed_out else "")
     )
     table = pd.DataFrame(units[["demand_id", "name", "population", "visits"]])
