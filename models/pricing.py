@@ -313,12 +313,13 @@ ENUMERATION_LABELS = 4_000_000
 @dataclass(frozen=True)
 class Enumerated:
     """Every elementary day-route from a base whose prize beats a floor (``complete``), or
-    some of them (not ``complete``: the label budget stopped the search, or a route through
-    other villages would pass one twice). ``labels``: labels extended."""
+    some of them (not ``complete``: the label budget stopped the search (``stopped``), or a
+    route through other villages would pass one twice). ``labels``: labels extended."""
 
     routes: list[Route]
     complete: bool
     labels: int
+    stopped: bool = False
 
 
 def enumerate_routes(
@@ -388,4 +389,4 @@ def enumerate_routes(
         if old is None or minutes < old.minutes:
             routes[frozenset(stops)] = Route(base, tuple(stops), minutes)
     ranked = sorted(routes.values(), key=lambda r: (r.minutes, r.stops))
-    return Enumerated(ranked, complete, int(made))
+    return Enumerated(ranked, complete, int(made), bool(stopped))

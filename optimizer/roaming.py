@@ -707,8 +707,11 @@ def route_pool(
                 budget=CLOSE_LABELS,
             )
             listed += found.routes
-            if not found.complete or len(listed) > CLOSE_ROUTES:
-                return objective, -np.inf, "skipped: more routes within the gap than its limits"
+            if found.stopped or len(listed) > CLOSE_ROUTES:
+                why = "labels" if found.stopped else "routes"
+                return objective, -np.inf, f"skipped: more {why} within the gap than its limit"
+            if not found.complete:
+                return objective, -np.inf, "skipped: routes within the gap pass a village twice"
         left = max(deadline - time.perf_counter(), 0.1 * time_limit)
         solved = master.solve(listed, True, left, cap=cap, nodes=CLOSE_NODES)
         text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
