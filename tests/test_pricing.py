@@ -141,7 +141,7 @@ def test_route_enumeration_says_when_it_is_incomplete(seed):
     times = random_times(rng, 7, day=120.0)
     prize = rng.uniform(0.5, 3, size=7)
     cut = enumerate_routes(times, 0, prize, 0.0, np.zeros(7, dtype=bool), budget=3)
-    assert not cut.complete and cut.labels == 3
+    assert not cut.complete and cut.stopped and cut.labels == 3
     whole = enumerate_routes(times, 0, prize, 0.0, np.zeros(7, dtype=bool))
     assert whole.complete and len(whole.routes) > len(cut.routes)
 
