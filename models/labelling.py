@@ -23,6 +23,25 @@ def _completion(first, second, nxt, c, left, prev):
 
 
 @njit(cache=True)
+def _hopeless(first, second, nxt, has_bound, left_minutes, prize, c, prev, beat):
+    """Whether a label at ``c`` (come from ``prev``) with ``prize`` and ``left_minutes`` of
+    the day cannot beat ``beat``, by the completion bound."""
+    if not has_bound:
+        return False
+    left = int(np.floor(left_minutes + 1e-9))
+    return left < 0 or prize + _completion(first, second, nxt, c, left, prev) <= beat
+
+
+@njit(cache=True)
+def _push(queue_head, queue_next, lid, at, earliest):
+    """Queue label ``lid`` under its whole minute ``at`` (not before ``earliest``; the last
+    bucket takes every later minute)."""
+    minute = max(min(int(np.floor(at)), queue_head.size - 1), earliest)
+    queue_next[lid] = queue_head[minute]
+    queue_head[minute] = lid
+
+
+@njit(cache=True)
 def _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, stopped):
     """What ``search`` returns: the best prize and label, the finished labels, every label's
     node, parent and prize, the number of labels and whether the label budget stopped it."""
@@ -86,10 +105,8 @@ def search(
         a = start[c]
         if not np.isfinite(a) or a + rest[c] > day + eps:
             continue
-        if has_bound:
-            left = int(np.floor(day - a + 1e-9))
-            if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= best + tol:
-                continue
+        if _hopeless(first, second, nxt, has_bound, day - a, value[c], c, -2, best + tol):
+            continue
         if made == max_labels:
             return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
         lid = made
@@ -103,9 +120,7 @@ def search(
         slot = c * slots + 1
         link[lid] = head[slot]
         head[slot] = lid
-        minute = min(int(np.floor(a)), span + 1)
-        queue_next[lid] = queue_head[minute]
-        queue_head[minute] = lid
+        _push(queue_head, queue_next, lid, a, 0)
 
     for minute in range(span + 2):
         while queue_head[minute] >= 0:
@@ -125,10 +140,8 @@ def search(
                     done[n_done] = lid
                     n_done += 1
             prev = nodes[parents[lid]] if parents[lid] >= 0 else -2
-            if has_bound:
-                left = int(np.floor(day - t + 1e-9))
-                if left < 0 or p + _completion(first, second, nxt, v, left, prev) <= best + tol:
-                    continue
+            if _hopeless(first, second, nxt, has_bound, day - t, p, v, prev, best + tol):
+                continue
             for c in range(k):
                 a = t + weight[v, c]
                 if not np.isfinite(a) or a + rest[c] > day + eps:
@@ -137,10 +150,8 @@ def search(
                 if pos >= 0 and (mem >> pos) & 1:
                     continue
                 q = p + value[c]
-                if has_bound:
-                    left = int(np.floor(day - a + 1e-9))
-                    if left < 0 or q + _completion(first, second, nxt, c, left, v) <= best + tol:
-                        continue
+                if _hopeless(first, second, nxt, has_bound, day - a, q, c, v, best + tol):
+                    continue
                 new = np.int64(1)
                 for i in range(sizes[v]):
                     if (mem >> i) & 1:
@@ -184,9 +195,7 @@ def search(
                 alive[lid2] = True
                 link[lid2] = head[slot]
                 head[slot] = lid2
-                minute2 = max(min(int(np.floor(a)), span + 1), minute)
-                queue_next[lid2] = queue_head[minute2]
-                queue_head[minute2] = lid2
+                _push(queue_head, queue_next, lid2, a, minute)
     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, False)
 
 
@@ -286,10 +295,8 @@ def enumerate_search(
         a = start[c]
         if not np.isfinite(a) or a + rest[c] > day + eps:
             continue
-        if has_bound:
-            left = int(np.floor(day - a + 1e-9))
-            if left < 0 or value[c] + _completion(first, second, nxt, c, left, -2) <= floor + tol:
-                continue
+        if _hopeless(first, second, nxt, has_bound, day - a, value[c], c, -2, floor + tol):
+            continue
         if made == max_labels:
             return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
         lid = made
@@ -301,9 +308,7 @@ def enumerate_search(
         sets[lid, c // 64] = one << np.uint64(c % 64)
         alive[lid] = True
         table[_slot(table, sets, nodes, sets[lid], c)] = lid
-        minute = min(int(np.floor(a)), span + 1)
-        queue_next[lid] = queue_head[minute]
-        queue_head[minute] = lid
+        _push(queue_head, queue_next, lid, a, 0)
 
     for minute in range(span + 2):
         while queue_head[minute] >= 0:
@@ -318,10 +323,8 @@ def enumerate_search(
                 done[n_done] = lid
                 n_done += 1
             prev = nodes[parents[lid]] if parents[lid] >= 0 else -2
-            if has_bound:
-                left = int(np.floor(day - t + 1e-9))
-                if left < 0 or p + _completion(first, second, nxt, v, left, prev) <= floor + tol:
-                    continue
+            if _hopeless(first, second, nxt, has_bound, day - t, p, v, prev, floor + tol):
+                continue
             for c in range(k):
                 if (sets[lid, c // 64] >> np.uint64(c % 64)) & one:
                     continue
@@ -329,10 +332,8 @@ def enumerate_search(
                 if not np.isfinite(a) or a + rest[c] > day + eps:
                     continue
                 q = p + value[c]
-                if has_bound:
-                    left = int(np.floor(day - a + 1e-9))
-                    if left < 0 or q + _completion(first, second, nxt, c, left, v) <= floor + tol:
-                        continue
+                if _hopeless(first, second, nxt, has_bound, day - a, q, c, v, floor + tol):
+                    continue
                 for w in range(words):
                     key[w] = sets[lid, w]
                 key[c // 64] |= one << np.uint64(c % 64)
@@ -354,7 +355,5 @@ def enumerate_search(
                     sets[new, w] = key[w]
                 alive[new] = True
                 table[slot] = new
-                minute2 = max(min(int(np.floor(a)), span + 1), minute)
-                queue_next[new] = queue_head[minute2]
-                queue_head[minute2] = new
+                _push(queue_head, queue_next, new, a, minute)
     return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, False

@@ -145,11 +145,31 @@ class _Completion:
         first, second, nxt = labelling.completion(whole, home, prize.astype(float), span)
         self.first, self.second, self.nxt, self.span = first, second, nxt, span
 
+    def tables(self, k: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The labelling kernels' bound tables (all zero when the bound is not valid)."""
+        if self.valid:
+            return self.first, self.second, self.nxt
+        span = int(np.floor(day + 1e-9))
+        return np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1)
+
     def rest(self, cand: np.ndarray, left: np.ndarray, prev: int) -> np.ndarray:
         """The bound for each of ``cand`` with ``left`` whole minutes, coming from ``prev``."""
         at = np.clip(left, 0, self.span)
         value = np.where(self.nxt[cand, at] == prev, self.second[cand, at], self.first[cand, at])
         return np.where(left >= 0, value, -np.inf)
+
+
+def _graph(times: StopTimes, base: int, cand: np.ndarray, value: np.ndarray):
+    """The labelling's graph over the candidates: their legs, minutes from each arrival to
+    the next departure (``weight``, the next stop's service included), from the base
+    (``start``), back to it (``back``), and the completion bound for ``value``."""
+    legs = _Legs(times, base, cand)
+    k = cand.size
+    service = times.service[cand]
+    weight = legs.minutes[:k, :k] + service[None, :]
+    start = legs.minutes[k, :k] + service
+    back = legs.minutes[:k, k]
+    return legs, weight, start, back, _Completion(weight, back, value, times.day)
 
 
 def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
@@ -165,11 +185,7 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
         members[v, : len(hood)] = hood
         position[v, hood] = np.arange(len(hood))
     sizes = np.array([len(h) for h in hoods], dtype=np.int64)
-    if bound.valid:
-        tables = (bound.first, bound.second, bound.nxt)
-    else:
-        span = int(np.floor(day + 1e-9))
-        tables = (np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1))
+    tables = bound.tables(k, day)
     best, best_id, done, nodes, parents, prizes, made, stopped = labelling.search(
         weight,
         start,
@@ -238,14 +254,9 @@ def exact_price(
     floor = max(threshold, known)
     if cand.size == 0:
         return Priced([], max(floor, 0.0), True, True, 0)
-    legs = _Legs(times, base, cand)
-    k = cand.size
-    service = times.service[cand]
-    weight = legs.minutes[:k, :k] + service[None, :]
-    start = legs.minutes[k, :k] + service
-    back = legs.minutes[:k, k]
     value = prize[cand].astype(float)
-    bound = _Completion(weight, back, value, times.day)
+    legs, weight, start, back, bound = _graph(times, base, cand, value)
+    k = cand.size
     tol = TOL * max(abs(threshold), float(value.max()), 1.0)
     data = (weight, start, back, legs.rest, value, times.day)
     order = np.argsort(weight, axis=1, kind="stable")
@@ -341,20 +352,11 @@ def enumerate_routes(
     cand = np.flatnonzero((prize > 0) | needed)
     if cand.size == 0:
         return Enumerated([], True, 0)
-    legs = _Legs(times, base, cand)
-    k = cand.size
-    service = times.service[cand]
-    weight = legs.minutes[:k, :k] + service[None, :]
-    start = legs.minutes[k, :k] + service
-    back = legs.minutes[:k, k]
     value = np.maximum(prize[cand], 0.0).astype(float)
-    bound = _Completion(weight, back, value, times.day)
+    legs, weight, start, back, bound = _graph(times, base, cand, value)
+    k = cand.size
     tol = TOL * max(abs(floor), float(value.max()), 1.0)
-    if bound.valid:
-        tables = (bound.first, bound.second, bound.nxt)
-    else:
-        span = int(np.floor(times.day + 1e-9))
-        tables = (np.zeros((k, span + 1)), np.zeros((k, span + 1)), np.full((k, span + 1), -1))
+    tables = bound.tables(k, times.day)
     done, nodes, parents, _, made, stopped = labelling.enumerate_search(
         weight,
         start,
