@@ -17,7 +17,10 @@ master over the routes the LPs drove with the dive's value as cutoff. Plans cost
 multiple of the costs' common divisor, so the bound rounds up to one. When the plan stays
 above the bound, the total vehicle-days are split at the LP's fractional value: the bound of
 each half (priced exactly) bounds every plan, and a dive held to the rounded-up number of
-days and the integer master again look for a cheaper plan.
+days and the integer master again look for a cheaper plan. When the plan still stays above
+the bound and the root LP is proven, a closing search enumerates every route whose reduced
+cost lies within the gap and solves the integer master over them held below the plan: it
+proves the plan optimal or finds the optimum (within work limits).
 The county model chooses among the routes some master LP or the best integer solution drives.
 """
 
@@ -531,11 +534,13 @@ def route_pool(
     when exact pricing proves no route is missing. When the integer master stays above the
     bound, the vehicle-days in total are split at the root LP's fractional value: column
     generation runs in both halves, their bounds (rounded up to the cost unit) bound every
-    plan, and the integer master runs again over the grown pool. The integer master stops after
-    ``MIP_NODES`` nodes, so the result depends on the inputs only. ``time_limit`` (seconds)
-    is a safety stop: when it ends pricing or a solve, the record says so.
-    The county model chooses among the routes that some master LP of the search (root,
-    dive, split) or the best integer master solution drives.
+    plan, and the integer master runs again over the grown pool; then, with the root LP
+    proven, the closing search (``close``) may prove the plan optimal or find the optimum.
+    The integer master stops after ``MIP_NODES`` nodes (the closing search's after
+    ``CLOSE_NODES``), so the result depends on the inputs only. ``time_limit`` (seconds) is
+    a safety stop: when it ends pricing or a solve, the record says so. The county model
+    chooses among the routes that some master LP of the search (root, dive, split) or the
+    best integer master solution (or the closing search's plan) drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
@@ -697,14 +702,10 @@ def route_pool(
         if gap < 0:
             return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
         listed: list[Route] = []
+        needed = master.needs_visits()
         for b in bases:
             found = enumerate_routes(
-                times,
-                b,
-                lp.prize,
-                threshold(lp, b) - gap,
-                master.needs_visits(),
-                budget=CLOSE_LABELS,
+                times, b, lp.prize, threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
             listed += found.routes
             if found.stopped or len(listed) > CLOSE_ROUTES:
