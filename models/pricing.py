@@ -124,6 +124,15 @@ class _Legs:
             node = int(self.pred[a, node])
         return passed[::-1]
 
+    def stops(self, cand: np.ndarray, path: list[int]) -> list[int]:
+        """The villages a candidate path stops at, passed villages included, in order."""
+        stops: list[int] = []
+        prev = self.k
+        for c in path:
+            stops += self.path(prev, c) + [int(cand[c])]
+            prev = c
+        return stops + self.path(prev, self.k)
+
 
 class _Completion:
     """``at(c, m, prev)``: the most prize a route collects after candidate ``c`` within ``m``
@@ -172,6 +181,15 @@ def _graph(times: StopTimes, base: int, cand: np.ndarray, value: np.ndarray):
     return legs, weight, start, back, _Completion(weight, back, value, times.day)
 
 
+def _trace(nodes: np.ndarray, parents: np.ndarray, lid: int) -> list[int]:
+    """The candidate path of label ``lid``, first candidate first."""
+    out = []
+    while lid >= 0:
+        out.append(int(nodes[lid]))
+        lid = int(parents[lid])
+    return out[::-1]
+
+
 def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
     """One labelling run over fixed ng-neighbourhoods: (best prize, its candidate path or
     None, paths of the best ``KEEP`` routes beating ``threshold``, labels made, stopped by
@@ -205,16 +223,15 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
         DONE,
     )
 
-    def path(lid):
-        out = []
-        while lid >= 0:
-            out.append(int(nodes[lid]))
-            lid = int(parents[lid])
-        return out[::-1]
-
-    best_path = path(best_id) if best_id >= 0 else None
+    best_path = _trace(nodes, parents, best_id) if best_id >= 0 else None
     top = done[np.argsort(-prizes[done], kind="stable")[:KEEP]]
-    return float(best), best_path, [path(q) for q in top.tolist()], int(made), bool(stopped)
+    return (
+        float(best),
+        best_path,
+        [_trace(nodes, parents, q) for q in top.tolist()],
+        int(made),
+        bool(stopped),
+    )
 
 
 def _augment(hoods: list[list[int]], path: list[int]) -> bool:
@@ -301,12 +318,7 @@ def _columns(
     first, at most ``limit``."""
     routes = {}
     for path in found.values():
-        stops: list[int] = []
-        prev = legs.k
-        for c in path:
-            stops += legs.path(prev, c) + [int(cand[c])]
-            prev = c
-        stops += legs.path(prev, legs.k)
+        stops = legs.stops(cand, path)
         if len(set(stops)) < len(stops):
             continue
         minutes = times.duration(base, stops)
@@ -373,16 +385,7 @@ def enumerate_routes(
     routes: dict[frozenset, Route] = {}
     complete = not stopped
     for lid in done.tolist():
-        path = []
-        while lid >= 0:
-            path.append(int(nodes[lid]))
-            lid = int(parents[lid])
-        stops: list[int] = []
-        prev = k
-        for c in path[::-1]:
-            stops += legs.path(prev, c) + [int(cand[c])]
-            prev = c
-        stops += legs.path(prev, k)
+        stops = legs.stops(cand, _trace(nodes, parents, lid))
         minutes = times.duration(base, stops)
         if len(set(stops)) < len(stops) or minutes > times.day + 1e-9:
             complete = False
