@@ -226,6 +226,17 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     return m
 
 
+def settle_coverage(m: pyo.ConcreteModel) -> None:
+    """Set every share-coverage indicator to whether the loaded plan reaches its unit: a
+    solve only needs enough indicators at 1 to meet its targets, so a plan from a later
+    stage may cover more than its indicators say."""
+    for tag in ("h", "c"):
+        cov = getattr(m, f"cov_{tag}")
+        reach = getattr(m, f"reach_{tag}")
+        for i in getattr(m, f"cov_{tag}_units"):
+            cov[i].set_value(1.0 if pyo.value(reach[i].expr.args[1]) >= 0.5 else 0.0)
+
+
 def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop, roam=None) -> None:
     """Hard or share coverage of ``units`` by the open sites of one level (or by roaming,
     for the units in ``roam``)."""

@@ -36,7 +36,7 @@ from optimizer.county_config import CountyConfig, is_county_config, load_county_
 from optimizer.county_export import write_county_outputs
 from optimizer.county_run import CountyRun, run_county
 from optimizer.export import write_outputs
-from optimizer.notices import solve_warning, stages_warning
+from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
@@ -292,10 +292,11 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
     )
     stages = Text()
     for k, r in enumerate(plan.stages):
-        style = "green" if r.status == "optimal" else "yellow"
         stages.append(("; " if k else "") + f"{r.stage} ")
-        stages.append(r.status, style=style)
-        stages.append(f" {r.objective:,.0f}" if abs(r.objective) >= 1000 else f" {r.objective:.4g}")
+        stages.append(r.status, style="yellow" if r.stopped_early else "green")
+        stages.append(f" {number_text(r.objective)}")
+        if r.stopped_early:
+            stages.append(f" (gap {gap_text(r.gap)})", style="yellow")
     table.add_row("stages", stages)
     warning = stages_warning(plan.stages)
     if warning:

@@ -12,17 +12,23 @@ from pyomo.repn import generate_standard_repn
 from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.frames import check_layer
 from geodata.travel import TravelTimes
-from models.county import STAGES, CountyInput, LevelTarget, build_county_model
+from models.county import STAGES, CountyInput, LevelTarget, build_county_model, settle_coverage
 from models.pairs import CostPairs, cost_pairs
 from optimizer import interrupt
 from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
-from optimizer.highs import objective_scale
+from optimizer.highs import objective_scale, relative_gap
 from optimizer.plan import check_alignment
-from optimizer.pyomo_highs import solve_pyomo
+from optimizer.pyomo_highs import PyomoSolution, solve_pyomo
 from optimizer.roaming import prepare_roaming
 from optimizer.roaming_layers import add_roaming_layers
 from optimizer.verify_county import verify_county
+
+# Statuses of a stage solve that come with a plan.
+FOUND = ("optimal", "time_limit", "node_limit", "iteration_limit", "interrupted")
+
+# Largest relative gap of a stage still called "optimal" (a larger one: "mip_gap").
+PROVEN_GAP = 1e-6
 
 # Largest coefficient of a row holding an earlier stage's optimum. Rows scaled further down
 # (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
@@ -60,7 +66,10 @@ def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
     for what, a, b in (("hub", hub_fixed, barred_hub), ("clinic", clinic_fixed, barred_site)):
         both = np.flatnonzero(a & b)
         if both.size:
-            raise InputError(f"{what}: site {site_ids[both[0]]} is both fixed and barred")
+            raise InputError(
+                f"{what}.fixed and {what}.barred: site {site_ids[both[0]]} is in both "
+                f"(directly or through {what}.fixed_kinds); remove it from one of them"
+            )
     pairs = cost_pairs(travel.minutes)
     district_limit = spec.district_minutes or spec.hub.radius
     service_limit = spec.service_minutes or district_limit
@@ -179,8 +188,10 @@ def _held(expr, sense, tolerance: float):
 
 
 def _solve_stages(data: CountyInput, spec: CountySpec):
+    """Solve the spec's stages in order, each holding the earlier stages' values; the model
+    (holding the last plan found, or None) and one record per stage solved."""
     model = build_county_model(data)
-    records: list[StageRecord] = []
+    solved: list[tuple[str, PyomoSolution, float]] = []  # stage, solution, value held
     senses = {"coverage": pyo.maximize}
     model.held = pyo.ConstraintList()
     for stage in spec.stages:
@@ -191,29 +202,53 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
             continue
         sense = senses.get(stage, pyo.minimize)
         model.objective = pyo.Objective(expr=expr, sense=sense)
-        sol = solve_pyomo(model, time_limit=spec.time_limit, mip_gap=spec.mip_gap)
+        sol = solve_pyomo(
+            model,
+            time_limit=spec.time_limit,
+            mip_gap=spec.mip_gap,
+            node_limit=spec.node_limit,
+            start=bool(solved),  # the previous stage's plan meets every held value
+        )
         model.del_component(model.objective)
-        records.append(
-            StageRecord(
-                stage,
-                sol.status,
-                sol.objective,
-                sol.bound,
-                sol.gap,
-                sol.seconds + sol.seconds_compile,
-            )
-        )
-        found = sol.status in ("optimal", "time_limit", "interrupted") and np.isfinite(
-            sol.objective
-        )
+        found = sol.status in FOUND and np.isfinite(sol.objective)
         if not found:
-            if len(records) > 1 and sol.status != "infeasible":
-                return model, records  # the variables still hold the previous stage's plan
-            return None, records
+            if solved and sol.status != "infeasible":
+                # the variables still hold the previous stage's plan
+                return model, _records(model, solved + [(stage, sol, np.nan)])
+            return None, _records(model, solved + [(stage, sol, np.nan)], final=False)
         model.held.add(_held(expr, sense, spec.tolerance))
+        solved.append((stage, sol, float(pyo.value(expr))))
         if sol.status == "interrupted":
             break
-    return model, records
+    return model, _records(model, solved)
+
+
+def _records(
+    model: pyo.ConcreteModel, solved: list[tuple[str, PyomoSolution, float]], final: bool = True
+) -> list[StageRecord]:
+    """Stage records of the plan the model holds: each stage objective's value in that plan,
+    its gap to the stage's bound, and the value later stages held (nan for the last stage).
+    With ``final`` false (no plan) the stages' own values are recorded."""
+    if final:
+        settle_coverage(model)
+    records = []
+    for k, (stage, sol, held) in enumerate(solved):
+        value = float(pyo.value(getattr(model, f"stage_{stage}"))) if final else sol.objective
+        status = sol.status
+        if status == "optimal" and sol.gap > PROVEN_GAP:
+            status = "mip_gap"
+        records.append(
+            StageRecord(
+                stage=stage,
+                status=status,
+                objective=value,
+                bound=sol.bound,
+                gap=relative_gap(value, sol.bound),
+                seconds=sol.seconds + sol.seconds_compile,
+                held=held if k + 1 < len(solved) else np.nan,
+            )
+        )
+    return records
 
 
 def plan_county(

@@ -131,6 +131,7 @@ class SolveConfig(_Section):
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), min_length=1)
     time_limit: float = Field(default=60.0, gt=0)  # seconds per stage
     mip_gap: float = Field(default=0.0, ge=0, lt=1)  # relative
+    node_limit: int | None = Field(default=None, ge=1)  # branch-and-bound nodes per stage
 
     @model_validator(mode="after")
     def _unique(self) -> SolveConfig:
@@ -364,15 +365,25 @@ def county_spec(
     """
 
     def level(key: str, cfg: LevelConfig) -> LevelSpec:
+        fixed = resolve_sites(cfg.fixed, sites, f"{key}.fixed", source)
+        barred = resolve_sites(cfg.barred, sites, f"{key}.barred", source)
+        kinds = dict(zip(sites["id"].astype(str), sites["kind"].astype(str), strict=True))
+        for site in barred:
+            if site in fixed or kinds.get(site) in cfg.fixed_kinds:
+                how = f"{key}.fixed" if site in fixed else f"{key}.fixed_kinds ({kinds[site]})"
+                raise ConfigError(
+                    f"{source}: {key}.barred: site {site} is also fixed open by {how}; "
+                    f"remove it from one of them"
+                )
         return LevelSpec(
             radius=cfg.radius,
             kinds=tuple(cfg.kinds),
             share=cfg.share,
             count=cfg.count_range(),
             new=cfg.new,
-            fixed=resolve_sites(cfg.fixed, sites, f"{key}.fixed", source),
+            fixed=fixed,
             fixed_kinds=tuple(cfg.fixed_kinds),
-            barred=resolve_sites(cfg.barred, sites, f"{key}.barred", source),
+            barred=barred,
             cost_column=cfg.cost_column,
         )
 
@@ -390,6 +401,7 @@ def county_spec(
         stages=tuple(config.solve.stages),
         time_limit=config.solve.time_limit,
         mip_gap=config.solve.mip_gap,
+        node_limit=config.solve.node_limit,
         roaming=roaming_spec(config.roaming, sites, source),
     )
 

@@ -125,17 +125,35 @@ class CountySpec:
     tolerance: float = 1e-6  # relative slack when an earlier stage's optimum is held
     time_limit: float = 60.0  # seconds per stage
     mip_gap: float = 0.0
+    node_limit: int | None = None  # branch-and-bound nodes per stage (None: no limit)
     roaming: RoamingSpec | None = None
 
 
 @dataclass
 class StageRecord:
+    """One objective stage as the written plan has it.
+
+    ``objective`` is the stage objective's value in the final plan and ``gap`` its relative
+    gap to ``bound``, the stage solve's proven bound. ``status`` is "optimal" (proven),
+    "mip_gap" (stopped within the requested ``mip_gap``), "time_limit", "node_limit",
+    "interrupted" or "no_solution". ``held`` is the value later stages were held to (the
+    stage's best plan, within the spec's tolerance), nan when no later stage ran; a stage
+    that stopped early may end better than ``held`` because later stages kept searching.
+    ``seconds`` is the stage's compile and solve time.
+    """
+
     stage: str
     status: str
     objective: float
     bound: float
     gap: float
     seconds: float
+    held: float = float("nan")
+
+    @property
+    def stopped_early(self) -> bool:
+        """True when the stage's optimum is not proven (a limit or a gap stopped it)."""
+        return self.status != "optimal"
 
 
 @dataclass

@@ -144,22 +144,30 @@ def solve(
     )
 
 
+def relative_gap(objective: float, bound: float) -> float:
+    """Relative gap |objective - bound| / max(|objective|, 1) (HiGHS's own measure); inf
+    when either is not finite (0 when both are the same infinity)."""
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return 0.0 if objective == bound else np.inf
+    return abs(objective - bound) / max(abs(objective), 1.0)
+
+
 def status_name(status: highspy.HighsModelStatus, has_solution: bool) -> str:
-    """Map a HiGHS model status to optimal, time_limit, interrupted, infeasible, no_solution or
-    error. "time_limit" and "interrupted" come with an incumbent; "no_solution" (time ran out)
-    and "interrupted" without one leave ``has_solution`` false."""
+    """Map a HiGHS model status to optimal, time_limit, node_limit, iteration_limit,
+    interrupted, infeasible, no_solution or error. The three limits and "interrupted" come
+    with an incumbent; "no_solution" (a limit reached before any plan) and "interrupted"
+    without one leave ``has_solution`` false."""
     if status == highspy.HighsModelStatus.kOptimal:
         return "optimal"
     if status == highspy.HighsModelStatus.kInfeasible:
         return "infeasible"
     if status == highspy.HighsModelStatus.kInterrupt:
         return "interrupted"
-    if has_solution and status in (
-        highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kSolutionLimit,
-        highspy.HighsModelStatus.kIterationLimit,
-    ):
-        return "time_limit"
-    if status == highspy.HighsModelStatus.kTimeLimit:
-        return "no_solution"
+    limits = {
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+        highspy.HighsModelStatus.kSolutionLimit: "node_limit",
+        highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+    }
+    if status in limits:
+        return limits[status] if has_solution else "no_solution"
     return "error"

@@ -19,7 +19,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
 from optimizer import interrupt
-from optimizer.highs import SEED, objective_scale, status_name
+from optimizer.highs import SEED, objective_scale, relative_gap, status_name
 
 #: Gap beyond the requested one that still counts as solved (float noise).
 SLACK = 1e-6
@@ -29,8 +29,9 @@ SLACK = 1e-6
 class PyomoSolution:
     """Outcome of ``solve_pyomo``.
 
-    ``status`` is optimal, time_limit or interrupted (an incumbent exists, or none for an
-    interrupted run without one), infeasible, no_solution or error. ``objective`` and
+    ``status`` is optimal (within the MIP gap), time_limit, node_limit or interrupted (an
+    incumbent exists, or none for an interrupted run without one), infeasible, no_solution
+    or error. ``objective`` and
     ``bound`` are in the model's own sense and include its constant term (nan / the trivial
     bound when there is no solution); ``gap`` is the relative MIP gap. ``seconds_compile``
     is the Pyomo-to-arrays time and ``seconds`` the HiGHS run time, both in seconds.
@@ -50,10 +51,20 @@ class PyomoSolution:
     message: str = ""
 
 
-def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) -> PyomoSolution:
+def solve_pyomo(
+    model: pyo.ConcreteModel,
+    *,
+    time_limit: float,
+    mip_gap: float,
+    node_limit: int | None = None,
+    start: bool = False,
+) -> PyomoSolution:
     """Solve ``model`` (one linear objective) with HiGHS and load the values into its variables.
 
-    ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality). The run
+    ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality),
+    ``node_limit`` the most branch-and-bound nodes (a limit that, unlike time, does not
+    depend on the machine; status "node_limit" when it stops the search). With ``start``
+    the variables' current values go to HiGHS as a first plan (used when feasible). The run
     is deterministic: one thread, fixed random seed. The objective is scaled internally by a
     power of ten (``optimizer.highs.objective_scale``); objective and bound are returned
     unscaled. Values are loaded only when HiGHS has a feasible solution; integer variables
@@ -89,6 +100,8 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    if node_limit is not None:
+        highs.setOptionValue("mip_max_nodes", int(node_limit))
     highs.passModel(
         n_cols,
         int(matrix.shape[0]),
@@ -106,11 +119,21 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
         matrix.data.astype(float),
         integrality,
     )
+    current = [var.value for var in columns]
+    if start and None not in current:
+        first = highspy.HighsSolution()
+        first.col_value = current
+        first.value_valid = True
+        highs.setSolution(first)
     run_began = time.perf_counter()
     interrupt.run(highs)
     status, objective, bound, values, nodes = _outcome(highs, integrality, scale)
     message = ""
-    if status == "optimal" and integrality.any() and _rel_gap(objective, bound) > mip_gap + SLACK:
+    if (
+        status == "optimal"
+        and integrality.any()
+        and relative_gap(objective, bound) > mip_gap + SLACK
+    ):
         # HiGHS can claim optimality with a dual bound the incumbent does not reach (a
         # presolve fault): solve again without presolve and keep the better solution.
         highs.setOptionValue("presolve", "off")
@@ -126,11 +149,14 @@ def solve_pyomo(model: pyo.ConcreteModel, *, time_limit: float, mip_gap: float) 
             objective, values = again[1], again[3]
         bound = min(bound, again[2]) if maximise else max(bound, again[2])
         nodes += again[4]
-        status = "optimal" if _rel_gap(objective, bound) <= mip_gap + SLACK else "time_limit"
+        if relative_gap(objective, bound) <= mip_gap + SLACK:
+            status = "optimal"
+        else:
+            status = again[0] if again[0] in ("node_limit", "interrupted") else "time_limit"
         message = "HiGHS reported optimal short of its own dual bound; re-solved without presolve"
     seconds = time.perf_counter() - run_began
     has_solution = values is not None
-    gap = _rel_gap(objective, bound) if has_solution else np.inf
+    gap = relative_gap(objective, bound) if has_solution else np.inf
     if has_solution:
         _load(model, columns, values)
     return PyomoSolution(
@@ -164,13 +190,6 @@ def _outcome(highs: highspy.Highs, integrality: np.ndarray, scale: float):
         values = np.asarray(highs.getSolution().col_value, dtype=float)
         values[integrality == 1] = np.round(values[integrality == 1]) + 0.0  # no -0.0
     return status, objective, bound, values, nodes
-
-
-def _rel_gap(objective: float, bound: float) -> float:
-    """Relative gap |objective - bound| / max(|objective|, 1) (HiGHS's own measure)."""
-    if not (np.isfinite(objective) and np.isfinite(bound)):
-        return 0.0 if objective == bound else np.inf
-    return abs(objective - bound) / max(abs(objective), 1.0)
 
 
 def _decided(

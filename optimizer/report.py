@@ -291,6 +291,7 @@ def _stages(plan: CountyPlan) -> list[Block]:
                 "objective": r.objective,
                 "bound": r.bound,
                 "gap": _percent(r.gap),
+                "held by later stages": r.held if np.isfinite(r.held) else "",
                 "seconds": round(r.seconds, 2),
             }
             for r in plan.stages
@@ -300,7 +301,12 @@ def _stages(plan: CountyPlan) -> list[Block]:
     return [
         Block("h2", "Solve record"),
         *([Block("warning", warning)] if warning else []),
-        Block("p", "Objectives solved in order; each stage keeps the optima of the earlier ones."),
+        Block(
+            "p",
+            "Objectives solved in order; each later stage holds the value an earlier stage "
+            "reached (column held by later stages). The objective column is the written "
+            "plan's value; a stage that stopped early may end better than the value held.",
+        ),
         Block("table", table=table),
     ]
 

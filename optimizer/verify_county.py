@@ -326,7 +326,8 @@ def verify_county(
         elif not _close(float(summary[item]), want, 1.0):
             problems.append(f"summary {item}: {summary[item]!r}, recomputed {want!r}")
 
-    # stage records: the plan holds each stage's optimum within the spec's tolerance
+    # stage records: each records the plan's own value, no better than the stage's proven
+    # bound, and at least as good as the value later stages were held to
     recomputed = {
         "coverage": coverage_value,
         "new_sites": float(new_hub.sum() + new_clinic.sum()),
@@ -334,13 +335,41 @@ def verify_county(
         "travel": person_minutes,
         "shortfall": shortfall_total,
     }
+    problems += _stage_problems(plan, spec, recomputed)
+
+    if problems:
+        raise VerificationError(problems)
+
+
+def _stage_problems(plan: CountyPlan, spec: CountySpec, recomputed: dict[str, float]) -> list[str]:
+    """What the stage records claim that the plan does not hold: the recorded value, the
+    stage's bound, the value later stages held (within ``spec.tolerance``) and the gap."""
+    problems = []
     for rec in plan.stages:
         if rec.stage not in recomputed or not np.isfinite(rec.objective):
             continue
         want = recomputed[rec.stage]
-        slack = spec.tolerance * max(1.0, abs(rec.objective))
-        if abs(want - rec.objective) > slack + ABS_TOL + REL_TOL * abs(want):
+        sign = -1.0 if rec.stage == "coverage" else 1.0  # minimised form
+        if not _close(want, rec.objective, 1.0):
             problems.append(f"stage {rec.stage}: objective {rec.objective!r}, plan gives {want!r}")
+        if np.isfinite(rec.bound) and sign * (want - rec.bound) < -_slack(rec.bound, 0.0):
+            problems.append(
+                f"stage {rec.stage}: plan gives {want!r}, beyond its bound {rec.bound!r}"
+            )
+        if np.isfinite(rec.held) and sign * (want - rec.held) > _slack(rec.held, spec.tolerance):
+            problems.append(
+                f"stage {rec.stage}: plan gives {want!r}, worse than the {rec.held!r} "
+                "later stages held"
+            )
+        if np.isfinite(rec.bound):
+            gap = abs(want - rec.bound) / max(abs(want), 1.0)
+            if abs(gap - rec.gap) > 1e-6 + REL_TOL * gap:
+                problems.append(f"stage {rec.stage}: gap {rec.gap!r}, recomputed {gap!r}")
+        if rec.status == "optimal" and rec.gap > 1e-6 + spec.tolerance:
+            problems.append(f"stage {rec.stage}: status optimal with a gap of {rec.gap:.3g}")
+    return problems
 
-    if problems:
-        raise VerificationError(problems)
+
+def _slack(value: float, tolerance: float) -> float:
+    """Room for a held value (relative ``tolerance``) and for solver rounding."""
+    return tolerance * max(1.0, abs(value)) + ABS_TOL + 1e-6 * abs(value)

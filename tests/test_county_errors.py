@@ -67,7 +67,7 @@ def test_unknown_site_ids(level, field):
 
 
 def test_fixed_and_barred_site():
-    with pytest.raises(InputError, match="S2 is both fixed and barred"):
+    with pytest.raises(InputError, match=r"clinic\.fixed and clinic\.barred: site S2 is in both"):
         plan(clinic=clinic(fixed=("S2",), barred=("S2",)))
 
 
