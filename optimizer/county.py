@@ -207,7 +207,6 @@ def _solve_stages(data: CountyInput, spec: CountySpec):
             time_limit=spec.time_limit,
             mip_gap=spec.mip_gap,
             node_limit=spec.node_limit,
-            start=bool(solved),  # the previous stage's plan meets every held value
         )
         model.del_component(model.objective)
         found = sol.status in FOUND and np.isfinite(sol.objective)

@@ -57,14 +57,12 @@ def solve_pyomo(
     time_limit: float,
     mip_gap: float,
     node_limit: int | None = None,
-    start: bool = False,
 ) -> PyomoSolution:
     """Solve ``model`` (one linear objective) with HiGHS and load the values into its variables.
 
     ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality),
     ``node_limit`` the most branch-and-bound nodes (a limit that, unlike time, does not
-    depend on the machine; status "node_limit" when it stops the search). With ``start``
-    the variables' current values go to HiGHS as a first plan (used when feasible). The run
+    depend on the machine; status "node_limit" when it stops the search). The run
     is deterministic: one thread, fixed random seed. The objective is scaled internally by a
     power of ten (``optimizer.highs.objective_scale``); objective and bound are returned
     unscaled. Values are loaded only when HiGHS has a feasible solution; integer variables
@@ -119,12 +117,6 @@ def solve_pyomo(
         matrix.data.astype(float),
         integrality,
     )
-    current = [var.value for var in columns]
-    if start and None not in current:
-        first = highspy.HighsSolution()
-        first.col_value = current
-        first.value_valid = True
-        highs.setSolution(first)
     run_began = time.perf_counter()
     interrupt.run(highs)
     status, objective, bound, values, nodes = _outcome(highs, integrality, scale)
