@@ -56,7 +56,7 @@ class BatchRun:
 
     @property
     def failed(self) -> list[TaskResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if not r.planned]
 
 
 def run_batch(

@@ -59,7 +59,7 @@ def solve_batch(
 
         def done(result: TaskResult) -> None:
             nonlocal failed
-            failed += result.status != "ok"
+            failed += not result.planned
             progress.update(bar, advance=1, failed=f"[red]{failed} failed" if failed else "")
 
         run = run_batch(batch, out_dir, workers=workers, scheduler=scheduler, on_done=done)
@@ -76,18 +76,24 @@ def batch_table(run: BatchRun, out_dir: Path) -> Table:
     table.add_column("status")
     table.add_column("result")
     for result in run.results[:SHOWN_ROWS]:
-        ok = result.status == "ok"
+        style = "green" if result.status == "ok" else "yellow" if result.planned else "red"
         table.add_row(
             str(result.index + 1),
             result.label,
-            Text(result.status, style="green" if ok else "red"),
-            _figures(result.metrics) if ok else Text(result.error, style="red"),
+            Text(result.status, style=style),
+            _figures(result.metrics) if result.planned else Text(result.error, style="red"),
         )
     if len(run.results) > SHOWN_ROWS:
         table.add_row("", f"... {len(run.results) - SHOWN_ROWS} more in results.csv", "", "")
+    early = sum(r.planned and r.status != "ok" for r in run.results)
     table.caption = (
         f"{len(run.results) - len(run.failed)} solved, {len(run.failed)} failed; "
-        f"outputs in {out_dir} (report.html, results.csv)"
+        + (
+            f"{early} not proven optimal (a limit stopped a solve: see the report); "
+            if early
+            else ""
+        )
+        + f"outputs in {out_dir} (report.html, results.csv)"
     )
     return table
 

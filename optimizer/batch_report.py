@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from optimizer.batch_config import Batch, _text  # noqa: E402
-from optimizer.batch_task import COMBINED_LAYERS, TaskResult  # noqa: E402
+from optimizer.batch_task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
 from optimizer.maps import _sized, cjk_font  # noqa: E402
 from optimizer.maps import _text as map_text  # noqa: E402
 from optimizer.report import Block, write_reports  # noqa: E402
@@ -43,7 +43,7 @@ def results_table(batch: Batch, results: list[TaskResult]) -> pd.DataFrame:
         row["error"] = result.error
         row["seconds"] = round(result.seconds, 2)
         row.update(result.metrics)
-        row["folder"] = result.folder if result.status == "ok" else ""
+        row["folder"] = result.folder if result.planned else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -60,7 +60,7 @@ def write_combined(
         if path is not None:
             written.append(path)
     chart = None
-    if "png" in formats and (table["status"] == "ok").any():
+    if "png" in formats and (table["status"] != FAILED).any():
         chart = tradeoff_chart(batch, table, folder / "tradeoff.png")
         written.append(chart)
     blocks = report_blocks(batch, table, chart.name if chart else None)
@@ -71,7 +71,7 @@ def write_combined(
 def write_region_layers(batch: Batch, results: list[TaskResult], path: Path) -> Path | None:
     """Each plan layer of every solved region in one GeoPackage layer, with a ``region``
     column (and the swept values when there is a sweep too); None when none was solved."""
-    done = [(t, r) for t, r in zip(batch.tasks, results, strict=True) if r.status == "ok"]
+    done = [(t, r) for t, r in zip(batch.tasks, results, strict=True) if r.planned]
     if not done:
         return None
     for name in COMBINED_LAYERS[batch.kind]:
@@ -94,7 +94,7 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     """Coverage (county plans, MCLP/LSCP) or mean travel (other site plans) against the
     number of sites opened, one point per solved plan, one line per region and value of the
     swept keys that do not set a count."""
-    ok = table[table["status"] == "ok"].copy()
+    ok = table[table["status"] != FAILED].copy()
     if batch.kind == "county":
         x, xlabel = "hubs", "hubs open (county hospital included)"
         y, ylabel = "hub_share", "share of population within the hub radius"
@@ -135,14 +135,20 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
 
 def report_blocks(batch: Batch, table: pd.DataFrame, chart: str | None) -> list[Block]:
     """The batch report: counts, chart, results table, failures and links to each plan."""
-    failed = table[table["status"] != "ok"]
+    failed = table[table["status"] == FAILED]
+    early = table[(table["status"] != FAILED) & (table["status"] != "ok")]
     what = "scenario" if batch.sweep_keys else "region"
     blocks = [
         Block("h1", batch.name),
         Block(
             "p",
             f"{len(table)} plan(s) from {batch.source.name}: {len(table) - len(failed)} solved, "
-            f"{len(failed)} failed."
+            f"{len(failed)} failed"
+            + (
+                f"; {len(early)} not proven optimal (status names the limit)."
+                if len(early)
+                else "."
+            )
             + (f" Swept: {', '.join(batch.sweep_keys)}." if batch.sweep_keys else ""),
         ),
     ]
@@ -161,9 +167,15 @@ def report_blocks(batch: Batch, table: pd.DataFrame, chart: str | None) -> list[
             blocks.append(
                 Block("warning", f"plan {row['plan']} ({_label(row, keys)}): {row['error']}")
             )
+    if len(early):
+        blocks.append(Block("h2", "Plans not proven optimal"))
+        for row in early.to_dict("records"):
+            blocks.append(
+                Block("warning", f"plan {row['plan']} ({_label(row, keys)}): {row['error']}")
+            )
     blocks.append(Block("h2", f"Each {what}"))
     page = "report.html" if batch.kind == "county" else ""
-    for row in table[table["status"] == "ok"].to_dict("records"):
+    for row in table[table["status"] != FAILED].to_dict("records"):
         blocks.append(
             Block(
                 "link", f"plan {row['plan']}: {_label(row, keys)}", target=f"{row['folder']}/{page}"

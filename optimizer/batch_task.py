@@ -46,9 +46,14 @@ SPLIT_FILES = (
 )
 
 
+FAILED = "failed"
+
+
 @dataclass
 class TaskResult:
-    """Outcome of one task: ``status`` "ok" or "failed" (``error`` says why), the plan's
+    """Outcome of one task: ``status`` "ok" (every solve proven optimal), "failed" (no
+    plan; ``error`` says why) or the limits that stopped a solve early, e.g. "time_limit" or
+    "mip_gap,time_limit" (the plan is written; ``error`` holds its warning); the plan's
     figures in ``metrics`` and, for many regions, its layers in the output CRS."""
 
     index: int
@@ -59,6 +64,11 @@ class TaskResult:
     seconds: float = 0.0
     metrics: dict[str, Any] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    @property
+    def planned(self) -> bool:
+        """True when the task has a written plan (proven or not)."""
+        return self.status != FAILED
 
 
 def run_task(task: Task, out_root: str) -> TaskResult:
@@ -81,11 +91,14 @@ def run_task(task: Task, out_root: str) -> TaskResult:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
         return _failed(task, label, message, start)
+    warning = metrics.pop("warning")
+    proven = metrics["solve_status"] == "optimal"
     return TaskResult(
         index=task.index,
         label=label,
         folder=task.folder,
-        status="ok",
+        status="ok" if proven else metrics["solve_status"],
+        error="" if proven else warning,
         seconds=time.perf_counter() - start,
         metrics=metrics,
         layers=layers,
@@ -97,7 +110,7 @@ def _failed(task: Task, label: str, message: str, start: float) -> TaskResult:
         index=task.index,
         label=label,
         folder=task.folder,
-        status="failed",
+        status=FAILED,
         error=message,
         seconds=time.perf_counter() - start,
     )
@@ -139,7 +152,8 @@ def _plan_and_write(
 
 
 def county_metrics(run: CountyRun) -> dict[str, Any]:
-    """The figures of a county plan that a results table compares (persons, minutes, yuan)."""
+    """The figures of a county plan that a results table compares (persons, minutes, yuan),
+    its solve status and its warning ("" when every stage is proven)."""
     plan, spec = run.plan, run.spec
     summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
     population = float(summary["population"])
@@ -159,14 +173,16 @@ def county_metrics(run: CountyRun) -> dict[str, Any]:
     }
     for row in plan.staffing.itertuples(index=False):
         out[f"shortfall_{row.staff_type}"] = float(row.shortfall)
-    statuses = {r.status for r in plan.stages}
-    out["solve_status"] = "optimal" if statuses == {"optimal"} else ",".join(sorted(statuses))
+    stopped = dict.fromkeys(r.status for r in plan.stages if r.stopped_early)
+    out["solve_status"] = ",".join(stopped) or "optimal"
+    out["warning"] = str(summary.get("warning", ""))
     out["solve_seconds"] = float(sum(r.seconds for r in plan.stages))
     return out
 
 
 def site_metrics(plan: SitePlan, radius: float | None) -> dict[str, Any]:
-    """The figures of a site plan that a results table compares (persons, minutes)."""
+    """The figures of a site plan that a results table compares (persons, minutes), its
+    solve status and its warning ("" when proven)."""
     summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
     demand = plan.assignments
     population = demand["population"].to_numpy(dtype=float)
@@ -186,6 +202,7 @@ def site_metrics(plan: SitePlan, radius: float | None) -> dict[str, Any]:
         out["radius"] = radius
         out["radius_share"] = float(population[within].sum()) / total if total else np.nan
     out["solve_status"] = summary["status"]
+    out["warning"] = str(summary.get("warning", ""))
     out["solve_seconds"] = plan.result.seconds_build + plan.result.seconds_solve
     return out
 

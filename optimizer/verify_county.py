@@ -362,8 +362,8 @@ def _stage_problems(plan: CountyPlan, spec: CountySpec, recomputed: dict[str, fl
                 "later stages held"
             )
         if np.isfinite(rec.bound):
-            gap = abs(want - rec.bound) / max(abs(want), 1.0)
-            if abs(gap - rec.gap) > 1e-6 + REL_TOL * gap:
+            gap = abs(rec.objective - rec.bound) / max(abs(rec.objective), 1.0)
+            if not abs(gap - rec.gap) <= 1e-9 + REL_TOL * gap:
                 problems.append(f"stage {rec.stage}: gap {rec.gap!r}, recomputed {gap!r}")
         if rec.status == "optimal" and rec.gap > 1e-6 + spec.tolerance:
             problems.append(f"stage {rec.stage}: status optimal with a gap of {rec.gap:.3g}")
