@@ -200,8 +200,8 @@ def check_replaceable(out_dir: Path) -> None:
             raise InputError(
                 f"{out_dir}: output folder is not empty ({_shown(entries)}) and holds no "
                 f"{MANIFEST} of an earlier healthplan run, so replacing it could delete your "
-                "files; choose a new or empty folder, or move those files elsewhere (a "
-                "folder written by a healthplan without manifests: delete it yourself)"
+                "files; choose a new or empty folder, or move those files elsewhere (outputs "
+                "of an older healthplan have no manifest: delete such a folder yourself)"
             )
         return
     foreign = _unlisted(out_dir, listed)

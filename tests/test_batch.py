@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 import geodata
 import optimizer.batch as batch_module
 import optimizer.cli as cli
-from geodata.errors import ConfigError
+from geodata.errors import ConfigError, InputError
 from geodata.synthetic import synthetic_county
 from optimizer.batch import run_batch
 from optimizer.batch_config import load_batch, parse_sweep_option
+from optimizer.export import write_manifest
 
 runner = CliRunner()
 
@@ -303,6 +304,7 @@ def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
     out = tmp_path / "out"
     out.mkdir()
     (out / "results.csv").write_text("earlier run\n", encoding="utf-8")
+    write_manifest(out)  # as an earlier run leaves it
     address = f"tcp://127.0.0.1:{port}"
     result = runner.invoke(
         cli.app, ["solve", str(sweep_config), "--out", str(out), "--scheduler", address]
@@ -311,9 +313,20 @@ def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
     assert f"--scheduler {address}: cannot reach the Dask scheduler" in result.output
     assert "check the address (tcp://HOST:PORT)" in result.output
     assert "Traceback" not in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "results.csv"]
     assert (out / "results.csv").read_text(encoding="utf-8") == "earlier run\n"
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
+
+
+def test_an_input_inside_the_output_folder_stops_the_batch_before_any_plan(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_county(data)
+    config = tmp_path / "sweep.toml"
+    config.write_text((SITE_PLAN + SWEEP).replace("county.gpkg", "data/county.gpkg"), "utf-8")
+    with pytest.raises(InputError, match="data: output folder holds .*county.gpkg, which this"):
+        run_batch(load_batch(config), data, workers=0)
+    assert sorted(p.name for p in data.iterdir()) == ["county.gpkg"]
 
 
 def write_province(folder: Path, counties: int = 3) -> list[gpd.GeoDataFrame]:
