@@ -4,6 +4,7 @@ a failing scenario, regions split by a column or listed, Dask against the serial
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import subprocess
 import sys
@@ -120,6 +121,15 @@ def sweep_config(tmp_path_factory) -> Path:
 def serial(sweep_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("serial") / "out"
     return run_batch(load_batch(sweep_config), out, workers=0), out
+
+
+def test_manifests_list_every_file_of_the_batch_and_of_each_plan(serial):
+    run, out = serial
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert manifest["files"] == [name for name in found if name != "manifest.json"]
+    for result in run.results:
+        assert f"{result.folder}/manifest.json" in manifest["files"]
 
 
 def brute_force_mclp(cost: np.ndarray, weight: np.ndarray, p: int, radius: float) -> float:
