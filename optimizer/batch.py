@@ -13,6 +13,7 @@ Layout of the output folder (written atomically, like a single plan's)::
     regions.gpkg             many regions: layers of every region with a ``region`` column
     tradeoff.png             coverage (or travel) against sites opened, one point per plan
     report.md, report.html   results table, chart, failures and a link to every plan
+    manifest.json            every file of the folder (each plan's folder has its own too)
 """
 
 from __future__ import annotations
@@ -24,24 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
-from optimizer.batch_config import Batch, task_label
+from optimizer.batch_config import Batch, task_config, task_label
 from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
+from optimizer.config import input_files
 from optimizer.export import write_atomically
 
 CONNECT_TIMEOUT = "20s"  # how long to wait for a --scheduler before giving up
-
-BATCH_OUTPUT_NAMES = frozenset(
-    {
-        "scenarios",
-        "regions",
-        "results.csv",
-        "regions.gpkg",
-        "tradeoff.png",
-        "report.md",
-        "report.html",
-    }
-)
 
 OnDone = Callable[[TaskResult], None]
 
@@ -79,7 +69,9 @@ def run_batch(
         on_done: called with each task's result as it finishes (any order).
 
     Raises:
-        InputError: the scheduler cannot be reached, or ``out_dir`` cannot be replaced.
+        InputError: the scheduler cannot be reached, or ``out_dir`` cannot be replaced (it
+            holds other files or an input of a plan, see
+            :func:`optimizer.export.check_out_folder`).
     """
     out_dir = Path(out_dir).resolve()
     results: list[TaskResult] = []
@@ -97,7 +89,8 @@ def run_batch(
         )
         return write_combined(batch, results, folder, formats)
 
-    files = write_atomically(out_dir, batch.output_formats, BATCH_OUTPUT_NAMES, write)
+    inputs = [batch.source, *(f for task in batch.tasks for f in input_files(task_config(task)))]
+    files = write_atomically(out_dir, batch.output_formats, write, inputs=inputs)
     return BatchRun(batch, results, files)
 
 

@@ -31,11 +31,11 @@ from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Inter
 from optimizer import interrupt
 from optimizer.batch_cli import solve_batch
 from optimizer.batch_config import is_batch, parse_sweep_option
-from optimizer.config import Config, load_config, read_toml
+from optimizer.config import Config, input_files, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config
 from optimizer.county_export import write_county_outputs
 from optimizer.county_run import CountyRun, run_county
-from optimizer.export import write_outputs
+from optimizer.export import check_out_folder, write_outputs
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.report import level_counts
 from optimizer.results import SitePlan
@@ -220,11 +220,13 @@ def _solve(config: Path, out_dir: Path, time_limit: float | None, keep_incumbent
     if time_limit is not None:
         model = cfg.model.model_copy(update={"time_limit": time_limit})
         cfg = cfg.model_copy(update={"model": model})
+    inputs = [config, *input_files(cfg)]
+    check_out_folder(out_dir, inputs)  # before the solve; the writer checks again
     with _progress() as step:
         plan = run_config(cfg, progress=step)
         stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
-        files = _write(cfg, plan, out_dir)
+        files = _write(cfg, plan, out_dir, inputs)
     out_console.print(summary_table(cfg, plan, out_dir, files))
     return stopped
 
@@ -237,13 +239,19 @@ def _solve_county(
     if time_limit is not None:
         solve_cfg = cfg.solve.model_copy(update={"time_limit": time_limit})
         cfg = cfg.model_copy(update={"solve": solve_cfg})
+    check_out_folder(out_dir, [config, *input_files(cfg)])  # before the solve
     with _progress() as step:
         run = run_county(cfg, progress=step, source=config)
         stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
         try:
             files = write_county_outputs(
-                run, out_dir, formats=cfg.output.formats, crs=cfg.output.crs, title=cfg.name
+                run,
+                out_dir,
+                formats=cfg.output.formats,
+                crs=cfg.output.crs,
+                title=cfg.name,
+                inputs=[config],
             )
         except OSError as exc:
             raise InputError(
@@ -305,7 +313,7 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
     return table
 
 
-def _write(cfg: Config, plan: SitePlan, out_dir: Path) -> list[Path]:
+def _write(cfg: Config, plan: SitePlan, out_dir: Path, inputs: list[Path]) -> list[Path]:
     """Write the outputs; an OS refusal (permissions, full disk) is an InputError on --out."""
     try:
         return write_outputs(
@@ -314,6 +322,7 @@ def _write(cfg: Config, plan: SitePlan, out_dir: Path) -> list[Path]:
             formats=cfg.output.formats,
             crs=cfg.output.crs,
             title=f"{cfg.name}: {cfg.model.problem}",
+            inputs=inputs,
         )
     except OSError as exc:
         raise InputError(

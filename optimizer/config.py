@@ -188,6 +188,24 @@ def load_config(path: str | Path) -> Config:
     return config
 
 
+def input_files(config: BaseModel) -> list[Path]:
+    """Every file a loaded config (site, county or any section of one) names: demand, sites,
+    roads, travel table, boundary."""
+    found: list[Path] = []
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        if isinstance(value, dict):
+            items = list(value.values())
+        else:
+            items = list(value) if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, Path):
+                found.append(item)
+            elif isinstance(item, BaseModel):
+                found += input_files(item)
+    return found
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """The parsed TOML of a config file.
 

@@ -1,7 +1,8 @@
 """Write a county plan to GIS files, tables, a map and a report, atomically.
 
 As with :func:`optimizer.export.write_outputs`, everything is written to a temporary folder
-beside the output folder, which then replaces the output folder by rename.
+beside the output folder, which then replaces the output folder by rename; the same rules
+say when an existing folder may be replaced (a manifest, no input inside).
 
 Layout of the output folder::
 
@@ -15,6 +16,7 @@ Layout of the output folder::
     timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
     map.png                    districts, hubs, clinics and demand points
     report.md, report.html     the plan report (always written)
+    manifest.json              written last: tool, version and every file of the folder
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.errors import InputError
-from optimizer.config import OUTPUT_FORMATS
+from optimizer.config import OUTPUT_FORMATS, input_files
 from optimizer.county_compare import comparison_blocks, plot_curve
 from optimizer.county_map import plot_county, reach_areas
 from optimizer.county_run import CountyRun
@@ -41,32 +43,6 @@ from optimizer.report import Block, report_blocks, write_reports
 from optimizer.web_map import write_web_map
 
 LAYERS = ("sites", "assignments", "districts")
-
-COUNTY_OUTPUT_NAMES = frozenset(
-    {
-        "plan.gpkg",
-        "shp",
-        "geojson",
-        "summary.csv",
-        "staffing.csv",
-        "stages.csv",
-        "timetable.csv",
-        "map.png",
-        "map.html",
-        "compare_curve.png",
-        "compare_hubs.csv",
-        "compare_hub_sites.csv",
-        "compare_plan_fixed.csv",
-        "compare_curve.csv",
-        "compare_least.csv",
-        "compare_curve_seats.csv",
-        "compare_least_seats.csv",
-        "compare_named_gaps.csv",
-        "compare_staff_by_site.csv",
-        "report.md",
-        "report.html",
-    }
-)
 
 # Shapefile field names (at most 10 characters) for county columns; see shapefile_names.
 COUNTY_SHAPEFILE_NAMES = {
@@ -101,29 +77,33 @@ def write_county_outputs(
     formats: Iterable[str] = OUTPUT_FORMATS,
     crs: str = "EPSG:4326",
     title: str | None = None,
+    inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
     """Write the plan's layers, tables, map and report into ``out_dir``, replacing it atomically.
 
     Args:
         run: the solved county plan.
         out_dir: output folder; created if missing. An existing folder is replaced only if it
-            holds nothing but outputs of a previous run.
+            is empty or holds nothing but the files an earlier run listed in its manifest.
         formats: any of "gpkg", "shp", "geojson", "csv", "png"; the report is always written.
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map and report title; defaults to the config's name.
+        inputs: files the run read besides those ``run.config`` names (e.g. the config
+            file); none may lie in ``out_dir``.
 
     Returns:
-        The written files, inside ``out_dir``.
+        The written files, inside ``out_dir`` (the manifest last).
 
     Raises:
-        InputError: unknown format, or ``out_dir`` is a file or holds other files.
+        InputError: unknown format, or ``out_dir`` cannot be replaced (see
+            :func:`optimizer.export.check_out_folder`).
     """
     label = title or run.config.name
     return write_atomically(
         out_dir,
         formats,
-        COUNTY_OUTPUT_NAMES,
         lambda folder, fmts: _write_all(run, folder, fmts, crs, label),
+        inputs=[*input_files(run.config), *inputs],
     )
 
 

@@ -12,15 +12,27 @@ Layout of the output folder::
     geojson/<layer>.geojson    one GeoJSON file per layer
     summary.csv                the plan summary (item, value), UTF-8
     map.png                    overview map (see optimizer.maps)
+    manifest.json              written last: tool, version and every file of the folder
+
+An existing output folder is replaced only when it is empty or holds a healthplan manifest
+and nothing the manifest does not list; never when it is (or holds) the current folder or
+a file the run reads. Layers are stamped with a fixed date (GDAL's ``OGR_CURRENT_DATE``
+config option and the shapefile ``DBF_DATE_LAST_UPDATE`` option), so the same plan gives
+the same bytes.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
+import pyogrio
 
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS
@@ -39,8 +51,16 @@ SHAPEFILE_NAMES = {
     "fixed_cost_used": "fixed_used",
 }
 
-# Names that a previous run leaves in the output folder; anything else there stops the write.
-OUTPUT_NAMES = frozenset({"plan.gpkg", "shp", "geojson", "summary.csv", "map.png"})
+# Written last into every output folder; lists the folder's files, so that a later run
+# replaces the folder only when it holds nothing else.
+MANIFEST = "manifest.json"
+TOOL = "healthplan"
+
+# GDAL stamps GeoPackage tables and dBASE headers with the date they were written; this
+# fixed date instead makes equal plans give byte-identical files.
+FIXED_DATE = "2000-01-01"
+
+SHOWN_ENTRIES = 5  # foreign entries named in a refusal
 
 
 def write_outputs(
@@ -50,41 +70,49 @@ def write_outputs(
     formats: Iterable[str] = OUTPUT_FORMATS,
     crs: str = "EPSG:4326",
     title: str | None = None,
+    inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
     """Write the plan's layers, summary and map into ``out_dir``, replacing it atomically.
 
     Args:
         plan: the plan to write.
         out_dir: output folder; created if missing. An existing folder is replaced only if it
-            holds nothing but outputs of a previous run.
+            is empty or holds nothing but the files an earlier run listed in its manifest.
         formats: any of "gpkg", "shp", "geojson", "csv", "png".
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map title.
+        inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
 
     Returns:
-        The written files, inside ``out_dir``.
+        The written files, inside ``out_dir`` (the manifest last).
 
     Raises:
-        InputError: unknown format, or ``out_dir`` is a file or holds other files.
+        InputError: unknown format, or ``out_dir`` cannot be replaced (see
+            :func:`check_out_folder`).
     """
     return write_atomically(
         out_dir,
         formats,
-        OUTPUT_NAMES,
         lambda folder, fmts: _write_all(plan, folder, fmts, crs, title),
+        inputs=inputs,
     )
 
 
 def write_atomically(
     out_dir: str | Path,
     formats: Iterable[str],
-    names: frozenset[str],
     write: Callable[[Path, list[str]], list[Path]],
+    *,
+    inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
-    """Check ``formats``, let ``write`` fill a staging folder, then swap it in for ``out_dir``.
+    """Check ``formats`` and ``out_dir``, let ``write`` fill a staging folder, add the
+    manifest, then swap the staging folder in for ``out_dir``.
 
-    ``names`` are the entries an earlier run leaves in ``out_dir``; anything else there stops
-    the write. A failure leaves ``out_dir`` as it was and no staging folder behind.
+    A failure leaves ``out_dir`` as it was and no staging folder behind.
+
+    Raises:
+        InputError: unknown format, or ``out_dir`` cannot be replaced (see
+            :func:`check_out_folder`).
     """
     out_dir = Path(out_dir)
     formats = list(dict.fromkeys(formats))
@@ -94,13 +122,16 @@ def write_atomically(
             f"output formats: unknown {', '.join(map(repr, unknown))} "
             f"(allowed: {', '.join(OUTPUT_FORMATS)})"
         )
+    check_location(out_dir, inputs)
     recover(out_dir)
-    check_replaceable(out_dir, names)
+    check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_name(out_dir)
     try:
         staging.mkdir()
-        written = write(staging, formats)
+        with fixed_file_dates():
+            written = write(staging, formats)
+        written.append(write_manifest(staging))
         replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -126,17 +157,144 @@ def shapefile_columns(
     return mapping
 
 
-def check_replaceable(out_dir: Path, names: frozenset[str] = OUTPUT_NAMES) -> None:
-    """Refuse to replace a file or a folder that holds anything but earlier outputs."""
+def check_out_folder(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse an output folder that a run must not replace (see :func:`check_location` and
+    :func:`check_replaceable`); callers check before a long solve, the writer again."""
+    check_location(Path(out_dir), inputs)
+    check_replaceable(Path(out_dir))
+
+
+def check_location(out_dir: Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse a file, the current folder or a folder holding it, and a folder that holds one
+    of ``inputs`` (compared both as given and with symlinks resolved)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: output path is a file; choose a folder")
-    if out_dir.is_dir():
-        foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in names)
-        if foreign:
+    folder = out_dir.resolve()
+    cwd = Path.cwd().resolve()
+    if folder == cwd or folder in cwd.parents:
+        what = "the current folder" if folder == cwd else "a folder holding the current folder"
+        raise InputError(
+            f"{out_dir}: {what} cannot be an output folder (the output folder is replaced as "
+            "a whole); give a new folder name such as out/plan"
+        )
+    folders = {folder, Path(os.path.abspath(out_dir))}
+    for given in inputs:
+        for path in {Path(given).resolve(), Path(os.path.abspath(given))}:
+            if any(path == f or f in path.parents for f in folders):
+                raise InputError(
+                    f"{out_dir}: output folder holds {given}, which this run reads; the "
+                    "output folder is replaced as a whole, which would delete it; choose "
+                    "another output folder (e.g. out/plan) or move the input out of it"
+                )
+
+
+def check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a folder unless it is empty or holds a healthplan manifest and
+    nothing the manifest does not list (symlinks never count as listed)."""
+    if not out_dir.is_dir():
+        return
+    listed = read_manifest(out_dir)
+    if listed is None:
+        entries = sorted(p.name + ("/" if p.is_dir() else "") for p in out_dir.iterdir())
+        if entries:
             raise InputError(
-                f"{out_dir}: output folder holds files that are not plan outputs "
-                f"({', '.join(foreign[:5])}); choose an empty or new folder"
+                f"{out_dir}: output folder is not empty ({_shown(entries)}) and holds no "
+                f"{MANIFEST} of an earlier healthplan run, so replacing it could delete your "
+                "files; choose a new or empty folder, or move those files elsewhere (outputs "
+                "of an older healthplan have no manifest: delete such a folder yourself)"
             )
+        return
+    foreign = _unlisted(out_dir, listed)
+    if foreign:
+        raise InputError(
+            f"{out_dir}: output folder holds files that no healthplan run wrote "
+            f"({_shown(foreign)}); replacing it would delete them; choose a new or empty "
+            "folder, or move those files elsewhere"
+        )
+
+
+def _shown(entries: list[str]) -> str:
+    more = len(entries) - SHOWN_ENTRIES
+    return ", ".join(entries[:SHOWN_ENTRIES]) + (f" and {more} more" if more > 0 else "")
+
+
+def write_manifest(folder: Path) -> Path:
+    """Write ``manifest.json`` listing every file in ``folder`` (relative, sorted); no dates,
+    so equal outputs give equal manifests."""
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    manifest = {"tool": TOOL, "version": _version(), "files": files}
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """The files a healthplan manifest in ``folder`` lists; None without a valid one."""
+    path = folder / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("tool") != TOOL:
+        return None
+    files = data.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) and _relative(f) for f in files):
+        return None
+    return set(files)
+
+
+def _relative(name: str) -> bool:
+    """A plain relative path below the folder (no absolute path, no ``..``)."""
+    path = PurePosixPath(name)
+    return (
+        path.as_posix() == name
+        and not path.is_absolute()
+        and bool(path.parts)
+        and ".." not in path.parts
+    )
+
+
+def _unlisted(out_dir: Path, listed: set[str]) -> list[str]:
+    """Entries of ``out_dir`` (recursively; a foreign folder once, with a slash) that are not
+    listed files, folders holding them or the manifest; symlinks are always foreign."""
+    folders = {p.as_posix() for f in listed for p in PurePosixPath(f).parents if p.parts}
+    foreign = []
+    for root, dirs, files in os.walk(out_dir):
+        base = Path(root)
+        keep = []
+        for name in sorted(dirs):
+            rel = (base / name).relative_to(out_dir).as_posix()
+            if rel in folders and not (base / name).is_symlink():
+                keep.append(name)
+            else:
+                foreign.append(rel + "/")
+        dirs[:] = keep
+        for name in sorted(files):
+            rel = (base / name).relative_to(out_dir).as_posix()
+            if (base / name).is_symlink() or (rel not in listed and rel != MANIFEST):
+                foreign.append(rel)
+    return sorted(foreign)
+
+
+def _version() -> str:
+    try:
+        return version(TOOL)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@contextmanager
+def fixed_file_dates() -> Iterator[None]:
+    """Let GDAL stamp the GeoPackages written inside the block with :data:`FIXED_DATE`
+    instead of the current time; the previous setting comes back afterwards."""
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{FIXED_DATE}T00:00:00.000Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def _write_all(
@@ -176,7 +334,11 @@ def write_layers(
             path = folder / "shp" / f"{name}.shp"
             columns = shapefile_columns(list(layer.columns), short_names)
             layer.rename(columns=columns).to_file(
-                path, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio"
+                path,
+                driver="ESRI Shapefile",
+                encoding="UTF-8",
+                engine="pyogrio",
+                layer_options={"DBF_DATE_LAST_UPDATE": FIXED_DATE},
             )
             written.extend(path.with_suffix(ext) for ext in (".shp", ".shx", ".dbf", ".prj"))
             written.append(write_cpg(path))

@@ -117,8 +117,19 @@ def write_web_map(
     _sites(sites, plan, fmap)
     _routes(plan, fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.save(str(path))
+    path.write_bytes(stable_ids(fmap.get_root().render()).encode("utf-8"))
     return path
+
+
+def stable_ids(html: str) -> str:
+    """The page with folium's random element ids (``map_<32 hex>``) numbered in order of
+    first use, so the same plan gives the same bytes."""
+    ids: dict[str, str] = {}
+
+    def number(match: re.Match) -> str:
+        return ids.setdefault(match[0], f"{len(ids):032x}")
+
+    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])", number, html)
 
 
 def _escape(text: str) -> str:

@@ -4,6 +4,7 @@ a failing scenario, regions split by a column or listed, Dask against the serial
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import subprocess
 import sys
@@ -18,10 +19,11 @@ from typer.testing import CliRunner
 import geodata
 import optimizer.batch as batch_module
 import optimizer.cli as cli
-from geodata.errors import ConfigError
+from geodata.errors import ConfigError, InputError
 from geodata.synthetic import synthetic_county
 from optimizer.batch import run_batch
 from optimizer.batch_config import load_batch, parse_sweep_option
+from optimizer.export import write_manifest
 
 runner = CliRunner()
 
@@ -119,6 +121,15 @@ def sweep_config(tmp_path_factory) -> Path:
 def serial(sweep_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("serial") / "out"
     return run_batch(load_batch(sweep_config), out, workers=0), out
+
+
+def test_manifests_list_every_file_of_the_batch_and_of_each_plan(serial):
+    run, out = serial
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert manifest["files"] == [name for name in found if name != "manifest.json"]
+    for result in run.results:
+        assert f"{result.folder}/manifest.json" in manifest["files"]
 
 
 def brute_force_mclp(cost: np.ndarray, weight: np.ndarray, p: int, radius: float) -> float:
@@ -303,6 +314,7 @@ def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
     out = tmp_path / "out"
     out.mkdir()
     (out / "results.csv").write_text("earlier run\n", encoding="utf-8")
+    write_manifest(out)  # as an earlier run leaves it
     address = f"tcp://127.0.0.1:{port}"
     result = runner.invoke(
         cli.app, ["solve", str(sweep_config), "--out", str(out), "--scheduler", address]
@@ -311,9 +323,20 @@ def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
     assert f"--scheduler {address}: cannot reach the Dask scheduler" in result.output
     assert "check the address (tcp://HOST:PORT)" in result.output
     assert "Traceback" not in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "results.csv"]
     assert (out / "results.csv").read_text(encoding="utf-8") == "earlier run\n"
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
+
+
+def test_an_input_inside_the_output_folder_stops_the_batch_before_any_plan(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_county(data)
+    config = tmp_path / "sweep.toml"
+    config.write_text((SITE_PLAN + SWEEP).replace("county.gpkg", "data/county.gpkg"), "utf-8")
+    with pytest.raises(InputError, match="data: output folder holds .*county.gpkg, which this"):
+        run_batch(load_batch(config), data, workers=0)
+    assert sorted(p.name for p in data.iterdir()) == ["county.gpkg"]
 
 
 def write_province(folder: Path, counties: int = 3) -> list[gpd.GeoDataFrame]:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import optimizer.cli as cli
 from geodata.errors import InfeasibleError, InputError, SolverError
+from optimizer.export import write_outputs
 from optimizer.run import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +152,62 @@ def test_example_solves_end_to_end(tmp_path):
     assert int(sites["open"].sum()) == 8
     assert sites.loc[sites["site_id"] == "S001", "open"].item()
     assert sites["name"].str.contains("人民医院").any()
+
+
+def site_outputs(folder: Path) -> None:
+    """``folder`` as an earlier run leaves it: plan.gpkg, summary.csv, shp/ and a manifest."""
+    write_outputs(sample_plan(), folder, formats=["gpkg", "shp", "csv"])
+
+
+@pytest.mark.parametrize("name", ["plan.gpkg", "summary.csv", "shp/sites.shp"])
+def test_out_holding_an_input_exits_2_and_keeps_it(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    data = tmp_path / "data"
+    site_outputs(data)  # earlier outputs, now read as this run's input
+    before = (data / name).read_bytes()
+    config = tmp_path / "plan.toml"
+    config.write_text(CONFIG.replace("villages.gpkg", f"data/{name}"), encoding="utf-8")
+    result = invoke("solve", config, "--out", data)
+    assert_clean_failure(result, 2, f"data/{name}, which this run reads", "choose another")
+    assert (data / name).read_bytes() == before
+
+
+def test_config_inside_out_exits_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    out = tmp_path / "out"
+    site_outputs(out)
+    config = config_file(tmp_path)
+    moved = out / "plan.toml"
+    moved.write_text(CONFIG.replace("villages.gpkg", "../villages.gpkg"), encoding="utf-8")
+    config.unlink()
+    result = invoke("solve", moved, "--out", out)
+    assert_clean_failure(result, 2, "out/plan.toml, which this run reads")
+    assert moved.is_file() and (out / "plan.gpkg").is_file()
+
+
+@pytest.mark.parametrize("out", [".", ""])
+def test_current_folder_as_out_exits_2(tmp_path, monkeypatch, out):
+    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    config = config_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("solve", config, "--out", out)
+    assert_clean_failure(
+        result, 2, "the current folder cannot be an output folder", "such as out/plan"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml", "villages.gpkg"]
+
+
+def test_current_folder_as_out_in_a_real_run(tmp_path):
+    config = config_file(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(config), "--out", ""],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "the current folder cannot be an output folder" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml", "villages.gpkg"]

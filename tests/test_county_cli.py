@@ -219,3 +219,16 @@ def test_township_polygons_are_dissolved_into_districts(tmp_path) -> None:
     assigned = gpd.read_file(out / "plan.gpkg", layer="assignments")["hub_id"].fillna("") != ""
     expected = squares[assigned.to_numpy()].union_all().area
     assert districts.area.sum() == pytest.approx(expected, rel=0.01)
+
+
+def test_an_input_inside_out_exits_2_before_the_solve(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "boundary.gpkg").write_bytes(DATA.read_bytes())
+    text = example_text()
+    start = text.index("[boundary]")
+    end = text.index("\n[", start + 1)
+    section = '[boundary]\npath = "out/boundary.gpkg"\nlayer = "boundary"\n'
+    result = invoke("solve", write(tmp_path, text[:start] + section + text[end:]), "--out", out)
+    assert_clean_failure(result, "out/boundary.gpkg, which this run reads", "choose another")
+    assert sorted(p.name for p in out.iterdir()) == ["boundary.gpkg"]

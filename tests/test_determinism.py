@@ -1,27 +1,25 @@
-"""The same config run twice gives byte-identical GeoPackage attribute tables and summaries."""
+"""The same config run twice gives byte-identical output files.
+
+Only the timing tables differ: ``stages.csv`` and the solve record of ``report.md`` /
+``report.html`` hold each county stage's seconds; they are compared with those cells left out.
+"""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
+import pyogrio
 import pytest
+from plan_samples import sample_plan
 from test_error_catalogue import Case
 
 import geodata
+from optimizer.export import FIXED_DATE, write_outputs
 
-
-def layer_tables(gpkg: Path) -> dict[str, list[tuple]]:
-    """Every row of every layer table (attributes and geometry blobs), in file order.
-
-    The ``gpkg_*`` metadata tables are left out: they hold the time the file was written.
-    """
-    with sqlite3.connect(gpkg) as db:
-        layers = [row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")]
-        return {
-            name: db.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
-            for name in sorted(layers)
-        }
+ALL_FORMATS = '["gpkg", "shp", "geojson", "csv", "png"]'
+TIMING_TABLES = {"stages.csv", "report.md", "report.html"}
 
 
 def run_twice(case: Case, tmp_path: Path, formats: str) -> tuple[Path, Path]:
@@ -34,19 +32,59 @@ def run_twice(case: Case, tmp_path: Path, formats: str) -> tuple[Path, Path]:
     return outs[0], outs[1]
 
 
+def files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def stage_names(folder: Path) -> list[str]:
+    lines = (folder / "stages.csv").read_text(encoding="utf-8").splitlines()
+    return [line.split(",", 1)[0] for line in lines[1:]]
+
+
+def without_seconds(path: Path, stages: list[str]) -> str:
+    """A timing table with the seconds cell of every stage row (its last cell) left out."""
+    text = path.read_text(encoding="utf-8")
+    if path.name == "stages.csv":
+        return "\n".join(line.rsplit(",", 1)[0] for line in text.splitlines())
+    for stage in stages:
+        if path.suffix == ".md":
+            pattern = rf"(?m)^(\| {stage} \|.*\| )[\d.,]+( \|)$"
+        else:
+            pattern = rf'(<tr><td>{stage}</td>.*<td class="num">)[\d.,]+(</td></tr>)'
+        text, found = re.subn(pattern, r"\1-\2", text)
+        assert found == 1, f"{path.name}: no solve-record row for stage {stage}"
+    return text
+
+
 @pytest.mark.parametrize("kind", ["site", "county"])
-def test_same_config_gives_identical_layers_and_summaries(kind, tmp_path):
+def test_same_config_gives_byte_identical_outputs(kind, tmp_path):
     case = Case(geodata.synthetic_county(40, 10, seed=3), tmp_path)
     if kind == "county":
         case.write_county()
-    first, second = run_twice(case, tmp_path, '["gpkg", "csv"]')
-    tables = layer_tables(first / "plan.gpkg")
-    expected = {"site": 3, "county": 3}[kind]
-    assert len(tables) == expected and all(len(rows) > 0 for rows in tables.values())
-    assert layer_tables(second / "plan.gpkg") == tables
-    csvs = sorted(p.name for p in first.glob("*.csv"))
-    assert "summary.csv" in csvs
-    for name in csvs:
-        if name == "stages.csv":  # the solve record keeps each stage's seconds
-            continue
-        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    first, second = run_twice(case, tmp_path, ALL_FORMATS)
+    names = files(first)
+    assert files(second) == names
+    expected = {"plan.gpkg", "shp/sites.dbf", "geojson/sites.geojson", "summary.csv"}
+    expected |= {"map.png", "manifest.json"}
+    if kind == "county":
+        expected |= {"map.html", "staffing.csv"} | TIMING_TABLES
+    assert expected <= set(names)
+    stages = stage_names(first) if kind == "county" else []
+    for name in names:
+        a, b = first / name, second / name
+        if name in TIMING_TABLES:
+            assert without_seconds(a, stages) == without_seconds(b, stages), name
+        else:
+            assert a.read_bytes() == b.read_bytes(), name
+
+
+def test_layers_carry_a_fixed_date_and_the_gdal_setting_is_restored(tmp_path):
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    write_outputs(sample_plan(), tmp_path / "out", formats=["gpkg", "shp"])
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") == before
+    with sqlite3.connect(tmp_path / "out" / "plan.gpkg") as db:
+        stamps = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
+    assert stamps == {f"{FIXED_DATE}T00:00:00.000Z"}
+    header = (tmp_path / "out" / "shp" / "sites.dbf").read_bytes()[1:4]
+    year, month, day = map(int, FIXED_DATE.split("-"))
+    assert tuple(header) == (year - 1900, month, day)

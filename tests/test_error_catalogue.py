@@ -345,6 +345,23 @@ def test_output_folder_that_cannot_be_written(kind, county, tmp_path):
     assert_clean_failure(result, [str(out), "cannot write the outputs", "choose another --out"])
 
 
+@pytest.mark.parametrize("kind", ["site", "county"])
+def test_output_folder_holding_an_input_or_the_current_folder(kind, county, tmp_path, monkeypatch):
+    case = Case(county, tmp_path)
+    if kind == "county":
+        case.write_county()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = case.run(out=tmp_path)
+    fragments = [f"{tmp_path}: output folder holds", "which this run reads", "choose another"]
+    assert_clean_failure(result, fragments)
+    monkeypatch.chdir(tmp_path)
+    result = case.run(out=Path("."))
+    assert_clean_failure(result, [".: the current folder cannot be", "such as out/plan"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        {*before, "plan.toml", "demand.csv", "sites.csv"}
+    )
+
+
 @pytest.mark.parametrize(
     "shape, fragment",
     [

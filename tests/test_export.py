@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import geopandas as gpd
@@ -95,6 +96,7 @@ def test_only_requested_formats(tmp_path):
         "geojson/assignment_lines.geojson",
         "geojson/assignments.geojson",
         "geojson/sites.geojson",
+        "manifest.json",
         "summary.csv",
     ]
 
@@ -108,7 +110,7 @@ def test_rewrite_replaces_the_previous_outputs(tmp_path):
     out = tmp_path / "out"
     write_outputs(sample_plan(), out, formats=["shp", "csv"])
     write_outputs(sample_plan(), out, formats=["csv"])
-    assert sorted(p.name for p in out.iterdir()) == ["summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -137,9 +139,121 @@ def test_failure_on_first_run_leaves_nothing(tmp_path, monkeypatch):
 
 def test_refuses_to_replace_a_folder_with_other_files(tmp_path):
     (tmp_path / "notes.docx").write_text("keep me")
-    with pytest.raises(InputError, match="notes.docx.*choose an empty or new folder"):
+    with pytest.raises(InputError, match="notes.docx.*choose a new or empty folder"):
         write_outputs(sample_plan(), tmp_path)
     assert (tmp_path / "notes.docx").read_text() == "keep me"
+
+
+def test_manifest_lists_every_file_without_dates(tmp_path):
+    files = write_outputs(sample_plan(), tmp_path / "a", formats=["csv", "shp"])
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest == {
+        "tool": "healthplan",
+        "version": manifest["version"],
+        "files": sorted(f.relative_to(tmp_path / "a").as_posix() for f in files[:-1]),
+    }
+    assert files[-1].name == "manifest.json" and "shp/sites.dbf" in manifest["files"]
+    write_outputs(sample_plan(), tmp_path / "b", formats=["csv", "shp"])
+    assert (tmp_path / "b" / "manifest.json").read_bytes() == files[-1].read_bytes()
+
+
+def test_an_empty_folder_is_used(tmp_path):
+    (tmp_path / "out").mkdir()
+    write_outputs(sample_plan(), tmp_path / "out", formats=["csv"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "summary.csv"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [("plan.gpkg", "plan.gpkg"), ("summary.csv", "summary.csv"), ("shp/a.shp", "shp/")],
+)
+def test_a_folder_without_manifest_is_kept_even_with_output_names(tmp_path, entry, shown):
+    out = tmp_path / "data"
+    (out / entry).parent.mkdir(parents=True)
+    (out / entry).write_text("the user's data")
+    with pytest.raises(InputError, match=rf"data: .*not empty \({shown}\).*no manifest.json"):
+        write_outputs(sample_plan(), out, formats=["csv"])
+    assert (out / entry).read_text() == "the user's data"
+    assert sorted(p.name for p in out.iterdir()) == [shown.rstrip("/")]
+
+
+@pytest.mark.parametrize("extra", ["notes.docx", "shp/mine.shp", "old/"])
+def test_a_file_the_manifest_does_not_list_stops_the_write(tmp_path, extra):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["csv", "shp"])
+    if extra.endswith("/"):
+        (out / extra).mkdir()
+    else:
+        (out / extra).write_text("mine")
+    with pytest.raises(InputError, match=f"no healthplan run wrote \\({extra}\\).*choose a new"):
+        write_outputs(sample_plan(), out, formats=["csv"])
+    assert (out / extra).exists() and (out / "shp" / "sites.shp").is_file()
+
+
+def test_a_symlink_is_never_an_output(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["csv"])
+    (tmp_path / "mine.csv").write_text("mine")
+    (out / "summary.csv").unlink()
+    (out / "summary.csv").symlink_to(tmp_path / "mine.csv")
+    with pytest.raises(InputError, match=r"no healthplan run wrote \(summary.csv\)"):
+        write_outputs(sample_plan(), out, formats=["csv"])
+    assert (tmp_path / "mine.csv").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "not json",
+        '{"tool": "other", "files": ["summary.csv"]}',
+        '{"tool": "healthplan", "files": ["../summary.csv"]}',
+        '{"tool": "healthplan", "files": "summary.csv"}',
+        "[1, 2]",
+    ],
+)
+def test_a_folder_with_a_foreign_manifest_is_kept(tmp_path, manifest):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(manifest)
+    with pytest.raises(InputError, match="no manifest.json of an earlier healthplan run"):
+        write_outputs(sample_plan(), out, formats=["csv"])
+    assert (out / "manifest.json").read_text() == manifest
+
+
+def test_an_input_inside_the_folder_is_never_replaced(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["gpkg", "csv"])  # listed in its manifest
+    with pytest.raises(InputError, match=r"out: output folder holds .*plan.gpkg, which this run"):
+        write_outputs(sample_plan(), out, formats=["csv"], inputs=[out / "plan.gpkg"])
+    assert (out / "plan.gpkg").is_file()
+
+
+def test_inputs_are_compared_through_symlinks(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(sample_plan(), out, formats=["gpkg", "csv"])
+    (tmp_path / "link.gpkg").symlink_to(out / "plan.gpkg")  # an input that points inside
+    with pytest.raises(InputError, match="link.gpkg, which this run reads"):
+        write_outputs(sample_plan(), out, formats=["csv"], inputs=[tmp_path / "link.gpkg"])
+    (tmp_path / "alias").symlink_to(out)  # an output folder that points at the inputs
+    with pytest.raises(InputError, match="alias: output folder holds"):
+        write_outputs(sample_plan(), tmp_path / "alias", inputs=[out / "summary.csv"])
+    assert (out / "plan.gpkg").is_file()
+
+
+@pytest.mark.parametrize("name", [".", "", "./"])
+def test_the_current_folder_is_never_an_output_folder(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="the current folder cannot be an output folder.*out/"):
+        write_outputs(sample_plan(), name, formats=["csv"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_holding_the_current_folder_is_never_an_output_folder(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    with pytest.raises(InputError, match="a folder holding the current folder cannot be"):
+        write_outputs(sample_plan(), "..", formats=["csv"])
+    assert [p.name for p in tmp_path.iterdir()] == ["work"]
 
 
 def test_refuses_a_file_as_output_folder(tmp_path):
