@@ -10,6 +10,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 from plan_samples import sample_plan
@@ -42,10 +43,10 @@ def stage_names(folder: Path) -> list[str]:
 
 
 def without_seconds(path: Path, stages: list[str]) -> str:
-    """A timing table with the seconds cell of every stage row (its last cell) left out."""
+    """A timing table with the seconds of every stage left out."""
     text = path.read_text(encoding="utf-8")
     if path.name == "stages.csv":
-        return "\n".join(line.rsplit(",", 1)[0] for line in text.splitlines())
+        return pd.read_csv(path).drop(columns="seconds").to_csv(index=False)
     for stage in stages:
         if path.suffix == ".md":
             pattern = rf"(?m)^(\| {stage} \|.*\| )[\d.,]+( \|)$"
