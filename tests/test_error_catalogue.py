@@ -266,6 +266,14 @@ CATALOGUE = {
         county_config("count = [1, 4]", 'count = [1, 2]\nfixed = ["S002", "S003"]'),
         ["hub.count: 3 sites are fixed as hubs", "S001, S002, S003", "at most 2"],
     ),
+    "a site both fixed and barred": (
+        county_config("count = [1, 4]", 'count = [1, 4]\nfixed = ["S002"]\nbarred = ["S002"]'),
+        ["plan.toml", "hub.barred: site S002 is also fixed open by hub.fixed", "remove it"],
+    ),
+    "a barred site of a fixed kind": (
+        county_config("share = 0.5", 'share = 0.5\nbarred = ["S003"]'),
+        ["plan.toml", "clinic.barred: site S003", "clinic.fixed_kinds (township_centre)"],
+    ),
     "budget below the cheapest new sites": (
         county_config(
             "share = 0.5",
