@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
+from optimizer import interrupt
 from optimizer.batch_config import Batch, task_label
 from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
@@ -119,6 +120,8 @@ def execute(
         results = []
         for task in tasks:
             results.append(run_task(task, str(out_root)))
+            if interrupt.requested():  # a signal stopped this plan's solve: stop the batch
+                raise KeyboardInterrupt
             done(results[-1])
         return results
     if workers is not None and workers < 0:
@@ -142,7 +145,9 @@ def execute(
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # any free port: never clash with another cluster
-            silence_logs=logging.ERROR,
+            # a task's error comes back as its result; worker logs would only add noise,
+            # e.g. heartbeat tracebacks of busy workers when a signal closes the cluster
+            silence_logs=logging.CRITICAL,
         )
         client = Client(cluster)
     try:

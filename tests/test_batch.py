@@ -4,9 +4,13 @@ a failing scenario, regions split by a column or listed, Dask against the serial
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +28,7 @@ from optimizer.batch import run_batch
 from optimizer.batch_config import load_batch, parse_sweep_option
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
 
 SITE_PLAN = """\
 name = "测试县 sweep"
@@ -314,6 +319,60 @@ def test_unreachable_scheduler_is_a_clear_error_and_keeps_earlier_outputs(
     assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
     assert (out / "results.csv").read_text(encoding="utf-8") == "earlier run\n"
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def staging_folders(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f".{out.name}.*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("workers", "moment"),
+    [("2", "staging"), ("2", "plan"), ("0", "plan")],
+    ids=["dask-starting", "dask-mid-sweep", "serial-mid-sweep"],
+)
+def test_sigterm_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outputs(
+    sweep_config, serial, tmp_path, workers, moment
+):
+    """SIGTERM once the staging folder exists (the local cluster is starting) or once the
+    first plan is written into it (workers busy): exit 143, "stopped" on the screen, the
+    staging folder removed, the earlier outputs byte for byte as they were."""
+    _, serial_out = serial
+    out = tmp_path / "runs" / "out"
+    shutil.copytree(serial_out, out)
+    before = snapshot(out)
+    command = [sys.executable, "-m", "optimizer", "solve", str(sweep_config), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", workers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=sweep_config.parent,
+        env={**os.environ, "PYTHONPATH": str(REPO)},  # this checkout's code, not an install
+    )
+    try:
+        while True:  # poll for the moment; the process must still be running when it comes
+            assert process.poll() is None, process.communicate()
+            found = staging_folders(out)
+            if found and (moment == "staging" or any((found[0] / "scenarios").glob("[!.]*"))):
+                break
+            time.sleep(0.005)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    assert "stopped after " in stderr and f"{out} is untouched" in stderr.replace("\n", "")
+    assert staging_folders(out) == []
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+    assert snapshot(out) == before
 
 
 def write_province(folder: Path, counties: int = 3) -> list[gpd.GeoDataFrame]:
