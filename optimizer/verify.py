@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import HealthplanError
+from models.pairs import dense_costs
 from optimizer.results import LocateResult
 
 
@@ -27,7 +28,7 @@ def _triples(cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]
         coo = sp.coo_array(cost)
         keep = np.isfinite(coo.data)
         return coo.row[keep], coo.col[keep], np.asarray(coo.data[keep], float), coo.shape
-    dense = np.asarray(cost, dtype=float)
+    dense = dense_costs(cost)  # masked entries of a numpy.ma array: inf, as in locate
     rows, cols = np.nonzero(np.isfinite(dense))
     return rows, cols, dense[rows, cols], dense.shape
 
@@ -47,7 +48,11 @@ def verify_locate(
     mip_gap: float = 0.0,
     rtol: float = 1e-6,
 ) -> None:
-    """Raise VerificationError unless ``result`` is a feasible plan whose figures are right."""
+    """Raise VerificationError unless ``result`` is a feasible plan whose figures are right.
+
+    ``cost`` as for :func:`optimizer.locate` (``inf``, a masked entry of a ``numpy.ma`` array
+    or a pair a sparse matrix does not store is unreachable).
+    """
     rows, cols, vals, (n, m) = _triples(cost)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     problems: list[str] = []
