@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +150,7 @@ def execute(
             # a task's error comes back as its result; worker logs would only add noise,
             # e.g. heartbeat tracebacks of busy workers when a signal closes the cluster
             silence_logs=logging.CRITICAL,
+            preload=["optimizer.batch"],  # runs dask_setup below in every worker process
         )
         client = Client(cluster)
     try:
@@ -172,3 +175,11 @@ def execute(
         if cluster is not None:
             cluster.close()
     return [by_index[task.index] for task in tasks]
+
+
+def dask_setup(worker: object) -> None:
+    """Set up a local worker process (a Dask preload, see :func:`execute`): Ctrl-C in a
+    terminal reaches every process of the group, and the batch process alone handles it (it
+    closes the cluster); the workers ignore it instead of each printing a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -330,16 +330,23 @@ def staging_folders(out: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize(
-    ("workers", "moment"),
-    [("2", "staging"), ("2", "plan"), ("0", "plan")],
-    ids=["dask-starting", "dask-mid-sweep", "serial-mid-sweep"],
+    ("workers", "moment", "signum"),
+    [
+        ("2", "staging", signal.SIGTERM),
+        ("2", "plan", signal.SIGTERM),
+        ("0", "plan", signal.SIGTERM),
+        ("2", "plan", signal.SIGINT),
+    ],
+    ids=["dask-starting", "dask-mid-sweep", "serial-mid-sweep", "ctrl-c-to-the-group"],
 )
-def test_sigterm_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outputs(
-    sweep_config, serial, tmp_path, workers, moment
+def test_signal_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outputs(
+    sweep_config, serial, tmp_path, workers, moment, signum
 ):
-    """SIGTERM once the staging folder exists (the local cluster is starting) or once the
-    first plan is written into it (workers busy): exit 143, "stopped" on the screen, the
-    staging folder removed, the earlier outputs byte for byte as they were."""
+    """SIGTERM (to the process, as ``kill`` sends it) or SIGINT (to its whole process group,
+    workers included, as Ctrl-C in a terminal) once the staging folder exists (the local
+    cluster is starting) or once the first plan is written into it (workers busy): exit
+    128 + signal, "stopped" on the screen and no traceback, the staging folder removed, the
+    earlier outputs byte for byte as they were."""
     _, serial_out = serial
     out = tmp_path / "runs" / "out"
     shutil.copytree(serial_out, out)
@@ -353,6 +360,7 @@ def test_sigterm_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outpu
         encoding="utf-8",
         cwd=sweep_config.parent,
         env={**os.environ, "PYTHONPATH": str(REPO)},  # this checkout's code, not an install
+        start_new_session=True,  # its own process group, as a command run in a terminal
     )
     try:
         while True:  # poll for the moment; the process must still be running when it comes
@@ -361,13 +369,16 @@ def test_sigterm_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outpu
             if found and (moment == "staging" or any((found[0] / "scenarios").glob("[!.]*"))):
                 break
             time.sleep(0.005)
-        process.send_signal(signal.SIGTERM)
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert process.returncode == 143, stderr
+    assert process.returncode == 128 + signum, stderr
     assert "Traceback" not in stderr
     assert "stopped after " in stderr and f"{out} is untouched" in stderr.replace("\n", "")
     assert staging_folders(out) == []
