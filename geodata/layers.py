@@ -223,7 +223,7 @@ def _dbf_text_fields(
     width = int(data[10:12].view("<u2")[0])
     spans: list[tuple[str, int, int]] = []
     offset = 1  # each record starts with its deletion flag
-    for start in range(32, header - 31, 32):
+    for start in range(32, min(header, len(data)) - 31, 32):
         if data[start] == 0x0D:
             break
         kind = chr(data[start + 11])
