@@ -11,7 +11,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import HealthplanError
-from models.pairs import dense_costs
 from optimizer.results import LocateResult
 
 
@@ -28,7 +27,10 @@ def _triples(cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]
         coo = sp.coo_array(cost)
         keep = np.isfinite(coo.data)
         return coo.row[keep], coo.col[keep], np.asarray(coo.data[keep], float), coo.shape
-    dense = dense_costs(cost)  # masked entries of a numpy.ma array: inf, as in locate
+    if isinstance(cost, np.ma.MaskedArray):  # a masked pair is unreachable, as in locate
+        dense = np.ma.asarray(cost, dtype=float).filled(np.inf)
+    else:
+        dense = np.asarray(cost, dtype=float)
     rows, cols = np.nonzero(np.isfinite(dense))
     return rows, cols, dense[rows, cols], dense.shape
 
