@@ -8,6 +8,7 @@ from .crs import metric_crs, to_metric
 from .errors import (
     ConfigError,
     HealthplanError,
+    HealthplanWarning,
     InfeasibleError,
     InputError,
     Interrupted,
@@ -23,6 +24,7 @@ from .travel import TravelTimes
 __all__ = [
     "ConfigError",
     "HealthplanError",
+    "HealthplanWarning",
     "InfeasibleError",
     "InputError",
     "Interrupted",

@@ -77,8 +77,10 @@ def cost_pairs(
 ) -> CostPairs:
     """Validate a demand x site cost matrix and return its reachable pairs.
 
-    ``cost`` is a dense array (``inf`` = unreachable) or a scipy sparse matrix whose
-    stored entries are the reachable pairs (an explicitly stored 0 is a zero cost).
+    ``cost`` is a dense array (``inf`` = unreachable; in a ``numpy.ma`` masked array a
+    masked entry is unreachable too, whatever value lies under the mask) or a scipy sparse
+    matrix whose stored entries are the reachable pairs (an explicitly stored 0 is a zero
+    cost).
     With ``radius``, only pairs of cost <= radius are kept (filtered before sorting, so
     a dense matrix is never sorted whole). NaN or negative costs raise InputError naming
     the entry.
@@ -101,7 +103,7 @@ def cost_pairs(
         rows, cols, vals = _sorted_triples(rows[keep], cols[keep], vals[keep])
     else:
         try:
-            dense = np.asarray(cost, dtype=float)
+            dense = dense_costs(cost)
         except (TypeError, ValueError) as exc:
             raise InputError(f"cost matrix: values must be numbers ({exc})") from None
         if dense.ndim != 2:
@@ -123,6 +125,14 @@ def cost_pairs(
     counts = np.bincount(rows, minlength=n_demand)
     indptr = np.concatenate([[0], np.cumsum(counts)])
     return CostPairs(n_demand, n_sites, rows, cols.astype(np.int64), vals, indptr)
+
+
+def dense_costs(cost: object) -> np.ndarray:
+    """A dense cost matrix as floats; the masked entries of a ``numpy.ma`` array become
+    ``inf`` (unreachable), as a numpy user means by masking them."""
+    if isinstance(cost, np.ma.MaskedArray):
+        return np.ma.asarray(cost, dtype=float).filled(np.inf)
+    return np.asarray(cost, dtype=float)
 
 
 def _check_dense(dense: np.ndarray) -> None:

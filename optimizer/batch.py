@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
+from optimizer import interrupt
 from optimizer.batch_config import Batch, task_config, task_label
 from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
@@ -112,6 +115,8 @@ def execute(
         results = []
         for task in tasks:
             results.append(run_task(task, str(out_root)))
+            if interrupt.requested():  # a signal stopped this plan's solve: stop the batch
+                raise KeyboardInterrupt
             done(results[-1])
         return results
     if workers is not None and workers < 0:
@@ -135,7 +140,10 @@ def execute(
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # any free port: never clash with another cluster
-            silence_logs=logging.ERROR,
+            # a task's error comes back as its result; worker logs would only add noise,
+            # e.g. heartbeat tracebacks of busy workers when a signal closes the cluster
+            silence_logs=logging.CRITICAL,
+            preload=["optimizer.batch"],  # runs dask_setup below in every worker process
         )
         client = Client(cluster)
     try:
@@ -160,3 +168,11 @@ def execute(
         if cluster is not None:
             cluster.close()
     return [by_index[task.index] for task in tasks]
+
+
+def dask_setup(worker: object) -> None:
+    """Set up a local worker process (a Dask preload, see :func:`execute`): Ctrl-C in a
+    terminal reaches every process of the group, and the batch process alone handles it (it
+    closes the cluster); the workers ignore it instead of each printing a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -16,6 +16,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from geodata.errors import Interrupted
 from optimizer.batch import BatchRun, run_batch
 from optimizer.batch_config import load_batch
 from optimizer.batch_task import TaskResult
@@ -40,8 +41,13 @@ def solve_batch(
     """Run every plan of a batch config with a done/total progress bar, print the summary;
     the exit code: 0 all solved, 3 some failed.
 
+    A signal (Ctrl-C, SIGTERM; see :func:`optimizer.interrupt.signals`) stops the batch:
+    the worker processes are closed, the staging folder is removed and ``out_dir`` keeps
+    its earlier outputs.
+
     Raises:
         ConfigError, InputError: a bad config, scheduler address or output folder.
+        Interrupted: a signal stopped the batch (the message says how many plans were done).
     """
     batch = load_batch(config, sweep, time_limit=time_limit)
     what = "scenarios" if batch.sweep_keys else "regions"
@@ -62,7 +68,14 @@ def solve_batch(
             failed += not result.planned
             progress.update(bar, advance=1, failed=f"[red]{failed} failed" if failed else "")
 
-        run = run_batch(batch, out_dir, workers=workers, scheduler=scheduler, on_done=done)
+        try:
+            run = run_batch(batch, out_dir, workers=workers, scheduler=scheduler, on_done=done)
+        except KeyboardInterrupt:
+            finished = int(progress.tasks[0].completed)
+            raise Interrupted(
+                f"stopped after {finished} of {len(batch.tasks)} plans; nothing was written "
+                f"and {out_dir} is untouched"
+            ) from None
     out_console.print(batch_table(run, out_dir))
     return PARTIAL_FAILURE if run.failed else 0
 

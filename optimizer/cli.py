@@ -186,16 +186,17 @@ def solve(
         raw = read_toml(config)
         grid = dict(parse_sweep_option(text) for text in sweep or [])
         if is_batch(raw, grid):
-            code = solve_batch(
-                config,
-                out_dir,
-                sweep=grid,
-                time_limit=time_limit,
-                workers=workers,
-                scheduler=scheduler,
-                out_console=out_console,
-                err_console=err_console,
-            )
+            with interrupt.signals():
+                code = solve_batch(
+                    config,
+                    out_dir,
+                    sweep=grid,
+                    time_limit=time_limit,
+                    workers=workers,
+                    scheduler=scheduler,
+                    out_console=out_console,
+                    err_console=err_console,
+                )
             raise typer.Exit(code)
         with interrupt.signals(), _shown_warnings():
             stopped = _solve(config, out_dir, time_limit, keep_incumbent)
@@ -207,7 +208,7 @@ def solve(
         raise _fail(str(exc), 1) from None
     except KeyboardInterrupt:
         code = 128 + (interrupt.signal_number() or 2)
-        raise _fail(f"interrupted; {out_dir} is untouched", code) from None
+        raise _fail(f"stopped; {out_dir} is untouched", code) from None
     if stopped:
         raise typer.Exit(128 + interrupt.signal_number())
 

@@ -51,8 +51,9 @@ def locate(
             (fixed costs plus weight x cost, capacities on weight served, demand split
             unless ``single_source``; ``p`` optional).
         cost: demand x site costs (minutes, km or money): a dense array where ``inf``
-            marks an unreachable pair, or a scipy sparse matrix whose stored entries are
-            the reachable pairs.
+            marks an unreachable pair (a ``numpy.ma`` masked array: masked pairs are
+            unreachable too, like ``inf``, whatever value lies under the mask), or a scipy
+            sparse matrix whose stored entries are the reachable pairs.
         weights: demand weights (persons); default 1 each.
         p: number of sites to open, required sites included.
         radius: coverage radius in cost units; for p-median, p-center and capacitated an

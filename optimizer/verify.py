@@ -27,7 +27,10 @@ def _triples(cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]
         coo = sp.coo_array(cost)
         keep = np.isfinite(coo.data)
         return coo.row[keep], coo.col[keep], np.asarray(coo.data[keep], float), coo.shape
-    dense = np.asarray(cost, dtype=float)
+    if isinstance(cost, np.ma.MaskedArray):  # a masked pair is unreachable, as in locate
+        dense = np.ma.asarray(cost, dtype=float).filled(np.inf)
+    else:
+        dense = np.asarray(cost, dtype=float)
     rows, cols = np.nonzero(np.isfinite(dense))
     return rows, cols, dense[rows, cols], dense.shape
 
@@ -47,7 +50,11 @@ def verify_locate(
     mip_gap: float = 0.0,
     rtol: float = 1e-6,
 ) -> None:
-    """Raise VerificationError unless ``result`` is a feasible plan whose figures are right."""
+    """Raise VerificationError unless ``result`` is a feasible plan whose figures are right.
+
+    ``cost`` as for :func:`optimizer.locate` (``inf``, a masked entry of a ``numpy.ma`` array
+    or a pair a sparse matrix does not store is unreachable).
+    """
     rows, cols, vals, (n, m) = _triples(cost)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     problems: list[str] = []

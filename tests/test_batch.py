@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +30,7 @@ from optimizer.batch_config import load_batch, parse_sweep_option
 from optimizer.export import write_manifest
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
 
 SITE_PLAN = """\
 name = "测试县 sweep"
@@ -337,6 +342,71 @@ def test_an_input_inside_the_output_folder_stops_the_batch_before_any_plan(tmp_p
     with pytest.raises(InputError, match="data: output folder holds .*county.gpkg, which this"):
         run_batch(load_batch(config), data, workers=0)
     assert sorted(p.name for p in data.iterdir()) == ["county.gpkg"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def staging_folders(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f".{out.name}.*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("workers", "moment", "signum"),
+    [
+        ("2", "staging", signal.SIGTERM),
+        ("2", "plan", signal.SIGTERM),
+        ("0", "plan", signal.SIGTERM),
+        ("2", "plan", signal.SIGINT),
+    ],
+    ids=["dask-starting", "dask-mid-sweep", "serial-mid-sweep", "ctrl-c-to-the-group"],
+)
+def test_signal_stops_a_sweep_cleans_its_staging_folder_and_keeps_earlier_outputs(
+    sweep_config, serial, tmp_path, workers, moment, signum
+):
+    """SIGTERM (to the process, as ``kill`` sends it) or SIGINT (to its whole process group,
+    workers included, as Ctrl-C in a terminal) once the staging folder exists (the local
+    cluster is starting) or once the first plan is written into it (workers busy): exit
+    128 + signal, "stopped" on the screen and no traceback, the staging folder removed, the
+    earlier outputs byte for byte as they were."""
+    _, serial_out = serial
+    out = tmp_path / "runs" / "out"
+    shutil.copytree(serial_out, out)
+    before = snapshot(out)
+    command = [sys.executable, "-m", "optimizer", "solve", str(sweep_config), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", workers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=sweep_config.parent,
+        env={**os.environ, "PYTHONPATH": str(REPO)},  # this checkout's code, not an install
+        start_new_session=True,  # its own process group, as a command run in a terminal
+    )
+    try:
+        while True:  # poll for the moment; the process must still be running when it comes
+            assert process.poll() is None, process.communicate()
+            found = staging_folders(out)
+            if found and (moment == "staging" or any((found[0] / "scenarios").glob("[!.]*"))):
+                break
+            time.sleep(0.005)
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr
+    assert "stopped after " in stderr and f"{out} is untouched" in stderr.replace("\n", "")
+    assert staging_folders(out) == []
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+    assert snapshot(out) == before
 
 
 def write_province(folder: Path, counties: int = 3) -> list[gpd.GeoDataFrame]:

@@ -388,3 +388,16 @@ def test_repaired_or_mixed_geometry_solves_with_a_warning(county, tmp_path, shap
     message = " ".join(result.stderr.split())
     assert "warning: " in message and "villages.gpkg" in message
     assert fragment in message
+
+
+def test_utf8_shapefile_with_a_gbk_cpg_solves_with_a_warning(county, tmp_path):
+    case = Case(county, tmp_path)
+    case.county.demand.to_file(tmp_path / "villages.shp", encoding="UTF-8")
+    (tmp_path / "villages.cpg").write_text("GBK", encoding="ascii")
+    case.config = case.config.replace('path = "demand.csv"', 'path = "villages.shp"')
+    result = case.run()
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.stderr.split())
+    assert "warning: " in message and "villages.shp" in message
+    assert "declared as GBK in villages.cpg" in message and "is UTF-8" in message
+    assert "write UTF-8 into villages.cpg" in message

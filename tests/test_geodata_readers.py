@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from geodata import InputError, read_demand, read_sites
+from geodata import HealthplanWarning, InputError, read_demand, read_sites
 
 NAMES = ["石门村", "龙溪村", "黄田村"]
 
@@ -171,6 +172,51 @@ def test_shapefile_encoding_from_cpg_or_an_error(tmp_path, encoding):
     path.with_suffix(".cpg").unlink()
     message = error_of(read_demand, path)
     assert "v.shp" in message and "v.cpg" in message
+
+
+def test_utf8_shapefile_declared_gbk_warns_with_the_file_encoding_and_fix(tmp_path):
+    path = tmp_path / "v.shp"
+    villages().to_file(path, encoding="UTF-8")
+    path.with_suffix(".cpg").write_text("GBK", encoding="ascii")
+    with pytest.warns(HealthplanWarning) as caught:
+        garbled = read_demand(path)["name"].tolist()
+    assert garbled != NAMES  # what GDAL makes of UTF-8 bytes read as GBK
+    (message,) = [str(w.message) for w in caught if w.category is HealthplanWarning]
+    assert "v.shp" in message and "declared as GBK in v.cpg" in message
+    assert "field 'name' is UTF-8" in message and f"'{NAMES[0]}' reads as '{garbled[0]}'" in message
+    assert "write UTF-8 into v.cpg" in message and "SHAPE_ENCODING=UTF-8" in message
+
+
+def test_the_suggested_shape_encoding_setting_reads_the_names_right(tmp_path, monkeypatch):
+    path = tmp_path / "v.shp"
+    villages().to_file(path, encoding="UTF-8")
+    path.with_suffix(".cpg").write_text("GBK", encoding="ascii")
+    monkeypatch.setenv("SHAPE_ENCODING", "UTF-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HealthplanWarning)
+        assert read_demand(path)["name"].tolist() == NAMES
+
+
+@pytest.mark.parametrize("cpg", ["GBK", "CP936", "936"])
+def test_genuine_gbk_shapefile_reads_its_chinese_names_without_a_warning(tmp_path, cpg):
+    path = tmp_path / "v.shp"
+    frame = villages()
+    frame["note"] = ["山区", "ascii only", "河谷乡镇卫生院"]  # a second text field, mixed
+    frame.to_file(path, encoding="GBK")
+    assert "石门村".encode("gbk") in path.with_suffix(".dbf").read_bytes()
+    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HealthplanWarning)
+        assert read_demand(path)["name"].tolist() == NAMES
+        assert read_sites(path)["name"].tolist() == NAMES
+
+
+def test_utf8_shapefile_with_a_utf8_cpg_does_not_warn(tmp_path):
+    path = tmp_path / "v.shp"
+    villages().to_file(path, encoding="UTF-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HealthplanWarning)
+        assert read_demand(path)["name"].tolist() == NAMES
 
 
 def test_missing_and_ambiguous_layer(tmp_path):
