@@ -131,16 +131,21 @@ def test_version():
     assert "HiGHS" in result.stdout
 
 
-def test_example_solves_end_to_end(tmp_path):
-    out = tmp_path / "synthetic"
-    done = subprocess.run(
-        [sys.executable, "-m", "optimizer", "solve", str(EXAMPLE), "--out", str(out)],
+def solve_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m optimizer solve *args`` run in ``folder``, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
-        cwd=tmp_path,
+        cwd=folder,
         timeout=120,
     )
+
+
+def test_example_solves_end_to_end(tmp_path):
+    out = tmp_path / "synthetic"
+    done = solve_in(tmp_path, str(EXAMPLE), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "optimal" in done.stdout
@@ -199,14 +204,7 @@ def test_current_folder_as_out_exits_2(tmp_path, monkeypatch, out):
 
 def test_current_folder_as_out_in_a_real_run(tmp_path):
     config = config_file(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "optimizer", "solve", str(config), "--out", ""],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=tmp_path,
-        timeout=120,
-    )
+    done = solve_in(tmp_path, str(config), "--out", "")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "the current folder cannot be an output folder" in done.stderr

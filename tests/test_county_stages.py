@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
+from test_error_catalogue import Case
 from typer.testing import CliRunner
 
 import geodata
@@ -160,51 +162,25 @@ def test_a_node_limit_stops_the_search_with_a_plan_and_its_gap():
     assert proven.bound >= limited.bound - 1e-9 and proven.objective <= limited.objective
 
 
-def write_config(folder, extra: str = "") -> str:
-    """The test county as a GeoPackage and a county config (travel stage at a 20 % gap)."""
-    c = synthetic_county(VILLAGES, SITES, seed=SEED)
-    for name, layer in (("villages", c.demand), ("sites", c.sites)):
-        layer.to_file(folder / "county.gpkg", layer=name, driver="GPKG")
-    config = folder / "plan.toml"
-    config.write_text(
-        f"""name = "测试县"
-[demand]
-path = "county.gpkg"
-layer = "villages"
-[sites]
-path = "county.gpkg"
-layer = "sites"
-[travel]
-mode = "straight-line"
-speed_kmh = 30
-circuity = 1.0
-max_minutes = 60
-[hub]
-radius = 30
-kinds = ["township_centre"]
-fixed_kinds = ["county_hospital"]
-share = 0.5
-count = [4, 6]
-[clinic]
-radius = 15
-kinds = ["township_centre", "candidate"]
-share = 0.8
-count = [8, 20]
-[districts]
-max_minutes = 60
-[staff.doctors]
-per_1000 = 3.6
-pool = 500
-[solve]
-time_limit = 600
-mip_gap = {GAP}
-[output]
-formats = ["csv"]
-"""
-        + extra,
-        encoding="utf-8",
-    )
-    return str(config)
+def write_config(folder: Path, extra: str = "") -> str:
+    """The test county (with its boundary) as a GeoPackage and the error catalogue's county
+    config set to this module's targets (the travel stage stops at a 20 % gap)."""
+    case = Case(synthetic_county(VILLAGES, SITES, seed=SEED), folder)
+    case.write_county()
+    config = case.config
+    for before, after in (
+        ("speed_kmh = 30\nmax_minutes = 90", "speed_kmh = 30\ncircuity = 1.0\nmax_minutes = 60"),
+        ("count = [1, 4]", "share = 0.5\ncount = [4, 6]"),
+        ("radius = 20", "radius = 15"),
+        ('fixed_kinds = ["township_centre"]\nshare = 0.5', "share = 0.8\ncount = [8, 20]"),
+        ("[districts]\nmax_minutes = 90", "[districts]\nmax_minutes = 60"),
+        ("time_limit = 20", f"time_limit = 600\nmip_gap = {GAP}"),
+    ):
+        assert before in config, before
+        config = config.replace(before, after)
+    path = folder / "plan.toml"
+    path.write_text(config + extra, encoding="utf-8")
+    return str(path)
 
 
 def test_a_county_run_with_a_gap_writes_each_stage_and_says_what_was_held(tmp_path):
