@@ -24,20 +24,24 @@ The stage-record checks of ``verify_county`` (anything inside ``for rec in plan.
 left out: they are being rewritten with the stage records.
 
 Each mutant is written into a private copy of the source tree (a temporary folder, so
-concurrent work in the checkout is never touched; no ``.pyc`` is read or written there) and
-``python -m pytest -x -q`` runs, in that copy, the test files that name the mutated module's
-entry point (``verify_locate``; ``verify_county`` or ``check_roaming``): the verifier's own
-tamper tests first (``test_verify_*.py``), then every other test file that calls it. A failing
-run kills the mutant; a passing one means no test noticed the check was gone (survived).
-Running only these files, not the whole suite (about 4 minutes per mutant), is what keeps
-the script to minutes; it is still honest: the selection is by file, with no ``-k``, and the
-other files (which call the planners, not the verifier, or call it on genuine plans only)
-cannot notice a check that never fires on a genuine plan. The planners' own calls of the
-verifiers only ever see genuine plans, too.
+concurrent work in the checkout is never touched; ``../shared`` is linked beside it for the
+tests' data; no ``.pyc`` is read or written there) and ``python -m pytest -x -q`` runs, in
+that copy, the test files that name the mutated module's entry point (``verify_locate``;
+``verify_county``; ``verify_county`` or ``check_roaming``): the verifier's own tamper tests
+first (``test_verify_*.py``), then every other test file that calls it. A failing run kills
+the mutant; a passing one means no test noticed that the check was gone (it survived).
+
+Why these files and not the whole suite: the whole suite takes about 4 minutes, i.e. 6 hours
+for the ~100 mutants; these files take 30-80 s when every test passes and stop at the first
+failure (``-x``), so a run of every mutant takes about 15 minutes. The selection is still
+honest: it is by file, with no ``-k``, and holds every test that hands a verifier a plan.
+The files left out reach the verifiers only through the planners, which verify the plans
+they have just made: genuine plans, on which no check fires, so switching a check off cannot
+change their outcome.
 
 First an unmutated copy (the module as ``ast`` writes it back) must pass the same files;
-then the table (module, line, check, result) is printed. Exit status 1 when a mutant
-survived or timed out, 2 when the baseline fails.
+then the table (module, line, check, mutation, result, first failing test) is printed. Exit
+status 1 when a mutant survived or timed out, 2 when a baseline fails.
 """
 
 from __future__ import annotations
@@ -274,7 +278,9 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return {n for n in names if n in skip or n.endswith(".egg-info")}
 
 
-def run(copy_root: Path, files: list[str], timeout: float) -> str:
+def run(copy_root: Path, files: list[str], timeout: float, show: bool = False):
+    """pytest on ``files`` in the copy: ("killed", first failing test), ("survived", "")
+    or ("timeout", "")."""
     env = {**os.environ, "PYTHONPATH": str(copy_root), "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *files]
     try:
@@ -282,11 +288,18 @@ def run(copy_root: Path, files: list[str], timeout: float) -> str:
             cmd, cwd=copy_root, env=env, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
-        return "timeout"
+        return "timeout", ""
+    if show and done.returncode:
+        print(done.stdout[-3000:], done.stderr[-2000:])
     if done.returncode == 0:
-        return "survived"
+        return "survived", ""
     if done.returncode == 1:
-        return "killed"
+        failed = [
+            line.split(" ", 1)[1].split(" - ", 1)[0]
+            for line in done.stdout.splitlines()
+            if line.startswith(("FAILED ", "ERROR "))
+        ]
+        return "killed", (failed[0] if failed else "?")
     tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
     raise RuntimeError(f"pytest exit {done.returncode}:\n" + "\n".join(tail))
 
@@ -315,12 +328,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mutation_verifiers_") as tmp:
         copy_root = Path(tmp) / "src"
         shutil.copytree(ROOT, copy_root, ignore=_ignore)
+        if (ROOT.parent / "shared").is_dir():  # data the tests find next to the checkout
+            (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")
         for module in dict.fromkeys(mu.module for mu in mutants):
             files = test_files(module)
             target = copy_root / module
             target.write_text(mutate(sources[module], None))
             start = time.perf_counter()
-            if run(copy_root, files, args.timeout) != "survived":
+            if run(copy_root, files, args.timeout, show=True)[0] != "survived":
                 print(f"baseline fails: {module} unmutated, {' '.join(files)}")
                 return 2
             seconds = time.perf_counter() - start
@@ -328,19 +343,20 @@ def main() -> int:
             for mu in (mu for mu in mutants if mu.module == module):
                 target.write_text(mutate(sources[module], mu))
                 start = time.perf_counter()
-                result = run(copy_root, files, args.timeout)
+                result, killer = run(copy_root, files, args.timeout)
                 seconds = time.perf_counter() - start
-                rows.append((mu, result))
+                rows.append((mu, result, killer))
                 where = f"{mu.module}:{mu.line} {mu.kind}"
                 print(f"  {where} {mu.check[:60]!r}: {result} ({seconds:.0f} s)", flush=True)
             target.write_text(sources[module])
 
     print()
-    print("| module | line | check | mutation | result |")
-    print("|---|---|---|---|---|")
-    for mu, result in rows:
+    print("| module | line | check | mutation | result | first failing test |")
+    print("|---|---|---|---|---|---|")
+    for mu, result, killer in rows:
         check = mu.check.replace("|", "\\|")[:70]
-        print(f"| {Path(mu.module).name} | {mu.line} | {check} | {mu.kind} | {result} |")
+        killer = killer.removeprefix("tests/").replace("::test_", " ")
+        print(f"| {Path(mu.module).name} | {mu.line} | {check} | {mu.kind} | {result} | {killer} |")
     bad = [r for r in rows if r[1] != "killed"]
     print(f"\n{len(rows)} mutants: {len(rows) - len(bad)} killed, {len(bad)} not killed")
     return 1 if bad else 0
