@@ -1,6 +1,6 @@
 """Mutation test of the plan verifiers: switch each check off in turn, expect a test to fail.
 
-    .venv/bin/python tests/mutation_verifiers.py            # every mutant (about 15 minutes)
+    .venv/bin/python tests/mutation_verifiers.py            # every mutant (11 minutes on 2 cores)
     .venv/bin/python tests/mutation_verifiers.py --list     # the mutants only, nothing run
     .venv/bin/python tests/mutation_verifiers.py --only verify_roaming.py
 
@@ -33,7 +33,7 @@ the mutant; a passing one means no test noticed that the check was gone (it surv
 
 Why these files and not the whole suite: the whole suite takes about 4 minutes, i.e. 6 hours
 for the ~100 mutants; these files take 30-80 s when every test passes and stop at the first
-failure (``-x``), so a run of every mutant takes about 15 minutes. The selection is still
+failure (``-x``), so a run of every mutant takes 10-15 minutes. The selection is still
 honest: it is by file, with no ``-k``, and holds every test that hands a verifier a plan.
 The files left out reach the verifiers only through the planners, which verify the plans
 they have just made: genuine plans, on which no check fires, so switching a check off cannot
