@@ -103,7 +103,9 @@ def verify_county(
     is_hub = level == "hub"
     is_open = is_hub | (level == "clinic")
     if not np.isin(level, ["hub", "clinic", ""]).all():
-        problems.append(f"unknown site levels {sorted(set(level) - {'hub', 'clinic', ''})}")
+        problems.append(
+            f"unknown site levels {sorted(set(level.tolist()) - {'hub', 'clinic', ''})}"
+        )
 
     hub_fixed, can_hub, hub_barred = _level_sites(spec.hub, kind, site_ids)
     clinic_fixed, can_clinic, clinic_barred = _level_sites(spec.clinic, kind, site_ids)

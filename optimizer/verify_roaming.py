@@ -164,8 +164,9 @@ def check_roaming(
         out.append(f"roaming villages visited fewer than {spec.visits} times: {ids[short][:10]}")
     if (roamed & ~may).any():
         out.append(f"villages roamed that may not roam: {ids[roamed & ~may][:10]}")
-    if (must & facts.roamable & ~roamed).any():
-        out.append(f"villages that must roam are not roamed: {ids[must & ~roamed][:10]}")
+    unroamed = must & facts.roamable & ~roamed
+    if unroamed.any():
+        out.append(f"villages that must roam are not roamed: {ids[unroamed][:10]}")
     if not np.array_equal(plan.assignments["visits"].to_numpy(dtype=int), visits):
         out.append("assignments.visits differs from the stops layer")
     facts.roamed = roamed
