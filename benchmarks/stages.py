@@ -7,7 +7,7 @@ stages that ended better than the value later stages held them to, and by how mu
 largest gap of a written stage value to its stage's bound, seconds, and whether the
 independent verifier accepted the plan (``plan_county`` runs it on every plan).
 
-    python -m benchmarks.stages [--sizes 200 300 600] [--seeds 0 1 2]
+    python -m benchmarks.stages [--sizes 200 300] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def row(villages: int, seed: int, limits: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 300, 600])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 300])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     print(
