@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -85,3 +87,14 @@ def sample_plan() -> SitePlan:
         {"item": ["problem", "县名", "open sites"], "value": ["p-median", "示例县", "2"]}
     )
     return SitePlan(result, sites, assignments, lines, summary)
+
+
+def copied(plan):
+    """A copy of a county plan whose tables (sites, assignments, districts, staffing,
+    summary, routes, stops, timetable) can be tampered without touching ``plan``."""
+    frames = {
+        f.name: getattr(plan, f.name).copy()
+        for f in fields(plan)
+        if isinstance(getattr(plan, f.name), pd.DataFrame)
+    }
+    return replace(plan, **frames)

@@ -16,11 +16,10 @@ from test_error_catalogue import Case
 from typer.testing import CliRunner
 
 import geodata
+from benchmarks.stages import county_spec
 from geodata.synthetic import synthetic_county
-from models.county import StaffRule
 from optimizer.cli import app
 from optimizer.county import plan_county
-from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.pyomo_highs import solve_pyomo
 from optimizer.report import markdown_report, report_blocks
 from optimizer.verify import VerificationError
@@ -29,25 +28,6 @@ from optimizer.verify_county import verify_county
 # A county whose travel stage stops at a 20 % MIP gap; the shortfall stage after it keeps
 # searching and ends with less travel than the value it held.
 VILLAGES, SITES, SEED, GAP = 200, 30, 4, 0.2
-
-
-def spec(**kw) -> CountySpec:
-    settings = dict(
-        hub=LevelSpec(
-            radius=30,
-            kinds=("township_centre",),
-            fixed_kinds=("county_hospital",),
-            share=0.5,
-            count=(4, 6),
-        ),
-        clinic=LevelSpec(
-            radius=15, kinds=("township_centre", "candidate"), share=0.8, count=(8, 20)
-        ),
-        district_minutes=60,
-        staff=(StaffRule("doctors", 3.6 / 1000, pool=500),),
-        time_limit=600,
-    )
-    return CountySpec(**{**settings, **kw})
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +42,13 @@ def county():
 @pytest.fixture(scope="module")
 def stopped(county):
     demand, sites, travel = county
-    return plan_county(demand, sites, travel, spec(mip_gap=GAP))
+    return plan_county(demand, sites, travel, county_spec(mip_gap=GAP))
 
 
 def test_a_stage_stopped_at_its_gap_ends_better_than_held_and_verifies(county, stopped):
     demand, sites, travel = county
     plan = stopped
-    verify_county(plan, demand, sites, travel, spec(mip_gap=GAP))
+    verify_county(plan, demand, sites, travel, county_spec(mip_gap=GAP))
     by_stage = {r.stage: r for r in plan.stages}
     travel_stage = by_stage["travel"]
     assert travel_stage.status == "mip_gap" and travel_stage.stopped_early
@@ -83,14 +63,14 @@ def test_a_stage_stopped_at_its_gap_ends_better_than_held_and_verifies(county, s
     warning = summary["warning"]
     assert "stage travel stopped at the requested mip_gap" in warning
     assert "later stages held travel at" in warning and "and the plan gives" in warning
-    report = markdown_report(report_blocks(plan, spec(mip_gap=GAP), title="t"))
+    report = markdown_report(report_blocks(plan, county_spec(mip_gap=GAP), title="t"))
     assert "> **Warning:** " in report and "later stages held travel at" in report
     assert "held by later stages" in report
 
 
 def test_a_proven_plan_holds_each_stage_at_its_optimum(county, stopped):
     demand, sites, travel = county
-    plan = plan_county(demand, sites, travel, spec())
+    plan = plan_county(demand, sites, travel, county_spec())
     assert [r.status for r in plan.stages] == ["optimal"] * len(plan.stages)
     for r in plan.stages[:-1]:
         assert r.objective == pytest.approx(r.held, rel=2e-6, abs=1e-6)
@@ -131,7 +111,7 @@ def tampered(plan, stage: str, **changes):
 def test_the_verifier_reports_each_broken_stage_promise(county, stopped, stage, changes, problem):
     demand, sites, travel = county
     with pytest.raises(VerificationError, match=problem):
-        verify_county(tampered(stopped, stage, **changes), demand, sites, travel, spec())
+        verify_county(tampered(stopped, stage, **changes), demand, sites, travel, county_spec())
 
 
 def market_split(n: int = 20, rows: int = 3, seed: int = 0) -> pyo.ConcreteModel:

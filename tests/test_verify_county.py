@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from plan_samples import copied
 from test_county_bruteforce import tiny_county
 
 from models.county import StaffRule
@@ -88,17 +89,6 @@ def county():
         "S7": "hub",
     }
     return tiny, plan
-
-
-def copied(plan):
-    return replace(
-        plan,
-        sites=plan.sites.copy(),
-        assignments=plan.assignments.copy(),
-        districts=plan.districts.copy(),
-        staffing=plan.staffing.copy(),
-        summary=plan.summary.copy(),
-    )
 
 
 def cell(frame, key: str, row: str, column: str, change) -> None:

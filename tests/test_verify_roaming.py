@@ -16,6 +16,7 @@ from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 import pytest
+from plan_samples import copied
 
 import geodata
 from optimizer.county import plan_county
@@ -79,16 +80,6 @@ def roaming():
     ]
     assert plan.assignments["roaming"].tolist() == [False, True, True, True, True]
     return plan, (demand, sites, travel), stops
-
-
-def copied(plan):
-    return replace(
-        plan,
-        sites=plan.sites.copy(),
-        assignments=plan.assignments.copy(),
-        routes=plan.routes.copy(),
-        stops=plan.stops.copy(),
-    )
 
 
 def route(day: int, column: str, change):
