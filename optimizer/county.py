@@ -22,7 +22,7 @@ from optimizer.plan import check_alignment
 from optimizer.pyomo_highs import PyomoSolution, solve_pyomo
 from optimizer.roaming import prepare_roaming
 from optimizer.roaming_layers import add_roaming_layers
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 # Statuses of a stage solve that come with a plan.
 FOUND = ("optimal", "time_limit", "node_limit", "iteration_limit", "interrupted")

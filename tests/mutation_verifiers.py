@@ -6,8 +6,8 @@
 
 (Not collected by pytest: the name has no ``test_`` prefix.)
 
-The checks are found with ``ast`` in ``optimizer/verify.py``, ``optimizer/verify_county.py``
-and ``optimizer/verify_roaming.py``, so a check added later is mutated too. A "report" is a
+The checks are found with ``ast`` in ``optimizer/verify/locate.py``, ``optimizer/verify/county.py``
+and ``optimizer/verify/roaming.py``, so a check added later is mutated too. A "report" is a
 call ``problems.append(...)``, ``out.append(...)`` or ``bad.append(...)`` (the lists the
 verifiers collect findings in) or ``raise VerificationError(...)``. Each check is switched
 off by one mutant:
@@ -59,8 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SINKS = {"problems", "out", "bad"}
 # module -> (names whose callers' tests are run, the verifier's own tamper tests)
 MODULES = {
-    "optimizer/verify.py": (("verify_locate",), ("tests/test_verify_locate.py",)),
-    "optimizer/verify_county.py": (
+    "optimizer/verify/locate.py": (("verify_locate",), ("tests/test_verify_locate.py",)),
+    "optimizer/verify/county.py": (
         ("verify_county",),
         (
             "tests/test_verify_county.py",
@@ -68,7 +68,7 @@ MODULES = {
             "tests/test_verify_roaming.py",
         ),
     ),
-    "optimizer/verify_roaming.py": (
+    "optimizer/verify/roaming.py": (
         ("verify_county", "check_roaming"),
         ("tests/test_verify_roaming.py",),
     ),

@@ -10,7 +10,7 @@ from geodata import InfeasibleError, InputError
 from models.county import StaffRule
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 INF = np.inf
 MINUTES = [

@@ -23,7 +23,7 @@ from optimizer.county import plan_county
 from optimizer.pyomo_highs import solve_pyomo
 from optimizer.report import markdown_report, report_blocks
 from optimizer.verify import VerificationError
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 # A county whose travel stage stops at a 20 % MIP gap; the shortfall stage after it keeps
 # searching and ends with less travel than the value it held.

@@ -19,7 +19,7 @@ from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
 from optimizer.roaming_layers import schedule
 from optimizer.verify import VerificationError
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 CRS = "EPSG:32650"
 SPEED, CIRCUITY = 30.0, 1.0  # km/h: 2 minutes per km

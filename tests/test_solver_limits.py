@@ -17,7 +17,7 @@ from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.pyomo_highs import PyomoSolution
 from optimizer.report import markdown_report, report_blocks
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 
 @pytest.fixture

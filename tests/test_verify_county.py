@@ -23,7 +23,7 @@ from models.county import StaffRule
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.verify import VerificationError
-from optimizer.verify_county import verify_county
+from optimizer.verify.county import verify_county
 
 INF = np.inf
 # S1 hospital (fixed hub), S2 centre (fixed clinic), S3 candidate, S4 centre (barred as a hub),

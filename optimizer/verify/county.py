@@ -13,8 +13,8 @@ import numpy as np
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
-from optimizer.verify import VerificationError
-from optimizer.verify_roaming import check_roaming
+from optimizer.verify.errors import VerificationError
+from optimizer.verify.roaming import check_roaming
 
 ABS_TOL = 1e-5  # persons, minutes, staff
 REL_TOL = 1e-6

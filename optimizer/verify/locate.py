@@ -10,16 +10,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from geodata.errors import HealthplanError
 from optimizer.results import LocateResult
-
-
-class VerificationError(HealthplanError):
-    """A result does not hold up against its inputs; ``problems`` lists every finding."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("the plan fails verification:\n- " + "\n- ".join(problems))
-        self.problems = problems
+from optimizer.verify.errors import VerificationError
 
 
 def _triples(cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
