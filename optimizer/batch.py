@@ -32,7 +32,7 @@ from optimizer.batch_config import Batch, task_config, task_label
 from optimizer.batch_report import write_combined
 from optimizer.batch_task import TaskResult, run_task
 from optimizer.config import input_files
-from optimizer.export import write_atomically
+from optimizer.outputs.export import write_atomically
 
 CONNECT_TIMEOUT = "20s"  # how long to wait for a --scheduler before giving up
 
@@ -74,7 +74,7 @@ def run_batch(
     Raises:
         InputError: the scheduler cannot be reached, or ``out_dir`` cannot be replaced (it
             holds other files or an input of a plan, see
-            :func:`optimizer.export.check_out_folder`).
+            :func:`optimizer.outputs.export.check_out_folder`).
     """
     out_dir = Path(out_dir).resolve()
     results: list[TaskResult] = []

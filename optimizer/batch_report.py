@@ -14,9 +14,9 @@ import pandas as pd  # noqa: E402
 
 from optimizer.batch_config import Batch, _text  # noqa: E402
 from optimizer.batch_task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
-from optimizer.maps import _sized, cjk_font  # noqa: E402
-from optimizer.maps import _text as map_text  # noqa: E402
-from optimizer.report import Block, write_reports  # noqa: E402
+from optimizer.outputs.maps import _sized, cjk_font  # noqa: E402
+from optimizer.outputs.maps import _text as map_text  # noqa: E402
+from optimizer.outputs.report import Block, write_reports  # noqa: E402
 
 # Sweep keys that set how many sites open: the chart's x axis shows their effect, so they do
 # not split the chart's series.

@@ -25,9 +25,9 @@ from geodata.layers import is_csv, read_any
 from optimizer.batch_config import Task, check_task, task_label
 from optimizer.config import Config
 from optimizer.county_config import CountyConfig
-from optimizer.county_export import write_county_outputs
 from optimizer.county_run import CountyRun, run_county
-from optimizer.export import to_crs, write_outputs
+from optimizer.outputs.county_export import write_county_outputs
+from optimizer.outputs.export import to_crs, write_outputs
 from optimizer.results import SitePlan
 from optimizer.run import run_config
 

@@ -33,11 +33,11 @@ from optimizer.batch_cli import solve_batch
 from optimizer.batch_config import is_batch, parse_sweep_option
 from optimizer.config import Config, input_files, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config
-from optimizer.county_export import write_county_outputs
 from optimizer.county_run import CountyRun, run_county
-from optimizer.export import check_out_folder, write_outputs
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
-from optimizer.report import level_counts
+from optimizer.outputs.county_export import write_county_outputs
+from optimizer.outputs.export import check_out_folder, write_outputs
+from optimizer.outputs.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
 

@@ -33,7 +33,7 @@ from optimizer.config import _Section
 from optimizer.county import plan_county
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.locate import locate
-from optimizer.report import Block
+from optimizer.outputs.report import Block
 from optimizer.verify import verify_locate
 
 

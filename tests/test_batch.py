@@ -27,7 +27,7 @@ from geodata.errors import ConfigError, InputError
 from geodata.synthetic import synthetic_county
 from optimizer.batch import run_batch
 from optimizer.batch_config import load_batch, parse_sweep_option
-from optimizer.export import write_manifest
+from optimizer.outputs.export import write_manifest
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import optimizer.cli as cli
 from geodata.errors import InfeasibleError, InputError, SolverError
-from optimizer.export import write_outputs
+from optimizer.outputs.export import write_outputs
 from optimizer.run import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]

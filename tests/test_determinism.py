@@ -17,7 +17,7 @@ from plan_samples import sample_plan
 from test_error_catalogue import Case
 
 import geodata
-from optimizer.export import FIXED_DATE, write_outputs
+from optimizer.outputs.export import FIXED_DATE, write_outputs
 
 ALL_FORMATS = '["gpkg", "shp", "geojson", "csv", "png"]'
 TIMING_TABLES = {"stages.csv", "report.md", "report.html"}

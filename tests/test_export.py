@@ -11,10 +11,10 @@ import pyogrio
 import pytest
 from plan_samples import sample_plan
 
-import optimizer.export as export
+import optimizer.outputs.export as export
 from geodata.errors import InputError
-from optimizer.export import shapefile_columns, write_outputs
-from optimizer.maps import plot_plan
+from optimizer.outputs.export import shapefile_columns, write_outputs
+from optimizer.outputs.maps import plot_plan
 
 SITE_NAMES = ["县人民医院", "石门镇卫生院", "候选点·甲"]
 VILLAGE_NAMES = ["张家村", "李家湾", "王庄", "赵家岭", "深山坳"]
@@ -274,7 +274,7 @@ def test_shapefile_column_names_are_short_and_unique():
 def test_map_uses_a_cjk_font_when_one_is_installed(tmp_path, monkeypatch):
     from matplotlib import font_manager
 
-    import optimizer.maps as maps
+    import optimizer.outputs.maps as maps
 
     stand_in = font_manager.FontProperties(fname=font_manager.findfont("DejaVu Sans"))
     monkeypatch.setattr(maps, "cjk_font", lambda: stand_in)

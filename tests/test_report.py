@@ -7,7 +7,7 @@ import pytest
 import geodata
 from optimizer.county import plan_county
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, StaffRule
-from optimizer.report import html_report, level_counts, markdown_report, report_blocks
+from optimizer.outputs.report import html_report, level_counts, markdown_report, report_blocks
 
 TITLE = "测试县 <plan>"
 

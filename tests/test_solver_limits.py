@@ -15,8 +15,8 @@ from geodata import SolverError
 from optimizer import locate, verify_locate
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.outputs.report import markdown_report, report_blocks
 from optimizer.pyomo_highs import PyomoSolution
-from optimizer.report import markdown_report, report_blocks
 from optimizer.verify.county import verify_county
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-import optimizer.swap as swap
+import optimizer.outputs.swap as swap
 
 
 def folder(path, text: str):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from optimizer.county_config import load_county_config
-from optimizer.county_export import write_county_outputs
 from optimizer.county_run import run_county
-from optimizer.web_map import write_web_map
+from optimizer.outputs.county_export import write_county_outputs
+from optimizer.outputs.web_map import write_web_map
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"

@@ -35,7 +35,7 @@ def report_blocks(
     plan: CountyPlan, spec: CountySpec, *, title: str, map_file: str | None = None
 ) -> list[Block]:
     """The report's content, independent of its format."""
-    from optimizer.report_roaming import roaming_blocks  # it builds on Block
+    from optimizer.outputs.report_roaming import roaming_blocks  # it builds on Block
 
     blocks = [Block("h1", title)]
     blocks += _coverage(plan, spec)

@@ -1,6 +1,6 @@
 """Write a county plan to GIS files, tables, a map and a report, atomically.
 
-As with :func:`optimizer.export.write_outputs`, everything is written to a temporary folder
+As with :func:`optimizer.outputs.export.write_outputs`, everything is written to a temporary folder
 beside the output folder, which then replaces the output folder by rename; the same rules
 say when an existing folder may be replaced (a manifest, no input inside).
 
@@ -31,16 +31,16 @@ import pandas as pd
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS, input_files
 from optimizer.county_compare import comparison_blocks, plot_curve
-from optimizer.county_map import plot_county, reach_areas
 from optimizer.county_run import CountyRun
-from optimizer.export import (
+from optimizer.outputs.county_map import plot_county, reach_areas
+from optimizer.outputs.export import (
     SHAPEFILE_NAMES,
     to_crs,
     write_atomically,
     write_layers,
 )
-from optimizer.report import Block, report_blocks, write_reports
-from optimizer.web_map import write_web_map
+from optimizer.outputs.report import Block, report_blocks, write_reports
+from optimizer.outputs.web_map import write_web_map
 
 LAYERS = ("sites", "assignments", "districts")
 
@@ -96,7 +96,7 @@ def write_county_outputs(
 
     Raises:
         InputError: unknown format, or ``out_dir`` cannot be replaced (see
-            :func:`optimizer.export.check_out_folder`).
+            :func:`optimizer.outputs.export.check_out_folder`).
     """
     label = title or run.config.name
     return write_atomically(

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font, rings
+from optimizer.outputs.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font, rings
 
 MAX_LABELS = 30  # every open site is named when there are at most this many; else hubs only
 REACH_MARGIN_M = 1500.0  # metres around the units a site reaches (non-circular reach areas)

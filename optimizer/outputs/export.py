@@ -2,7 +2,7 @@
 
 Everything is first written to a hidden staging folder beside the output folder; only when
 all files are complete does that folder replace the output folder, in one atomic exchange
-(see ``optimizer.swap``). A failed, interrupted or killed run leaves the previous outputs as
+(see ``optimizer.outputs.swap``). A failed, interrupted or killed run leaves the previous outputs as
 they were and no partial files in the output folder.
 
 Layout of the output folder::
@@ -11,7 +11,7 @@ Layout of the output folder::
     shp/<layer>.shp            one shapefile per layer, UTF-8 with a .cpg file
     geojson/<layer>.geojson    one GeoJSON file per layer
     summary.csv                the plan summary (item, value), UTF-8
-    map.png                    overview map (see optimizer.maps)
+    map.png                    overview map (see optimizer.outputs.maps)
     manifest.json              written last: tool, version and every file of the folder
 
 An existing output folder is replaced only when it is empty or holds a healthplan manifest
@@ -36,9 +36,9 @@ import pyogrio
 
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS
-from optimizer.maps import plot_plan
+from optimizer.outputs.maps import plot_plan
+from optimizer.outputs.swap import recover, replace_folder, staging_name
 from optimizer.results import SitePlan
-from optimizer.swap import recover, replace_folder, staging_name
 
 LAYERS = ("sites", "assignments", "assignment_lines")
 

@@ -1,6 +1,6 @@
 """An interactive HTML map of a county plan (folium / Leaflet), readable without a network.
 
-Leaflet's script and style sheet (``optimizer/static/leaflet``) are inlined as data URLs, so
+Leaflet's script and style sheet (``optimizer/outputs/static/leaflet``) are inlined as data URLs, so
 the page needs no CDN; there is no background tile layer unless ``tiles`` names one. One
 layer per output: boundary, districts, reach areas, demand units (beyond-radius units apart)
 and sites by level, each with popups (population served, staff by type).
@@ -75,7 +75,7 @@ def write_web_map(
         path: HTML file to write.
         boundary: county outline polygons.
         reach: polygons of each open site's reach (columns ``site_id``, ``level``,
-            ``minutes``), e.g. from ``optimizer.county_map.reach_areas``.
+            ``minutes``), e.g. from ``optimizer.outputs.county_map.reach_areas``.
         title: page title.
         tiles: a folium tile layer name for a background (needs a network); None for none.
 
