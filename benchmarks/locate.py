@@ -101,7 +101,8 @@ def _spopt(case: Case, inst, radius: float) -> dict:
 def worker(tool: str, case: Case, time_limit: float) -> None:
     """Solve one case and print its measurements as one JSON line."""
     if tool == "ours":
-        import optimizer  # noqa: F401
+        # optimizer loads its public names lazily; load the solver stack before the baseline
+        from optimizer import locate  # noqa: F401
     else:
         import spopt.locate  # noqa: F401
     inst = planar_instance(case.n_demand, case.n_sites, layout=case.layout, seed=case.seed)

@@ -2,9 +2,16 @@
 
 Everything returned is canonical (see ``read_demand``, ``read_sites``, ``TravelTimes``); bad input
 raises ``InputError`` naming the file, the row or id, the field and what to do.
+
+The error types are imported right away; the other public names are loaded on first use
+(PEP 562), so ``import geodata`` does not load GeoPandas, Shapely or SciPy until they are needed.
 """
 
-from .crs import metric_crs, to_metric
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .errors import (
     ConfigError,
     HealthplanError,
@@ -14,12 +21,20 @@ from .errors import (
     Interrupted,
     SolverError,
 )
-from .inputs import read_demand, read_sites
-from .network import network_minutes
-from .straight import straight_line_minutes
-from .synthetic import SyntheticCounty, synthetic_county
-from .table import table_minutes
-from .travel import TravelTimes
+
+# public name -> module that defines it
+_SOURCES = {
+    "SyntheticCounty": "geodata.synthetic",
+    "TravelTimes": "geodata.travel",
+    "metric_crs": "geodata.crs",
+    "network_minutes": "geodata.network",
+    "read_demand": "geodata.inputs",
+    "read_sites": "geodata.inputs",
+    "straight_line_minutes": "geodata.straight",
+    "synthetic_county": "geodata.synthetic",
+    "table_minutes": "geodata.table",
+    "to_metric": "geodata.crs",
+}
 
 __all__ = [
     "ConfigError",
@@ -40,3 +55,16 @@ __all__ = [
     "table_minutes",
     "to_metric",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first access and keep the name."""
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_SOURCES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
