@@ -13,33 +13,12 @@ its gap).
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
-
-from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
-from optimizer import interrupt
-from optimizer.batch_cli import solve_batch
-from optimizer.batch_config import is_batch, parse_sweep_option
-from optimizer.config import Config, input_files, load_config, read_toml
-from optimizer.county_config import CountyConfig, is_county_config, load_county_config
-from optimizer.county_run import CountyRun, run_county
-from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
-from optimizer.outputs.county_export import write_county_outputs
-from optimizer.outputs.export import check_out_folder, write_outputs
-from optimizer.outputs.report import level_counts
-from optimizer.results import SitePlan
-from optimizer.run import run_config
 
 app = typer.Typer(
     add_completion=False,
@@ -48,90 +27,8 @@ app = typer.Typer(
     help="Place county health facilities with location models solved by HiGHS.",
 )
 
-OBJECTIVE_UNITS = {
-    "lscp": "sites opened (or fixed cost)",
-    "mclp": "persons covered",
-    "p-median": "person-minutes",
-    "p-center": "minutes, longest trip",
-    "capacitated": "fixed cost + person-minutes",
-}
-SHOWN_SITES = 15
-
 out_console = Console()
 err_console = Console(stderr=True)
-
-
-class _Steps:
-    """Shows each run step with a spinner while it runs and its time once done."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.current: TaskID | None = None
-
-    def __call__(self, name: str) -> None:
-        self.finish()
-        self.current = self.progress.add_task(name, total=1)
-
-    def finish(self) -> None:
-        if self.current is not None:
-            self.progress.update(self.current, completed=1)
-            self.progress.stop_task(self.current)
-            self.current = None
-
-    def drop(self) -> None:
-        """Remove the running step from the display (it failed; the error says why)."""
-        if self.current is not None:
-            self.progress.remove_task(self.current)
-            self.current = None
-
-
-@contextmanager
-def _progress() -> Iterator[_Steps]:
-    progress = Progress(
-        SpinnerColumn(finished_text="[green]✓"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-    )
-    steps = _Steps(progress)
-    with progress:
-        try:
-            yield steps
-        except BaseException:
-            steps.drop()
-            raise
-        steps.finish()
-
-
-@contextmanager
-def _shown_warnings() -> Iterator[None]:
-    """Print the project's warnings (data repaired, units left out) in yellow on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", HealthplanWarning)
-        try:
-            yield
-        finally:
-            for item in caught:
-                if issubclass(item.category, HealthplanWarning):
-                    err_console.print(Text(f"warning: {item.message}", style="yellow"))
-
-
-def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
-    """True when a signal stopped the solve; raise Interrupted unless the plan is kept."""
-    if not interrupt.requested():
-        return False
-    if not keep_incumbent:
-        raise Interrupted(
-            f"stopped before the plan was written; {out_dir} is untouched "
-            "(--keep-incumbent writes the best plan found so far)"
-        )
-    return True
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    """Print ``message`` in red on stderr; the Exit to raise with ``code``."""
-    err_console.print(Text(f"error: {message}", style="red"), soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -182,153 +79,18 @@ def solve(
     if time_limit is not None and time_limit <= 0:
         raise typer.BadParameter("must be a number of seconds > 0", param_hint="--time-limit")
     out_dir = out if out is not None else Path("out") / config.stem
-    try:
-        raw = read_toml(config)
-        grid = dict(parse_sweep_option(text) for text in sweep or [])
-        if is_batch(raw, grid):
-            with interrupt.signals():
-                code = solve_batch(
-                    config,
-                    out_dir,
-                    sweep=grid,
-                    time_limit=time_limit,
-                    workers=workers,
-                    scheduler=scheduler,
-                    out_console=out_console,
-                    err_console=err_console,
-                )
-            raise typer.Exit(code)
-        with interrupt.signals(), _shown_warnings():
-            stopped = _solve(config, out_dir, time_limit, keep_incumbent)
-    except (InputError, InfeasibleError) as exc:
-        raise _fail(str(exc), 2) from None
-    except Interrupted as exc:
-        raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
-    except SolverError as exc:
-        raise _fail(str(exc), 1) from None
-    except KeyboardInterrupt:
-        code = 128 + (interrupt.signal_number() or 2)
-        raise _fail(f"stopped; {out_dir} is untouched", code) from None
-    if stopped:
-        raise typer.Exit(128 + interrupt.signal_number())
+    # imported here: it loads the solver and GIS libraries, which --help and version do not need
+    from optimizer.solve_cli import solve_config
 
-
-def _solve(config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool) -> bool:
-    """Solve and write a site or county config; True when a signal stopped the solve."""
-    if is_county_config(read_toml(config)):
-        return _solve_county(config, out_dir, time_limit, keep_incumbent)
-    cfg = load_config(config)
-    if time_limit is not None:
-        model = cfg.model.model_copy(update={"time_limit": time_limit})
-        cfg = cfg.model_copy(update={"model": model})
-    inputs = [config, *input_files(cfg)]
-    check_out_folder(out_dir, inputs)  # before the solve; the writer checks again
-    with _progress() as step:
-        plan = run_config(cfg, progress=step)
-        stopped = _stopped(keep_incumbent, out_dir)
-        step("writing outputs")
-        files = _write(cfg, plan, out_dir, inputs)
-    out_console.print(summary_table(cfg, plan, out_dir, files))
-    return stopped
-
-
-def _solve_county(
-    config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool
-) -> bool:
-    """Plan a county from a county-plan config, write its outputs and print the summary."""
-    cfg = load_county_config(config)
-    if time_limit is not None:
-        solve_cfg = cfg.solve.model_copy(update={"time_limit": time_limit})
-        cfg = cfg.model_copy(update={"solve": solve_cfg})
-    check_out_folder(out_dir, [config, *input_files(cfg)])  # before the solve
-    with _progress() as step:
-        run = run_county(cfg, progress=step, source=config)
-        stopped = _stopped(keep_incumbent, out_dir)
-        step("writing outputs")
-        try:
-            files = write_county_outputs(
-                run,
-                out_dir,
-                formats=cfg.output.formats,
-                crs=cfg.output.crs,
-                title=cfg.name,
-                inputs=[config],
-            )
-        except OSError as exc:
-            raise InputError(
-                f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
-            ) from None
-    out_console.print(county_table(cfg, run, out_dir, files))
-    return stopped
-
-
-def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[Path]) -> Table:
-    """A one-screen table of a county plan: sites, coverage, shortfall, stages, files."""
-    plan = run.plan
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    table = Table(title=cfg.name, show_header=False, title_style="bold")
-    table.add_column(style="bold")
-    table.add_column()
-    sites = plan.sites
-    for level in ("hub", "clinic"):
-        new = sites[(sites["level"] == level) & (sites["status"] == "new")]
-        names = ", ".join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
-        shown = f" ({names})" if 0 < len(new) <= SHOWN_SITES else ""
-        table.add_row(f"{level}s", Text(level_counts(plan, level) + shown))
-    for level, radius in (("hub", cfg.hub.radius), ("clinic", cfg.clinic.radius)):
-        share = summary.get(f"share_within_{radius:g}_min_of_{level}")
-        far = len(plan.unreachable.get(level, []))
-        text = f"{float(share):.1%} of the population" if share is not None else "n/a"
-        if far:
-            text += f"; {far} unit(s) beyond every possible {level} (see report)"
-        table.add_row(f"within {radius:g} min of a {level}", Text(text))
-    table.add_row("districts", str(len(plan.districts)))
-    if plan.roaming is not None:
-        table.add_row(
-            "roaming",
-            f"{int(summary['roaming_villages'])} villages, {int(summary['vehicle_days_used'])}"
-            f" of {int(summary['vehicle_days_fleet'])} vehicle-days; route pool gap "
-            f"{plan.roaming.gap:.1%}"
-            + (" (safety time limit reached)" if plan.roaming.timed_out else ""),
-        )
-    short = plan.staffing[plan.staffing["shortfall"] > 1e-6]
-    table.add_row(
-        "staff shortfall",
-        ", ".join(
-            f"{t} {v:,.1f}" for t, v in zip(short["staff_type"], short["shortfall"], strict=True)
-        )
-        or "none",
+    solve_config(
+        config,
+        out_dir,
+        time_limit=time_limit,
+        sweep=sweep,
+        workers=workers,
+        scheduler=scheduler,
+        keep_incumbent=keep_incumbent,
     )
-    stages = Text()
-    for k, r in enumerate(plan.stages):
-        stages.append(("; " if k else "") + f"{r.stage} ")
-        stages.append(r.status, style="yellow" if r.stopped_early else "green")
-        stages.append(f" {number_text(r.objective)}")
-        if r.stopped_early:
-            stages.append(f" (gap {gap_text(r.gap)})", style="yellow")
-    table.add_row("stages", stages)
-    warning = stages_warning(plan.stages)
-    if warning:
-        table.add_row("warning", Text(warning, style="yellow"))
-    table.add_row("output", _files(out_dir, files))
-    return table
-
-
-def _write(cfg: Config, plan: SitePlan, out_dir: Path, inputs: list[Path]) -> list[Path]:
-    """Write the outputs; an OS refusal (permissions, full disk) is an InputError on --out."""
-    try:
-        return write_outputs(
-            plan,
-            out_dir,
-            formats=cfg.output.formats,
-            crs=cfg.output.crs,
-            title=f"{cfg.name}: {cfg.model.problem}",
-            inputs=inputs,
-        )
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
-        ) from None
 
 
 @app.command("version")
@@ -342,81 +104,3 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "unknown"
-
-
-def summary_table(cfg: Config, plan: SitePlan, out_dir: Path, files: list[Path]) -> Table:
-    """A one-screen table of the solve, the opened sites, the demand served and the files."""
-    result = plan.result
-    table = Table(title=cfg.name, show_header=False, title_style="bold")
-    table.add_column(style="bold")
-    table.add_column()
-    status_style = "green" if result.status == "optimal" else "yellow"
-    table.add_row("problem", cfg.model.problem)
-    table.add_row("status", Text(result.status, style=status_style))
-    unit = OBJECTIVE_UNITS.get(result.problem, "")
-    table.add_row(
-        "objective", f"{result.objective:,.2f} ({unit})" if unit else f"{result.objective:,.2f}"
-    )
-    table.add_row("bound", f"{result.bound:,.2f}")
-    table.add_row("gap", f"{result.gap:.2%}")
-    table.add_row("seconds", f"{result.seconds:.1f}")
-    warning = solve_warning(result.status, result.gap)
-    if warning:
-        table.add_row("warning", Text(warning, style="yellow"))
-    table.add_row("sites opened", _opened(plan))
-    table.add_row("demand", _demand(plan, cfg.model.radius))
-    table.add_row("population served", _served(plan))
-    table.add_row("travel", _trips(plan))
-    table.add_row("output", _files(out_dir, files))
-    return table
-
-
-def _opened(plan: SitePlan) -> Text:
-    sites = plan.sites[plan.sites["open"].astype(bool)]
-    names = [f"{row['name']} ({row['site_id']})" for _, row in sites.iterrows()]
-    shown = ", ".join(names[:SHOWN_SITES])
-    more = f" and {len(names) - SHOWN_SITES} more" if len(names) > SHOWN_SITES else ""
-    return Text(f"{len(names)}: {shown}{more}")
-
-
-def _demand(plan: SitePlan, radius: float | None) -> str:
-    demand = plan.assignments
-    assigned = demand["site_id"].fillna("").astype(str) != ""
-    text = f"{int(assigned.sum())} of {len(demand)} units assigned"
-    if radius is not None:
-        covered = int((pd.to_numeric(demand["minutes"]) <= radius).sum())
-        text += f", {covered} within {radius:g} min"
-    return text
-
-
-def _served(plan: SitePlan) -> str:
-    demand = plan.assignments
-    assigned = demand["site_id"].fillna("").astype(str) != ""
-    total = float(demand["population"].sum())
-    served = float(demand.loc[assigned, "population"].sum())
-    share = f" ({served / total:.1%})" if total > 0 else ""
-    return f"{served:,.0f} of {total:,.0f}{share}"
-
-
-def _trips(plan: SitePlan) -> str:
-    """Population-weighted mean and longest trip (minutes) of the assigned demand."""
-    demand = plan.assignments
-    minutes = pd.to_numeric(demand["minutes"])
-    served = minutes.notna()
-    if not served.any():
-        return "no demand assigned"
-    people = demand.loc[served, "population"].astype(float)
-    mean = float((minutes[served] * people).sum() / people.sum()) if people.sum() > 0 else 0.0
-    return f"mean {mean:.1f} min per person, longest {float(minutes[served].max()):.1f} min"
-
-
-def _files(out_dir: Path, files: list[Path]) -> Text:
-    """The top-level entries written (folders with their file counts)."""
-    counts: dict[str, int] = {}
-    for path in files:
-        top = path.relative_to(out_dir).parts[0]
-        counts[top] = counts.get(top, 0) + 1
-    entries = [
-        name if (out_dir / name).is_file() else f"{name}/ ({n} files)" for name, n in counts.items()
-    ]
-    return Text(f"{out_dir}: " + ", ".join(entries))

@@ -12,6 +12,7 @@ from plan_samples import sample_plan
 from typer.testing import CliRunner
 
 import optimizer.cli as cli
+import optimizer.solve_cli as solve_cli
 from geodata.errors import InfeasibleError, InputError, SolverError
 from optimizer.outputs.export import write_outputs
 from optimizer.run import STEPS
@@ -90,7 +91,7 @@ def test_errors_map_to_exit_codes(tmp_path, monkeypatch, error, code):
     def failing(config, *, progress=None):
         raise error
 
-    monkeypatch.setattr(cli, "run_config", failing)
+    monkeypatch.setattr(solve_cli, "run_config", failing)
     result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "out")
     assert_clean_failure(result, code, str(error))
 
@@ -104,7 +105,7 @@ def test_success_writes_outputs_and_prints_the_summary(tmp_path, monkeypatch):
             progress(step)
         return sample_plan()
 
-    monkeypatch.setattr(cli, "run_config", fake_run)
+    monkeypatch.setattr(solve_cli, "run_config", fake_run)
     out = tmp_path / "result"
     result = invoke("solve", config_file(tmp_path), "--out", out, "--time-limit", "5")
     assert result.exit_code == 0, result.output
@@ -118,7 +119,7 @@ def test_success_writes_outputs_and_prints_the_summary(tmp_path, monkeypatch):
 
 
 def test_unwritable_output_folder_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
     (tmp_path / "a_file").write_text("not a folder")
     result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "a_file" / "out")
     assert_clean_failure(result, 2, "cannot write the outputs")
@@ -166,7 +167,7 @@ def site_outputs(folder: Path) -> None:
 
 @pytest.mark.parametrize("name", ["plan.gpkg", "summary.csv", "shp/sites.shp"])
 def test_out_holding_an_input_exits_2_and_keeps_it(tmp_path, monkeypatch, name):
-    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
     data = tmp_path / "data"
     site_outputs(data)  # earlier outputs, now read as this run's input
     before = (data / name).read_bytes()
@@ -178,7 +179,7 @@ def test_out_holding_an_input_exits_2_and_keeps_it(tmp_path, monkeypatch, name):
 
 
 def test_config_inside_out_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
     out = tmp_path / "out"
     site_outputs(out)
     config = config_file(tmp_path)
@@ -192,7 +193,7 @@ def test_config_inside_out_exits_2(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("out", [".", ""])
 def test_current_folder_as_out_exits_2(tmp_path, monkeypatch, out):
-    monkeypatch.setattr(cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
     config = config_file(tmp_path)
     monkeypatch.chdir(tmp_path)
     result = invoke("solve", config, "--out", out)
