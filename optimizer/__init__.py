@@ -1,8 +1,8 @@
 """healthplan optimizer: solve location plans with HiGHS and hand them back as GIS layers."""
 
-from optimizer.locate import PROBLEMS, locate
 from optimizer.plan import plan_sites
 from optimizer.results import LocateResult, SitePlan
+from optimizer.solve.locate import PROBLEMS, locate
 from optimizer.verify import VerificationError, verify_locate
 
 __all__ = [

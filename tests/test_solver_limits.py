@@ -16,7 +16,7 @@ from optimizer import locate, verify_locate
 from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.outputs.report import markdown_report, report_blocks
-from optimizer.pyomo_highs import PyomoSolution
+from optimizer.solve.pyomo_highs import PyomoSolution
 from optimizer.verify.county import verify_county
 
 
