@@ -14,9 +14,9 @@ import geodata
 from geodata import InputError
 from models.pricing import Priced
 from models.routes import StopTimes, all_routes, best_order, price_routes
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
-from optimizer.roaming_layers import schedule
+from optimizer.plan.county import plan_county
+from optimizer.plan.roaming_layers import schedule
 from optimizer.solve import roaming as roaming_module
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
