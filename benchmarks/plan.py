@@ -17,8 +17,8 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 import geodata
 from geodata import InfeasibleError
 from models.county import STAGES, StaffRule, build_county_model
-from optimizer.county import _county_input, plan_county
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
+from optimizer.plan.county import _county_input, plan_county
 
 SITES = {100: 20, 300: 40, 1000: 80, 3000: 150}
 

@@ -16,8 +16,8 @@ import highspy
 import numpy as np
 
 import geodata
-import optimizer.benders as benders_module
-import optimizer.highs as highs_module
+import optimizer.solve.benders as benders_module
+import optimizer.solve.highs as highs_module
 from optimizer import interrupt, locate
 
 

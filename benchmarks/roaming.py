@@ -23,8 +23,8 @@ import argparse
 import time
 
 import geodata
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
+from optimizer.plan.county import plan_county
 
 MOUNTAIN_SPEEDS = {"county": 40.0, "township": 25.0, "village": 15.0}
 

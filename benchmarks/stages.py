@@ -19,8 +19,8 @@ import time
 import geodata
 from geodata import HealthplanError
 from models.county import StaffRule
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify import VerificationError
 
 LIMITS = ({"mip_gap": 0.05}, {"mip_gap": 0.2}, {"node_limit": 1}, {"node_limit": 20})

@@ -7,18 +7,16 @@ line's ``--help`` stay fast: HiGHS, Pyomo, SciPy and the GIS stack load with the
 from __future__ import annotations
 
 import importlib
-import sys
-from types import ModuleType
 from typing import Any
 
 # public name -> module that defines it
 _SOURCES = {
-    "PROBLEMS": "optimizer.locate",
+    "PROBLEMS": "optimizer.solve.locate",
     "LocateResult": "optimizer.results",
     "SitePlan": "optimizer.results",
     "VerificationError": "optimizer.verify",
-    "locate": "optimizer.locate",
-    "plan_sites": "optimizer.plan",
+    "locate": "optimizer.solve.locate",
+    "plan_sites": "optimizer.plan.sites",
     "verify_locate": "optimizer.verify",
 }
 
@@ -36,20 +34,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(ModuleType):
-    """This package's module type: the function ``locate`` keeps its name.
-
-    Importing the submodule ``optimizer.locate`` binds the submodule as the package's
-    attribute ``locate``; the function of the same name is kept there instead, as it was
-    when this package imported everything up front.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if isinstance(value, ModuleType) and _SOURCES.get(name) == value.__name__:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -30,8 +30,8 @@ from optimizer.config import (
     travel_checks,
     validate,
 )
-from optimizer.county_compare import CompareConfig
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
+from optimizer.plan.compare import CompareConfig
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]

@@ -13,8 +13,6 @@ import geodata
 from geodata.errors import ConfigError, InputError
 from geodata.layers import read_any
 from geodata.messages import listing
-from optimizer.county import plan_county
-from optimizer.county_compare import Comparison, check_compare, compare_plan
 from optimizer.county_config import (
     CountyConfig,
     check_county_config,
@@ -24,7 +22,9 @@ from optimizer.county_config import (
     resolve_villages,
 )
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.districts import district_polygons
+from optimizer.plan.compare import Comparison, check_compare, compare_plan
+from optimizer.plan.county import plan_county
+from optimizer.plan.districts import district_polygons
 from optimizer.run import Progress, _section, read_demand_layer, read_sites_layer, travel_times
 
 STEPS = (

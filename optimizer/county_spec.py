@@ -159,7 +159,7 @@ class StageRecord:
 @dataclass
 class CountyPlan:
     """The plan as layers: ``sites``, ``assignments``, ``districts`` (attributes; polygons are
-    added by ``optimizer.districts``), the ``summary`` and ``staffing`` tables and the
+    added by ``optimizer.plan.districts``), the ``summary`` and ``staffing`` tables and the
     solve record ``stages``; with roaming also ``routes``, ``stops``, ``timetable`` and the
     route-pool record ``roaming``. ``unreachable`` maps a level to the demand ids it cannot serve.
     """

@@ -13,7 +13,7 @@ import geodata
 from geodata.errors import InputError
 from geodata.layers import read_any
 from optimizer.config import Config, DemandConfig, SitesConfig, TravelConfig, check_config
-from optimizer.plan import plan_sites
+from optimizer.plan.sites import plan_sites
 from optimizer.results import SitePlan
 
 if TYPE_CHECKING:

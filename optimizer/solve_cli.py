@@ -19,8 +19,8 @@ from rich.text import Text
 
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
 from optimizer import interrupt
-from optimizer.batch_cli import solve_batch
-from optimizer.batch_config import is_batch, parse_sweep_option
+from optimizer.batch.cli import solve_batch
+from optimizer.batch.config import is_batch, parse_sweep_option
 from optimizer.cli import err_console, out_console
 from optimizer.config import Config, input_files, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config

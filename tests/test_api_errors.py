@@ -13,8 +13,8 @@ import pytest
 import geodata
 from geodata.errors import HealthplanError, InputError, Interrupted
 from optimizer import interrupt, locate, plan_sites, verify_locate
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 
 
 @pytest.fixture(scope="module")

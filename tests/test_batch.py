@@ -21,12 +21,12 @@ import pytest
 from typer.testing import CliRunner
 
 import geodata
-import optimizer.batch as batch_module
+import optimizer.batch.run as batch_module
 import optimizer.cli as cli
 from geodata.errors import ConfigError, InputError
 from geodata.synthetic import synthetic_county
-from optimizer.batch import run_batch
-from optimizer.batch_config import load_batch, parse_sweep_option
+from optimizer.batch.config import load_batch, parse_sweep_option
+from optimizer.batch.run import run_batch
 from optimizer.outputs.export import write_manifest
 
 runner = CliRunner()
@@ -520,7 +520,7 @@ def test_sweep_example_expands_to_six_checked_county_plans():
 def test_region_rows_are_cut_by_an_sql_filter(tmp_path, values, wanted):
     from shapely.geometry import Point
 
-    from optimizer.batch_task import _extract
+    from optimizer.batch.task import _extract
 
     frame = gpd.GeoDataFrame(
         {"region": values, "id": ["a", "b", "c"]},

@@ -12,8 +12,8 @@ import scipy.sparse as sp
 
 from geodata import InfeasibleError, TravelTimes
 from models.county import StaffRule
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify.county import verify_county
 
 CRS = "EPSG:32650"

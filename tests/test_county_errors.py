@@ -8,8 +8,8 @@ from test_county_bruteforce import tiny_county
 
 from geodata import InfeasibleError, InputError
 from models.county import StaffRule
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify.county import verify_county
 
 INF = np.inf

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 import geodata
 from geodata import InfeasibleError, InputError
 from models.county import StaffRule
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify.county import verify_county
 
 

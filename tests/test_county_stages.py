@@ -19,9 +19,9 @@ import geodata
 from benchmarks.stages import county_spec
 from geodata.synthetic import synthetic_county
 from optimizer.cli import app
-from optimizer.county import plan_county
 from optimizer.outputs.report import markdown_report, report_blocks
-from optimizer.pyomo_highs import solve_pyomo
+from optimizer.plan.county import plan_county
+from optimizer.solve.pyomo_highs import solve_pyomo
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from optimizer.districts import HULL_MARGIN_M, district_polygons
+from optimizer.plan.districts import HULL_MARGIN_M, district_polygons
 
 CRS = "EPSG:32650"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.county_compare import population_within
 from optimizer.county_config import load_county_config
 from optimizer.county_run import run_county
+from optimizer.plan.compare import population_within
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "qingyuan.toml"
 PLAN_SIX = ("濛洲街道", "屏都街道", "左溪镇", "松源街道", "竹口镇", "荷地镇")

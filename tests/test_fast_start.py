@@ -99,9 +99,9 @@ def test_every_public_name_resolves(package):
 
 
 def test_public_names_are_those_of_their_modules():
-    from optimizer.locate import PROBLEMS, locate
-    from optimizer.plan import plan_sites
+    from optimizer.plan.sites import plan_sites
     from optimizer.results import LocateResult, SitePlan
+    from optimizer.solve.locate import PROBLEMS, locate
     from optimizer.verify import VerificationError, verify_locate
 
     assert optimizer.locate is locate and optimizer.plan_sites is plan_sites
@@ -117,16 +117,6 @@ def test_public_names_are_those_of_their_modules():
 
     assert InputError is error and read_demand is reader and TravelTimes is travel
     assert callable(synthetic_county)
-
-
-def test_locate_stays_the_function_after_its_module_is_imported():
-    code = (
-        "import optimizer, optimizer.plan, optimizer.locate as m; "
-        "print(callable(optimizer.locate), callable(m), optimizer.locate.__module__)"
-    )
-    done = python("-c", code)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True", "optimizer.locate"]
 
 
 @pytest.mark.parametrize("package", ["optimizer", "geodata"])

@@ -19,10 +19,10 @@ import geodata
 from geodata.errors import HealthplanError, HealthplanWarning
 from optimizer import PROBLEMS, locate, plan_sites, verify_locate
 from optimizer.config import load_config
-from optimizer.county import plan_county
 from optimizer.county_config import load_county_config
 from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.run import run_config
 
 # NaN coordinates are part of the generated input; shapely warns about them while building

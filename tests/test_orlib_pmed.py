@@ -14,7 +14,8 @@ from geodata.errors import InfeasibleError
 from geodata.orlib import read_pmed, read_pmed_optima
 from models.median import cost_levels, p_median_model
 from models.pairs import cost_pairs
-from optimizer import highs, locate
+from optimizer import locate
+from optimizer.solve import highs
 from optimizer.verify import verify_locate
 
 PMED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib" / "pmed"

@@ -11,7 +11,7 @@ import pytest
 from models import pricing
 from models.pricing import enumerate_routes, exact_price
 from models.routes import StopTimes
-from optimizer.roaming import cost_unit, round_up
+from optimizer.solve.roaming import cost_unit, round_up
 
 
 def random_times(rng, n: int, day: float, cap: float = np.inf) -> StopTimes:

@@ -9,7 +9,7 @@ import pytest
 from models import formulations
 from models.pairs import cost_pairs
 from optimizer import locate
-from optimizer.pyomo_highs import solve_pyomo
+from optimizer.solve.pyomo_highs import solve_pyomo
 
 SEEDS = range(3)
 N_DEMAND, N_SITES = 30, 8

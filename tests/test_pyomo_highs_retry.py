@@ -6,7 +6,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-import optimizer.pyomo_highs as ph
+import optimizer.solve.pyomo_highs as ph
 
 
 def knapsack() -> pyo.ConcreteModel:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import geodata
-from optimizer.county import plan_county
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, StaffRule
 from optimizer.outputs.report import html_report, level_counts, markdown_report, report_blocks
+from optimizer.plan.county import plan_county
 
 TITLE = "测试县 <plan>"
 

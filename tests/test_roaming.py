@@ -14,10 +14,10 @@ import geodata
 from geodata import InputError
 from models.pricing import Priced
 from models.routes import StopTimes, all_routes, best_order, price_routes
-from optimizer import roaming as roaming_module
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
-from optimizer.roaming_layers import schedule
+from optimizer.plan.county import plan_county
+from optimizer.plan.roaming_layers import schedule
+from optimizer.solve import roaming as roaming_module
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 
@@ -396,8 +396,8 @@ def test_column_generation_reaches_the_lp_of_every_route(case, exact_first, monk
     roaming = case_roaming(case)
     spec = county_spec(roaming)
     complete = plan_county(demand, sites, travel, spec, stops).roaming
-    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
-    monkeypatch.setattr("optimizer.roaming.EXACT_FIRST", exact_first)
+    monkeypatch.setattr("optimizer.solve.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.solve.roaming.EXACT_FIRST", exact_first)
     priced = plan_county(demand, sites, travel, spec, stops)
     rec = priced.roaming
     assert rec.exact and rec.rounds >= 1
@@ -430,7 +430,7 @@ def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
     roaming = case_roaming(case)
     complete = plan_county(demand, sites, travel, county_spec(roaming), stops).roaming
     assert complete.exact and complete.lp_bound == pytest.approx(complete.lp_value)
-    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.solve.roaming.EXACT_PRICING", 0)
     monkeypatch.setattr("models.routes.EXACT_PRICING", 0)
     early = county_spec(replace(roaming, rounds=1))
     rec = plan_county(demand, sites, travel, early, stops).roaming
@@ -499,8 +499,8 @@ def test_exact_pricing_alone_reaches_the_lp_of_every_route(case, monkeypatch):
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
     spec = county_spec(case_roaming(case))
     complete = plan_county(demand, sites, travel, spec, stops).roaming
-    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
-    monkeypatch.setattr("optimizer.roaming.price_routes", lambda *a, **k: ([], False))
+    monkeypatch.setattr("optimizer.solve.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.solve.roaming.price_routes", lambda *a, **k: ([], False))
     rec = plan_county(demand, sites, travel, spec, stops).roaming
     assert rec.exact and rec.exact_calls >= 1 and rec.exact_stopped == 0
     assert rec.lp_bound == pytest.approx(complete.lp_value)
@@ -596,9 +596,9 @@ def test_enumeration_proves_the_lp_when_ng_routes_repeat_villages(case, monkeypa
     def relaxed(times, base, prize, threshold, **kwargs):
         return Priced([], max(threshold, float(prize[prize > 0].sum())), True, False, 0)
 
-    monkeypatch.setattr("optimizer.roaming.EXACT_PRICING", 0)
-    monkeypatch.setattr("optimizer.roaming.price_routes", lambda *a, **k: ([], False))
-    monkeypatch.setattr("optimizer.roaming.exact_price", relaxed)
+    monkeypatch.setattr("optimizer.solve.roaming.EXACT_PRICING", 0)
+    monkeypatch.setattr("optimizer.solve.roaming.price_routes", lambda *a, **k: ([], False))
+    monkeypatch.setattr("optimizer.solve.roaming.exact_price", relaxed)
     rec = plan_county(demand, sites, travel, spec, stops).roaming
     assert rec.exact and rec.exact_calls >= 1
     assert rec.lp_bound == pytest.approx(complete.lp_value)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from test_county_bruteforce import tiny_county
 
-import optimizer.county as county_module
+import optimizer.plan.county as county_module
 from geodata import SolverError
 from optimizer import locate, verify_locate
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.outputs.report import markdown_report, report_blocks
-from optimizer.pyomo_highs import PyomoSolution
+from optimizer.plan.county import plan_county
+from optimizer.solve.pyomo_highs import PyomoSolution
 from optimizer.verify.county import verify_county
 
 

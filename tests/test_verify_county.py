@@ -20,8 +20,8 @@ from plan_samples import copied
 from test_county_bruteforce import tiny_county
 
 from models.county import StaffRule
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 

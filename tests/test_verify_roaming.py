@@ -19,8 +19,8 @@ import pytest
 from plan_samples import copied
 
 import geodata
-from optimizer.county import plan_county
 from optimizer.county_spec import CountySpec, LevelSpec, RoamingSpec
+from optimizer.plan.county import plan_county
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 

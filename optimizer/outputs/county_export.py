@@ -30,7 +30,6 @@ import pandas as pd
 
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS, input_files
-from optimizer.county_compare import comparison_blocks, plot_curve
 from optimizer.county_run import CountyRun
 from optimizer.outputs.county_map import plot_county, reach_areas
 from optimizer.outputs.export import (
@@ -41,6 +40,7 @@ from optimizer.outputs.export import (
 )
 from optimizer.outputs.report import Block, report_blocks, write_reports
 from optimizer.outputs.web_map import write_web_map
+from optimizer.plan.compare import comparison_blocks, plot_curve
 
 LAYERS = ("sites", "assignments", "districts")
 

@@ -12,9 +12,9 @@ import shapely
 from geodata.errors import InfeasibleError, InputError
 from geodata.frames import check_layer
 from geodata.travel import TravelTimes
-from optimizer.locate import locate
 from optimizer.notices import solve_warning
 from optimizer.results import LocateResult, SitePlan
+from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
 
 

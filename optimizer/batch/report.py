@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from optimizer.batch_config import Batch, _text  # noqa: E402
-from optimizer.batch_task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
+from optimizer.batch.config import Batch, _text  # noqa: E402
+from optimizer.batch.task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
 from optimizer.outputs.maps import _sized, cjk_font  # noqa: E402
 from optimizer.outputs.maps import _text as map_text  # noqa: E402
 from optimizer.outputs.report import Block, write_reports  # noqa: E402

@@ -15,13 +15,13 @@ from geodata.travel import TravelTimes
 from models.county import STAGES, CountyInput, LevelTarget, build_county_model, settle_coverage
 from models.pairs import CostPairs, cost_pairs
 from optimizer import interrupt
-from optimizer.county_layers import county_layers
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
-from optimizer.highs import objective_scale, relative_gap
-from optimizer.plan import check_alignment
-from optimizer.pyomo_highs import PyomoSolution, solve_pyomo
-from optimizer.roaming import prepare_roaming
-from optimizer.roaming_layers import add_roaming_layers
+from optimizer.plan.county_layers import county_layers
+from optimizer.plan.roaming_layers import add_roaming_layers
+from optimizer.plan.sites import check_alignment
+from optimizer.solve.highs import objective_scale, relative_gap
+from optimizer.solve.pyomo_highs import PyomoSolution, solve_pyomo
+from optimizer.solve.roaming import prepare_roaming
 from optimizer.verify.county import verify_county
 
 # Statuses of a stage solve that come with a plan.

@@ -30,10 +30,10 @@ from pydantic import Field, field_validator
 from geodata.errors import ConfigError
 from geodata.travel import TravelTimes
 from optimizer.config import _Section
-from optimizer.county import plan_county
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.locate import locate
 from optimizer.outputs.report import Block
+from optimizer.plan.county import plan_county
+from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
 
 

@@ -14,9 +14,10 @@ from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
 from models.pairs import CostPairs, cost_pairs
 from models.reduction import dominated_sites, reduce_set_cover, weighted_groups
-from optimizer import highs, interrupt
-from optimizer.benders import solve_p_median
+from optimizer import interrupt
 from optimizer.results import LocateResult
+from optimizer.solve import highs
+from optimizer.solve.benders import solve_p_median
 
 PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
 DEFAULT_TIME_LIMIT = 300.0  # seconds

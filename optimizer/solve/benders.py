@@ -25,7 +25,7 @@ import numpy as np
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
 from optimizer import interrupt
-from optimizer.highs import SEED, objective_scale
+from optimizer.solve.highs import SEED, objective_scale
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
@@ -95,7 +95,7 @@ class _Master:
     """The master LP in one HiGHS object; columns are y (sites) then theta (units).
 
     Its objective (the weights, in persons) goes to HiGHS divided by ``scale``, a power of
-    ten (``optimizer.highs.objective_scale``); ``objective`` and ``site_reduced_costs``
+    ten (``optimizer.solve.highs.objective_scale``); ``objective`` and ``site_reduced_costs``
     multiply it back, so callers see cost x weight units.
     """
 

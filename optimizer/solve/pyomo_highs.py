@@ -19,7 +19,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
 from optimizer import interrupt
-from optimizer.highs import SEED, objective_scale, relative_gap, status_name
+from optimizer.solve.highs import SEED, objective_scale, relative_gap, status_name
 
 #: Gap beyond the requested one that still counts as solved (float noise).
 SLACK = 1e-6
@@ -64,7 +64,7 @@ def solve_pyomo(
     ``node_limit`` the most branch-and-bound nodes (a limit that, unlike time, does not
     depend on the machine; status "node_limit" when it stops the search). The run
     is deterministic: one thread, fixed random seed. The objective is scaled internally by a
-    power of ten (``optimizer.highs.objective_scale``); objective and bound are returned
+    power of ten (``optimizer.solve.highs.objective_scale``); objective and bound are returned
     unscaled. Values are loaded only when HiGHS has a feasible solution; integer variables
     are rounded to the nearest integer, and variables that appear in no constraint or
     objective get the value in their bounds nearest to 0. Fixed variables keep their values.

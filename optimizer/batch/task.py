@@ -22,7 +22,7 @@ import pyogrio
 
 from geodata.errors import HealthplanError
 from geodata.layers import is_csv, read_any
-from optimizer.batch_config import Task, check_task, task_label
+from optimizer.batch.config import Task, check_task, task_label
 from optimizer.config import Config
 from optimizer.county_config import CountyConfig
 from optimizer.county_run import CountyRun, run_county

@@ -50,7 +50,7 @@ from models.routes import (
 )
 from optimizer import interrupt
 from optimizer.county_spec import RoamingRecord, RoamingSpec
-from optimizer.highs import SEED, objective_scale
+from optimizer.solve.highs import SEED, objective_scale
 
 #: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
 MIP_NODES = 500

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from geodata.errors import InputError
 from optimizer import interrupt
-from optimizer.batch_config import Batch, task_config, task_label
-from optimizer.batch_report import write_combined
-from optimizer.batch_task import TaskResult, run_task
+from optimizer.batch.config import Batch, task_config, task_label
+from optimizer.batch.report import write_combined
+from optimizer.batch.task import TaskResult, run_task
 from optimizer.config import input_files
 from optimizer.outputs.export import write_atomically
 
@@ -64,7 +64,7 @@ def run_batch(
     """Plan every task of ``batch`` and write all outputs into ``out_dir``, atomically.
 
     Args:
-        batch: tasks from :func:`optimizer.batch_config.load_batch`.
+        batch: tasks from :func:`optimizer.batch.config.load_batch`.
         out_dir: output folder (replaced as a whole when the batch is done).
         workers: local worker processes (default: CPU cores); 0 plans in this process.
         scheduler: address of a running Dask scheduler, e.g. "tcp://10.0.0.5:8786".
@@ -143,7 +143,7 @@ def execute(
             # a task's error comes back as its result; worker logs would only add noise,
             # e.g. heartbeat tracebacks of busy workers when a signal closes the cluster
             silence_logs=logging.CRITICAL,
-            preload=["optimizer.batch"],  # runs dask_setup below in every worker process
+            preload=["optimizer.batch.run"],  # runs dask_setup below in every worker process
         )
         client = Client(cluster)
     try:

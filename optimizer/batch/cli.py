@@ -17,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import Interrupted
-from optimizer.batch import BatchRun, run_batch
-from optimizer.batch_config import load_batch
-from optimizer.batch_task import TaskResult
+from optimizer.batch.config import load_batch
+from optimizer.batch.run import BatchRun, run_batch
+from optimizer.batch.task import TaskResult
 
 SHOWN_ROWS = 30
 
