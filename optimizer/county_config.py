@@ -24,8 +24,8 @@ from optimizer.config import (
     DemandConfig,
     FilePath,
     OutputConfig,
+    Section,
     TravelConfig,
-    _Section,
     read_toml,
     travel_checks,
     validate,
@@ -41,7 +41,7 @@ Range = tuple[int, int]
 DEFAULT_MAX_MINUTES = 60.0
 
 
-class CountySitesConfig(_Section):
+class CountySitesConfig(Section):
     """Where existing facilities and candidate sites come from; ``kind`` tells them apart."""
 
     path: FilePath
@@ -54,14 +54,14 @@ class CountySitesConfig(_Section):
     crs: CrsName | None = None
 
 
-class BoundaryConfig(_Section):
+class BoundaryConfig(Section):
     """The county area (polygons) that district polygons are clipped to."""
 
     path: FilePath
     layer: str | None = None
 
 
-class LevelConfig(_Section):
+class LevelConfig(Section):
     """One service level (hub or clinic): hosts, radius (minutes), target and counts."""
 
     radius: float = Field(gt=0)  # minutes
@@ -96,14 +96,14 @@ class LevelConfig(_Section):
         return self.count
 
 
-class DistrictsConfig(_Section):
+class DistrictsConfig(Section):
     """How demand units are grouped into hub districts."""
 
     max_minutes: float | None = Field(default=None, gt=0)  # default: the hub radius
     balance: float | None = Field(default=None, gt=0, lt=1)  # +-share of the mean population
 
 
-class StaffConfig(_Section):
+class StaffConfig(Section):
     """One staff type: ratio per 1,000 or 10,000 residents, minimum per site, pool."""
 
     per_1000: float | None = Field(default=None, ge=0)
@@ -125,7 +125,7 @@ class StaffConfig(_Section):
         return self
 
 
-class SolveConfig(_Section):
+class SolveConfig(Section):
     """Objective stages (lexicographic, in the order listed) and solver limits."""
 
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), min_length=1)
@@ -144,7 +144,7 @@ class SolveConfig(_Section):
 VillageRule = Literal["all", "unreached", "none"] | list[str]
 
 
-class RoamingConfig(_Section):
+class RoamingConfig(Section):
     """Roaming hospital vehicles: fleet, bases, working day, visits and which villages roam."""
 
     vehicles: int = Field(ge=1)
@@ -179,7 +179,7 @@ class RoamingConfig(_Section):
         return self
 
 
-class CountyConfig(_Section):
+class CountyConfig(Section):
     """A whole county-plan configuration (paths absolute once loaded)."""
 
     name: str

@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 
 from geodata.errors import ConfigError
 from geodata.travel import TravelTimes
-from optimizer.config import _Section
+from optimizer.config import Section
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.outputs.report import Block
 from optimizer.plan.county import plan_county
@@ -37,7 +37,7 @@ from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
 
 
-class CompareConfig(_Section):
+class CompareConfig(Section):
     """What to compare the optimiser's plan with (all optional)."""
 
     plan_hubs: list[str] = Field(default_factory=list)  # hub site ids or names the plan names
