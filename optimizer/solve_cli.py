@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -21,7 +22,6 @@ from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Inter
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
 from optimizer.batch.config import is_batch, parse_sweep_option
-from optimizer.cli import err_console, out_console
 from optimizer.config import Config, input_files, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config
 from optimizer.county_run import CountyRun, run_county
@@ -31,6 +31,10 @@ from optimizer.outputs.export import check_out_folder, write_outputs
 from optimizer.outputs.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
+
+# the solve command's consoles (``optimizer.cli`` imports this module, not the other way)
+out_console = Console()
+err_console = Console(stderr=True)
 
 OBJECTIVE_UNITS = {
     "lscp": "sites opened (or fixed cost)",
