@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from geodata.errors import ConfigError
-from models.county import STAGES, StaffRule
+from models.county_terms import STAGES, StaffRule
 from optimizer.config import (
     CrsName,
     DemandConfig,
@@ -31,7 +31,6 @@ from optimizer.config import (
     validate,
 )
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
-from optimizer.plan.compare import CompareConfig
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
@@ -177,6 +176,26 @@ class RoamingConfig(Section):
         if len(set(self.bases)) != len(self.bases):
             raise ValueError("bases lists a site twice")
         return self
+
+
+class CompareConfig(Section):
+    """What to compare the optimiser's plan with (all optional)."""
+
+    plan_hubs: list[str] = Field(default_factory=list)  # hub site ids or names the plan names
+    plan_hub_count: int | None = Field(default=None, ge=0)  # hubs the plan asks for (beyond
+    # the sites that are hubs by kind)
+    hub_counts: tuple[int, int] | None = None  # [min, max] hubs for the coverage curve
+    named_gaps: list[str] = Field(default_factory=list)  # unit ids, names or township+name
+    seats_layer: str | None = None  # point layer of township seats in the demand file: the
+    # least number and the curve are also given with the seats as demand units
+    seats_id: str = "id"  # its id column (name and population as in [demand])
+
+    @field_validator("hub_counts")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+        return value
 
 
 class CountyConfig(Section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,9 +21,10 @@ from optimizer.county_config import (
     existing_staff,
     resolve_villages,
 )
-from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.plan.compare import Comparison, check_compare, compare_plan
+from optimizer.county_spec import CountyPlan
+from optimizer.plan.compare import check_compare, compare_plan
 from optimizer.plan.county import plan_county
+from optimizer.plan.county_result import CountyRun
 from optimizer.plan.districts import district_polygons
 from optimizer.run import (
     Progress,
@@ -41,18 +42,6 @@ STEPS = (
     "districts",
     "writing outputs",
 )
-
-
-@dataclass
-class CountyRun:
-    """A solved county plan with its spec; ``plan.districts`` holds district polygons."""
-
-    config: CountyConfig
-    spec: CountySpec
-    plan: CountyPlan
-    boundary: gpd.GeoDataFrame | None
-    travel: geodata.TravelTimes | None = None
-    comparison: Comparison | None = None
 
 
 def run_county(

@@ -14,12 +14,13 @@ import pandas as pd  # noqa: E402
 
 from optimizer.batch.config import Batch, value_text  # noqa: E402
 from optimizer.batch.task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
+from optimizer.outputs.blocks import Block  # noqa: E402
 from optimizer.outputs.maps import (  # noqa: E402
     cjk_font,
     drawable_text,  # noqa: E402
     sized_font,
 )
-from optimizer.outputs.report import Block, write_reports  # noqa: E402
+from optimizer.outputs.report import write_reports  # noqa: E402
 
 # Sweep keys that set how many sites open: the chart's x axis shows their effect, so they do
 # not split the chart's series.
