@@ -174,15 +174,15 @@ class Config(Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and check a TOML config file.
+def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Config:
+    """Read, validate and check a TOML config file (``raw``: its TOML, when already parsed).
 
     Raises:
         ConfigError: the file is missing, is not valid TOML, or holds unknown keys, wrong
             values or inconsistent settings; the message lists every problem found.
     """
     path = Path(path)
-    raw = read_toml(path)
+    raw = read_toml(path) if raw is None else raw
     config = validate(Config, raw, path)
     check_config(config, source=path)
     return config

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -222,14 +222,15 @@ def is_county_config(raw: dict) -> bool:
     return "hub" in raw
 
 
-def load_county_config(path: str | Path) -> CountyConfig:
-    """Read, validate and check a county-plan TOML file.
+def load_county_config(path: str | Path, raw: dict[str, Any] | None = None) -> CountyConfig:
+    """Read, validate and check a county-plan TOML file (``raw``: its TOML, when already
+    parsed).
 
     Raises:
         ConfigError: every problem found, one per line as ``file: section.key: message``.
     """
     path = Path(path)
-    config = validate(CountyConfig, read_toml(path), path)
+    config = validate(CountyConfig, read_toml(path) if raw is None else raw, path)
     check_county_config(config, source=path)
     return config
 

@@ -136,18 +136,19 @@ def load_batch(
     sweep: dict[str, list[Any]] | None = None,
     *,
     time_limit: float | None = None,
+    raw: dict[str, Any] | None = None,
 ) -> Batch:
     """Read a config with ``[sweep]`` / ``[regions]`` and check every task's config.
 
     ``sweep`` adds grid keys (the command line's), ``time_limit`` (seconds) overrides the
-    solver time limit of every task.
+    solver time limit of every task; ``raw`` is the config's TOML when already parsed.
 
     Raises:
         ConfigError: a bad sweep key or value, a bad regions section, or a task config that
             fails validation (the message names the scenario or region).
     """
     path = Path(path)
-    raw = read_toml(path)
+    raw = read_toml(path) if raw is None else raw
     grid = _sweep_grid(raw.get("sweep", {}), path)
     for key, values in (sweep or {}).items():
         grid[key] = _values(key, values, f"--sweep {key}")
