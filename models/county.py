@@ -57,10 +57,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
+from models.county_terms import STAGES, StaffRule
 from models.pairs import CostPairs
 from models.roaming import RoamingInput, add_roaming
 
-STAGES = ("coverage", "new_sites", "cost", "travel", "shortfall")
+__all__ = [
+    "STAGES",
+    "CountyInput",
+    "LevelTarget",
+    "StaffRule",
+    "build_county_model",
+    "settle_coverage",
+]
 
 
 @dataclass
@@ -75,17 +83,6 @@ class LevelTarget:
     share: float | None = None
     count: tuple[int, int] | None = None
     new: tuple[int, int] | None = None
-
-
-@dataclass
-class StaffRule:
-    """One staff type: need per person served, site minimum per level, county pool (persons)."""
-
-    name: str
-    per_person: float
-    min_hub: float = 0.0
-    min_clinic: float = 0.0
-    pool: float = float("inf")
 
 
 @dataclass

@@ -28,7 +28,6 @@ app = typer.Typer(
 )
 
 out_console = Console()
-err_console = Console(stderr=True)
 
 
 @app.command()

@@ -76,11 +76,11 @@ FilePath = Annotated[Path, AfterValidator(_resolve)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DemandConfig(_Section):
+class DemandConfig(Section):
     """Where the demand units (villages, communities) come from and which columns to read."""
 
     path: FilePath  # GeoPackage, shapefile, GeoJSON or CSV
@@ -93,7 +93,7 @@ class DemandConfig(_Section):
     crs: CrsName | None = None  # CRS of the coordinates when the file does not say
 
 
-class SitesConfig(_Section):
+class SitesConfig(Section):
     """Where the existing and candidate sites come from, and which are forced open or barred."""
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
@@ -112,7 +112,7 @@ class SitesConfig(_Section):
     barred: list[str] = Field(default_factory=list)  # site ids kept closed
 
 
-class TravelConfig(_Section):
+class TravelConfig(Section):
     """How travel minutes between demand and sites are computed."""
 
     mode: TravelMode = "straight-line"
@@ -143,7 +143,7 @@ class TravelConfig(_Section):
         return value
 
 
-class ModelConfig(_Section):
+class ModelConfig(Section):
     """Which location problem to solve and the solver limits."""
 
     problem: Problem
@@ -156,14 +156,14 @@ class ModelConfig(_Section):
     mip_gap: float = Field(default=0.0, ge=0, lt=1)  # relative
 
 
-class OutputConfig(_Section):
+class OutputConfig(Section):
     """Which files to write and in which coordinate reference system."""
 
     formats: list[OutputFormat] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
     crs: CrsName = "EPSG:4326"
 
 
-class Config(_Section):
+class Config(Section):
     """A whole run configuration. Paths are absolute once loaded with :func:`load_config`."""
 
     name: str
@@ -174,15 +174,15 @@ class Config(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and check a TOML config file.
+def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Config:
+    """Read, validate and check a TOML config file (``raw``: its TOML, when already parsed).
 
     Raises:
         ConfigError: the file is missing, is not valid TOML, or holds unknown keys, wrong
             values or inconsistent settings; the message lists every problem found.
     """
     path = Path(path)
-    raw = read_toml(path)
+    raw = read_toml(path) if raw is None else raw
     config = validate(Config, raw, path)
     check_config(config, source=path)
     return config
@@ -235,7 +235,10 @@ def validate(schema: type[M], raw: dict[str, Any], path: Path) -> M:
     try:
         return schema.model_validate(raw, context={"base": path.resolve().parent})
     except ValidationError as exc:
-        lines = [f"{path}: {_where(err['loc'])}: {_message(err, schema)}" for err in exc.errors()]
+        lines = [
+            f"{path}: {error_where(err['loc'])}: {error_message(err, schema)}"
+            for err in exc.errors()
+        ]
         raise ConfigError("\n".join(lines)) from None
 
 
@@ -332,7 +335,7 @@ def _toml_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     return f"{path}: line {match[1]}, column {match[2]}: invalid TOML: {reason}"
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def error_where(loc: tuple[Any, ...]) -> str:
     """``section.key[index]`` from a pydantic error location."""
     out = ""
     for part in loc:
@@ -340,7 +343,7 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
+def error_message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
     """A planner-readable message for one pydantic error, with the allowed values or keys."""
     kind, loc = err["type"], err["loc"]
     if kind == "extra_forbidden":

@@ -11,27 +11,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from geodata.errors import ConfigError
-from models.county import STAGES, StaffRule
+from models.county_terms import STAGES, StaffRule
 from optimizer.config import (
     CrsName,
     DemandConfig,
     FilePath,
     OutputConfig,
+    Section,
     TravelConfig,
-    _Section,
     read_toml,
     travel_checks,
     validate,
 )
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
-from optimizer.plan.compare import CompareConfig
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
@@ -41,7 +40,7 @@ Range = tuple[int, int]
 DEFAULT_MAX_MINUTES = 60.0
 
 
-class CountySitesConfig(_Section):
+class CountySitesConfig(Section):
     """Where existing facilities and candidate sites come from; ``kind`` tells them apart."""
 
     path: FilePath
@@ -54,14 +53,14 @@ class CountySitesConfig(_Section):
     crs: CrsName | None = None
 
 
-class BoundaryConfig(_Section):
+class BoundaryConfig(Section):
     """The county area (polygons) that district polygons are clipped to."""
 
     path: FilePath
     layer: str | None = None
 
 
-class LevelConfig(_Section):
+class LevelConfig(Section):
     """One service level (hub or clinic): hosts, radius (minutes), target and counts."""
 
     radius: float = Field(gt=0)  # minutes
@@ -96,14 +95,14 @@ class LevelConfig(_Section):
         return self.count
 
 
-class DistrictsConfig(_Section):
+class DistrictsConfig(Section):
     """How demand units are grouped into hub districts."""
 
     max_minutes: float | None = Field(default=None, gt=0)  # default: the hub radius
     balance: float | None = Field(default=None, gt=0, lt=1)  # +-share of the mean population
 
 
-class StaffConfig(_Section):
+class StaffConfig(Section):
     """One staff type: ratio per 1,000 or 10,000 residents, minimum per site, pool."""
 
     per_1000: float | None = Field(default=None, ge=0)
@@ -125,7 +124,7 @@ class StaffConfig(_Section):
         return self
 
 
-class SolveConfig(_Section):
+class SolveConfig(Section):
     """Objective stages (lexicographic, in the order listed) and solver limits."""
 
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), min_length=1)
@@ -144,7 +143,7 @@ class SolveConfig(_Section):
 VillageRule = Literal["all", "unreached", "none"] | list[str]
 
 
-class RoamingConfig(_Section):
+class RoamingConfig(Section):
     """Roaming hospital vehicles: fleet, bases, working day, visits and which villages roam."""
 
     vehicles: int = Field(ge=1)
@@ -179,7 +178,27 @@ class RoamingConfig(_Section):
         return self
 
 
-class CountyConfig(_Section):
+class CompareConfig(Section):
+    """What to compare the optimiser's plan with (all optional)."""
+
+    plan_hubs: list[str] = Field(default_factory=list)  # hub site ids or names the plan names
+    plan_hub_count: int | None = Field(default=None, ge=0)  # hubs the plan asks for (beyond
+    # the sites that are hubs by kind)
+    hub_counts: tuple[int, int] | None = None  # [min, max] hubs for the coverage curve
+    named_gaps: list[str] = Field(default_factory=list)  # unit ids, names or township+name
+    seats_layer: str | None = None  # point layer of township seats in the demand file: the
+    # least number and the curve are also given with the seats as demand units
+    seats_id: str = "id"  # its id column (name and population as in [demand])
+
+    @field_validator("hub_counts")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+        return value
+
+
+class CountyConfig(Section):
     """A whole county-plan configuration (paths absolute once loaded)."""
 
     name: str
@@ -203,14 +222,15 @@ def is_county_config(raw: dict) -> bool:
     return "hub" in raw
 
 
-def load_county_config(path: str | Path) -> CountyConfig:
-    """Read, validate and check a county-plan TOML file.
+def load_county_config(path: str | Path, raw: dict[str, Any] | None = None) -> CountyConfig:
+    """Read, validate and check a county-plan TOML file (``raw``: its TOML, when already
+    parsed).
 
     Raises:
         ConfigError: every problem found, one per line as ``file: section.key: message``.
     """
     path = Path(path)
-    config = validate(CountyConfig, read_toml(path), path)
+    config = validate(CountyConfig, read_toml(path) if raw is None else raw, path)
     check_county_config(config, source=path)
     return config
 

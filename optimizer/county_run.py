@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,11 +21,18 @@ from optimizer.county_config import (
     existing_staff,
     resolve_villages,
 )
-from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.plan.compare import Comparison, check_compare, compare_plan
+from optimizer.county_spec import CountyPlan
+from optimizer.plan.compare import check_compare, compare_plan
 from optimizer.plan.county import plan_county
+from optimizer.plan.county_result import CountyRun
 from optimizer.plan.districts import district_polygons
-from optimizer.run import Progress, _section, read_demand_layer, read_sites_layer, travel_times
+from optimizer.run import (
+    Progress,
+    config_section,
+    read_demand_layer,
+    read_sites_layer,
+    travel_times,
+)
 
 STEPS = (
     "reading demand",
@@ -35,18 +42,6 @@ STEPS = (
     "districts",
     "writing outputs",
 )
-
-
-@dataclass
-class CountyRun:
-    """A solved county plan with its spec; ``plan.districts`` holds district polygons."""
-
-    config: CountyConfig
-    spec: CountySpec
-    plan: CountyPlan
-    boundary: gpd.GeoDataFrame | None
-    travel: geodata.TravelTimes | None = None
-    comparison: Comparison | None = None
 
 
 def run_county(
@@ -75,16 +70,16 @@ def run_county(
 
     step("reading sites")
     sites = read_sites_layer(s, demand.crs)
-    with _section("sites"):
+    with config_section("sites"):
         sites = _with_columns(sites, config, source)
     spec = county_spec(config, sites, source)
     if config.compare is not None:
-        with _section("compare"):
+        with config_section("compare"):
             labels = _unit_labels(demand, d.path, d.layer, d.id)
             check_compare(config.compare, demand, sites, labels, source)
     boundary = None
     if config.boundary is not None:
-        with _section("boundary"):
+        with config_section("boundary"):
             boundary = _read_boundary(config.boundary.path, config.boundary.layer)
             for layer, what in ((sites, "site"), (demand, "demand unit")):
                 _check_inside(layer, boundary, what, config.boundary.path)
@@ -94,7 +89,7 @@ def run_county(
         spec = replace(spec, roaming=resolve_villages(spec.roaming, demand, source))
 
     step("travel times")
-    with _section("travel"):
+    with config_section("travel"):
         travel = travel_times(config.travel, demand, sites, county_max_minutes(config))
         if spec.roaming is not None:
             stop_travel = travel_times(config.travel, demand, demand, spec.roaming.leg_minutes)
@@ -109,7 +104,7 @@ def run_county(
     plan.assignments["nearest_site_minutes"] = nearest_minutes(travel, levels != "")
 
     step("districts")
-    with _section("demand"):
+    with config_section("demand"):
         units = _unit_areas(plan.assignments, d.path, d.layer, d.id)
     plan.districts = district_polygons(
         units,
@@ -119,7 +114,7 @@ def run_county(
     comparison = None
     if config.compare is not None:
         step("comparing")
-        with _section("compare"):
+        with config_section("compare"):
             seats = None
             if config.compare.seats_layer is not None:
                 towns = read_demand_layer(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from models.county import STAGES, StaffRule
+from models.county_terms import STAGES, StaffRule
 
 # Staff per person served, from the plans' quotas (per 1,000 or 10,000 residents).
 DEFAULT_STAFF = (

@@ -29,7 +29,7 @@ Progress = Callable[[str], None]
 
 
 @contextmanager
-def _section(name: str) -> Iterator[None]:
+def config_section(name: str) -> Iterator[None]:
     """Prefix data errors with the config section that names the data, e.g. ``[demand]``."""
     try:
         yield
@@ -71,7 +71,7 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
     sites = read_sites_layer(s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
 
     step("travel times")
-    with _section("travel"):
+    with config_section("travel"):
         travel = travel_times(config.travel, demand, sites, max_minutes(config))
 
     step("solving")
@@ -95,7 +95,7 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
 
 def read_demand_layer(d: DemandConfig) -> gpd.GeoDataFrame:
     """Read the ``[demand]`` section's layer and project it to metres."""
-    with _section("demand"):
+    with config_section("demand"):
         demand = geodata.read_demand(
             d.path,
             id=d.id,
@@ -113,7 +113,7 @@ def read_sites_layer(
     s: SitesConfig | CountySitesConfig, crs: object, **columns: str | None
 ) -> gpd.GeoDataFrame:
     """Read the ``[sites]`` section's layer (plus optional ``columns``) in the CRS ``crs``."""
-    with _section("sites"):
+    with config_section("sites"):
         sites = geodata.read_sites(
             s.path,
             id=s.id,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -21,7 +22,6 @@ from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Inter
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
 from optimizer.batch.config import is_batch, parse_sweep_option
-from optimizer.cli import err_console, out_console
 from optimizer.config import Config, input_files, load_config, read_toml
 from optimizer.county_config import CountyConfig, is_county_config, load_county_config
 from optimizer.county_run import CountyRun, run_county
@@ -31,6 +31,10 @@ from optimizer.outputs.export import check_out_folder, write_outputs
 from optimizer.outputs.report import level_counts
 from optimizer.results import SitePlan
 from optimizer.run import run_config
+
+# the solve command's consoles (``optimizer.cli`` imports this module, not the other way)
+out_console = Console()
+err_console = Console(stderr=True)
 
 OBJECTIVE_UNITS = {
     "lscp": "sites opened (or fixed cost)",
@@ -143,10 +147,11 @@ def solve_config(
                     scheduler=scheduler,
                     out_console=out_console,
                     err_console=err_console,
+                    raw=raw,
                 )
             raise typer.Exit(code)
         with interrupt.signals(), _shown_warnings():
-            stopped = _solve(config, out_dir, time_limit, keep_incumbent)
+            stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent)
     except (InputError, InfeasibleError) as exc:
         raise _fail(str(exc), 2) from None
     except Interrupted as exc:
@@ -160,11 +165,14 @@ def solve_config(
         raise typer.Exit(128 + interrupt.signal_number())
 
 
-def _solve(config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool) -> bool:
-    """Solve and write a site or county config; True when a signal stopped the solve."""
-    if is_county_config(read_toml(config)):
-        return _solve_county(config, out_dir, time_limit, keep_incumbent)
-    cfg = load_config(config)
+def _solve(
+    config: Path, raw: dict, out_dir: Path, time_limit: float | None, keep_incumbent: bool
+) -> bool:
+    """Solve and write a site or county config (``raw``: its parsed TOML); True when a signal
+    stopped the solve."""
+    if is_county_config(raw):
+        return _solve_county(config, raw, out_dir, time_limit, keep_incumbent)
+    cfg = load_config(config, raw)
     if time_limit is not None:
         model = cfg.model.model_copy(update={"time_limit": time_limit})
         cfg = cfg.model_copy(update={"model": model})
@@ -180,10 +188,11 @@ def _solve(config: Path, out_dir: Path, time_limit: float | None, keep_incumbent
 
 
 def _solve_county(
-    config: Path, out_dir: Path, time_limit: float | None, keep_incumbent: bool
+    config: Path, raw: dict, out_dir: Path, time_limit: float | None, keep_incumbent: bool
 ) -> bool:
-    """Plan a county from a county-plan config, write its outputs and print the summary."""
-    cfg = load_county_config(config)
+    """Plan a county from a county-plan config (``raw``: its parsed TOML), write its outputs
+    and print the summary."""
+    cfg = load_county_config(config, raw)
     if time_limit is not None:
         solve_cfg = cfg.solve.model_copy(update={"time_limit": time_limit})
         cfg = cfg.model_copy(update={"solve": solve_cfg})

@@ -11,10 +11,10 @@ import pytest
 
 import geodata
 from geodata.errors import ConfigError
-from optimizer.county_config import load_county_config
+from optimizer.county_config import CompareConfig, load_county_config
 from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
-from optimizer.plan.compare import CompareConfig, compare_plan
+from optimizer.plan.compare import compare_plan
 
 RADIUS = 20.0
 KANGBASHI = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"

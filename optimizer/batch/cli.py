@@ -37,9 +37,10 @@ def solve_batch(
     scheduler: str | None,
     out_console: Console,
     err_console: Console,
+    raw: dict[str, Any] | None = None,
 ) -> int:
     """Run every plan of a batch config with a done/total progress bar, print the summary;
-    the exit code: 0 all solved, 3 some failed.
+    the exit code: 0 all solved, 3 some failed. ``raw``: the config's TOML, when already parsed.
 
     A signal (Ctrl-C, SIGTERM; see :func:`optimizer.interrupt.signals`) stops the batch:
     the worker processes are closed, the staging folder is removed and ``out_dir`` keeps
@@ -49,7 +50,7 @@ def solve_batch(
         ConfigError, InputError: a bad config, scheduler address or output folder.
         Interrupted: a signal stopped the batch (the message says how many plans were done).
     """
-    batch = load_batch(config, sweep, time_limit=time_limit)
+    batch = load_batch(config, sweep, time_limit=time_limit, raw=raw)
     what = "scenarios" if batch.sweep_keys else "regions"
     progress = Progress(
         TextColumn(f"{what} done"),

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.errors import ConfigError, InputError
 from geodata.layers import is_csv, read_any
-from optimizer.config import Config, _message, _where, check_config, read_toml, validate
+from optimizer.config import Config, check_config, error_message, error_where, read_toml, validate
 from optimizer.county_config import CountyConfig, check_county_config, is_county_config
 
 BATCH_SECTIONS = ("sweep", "regions")
@@ -136,18 +136,19 @@ def load_batch(
     sweep: dict[str, list[Any]] | None = None,
     *,
     time_limit: float | None = None,
+    raw: dict[str, Any] | None = None,
 ) -> Batch:
     """Read a config with ``[sweep]`` / ``[regions]`` and check every task's config.
 
     ``sweep`` adds grid keys (the command line's), ``time_limit`` (seconds) overrides the
-    solver time limit of every task.
+    solver time limit of every task; ``raw`` is the config's TOML when already parsed.
 
     Raises:
         ConfigError: a bad sweep key or value, a bad regions section, or a task config that
             fails validation (the message names the scenario or region).
     """
     path = Path(path)
-    raw = read_toml(path)
+    raw = read_toml(path) if raw is None else raw
     grid = _sweep_grid(raw.get("sweep", {}), path)
     for key, values in (sweep or {}).items():
         grid[key] = _values(key, values, f"--sweep {key}")
@@ -194,7 +195,7 @@ def task_label(task: Task) -> str:
     if task.region is not None:
         parts.append(task.region.name)
     if task.scenario is not None:
-        parts.append(", ".join(f"{k}={_text(v)}" for k, v in task.scenario.values.items()))
+        parts.append(", ".join(f"{k}={value_text(v)}" for k, v in task.scenario.values.items()))
     return " / ".join(parts)
 
 
@@ -254,7 +255,7 @@ def _values(key: str, values: Any, where: str) -> list[Any]:
     seen: list[Any] = []
     for value in values:
         if value in seen:
-            raise ConfigError(f"{where}: value {_text(value)} is listed twice")
+            raise ConfigError(f"{where}: value {value_text(value)} is listed twice")
         seen.append(value)
     if key.split(".")[0] in BATCH_SECTIONS:
         raise ConfigError(f"{where}: the sweep cannot change the {key.split('.')[0]} section")
@@ -267,7 +268,7 @@ def _scenarios(grid: dict[str, list[Any]]) -> list[Scenario]:
     out = []
     for combo in itertools.product(*(grid[k] for k in keys)):
         values = dict(zip(keys, combo, strict=True))
-        slug = "_".join(f"{_slug(key)}-{_slug(_text(v))}" for key, v in values.items())
+        slug = "_".join(f"{_slug(key)}-{_slug(value_text(v))}" for key, v in values.items())
         out.append(Scenario(slug=slug, values=values))
     return out
 
@@ -279,7 +280,10 @@ def _regions(section: Any, base: dict[str, Any], path: Path) -> list[Region]:
     except ValidationError as exc:
         errors = [{**e, "loc": ("regions", *e["loc"])} for e in exc.errors()]
         raise ConfigError(
-            "\n".join(f"{path}: {_where(e['loc'])}: {_message(e, RegionsConfig)}" for e in errors)
+            "\n".join(
+                f"{path}: {error_where(e['loc'])}: {error_message(e, RegionsConfig)}"
+                for e in errors
+            )
         ) from None
     if (cfg.column is None) == (not cfg.list):
         raise ConfigError(
@@ -382,9 +386,9 @@ def _merge(raw: dict[str, Any], overrides: dict[str, Any]) -> None:
             raw[key] = copy.deepcopy(value)
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
     if isinstance(value, list):
-        return "-".join(_text(v) for v in value)
+        return "-".join(value_text(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -12,11 +12,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from optimizer.batch.config import Batch, _text  # noqa: E402
+from optimizer.batch.config import Batch, value_text  # noqa: E402
 from optimizer.batch.task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
-from optimizer.outputs.maps import _sized, cjk_font  # noqa: E402
-from optimizer.outputs.maps import _text as map_text  # noqa: E402
-from optimizer.outputs.report import Block, write_reports  # noqa: E402
+from optimizer.outputs.blocks import Block  # noqa: E402
+from optimizer.outputs.maps import (  # noqa: E402
+    cjk_font,
+    drawable_text,  # noqa: E402
+    sized_font,
+)
+from optimizer.outputs.report import write_reports  # noqa: E402
 
 # Sweep keys that set how many sites open: the chart's x axis shows their effect, so they do
 # not split the chart's series.
@@ -38,7 +42,7 @@ def results_table(batch: Batch, results: list[TaskResult]) -> pd.DataFrame:
             row["region"] = task.region.name
         for key in batch.sweep_keys:
             value = task.scenario.values[key] if task.scenario is not None else None
-            row[key] = _text(value) if isinstance(value, list) else value
+            row[key] = value_text(value) if isinstance(value, list) else value
         row["status"] = result.status
         row["error"] = result.error
         row["seconds"] = round(result.seconds, 2)
@@ -81,7 +85,7 @@ def write_region_layers(batch: Batch, results: list[TaskResult], path: Path) -> 
             front = {"region": task.region.name if task.region else ""}
             for key in batch.sweep_keys:
                 value = task.scenario.values[key] if task.scenario else ""
-                front[key] = _text(value)
+                front[key] = value_text(value)
             for position, (column, value) in enumerate(front.items()):
                 layer.insert(position, column, value)
             parts.append(layer)
@@ -112,9 +116,11 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     groups = ok.groupby(series, sort=False, dropna=False) if series else [((), ok)]
     for number, (key, group) in enumerate(groups, start=1):
         values = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{k}={_text(v)}" for k, v in zip(series, values, strict=True))
+        label = ", ".join(f"{k}={value_text(v)}" for k, v in zip(series, values, strict=True))
         group = group.sort_values(x)
-        ax.plot(group[x], group[y], marker="o", label=map_text(label, font, f"series {number}"))
+        ax.plot(
+            group[x], group[y], marker="o", label=drawable_text(label, font, f"series {number}")
+        )
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     low, high = ok[x].min(), ok[x].max()
     ax.set_xlim(low - max(1, (high - low) * 0.05), high + max(1, (high - low) * 0.05))
@@ -123,10 +129,12 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     if y.endswith("share"):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     title = f"trade-off over {len(ok)} plan(s)"
-    ax.set_title(map_text(f"{batch.name}: {title}", font, title), fontproperties=_sized(font, 10))
+    ax.set_title(
+        drawable_text(f"{batch.name}: {title}", font, title), fontproperties=sized_font(font, 10)
+    )
     ax.grid(alpha=0.3)
     if series and len(ok) > 1 and ok[series].drop_duplicates().shape[0] <= 12:
-        ax.legend(prop=_sized(font, 8))
+        ax.legend(prop=sized_font(font, 8))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

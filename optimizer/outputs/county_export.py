@@ -30,7 +30,8 @@ import pandas as pd
 
 from geodata.errors import InputError
 from optimizer.config import OUTPUT_FORMATS, input_files
-from optimizer.county_run import CountyRun
+from optimizer.outputs.blocks import Block
+from optimizer.outputs.compare import comparison_blocks, plot_curve
 from optimizer.outputs.county_map import plot_county, reach_areas
 from optimizer.outputs.export import (
     SHAPEFILE_NAMES,
@@ -38,9 +39,9 @@ from optimizer.outputs.export import (
     write_atomically,
     write_layers,
 )
-from optimizer.outputs.report import Block, report_blocks, write_reports
+from optimizer.outputs.report import report_blocks, write_reports
 from optimizer.outputs.web_map import write_web_map
-from optimizer.plan.compare import comparison_blocks, plot_curve
+from optimizer.plan.county_result import CountyRun
 
 LAYERS = ("sites", "assignments", "districts")
 

@@ -14,7 +14,14 @@ from matplotlib.figure import Figure
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.outputs.maps import _north_arrow, _scale_bar, _sized, _text, cjk_font, rings
+from optimizer.outputs.maps import (
+    cjk_font,
+    drawable_text,
+    north_arrow,
+    rings,
+    scale_bar,
+    sized_font,
+)
 
 MAX_LABELS = 30  # every open site is named when there are at most this many; else hubs only
 REACH_MARGIN_M = 1500.0  # metres around the units a site reaches (non-circular reach areas)
@@ -134,11 +141,11 @@ def plot_county(
     labelled = open_sites if len(open_sites) <= MAX_LABELS else sites[sites["level"] == "hub"]
     for _, row in labelled.iterrows():
         ax.annotate(
-            _text(str(row["name"]), font, str(row["site_id"])),
+            drawable_text(str(row["name"]), font, str(row["site_id"])),
             xy=(row.geometry.x, row.geometry.y),
             xytext=(6, 6),
             textcoords="offset points",
-            fontproperties=_sized(font, 8),
+            fontproperties=sized_font(font, 8),
             zorder=6,
         )
     ax.set_aspect("equal")
@@ -149,12 +156,13 @@ def plot_county(
     n_clinics = int((sites["level"] == "clinic").sum())
     default_title = f"county plan: {n_hubs} hubs, {n_clinics} clinics"
     ax.set_title(
-        _text(title or default_title, font, default_title), fontproperties=_sized(font, 14)
+        drawable_text(title or default_title, font, default_title),
+        fontproperties=sized_font(font, 14),
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), prop=_sized(font, 9), frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), prop=sized_font(font, 9), frameon=False)
     if sites.crs is not None and sites.crs.is_projected:
-        _scale_bar(ax, sites.crs.axis_info[0].unit_conversion_factor)
-    _north_arrow(ax)
+        scale_bar(ax, sites.crs.axis_info[0].unit_conversion_factor)
+    north_arrow(ax)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig.savefig(path, bbox_inches="tight")

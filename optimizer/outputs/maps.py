@@ -103,13 +103,14 @@ def plot_plan(plan: SitePlan, path: str | Path, *, title: str | None = None) -> 
     ax.set_ylabel("")
     default_title = f"{plan.result.problem}: {len(open_sites)} sites open ({plan.result.status})"
     ax.set_title(
-        _text(title or default_title, font, default_title), fontproperties=_sized(font, 14)
+        drawable_text(title or default_title, font, default_title),
+        fontproperties=sized_font(font, 14),
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), prop=_sized(font, 9), frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), prop=sized_font(font, 9), frameon=False)
     crs = sites.crs
     if crs is not None and crs.is_projected:
-        _scale_bar(ax, crs.axis_info[0].unit_conversion_factor)
-    _north_arrow(ax)
+        scale_bar(ax, crs.axis_info[0].unit_conversion_factor)
+    north_arrow(ax)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig.savefig(path, bbox_inches="tight")
@@ -162,27 +163,27 @@ def _plot_open_sites(ax: Axes, open_sites: gpd.GeoDataFrame, font: FontPropertie
             edgecolor="black",
             markersize=110,
             zorder=5,
-            label=f"open: {_text(kind, font, f'kind {number}')}",
+            label=f"open: {drawable_text(kind, font, f'kind {number}')}",
         )
     required = open_sites[open_sites["required"].astype(bool)]
     rings(ax, required, "#d62728", 320, 6, "required site", width=1.5)
     for _, row in open_sites.iterrows():
         ax.annotate(
-            _text(str(row["name"]), font, str(row["site_id"])),
+            drawable_text(str(row["name"]), font, str(row["site_id"])),
             xy=(row.geometry.x, row.geometry.y),
             xytext=(6, 6),
             textcoords="offset points",
-            fontproperties=_sized(font, 8),
+            fontproperties=sized_font(font, 8),
             zorder=7,
         )
 
 
-def _text(text: str, font: FontProperties | None, fallback: str) -> str:
+def drawable_text(text: str, font: FontProperties | None, fallback: str) -> str:
     """``text``, or ``fallback`` when ``text`` needs a CJK font that is not installed."""
     return text if font is not None or text.isascii() else fallback
 
 
-def _sized(font: FontProperties | None, size: float) -> FontProperties | None:
+def sized_font(font: FontProperties | None, size: float) -> FontProperties | None:
     """A copy of ``font`` at ``size`` points (None stays None: the default font)."""
     if font is None:
         return FontProperties(size=size)
@@ -191,7 +192,7 @@ def _sized(font: FontProperties | None, size: float) -> FontProperties | None:
     return sized
 
 
-def _scale_bar(ax: Axes, metres_per_unit: float) -> None:
+def scale_bar(ax: Axes, metres_per_unit: float) -> None:
     """A bar of a round length (1, 2 or 5 x 10^k km, about a fifth of the width), lower left."""
     x0, x1 = ax.get_xlim()
     target_km = (x1 - x0) * metres_per_unit / 1000 / 5
@@ -213,7 +214,7 @@ def _scale_bar(ax: Axes, metres_per_unit: float) -> None:
     ax.add_artist(bar)
 
 
-def _north_arrow(ax: Axes) -> None:
+def north_arrow(ax: Axes) -> None:
     """An arrow pointing up with an N, in the upper-right corner (axes coordinates)."""
     ax.annotate(
         "N",

@@ -8,7 +8,6 @@ the plan has them) and the solve record.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +15,17 @@ import pandas as pd
 
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.notices import stages_warning
+from optimizer.outputs.blocks import Block
+from optimizer.outputs.report_roaming import roaming_blocks
 
 SHOWN_UNITS = 50  # unreachable units listed by name; the rest are counted
 RADII = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0)  # minutes, besides the plan's own radii
-
-
-@dataclass
-class Block:
-    """One piece of the report: a heading, a paragraph, a warning, a table or an image."""
-
-    kind: str  # "h1", "h2", "p", "warning", "table", "image", "link"
-    text: str = ""
-    table: pd.DataFrame | None = None
-    target: str = ""  # "link": the file linked (relative to the report)
 
 
 def report_blocks(
     plan: CountyPlan, spec: CountySpec, *, title: str, map_file: str | None = None
 ) -> list[Block]:
     """The report's content, independent of its format."""
-    from optimizer.outputs.report_roaming import roaming_blocks  # it builds on Block
-
     blocks = [Block("h1", title)]
     blocks += _coverage(plan, spec)
     if map_file is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.outputs.report import Block
+from optimizer.outputs.blocks import Block
 
 
 def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:

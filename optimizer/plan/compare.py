@@ -23,38 +23,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from pydantic import Field, field_validator
 
 from geodata.errors import ConfigError
 from geodata.travel import TravelTimes
-from optimizer.config import _Section
+from optimizer.county_config import CompareConfig
 from optimizer.county_spec import CountyPlan, CountySpec
-from optimizer.outputs.report import Block
 from optimizer.plan.county import plan_county
 from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
-
-
-class CompareConfig(_Section):
-    """What to compare the optimiser's plan with (all optional)."""
-
-    plan_hubs: list[str] = Field(default_factory=list)  # hub site ids or names the plan names
-    plan_hub_count: int | None = Field(default=None, ge=0)  # hubs the plan asks for (beyond
-    # the sites that are hubs by kind)
-    hub_counts: tuple[int, int] | None = None  # [min, max] hubs for the coverage curve
-    named_gaps: list[str] = Field(default_factory=list)  # unit ids, names or township+name
-    seats_layer: str | None = None  # point layer of township seats in the demand file: the
-    # least number and the curve are also given with the seats as demand units
-    seats_id: str = "id"  # its id column (name and population as in [demand])
-
-    @field_validator("hub_counts")
-    @classmethod
-    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
-        if value is not None and not 0 <= value[0] <= value[1]:
-            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
-        return value
 
 
 @dataclass
@@ -441,50 +417,3 @@ def check_compare(
     """
     _site_ids(config.plan_hubs, sites, "plan_hubs", source)
     _unit_rows(config.named_gaps, demand, labels, source)
-
-
-def plot_curve(
-    curves: dict[str, pd.DataFrame], path: str | Path, *, plan_count: int | None = None
-) -> Path:
-    """Coverage curves as a PNG: share of the population within the radius per hub count,
-    one line per demand level (and a dashed one of the share of the reachable population)."""
-    path = Path(path)
-    fig = Figure(figsize=(7, 4), dpi=120)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    x = np.array([], dtype=int)
-    for k, (level, curve) in enumerate(curves.items()):
-        x = np.union1d(x, curve["hubs besides those by kind"].to_numpy())
-        colour = f"C{k}"
-        steps = curve["hubs besides those by kind"].to_numpy()
-        share = 100 * curve["share of population"].to_numpy()
-        reach = 100 * curve["share of reachable population"].to_numpy()
-        ax.plot(steps, share, marker="o", color=colour, label=f"{level}: all residents")
-        ax.plot(
-            steps,
-            reach,
-            marker="s",
-            linestyle="--",
-            color=colour,
-            label=f"{level}: residents a possible hub reaches",
-        )
-    if plan_count is not None:
-        ax.axvline(plan_count, color="#d62728", linestyle=":", label=f"plan: about {plan_count}")
-    ax.set_xlabel("hubs (sub-centres) besides those by kind")
-    ax.set_ylabel("% of population within the hub radius")
-    ax.set_xticks(x)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    fig.savefig(path, bbox_inches="tight")
-    return path
-
-
-def comparison_blocks(comparison: Comparison, curve_file: str | None = None) -> list[Block]:
-    """The comparison as report blocks: findings, then each table under its file name."""
-    blocks = [Block("h2", "Compared with the plan")]
-    blocks += [Block("p", text) for text in comparison.findings]
-    if curve_file is not None:
-        blocks.append(Block("image", curve_file))
-    for name, table in comparison.tables.items():
-        blocks += [Block("link", name, target=name), Block("table", table=table)]
-    return blocks
