@@ -36,8 +36,8 @@ import pandas as pd
 import psutil
 
 from geodata.synthetic import synthetic_county
-from optimizer.batch.config import load_batch
 from optimizer.batch.run import run_batch
+from optimizer.config.batch import load_batch
 
 MIB = 1024 * 1024
 COUNTY_SIZE_M = (70_000.0, 60_000.0)  # spacing of the counties on the province grid

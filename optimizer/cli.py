@@ -1,7 +1,7 @@
 """The ``healthplan`` command line: solve a TOML config and write the plan's files.
 
 ``healthplan solve`` runs a site-location config, or a county-plan config (one with a
-``[hub]`` section: hubs, clinics, districts and staffing, see ``optimizer.county_config``).
+``[hub]`` section: hubs, clinics, districts and staffing, see ``optimizer.config.county``).
 
 Exit codes: 0 success; 2 bad config, bad data, infeasible targets or an unusable output
 folder (message in red, no traceback); 1 the solver found no usable solution; 3 some plans

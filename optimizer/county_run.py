@@ -13,7 +13,7 @@ import geodata
 from geodata.errors import ConfigError, InputError
 from geodata.layers import read_any
 from geodata.messages import listing
-from optimizer.county_config import (
+from optimizer.config.county import (
     CountyConfig,
     check_county_config,
     county_max_minutes,

@@ -12,12 +12,12 @@ import geopandas as gpd
 import geodata
 from geodata.errors import InputError
 from geodata.layers import read_any
-from optimizer.config import Config, DemandConfig, SitesConfig, TravelConfig, check_config
+from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig, check_config
 from optimizer.plan.sites import plan_sites
 from optimizer.results import SitePlan
 
 if TYPE_CHECKING:
-    from optimizer.county_config import CountySitesConfig
+    from optimizer.config.county import CountySitesConfig
 
 # Travel times beyond this many minutes are not computed when neither travel.max_minutes nor
 # model.radius says otherwise: two hours covers any trip to a county facility.
@@ -50,7 +50,7 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
     """Read the data a config names, compute travel minutes and solve the location model.
 
     Args:
-        config: a checked config (see ``optimizer.config.load_config``).
+        config: a checked config (see ``optimizer.config.site.load_config``).
         progress: called with each step name of ``STEPS`` as it starts (all but
             "writing outputs", which belongs to the caller).
 

@@ -21,9 +21,9 @@ from rich.text import Text
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
-from optimizer.batch.config import is_batch, parse_sweep_option
-from optimizer.config import Config, input_files, load_config, read_toml
-from optimizer.county_config import CountyConfig, is_county_config, load_county_config
+from optimizer.config.batch import is_batch, parse_sweep_option
+from optimizer.config.county import CountyConfig, is_county_config, load_county_config
+from optimizer.config.site import Config, input_files, load_config, read_toml
 from optimizer.county_run import CountyRun, run_county
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.outputs.county_export import write_county_outputs

@@ -25,8 +25,8 @@ import optimizer.batch.run as batch_module
 import optimizer.cli as cli
 from geodata.errors import ConfigError, InputError
 from geodata.synthetic import synthetic_county
-from optimizer.batch.config import load_batch, parse_sweep_option
 from optimizer.batch.run import run_batch
+from optimizer.config.batch import load_batch, parse_sweep_option
 from optimizer.outputs.export import write_manifest
 
 runner = CliRunner()

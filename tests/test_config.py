@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geodata.errors import ConfigError, InputError
-from optimizer.config import OUTPUT_FORMATS, Config, check_config, load_config
+from optimizer.config.site import OUTPUT_FORMATS, Config, check_config, load_config
 
 VALID = """\
 name = "示例县 30分钟健康圈"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import optimizer.cli as cli
 from geodata.errors import ConfigError
-from optimizer.county_config import county_spec, load_county_config, resolve_sites
+from optimizer.config.county import county_spec, load_county_config, resolve_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county.toml"

@@ -11,7 +11,7 @@ import pytest
 
 import geodata
 from geodata.errors import ConfigError
-from optimizer.county_config import CompareConfig, load_county_config
+from optimizer.config.county import CompareConfig, load_county_config
 from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.compare import compare_plan

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer.county_config import load_county_config
+from optimizer.config.county import load_county_config
 from optimizer.county_run import run_county
 from optimizer.plan.compare import population_within
 

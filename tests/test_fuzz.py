@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import geodata
 from geodata.errors import HealthplanError, HealthplanWarning
 from optimizer import PROBLEMS, locate, plan_sites, verify_locate
-from optimizer.config import load_config
-from optimizer.county_config import load_county_config
+from optimizer.config.county import load_county_config
+from optimizer.config.site import load_config
 from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.county import plan_county

@@ -52,8 +52,8 @@ LAYERS = {
     "optimizer.county_spec": 2,
     "optimizer.notices": 2,
     "optimizer.config": 3,
-    "optimizer.county_config": 3,
-    "optimizer.batch.config": 3,
+    "optimizer.config.county": 3,
+    "optimizer.config.batch": 3,
     "optimizer.solve": 4,
     "optimizer.verify": 5,
     "optimizer.plan": 6,
@@ -83,7 +83,7 @@ LAYER_NAMES = {
 KNOWN: dict[tuple[str, str], str] = {}
 
 HEAVY = ("pyomo", "highspy", "numba", "matplotlib", "dask")
-CONFIG_MODULES = ("optimizer.config", "optimizer.county_config", "optimizer.batch.config")
+CONFIG_MODULES = ("optimizer.config.site", "optimizer.config.county", "optimizer.config.batch")
 
 
 @dataclass(frozen=True)

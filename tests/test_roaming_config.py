@@ -8,7 +8,7 @@ import pytest
 from test_county_cli import DATA, assert_clean_failure, example_text, invoke, write
 
 from geodata.errors import ConfigError
-from optimizer.county_config import county_spec, load_county_config, resolve_villages
+from optimizer.config.county import county_spec, load_county_config, resolve_villages
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.county_config import load_county_config
+from optimizer.config.county import load_county_config
 from optimizer.county_run import run_county
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.web_map import write_web_map

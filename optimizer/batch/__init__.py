@@ -1,10 +1,10 @@
 """Many plans from one config: scenario sweeps (``[sweep]``) and many regions
-(``[regions]``) expanded into tasks (``config``), each planned and written by ``task`` on
-Dask workers or in this process (``run``), the combined table, chart and report
-(``report``) and the command-line face (``cli``).
+(``[regions]``), expanded into tasks by ``optimizer.config.batch``, each planned and written
+by ``task`` on Dask workers or in this process (``run``), the combined table, chart and
+report (``report``) and the command-line face (``cli``).
 
 ``run_batch``, ``BatchRun`` and ``load_batch`` are loaded on first use, so importing a
-submodule (e.g. the config) does not start loading Dask and the solvers.
+submodule does not start loading Dask and the solvers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_PUBLIC = {"BatchRun": "run", "run_batch": "run", "load_batch": "config"}
+_PUBLIC = {
+    "BatchRun": "optimizer.batch.run",
+    "run_batch": "optimizer.batch.run",
+    "load_batch": "optimizer.config.batch",
+}
 
 __all__ = sorted(_PUBLIC)
 
@@ -20,7 +24,7 @@ __all__ = sorted(_PUBLIC)
 def __getattr__(name: str) -> Any:
     if name not in _PUBLIC:
         raise AttributeError(f"module 'optimizer.batch' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"optimizer.batch.{_PUBLIC[name]}"), name)
+    return getattr(importlib.import_module(_PUBLIC[name]), name)
 
 
 def __dir__() -> list[str]:

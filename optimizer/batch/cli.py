@@ -17,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import Interrupted
-from optimizer.batch.config import load_batch
 from optimizer.batch.run import BatchRun, run_batch
 from optimizer.batch.task import TaskResult
+from optimizer.config.batch import load_batch
 
 SHOWN_ROWS = 30
 

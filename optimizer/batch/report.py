@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from optimizer.batch.config import Batch, value_text  # noqa: E402
 from optimizer.batch.task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
+from optimizer.config.batch import Batch, value_text  # noqa: E402
 from optimizer.outputs.blocks import Block  # noqa: E402
 from optimizer.outputs.maps import (  # noqa: E402
     cjk_font,

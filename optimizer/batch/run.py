@@ -28,10 +28,10 @@ from pathlib import Path
 
 from geodata.errors import InputError
 from optimizer import interrupt
-from optimizer.batch.config import Batch, task_config, task_label
 from optimizer.batch.report import write_combined
 from optimizer.batch.task import TaskResult, run_task
-from optimizer.config import input_files
+from optimizer.config.batch import Batch, task_config, task_label
+from optimizer.config.site import input_files
 from optimizer.outputs.export import write_atomically
 
 CONNECT_TIMEOUT = "20s"  # how long to wait for a --scheduler before giving up
@@ -64,7 +64,7 @@ def run_batch(
     """Plan every task of ``batch`` and write all outputs into ``out_dir``, atomically.
 
     Args:
-        batch: tasks from :func:`optimizer.batch.config.load_batch`.
+        batch: tasks from :func:`optimizer.config.batch.load_batch`.
         out_dir: output folder (replaced as a whole when the batch is done).
         workers: local worker processes (default: CPU cores); 0 plans in this process.
         scheduler: address of a running Dask scheduler, e.g. "tcp://10.0.0.5:8786".

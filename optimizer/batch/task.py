@@ -22,9 +22,9 @@ import pyogrio
 
 from geodata.errors import HealthplanError
 from geodata.layers import is_csv, read_any
-from optimizer.batch.config import Task, check_task, task_label
-from optimizer.config import Config
-from optimizer.county_config import CountyConfig
+from optimizer.config.batch import Task, check_task, task_label
+from optimizer.config.county import CountyConfig
+from optimizer.config.site import Config
 from optimizer.county_run import CountyRun, run_county
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.export import to_crs, write_outputs

@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.errors import InputError
-from optimizer.config import OUTPUT_FORMATS, input_files
+from optimizer.config.site import OUTPUT_FORMATS, input_files
 from optimizer.outputs.blocks import Block
 from optimizer.outputs.compare import comparison_blocks, plot_curve
 from optimizer.outputs.county_map import plot_county, reach_areas

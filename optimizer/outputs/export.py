@@ -35,7 +35,7 @@ import geopandas as gpd
 import pyogrio
 
 from geodata.errors import InputError
-from optimizer.config import OUTPUT_FORMATS
+from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.maps import plot_plan
 from optimizer.outputs.swap import recover, replace_folder, staging_name
 from optimizer.results import SitePlan

@@ -26,7 +26,7 @@ import pandas as pd
 
 from geodata.errors import ConfigError
 from geodata.travel import TravelTimes
-from optimizer.county_config import CompareConfig
+from optimizer.config.county import CompareConfig
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.plan.county import plan_county
 from optimizer.solve.locate import locate

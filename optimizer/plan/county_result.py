@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 import geodata
-from optimizer.county_config import CountyConfig
+from optimizer.config.county import CountyConfig
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.plan.compare import Comparison
 

@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from geodata.errors import ConfigError
 from models.county_terms import STAGES, StaffRule
-from optimizer.config import (
+from optimizer.config.site import (
     CrsName,
     DemandConfig,
     FilePath,

@@ -31,8 +31,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.errors import ConfigError, InputError
 from geodata.layers import is_csv, read_any
-from optimizer.config import Config, check_config, error_message, error_where, read_toml, validate
-from optimizer.county_config import CountyConfig, check_county_config, is_county_config
+from optimizer.config.county import CountyConfig, check_county_config, is_county_config
+from optimizer.config.site import (
+    Config,
+    check_config,
+    error_message,
+    error_where,
+    read_toml,
+    validate,
+)
 
 BATCH_SECTIONS = ("sweep", "regions")
 
