@@ -14,7 +14,7 @@ _SOURCES = {
     "PROBLEMS": "optimizer.solve.locate",
     "LocateResult": "optimizer.results",
     "SitePlan": "optimizer.results",
-    "VerificationError": "optimizer.verify",
+    "VerificationError": "optimizer.errors",
     "locate": "optimizer.solve.locate",
     "plan_sites": "optimizer.plan.sites",
     "verify_locate": "optimizer.verify",

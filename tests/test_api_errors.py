@@ -189,3 +189,19 @@ def test_county_share_target_with_nobody_in_reach_holds_trivially():
     plan = plan_county(demand, sites, travel, spec)
     assert plan.unreachable["clinic"] == ["V1"]
     assert list(plan.sites["level"]) == ["hub"]
+
+
+def test_every_error_class_is_importable_from_one_place():
+    import geodata.errors
+    import optimizer
+    import optimizer.errors
+    import optimizer.verify
+
+    for name in optimizer.errors.__all__:
+        error = getattr(optimizer.errors, name)
+        assert issubclass(error, (geodata.errors.HealthplanError, UserWarning)), name
+        if name != "VerificationError":
+            assert error is getattr(geodata.errors, name) is getattr(geodata, name)
+    verification = optimizer.errors.VerificationError
+    assert verification is optimizer.VerificationError is optimizer.verify.VerificationError
+    assert str(verification(["a", "b"])) == "the plan fails verification:\n- a\n- b"

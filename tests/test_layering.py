@@ -47,6 +47,7 @@ LAYERS = {
     "geodata": 0,
     "models": 1,
     "optimizer": 2,  # the package __init__: lazy attributes only
+    "optimizer.errors": 2,
     "optimizer.interrupt": 2,
     "optimizer.results": 2,
     "optimizer.county_spec": 2,

@@ -7,8 +7,8 @@ cost matrix or travel times, the layers and the spec), never from the model, and
 - ``roaming``: :func:`check_roaming`, the roaming part of a county plan.
 """
 
+from optimizer.errors import VerificationError
 from optimizer.verify.county import verify_county
-from optimizer.verify.errors import VerificationError
 from optimizer.verify.locate import verify_locate
 from optimizer.verify.roaming import check_roaming
 

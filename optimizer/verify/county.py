@@ -13,7 +13,7 @@ import numpy as np
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
-from optimizer.verify.errors import VerificationError
+from optimizer.errors import VerificationError
 from optimizer.verify.roaming import check_roaming
 
 ABS_TOL = 1e-5  # persons, minutes, staff

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer.errors import VerificationError
 from optimizer.results import LocateResult
-from optimizer.verify.errors import VerificationError
 
 
 def _triples(cost) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
