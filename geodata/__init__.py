@@ -9,9 +9,6 @@ The error types are imported right away; the other public names are loaded on fi
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .errors import (
     ConfigError,
     HealthplanError,
@@ -21,6 +18,7 @@ from .errors import (
     Interrupted,
     SolverError,
 )
+from .lazy import lazy_names
 
 # public name -> module that defines it
 _SOURCES = {
@@ -57,14 +55,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access and keep the name."""
-    if name not in _SOURCES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_SOURCES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _SOURCES)

@@ -6,8 +6,7 @@ line's ``--help`` stay fast: HiGHS, Pyomo, SciPy and the GIS stack load with the
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from geodata.lazy import lazy_names
 
 # public name -> module that defines it
 _SOURCES = {
@@ -23,14 +22,4 @@ _SOURCES = {
 __all__ = sorted(_SOURCES)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access and keep the name."""
-    if name not in _SOURCES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_SOURCES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _SOURCES)

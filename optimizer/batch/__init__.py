@@ -9,8 +9,7 @@ submodule does not start loading Dask and the solvers.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from geodata.lazy import lazy_names
 
 _PUBLIC = {
     "BatchRun": "optimizer.batch.run",
@@ -21,11 +20,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'optimizer.batch' has no attribute {name!r}")
-    return getattr(importlib.import_module(_PUBLIC[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
