@@ -15,7 +15,6 @@ from geodata.layers import read_any
 from geodata.messages import listing
 from optimizer.config.county import (
     CountyConfig,
-    check_county_config,
     county_max_minutes,
     county_spec,
     existing_staff,
@@ -50,7 +49,8 @@ def run_county(
     """Read the data a county config names, compute travel minutes, plan and draw districts.
 
     Args:
-        config: a checked county config (see ``load_county_config``).
+        config: a checked county config (``load_county_config`` and the batch tasks run
+            its cross-field checks once, before any data is read).
         progress: called with each step name of ``STEPS`` as it starts (all but
             "writing outputs").
         source: the config file, named in errors about site names and columns.
@@ -61,7 +61,6 @@ def run_county(
         InfeasibleError: targets that the data cannot meet.
         SolverError: no usable solution within the time limit.
     """
-    check_county_config(config, source=source)
     step = progress or (lambda _name: None)
     d, s = config.demand, config.sites
 

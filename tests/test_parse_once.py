@@ -1,4 +1,5 @@
-"""One ``healthplan solve`` parses its config's TOML once: the command line reads the file,
+"""One ``healthplan solve`` parses its config's TOML once (and runs a county config's
+cross-checks once): the command line reads the file,
 decides the kind of plan from the parsed table and hands that table on to the loaders.
 
 Every ``tomllib.load`` / ``tomllib.loads`` call during the run is counted (the parsers are
@@ -41,3 +42,20 @@ def test_a_solve_parses_its_toml_once(example, parses, tmp_path) -> None:
     result = CliRunner().invoke(cli.app, ["solve", str(config), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert len(parses) == 1, f"the TOML was parsed {len(parses)} times: {parses}"
+
+
+def test_a_county_solve_runs_its_cross_checks_once(monkeypatch, tmp_path) -> None:
+    import optimizer.config.county as county_config
+
+    calls: list[str] = []
+    original = county_config.check_county_config
+
+    def counting(config, **kwargs):
+        calls.append(str(kwargs.get("source", "")))
+        return original(config, **kwargs)
+
+    monkeypatch.setattr(county_config, "check_county_config", counting)
+    config = ROOT / "examples" / "kangbashi.toml"
+    result = CliRunner().invoke(cli.app, ["solve", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1, f"the cross-checks ran {len(calls)} times"
