@@ -7,13 +7,11 @@ shapefile (its ``.cpg`` file names the encoding), GeoJSON and any other format G
 
 from __future__ import annotations
 
-import codecs
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
@@ -134,38 +132,28 @@ def _check_declared_encoding(path: Path, frame: pd.DataFrame, source: Source) ->
 
     A ``.cpg`` file saying GBK (or CP936, a code page mark in the .dbf, ``SHAPE_ENCODING``)
     beside a .dbf whose text is UTF-8 makes GDAL turn every Chinese name into mojibake, and
-    nothing fails. The raw bytes of the text fields holding non-ASCII bytes are read from the
-    .dbf: when every such value is valid UTF-8 and some of them, decoded as UTF-8, differ from
-    what GDAL read with the declared encoding, a :class:`HealthplanWarning` names the file,
-    the encoding and the fix. Genuine GBK text is not valid UTF-8 and is left alone.
+    nothing fails. The text fields are read once more as UTF-8: when that succeeds and some
+    values differ from what GDAL read with the declared encoding, a
+    :class:`HealthplanWarning` names the file, the encoding and the fix. Genuine GBK text is
+    not valid UTF-8 and is left alone.
     """
     if path.suffix.lower() != ".shp":
         return
     declared, fix = _declared_encoding(path)
-    if declared is None:
+    text = list(frame.select_dtypes(include=["object", "string"]).columns)
+    if declared is None or not text:
         return
-    dbf = next(
-        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
-    )
-    columns = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None)]
-    fields = _dbf_text_fields(dbf) if dbf is not None else None
-    if fields is None or fields[1] != len(frame) or fields[2] != len(columns):
-        return
+    try:
+        as_utf8 = pyogrio.read_dataframe(path, columns=text, read_geometry=False, encoding="UTF-8")
+    except UnicodeDecodeError:
+        return  # not UTF-8: the declared encoding may well be right
     garbled: list[tuple[str, str, str]] = []
-    for position, (rows, values) in fields[0].items():
-        column = columns[position]
-        read = frame[column].to_numpy(dtype=object)
-        first = None
-        for row, value in zip(rows, values, strict=True):
-            try:  # a character cut off at the field's width is dropped, as GDAL does
-                text = codecs.getincrementaldecoder("utf-8")().decode(value, final=False)
-            except UnicodeDecodeError:
-                return  # not UTF-8: the declared encoding may well be right
-            got = read[row]
-            if first is None and (not isinstance(got, str) or got.strip() != text.strip()):
-                first = (text.strip(), str(got).strip())
-        if first is not None:
-            garbled.append((str(column), *first))
+    for column in text:
+        right, wrong = as_utf8[column].reset_index(drop=True), frame[column].reset_index(drop=True)
+        differs = (right != wrong) & ~(right.isna() & wrong.isna())
+        if differs.any():
+            row = int(differs.to_numpy().argmax())
+            garbled.append((str(column), str(right[row]).strip(), str(wrong[row]).strip()))
     if garbled:
         names = ", ".join(f"'{column}'" for column, _, _ in garbled)
         _, right, wrong = garbled[0]
@@ -207,42 +195,6 @@ def _declared_encoding(path: Path) -> tuple[str | None, str]:
 
 def _is_utf8(name: str) -> bool:
     return name.replace("-", "").replace("_", "").upper() == "UTF8"
-
-
-def _dbf_text_fields(
-    dbf: Path,
-) -> tuple[dict[int, tuple[np.ndarray, list[bytes]]], int, int] | None:
-    """The character fields of a .dbf that hold non-ASCII bytes: by field position, the rows
-    (among the records not marked deleted) and raw values (trailing blanks cut) of those
-    cells; then the number of records kept and of fields. None for a malformed file."""
-    data = np.fromfile(dbf, dtype=np.uint8)
-    if len(data) < 32:
-        return None
-    records = int(data[4:8].view("<u4")[0])
-    header = int(data[8:10].view("<u2")[0])
-    width = int(data[10:12].view("<u2")[0])
-    spans: list[tuple[str, int, int]] = []
-    offset = 1  # each record starts with its deletion flag
-    for start in range(32, min(header, len(data)) - 31, 32):
-        if data[start] == 0x0D:
-            break
-        kind = chr(data[start + 11])
-        size = int(data[start + 16])
-        if kind not in "NF":  # shapelib: other types use byte 17 as the high byte of the width
-            size += 256 * int(data[start + 17])
-        spans.append((kind, offset, size))
-        offset += size
-    if width == 0 or offset > width or header + records * width > len(data):
-        return None
-    table = data[header : header + records * width].reshape(records, width)
-    table = table[table[:, 0] != ord("*")]
-    texts = {}
-    for position, (kind, start, size) in enumerate(spans):
-        cells = table[:, start : start + size]
-        rows = np.flatnonzero((cells >= 0x80).any(axis=1)) if kind == "C" else []
-        if len(rows):
-            texts[position] = (rows, [cells[r].tobytes().rstrip(b" \x00") for r in rows])
-    return texts, len(table), len(spans)
 
 
 def read_any(path: str | Path, layer: str | None = None) -> tuple[pd.DataFrame, Source]:
