@@ -13,12 +13,13 @@ its gap).
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from optimizer.versions import installed_version
 
 app = typer.Typer(
     add_completion=False,
@@ -95,11 +96,4 @@ def solve(
 @app.command("version")
 def show_version() -> None:
     """Print the healthplan and HiGHS versions."""
-    out_console.print(f"healthplan {_version('healthplan')} (HiGHS {_version('highspy')})")
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
+    out_console.print(f"healthplan {installed_version()} (HiGHS {installed_version('highspy')})")

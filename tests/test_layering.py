@@ -52,6 +52,7 @@ LAYERS = {
     "optimizer.results": 2,
     "optimizer.county_spec": 2,
     "optimizer.notices": 2,
+    "optimizer.versions": 2,
     "optimizer.config": 3,
     "optimizer.config.county": 3,
     "optimizer.config.batch": 3,

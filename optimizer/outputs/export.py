@@ -28,7 +28,6 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -39,6 +38,7 @@ from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.maps import plot_plan
 from optimizer.outputs.swap import recover, replace_folder, staging_name
 from optimizer.results import SitePlan
+from optimizer.versions import installed_version
 
 LAYERS = ("sites", "assignments", "assignment_lines")
 
@@ -222,7 +222,7 @@ def write_manifest(folder: Path) -> Path:
     """Write ``manifest.json`` listing every file in ``folder`` (relative, sorted); no dates,
     so equal outputs give equal manifests."""
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    manifest = {"tool": TOOL, "version": _version(), "files": files}
+    manifest = {"tool": TOOL, "version": installed_version(TOOL), "files": files}
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
@@ -276,13 +276,6 @@ def _unlisted(out_dir: Path, listed: set[str]) -> list[str]:
             if (base / name).is_symlink() or (rel not in listed and rel != MANIFEST):
                 foreign.append(rel)
     return sorted(foreign)
-
-
-def _version() -> str:
-    try:
-        return version(TOOL)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @contextmanager
