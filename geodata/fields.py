@@ -201,7 +201,7 @@ def _with_crs(geometry: gpd.GeoSeries, source: Source, crs: object) -> gpd.GeoSe
 def _as_points(
     geometry: gpd.GeoSeries, frame: pd.DataFrame, source: Source, ids_: np.ndarray
 ) -> gpd.GeoSeries:
-    values = np.asarray(geometry.values, dtype=object)
+    values = np.array(geometry.values, dtype=object)  # a copy: the frame keeps its shapes
     kinds = shapely.get_type_id(values)
     missing = shapely.is_missing(values) | shapely.is_empty(values)
     _repair_polygons(values, kinds, missing, frame, source, ids_)

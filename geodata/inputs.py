@@ -15,19 +15,18 @@ CANDIDATE = "candidate"
 
 
 def _located(
-    path: str | Path,
+    frame: pd.DataFrame,
+    source: Source,
     columns: dict[str, str | None],
     *,
-    layer: str | None,
     lon: str | None,
     lat: str | None,
     crs: object,
-) -> tuple[pd.DataFrame, Source, np.ndarray, gpd.GeoSeries]:
-    """Read a file, check the named columns, ids and locations; the frame, source, ids, points.
+) -> tuple[np.ndarray, gpd.GeoSeries]:
+    """Check a read table's named columns, ids and locations; the ids and points.
 
     The default name column "name" may be absent: then `columns["name"]` becomes None.
     """
-    frame, source = read_any(path, layer)
     if frame.empty:
         raise source.error("has no rows; give a file with at least one row")
     if columns["name"] == "name" and "name" not in frame.columns:
@@ -35,7 +34,7 @@ def _located(
     fields.require_columns(frame, source, columns)
     ids = fields.ids(frame, columns["id"], source)
     geometry = fields.points(frame, source, ids, lon=lon, lat=lat, crs=crs)
-    return frame, source, ids, geometry
+    return ids, geometry
 
 
 def _canonical(
@@ -74,8 +73,27 @@ def read_demand(
 
     Bad input raises one ``InputError`` naming the file, rows (line or feature and id) and field.
     """
+    frame, source = read_any(path, layer)
+    return demand_frame(
+        frame, source, id=id, name=name, population=population, lon=lon, lat=lat, crs=crs
+    )
+
+
+def demand_frame(
+    frame: pd.DataFrame,
+    source: Source,
+    *,
+    id: str = "id",
+    name: str | None = "name",
+    population: str | None = "population",
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: object = None,
+) -> gpd.GeoDataFrame:
+    """The canonical demand frame of a table already read with ``read_any`` (see
+    ``read_demand``); for callers that need other columns of the same file too."""
     columns = {"id": id, "name": name, "population": population}
-    frame, source, ids, geometry = _located(path, columns, layer=layer, lon=lon, lat=lat, crs=crs)
+    ids, geometry = _located(frame, source, columns, lon=lon, lat=lat, crs=crs)
     names = fields.texts(frame, columns["name"], ids, source, ids, field="name", fill_missing=True)
     if population is None:
         people = np.ones(len(frame))
@@ -105,6 +123,36 @@ def read_sites(
     column) and Point ``geometry``. Files, CRS, names and geometry follow ``read_demand``; an
     empty `kind` or `fixed_cost` cell is an error.
     """
+    frame, source = read_any(path, layer)
+    return sites_frame(
+        frame,
+        source,
+        id=id,
+        name=name,
+        kind=kind,
+        capacity=capacity,
+        fixed_cost=fixed_cost,
+        lon=lon,
+        lat=lat,
+        crs=crs,
+    )
+
+
+def sites_frame(
+    frame: pd.DataFrame,
+    source: Source,
+    *,
+    id: str = "id",
+    name: str | None = "name",
+    kind: str | None = None,
+    capacity: str | None = None,
+    fixed_cost: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: object = None,
+) -> gpd.GeoDataFrame:
+    """The canonical sites frame of a table already read with ``read_any`` (see
+    ``read_sites``); for callers that need other columns of the same file too."""
     columns = {
         "id": id,
         "name": name,
@@ -112,7 +160,7 @@ def read_sites(
         "capacity": capacity,
         "fixed_cost": fixed_cost,
     }
-    frame, source, ids, geometry = _located(path, columns, layer=layer, lon=lon, lat=lat, crs=crs)
+    ids, geometry = _located(frame, source, columns, lon=lon, lat=lat, crs=crs)
     names = fields.texts(frame, columns["name"], ids, source, ids, field="name", fill_missing=True)
     kinds = fields.texts(frame, kind, CANDIDATE, source, ids, field="kind", fill_missing=False)
     if capacity is None:
