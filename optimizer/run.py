@@ -1,85 +1,91 @@
-"""Run a loaded config: read the data, compute travel times, solve, return the plan."""
+"""One config, one plan: ``run`` reads the inputs, plans (and, for a county plan, draws the
+districts and answers the comparison); ``write`` puts the plan into an output folder. The
+command line and the batch workers both go this one way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import geopandas as gpd
+import numpy as np
 
-import geodata
-from geodata.errors import InputError
-from geodata.layers import read_any
-from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig, check_config
+from optimizer.config.county import CountyConfig
+from optimizer.config.site import Config, input_files
+from optimizer.county_spec import CountyPlan
+from optimizer.inputs import Inputs, read_county_inputs, read_site_inputs
+from optimizer.inputs.read import config_section
+from optimizer.outputs.county_export import write_county_outputs
+from optimizer.outputs.export import write_outputs
+from optimizer.plan.compare import compare_plan, nearest
+from optimizer.plan.county import plan_county
+from optimizer.plan.county_result import CountyRun
+from optimizer.plan.districts import district_polygons
 from optimizer.plan.sites import plan_sites
 from optimizer.results import SitePlan
 
-if TYPE_CHECKING:
-    from optimizer.config.county import CountySitesConfig
-
-# Travel times beyond this many minutes are not computed when neither travel.max_minutes nor
-# model.radius says otherwise: two hours covers any trip to a county facility.
-DEFAULT_MAX_MINUTES = 120.0
-
-STEPS = ("reading demand", "reading sites", "travel times", "solving", "writing outputs")
+# The steps ``run`` reports, in order, by kind of plan; "writing outputs" belongs to ``write``.
+SITE_STEPS = ("reading demand", "reading sites", "travel times", "solving", "writing outputs")
+COUNTY_STEPS = (
+    "reading demand",
+    "reading sites",
+    "travel times",
+    "solving",
+    "districts",
+    "comparing",
+    "writing outputs",
+)
 
 Progress = Callable[[str], None]
 
 
-@contextmanager
-def config_section(name: str) -> Iterator[None]:
-    """Prefix data errors with the config section that names the data, e.g. ``[demand]``."""
-    try:
-        yield
-    except InputError as exc:
-        raise type(exc)(f"[{name}] {exc}") from exc
+@dataclass
+class Run:
+    """A solved config.
+
+    Attributes:
+        config: the config it was made from.
+        inputs: what its files held.
+        plan: the plan (a ``SitePlan`` or a ``CountyPlan``).
+        county: for a county plan, what its outputs draw from (spec, boundary, comparison).
+    """
+
+    config: Config | CountyConfig
+    inputs: Inputs
+    plan: SitePlan | CountyPlan
+    county: CountyRun | None = None
 
 
-def max_minutes(config: Config) -> float:
-    """Longest trip (minutes) worth computing: travel.max_minutes, else the radius, else 120."""
-    if config.travel.max_minutes is not None:
-        return config.travel.max_minutes
-    if config.model.radius is not None:
-        return config.model.radius
-    return DEFAULT_MAX_MINUTES
-
-
-def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
-    """Read the data a config names, compute travel minutes and solve the location model.
+def run(
+    config: Config | CountyConfig,
+    *,
+    progress: Progress | None = None,
+    source: str | Path = "config",
+) -> Run:
+    """Read the data a checked config names, compute travel minutes and plan.
 
     Args:
-        config: a checked config (see ``optimizer.config.site.load_config``).
-        progress: called with each step name of ``STEPS`` as it starts (all but
-            "writing outputs", which belongs to the caller).
+        config: a checked config (``optimizer.config.load``).
+        progress: called with each step name (``SITE_STEPS`` or ``COUNTY_STEPS``) as it
+            starts, all but "writing outputs".
+        source: the config file, named in errors about site names and columns.
 
     Raises:
-        ConfigError: inconsistent config (when built in code rather than loaded).
+        ConfigError: inconsistent config, unknown or ambiguous site names, missing columns.
         InputError: unreadable or invalid data files.
         InfeasibleError: targets that the data cannot meet.
         SolverError: no usable solution within the time limit.
     """
-    check_config(config)
     step = progress or (lambda _name: None)
-    d, s = config.demand, config.sites
-
-    step("reading demand")
-    demand = read_demand_layer(d)
-
-    step("reading sites")
-    sites = read_sites_layer(s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
-
-    step("travel times")
-    with config_section("travel"):
-        travel = travel_times(config.travel, demand, sites, max_minutes(config))
-
+    if isinstance(config, CountyConfig):
+        return _run_county(config, step, source)
+    inputs = read_site_inputs(config, step)
     step("solving")
-    m = config.model
-    return plan_sites(
-        demand,
-        sites,
-        travel,
+    m, s = config.model, config.sites
+    plan = plan_sites(
+        inputs.demand,
+        inputs.sites,
+        inputs.travel,
         m.problem,
         p=m.p,
         radius=m.radius,
@@ -91,78 +97,98 @@ def run_config(config: Config, *, progress: Progress | None = None) -> SitePlan:
         time_limit=m.time_limit,
         mip_gap=m.mip_gap,
     )
+    return Run(config, inputs, plan)
 
 
-def read_demand_layer(d: DemandConfig) -> gpd.GeoDataFrame:
-    """Read the ``[demand]`` section's layer and project it to metres."""
-    with config_section("demand"):
-        demand = geodata.read_demand(
-            d.path,
-            id=d.id,
-            name=d.name,
-            population=d.population,
-            layer=d.layer,
-            lon=d.lon,
-            lat=d.lat,
-            crs=d.crs,
+def _run_county(config: CountyConfig, step: Progress, source: str | Path) -> Run:
+    """Plan a county: solve the stages, draw districts, answer the comparison."""
+    inputs = read_county_inputs(config, step, source)
+    demand, sites, travel, spec = inputs.demand, inputs.sites, inputs.travel, inputs.spec
+    assert spec is not None
+    step("solving")
+    plan = plan_county(demand, sites, travel, spec, inputs.stop_travel)
+    for name, column in spec.existing_staff.items():
+        plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
+    plan.assignments["unreachable"] = unreachable_column(plan)
+    levels = plan.sites["level"].to_numpy()
+    for column, open_sites in (("nearest_hub", levels == "hub"), ("nearest_site", levels != "")):
+        minutes = nearest(travel, open_sites)
+        plan.assignments[f"{column}_minutes"] = np.where(np.isinf(minutes), np.nan, minutes)
+
+    step("districts")
+    units = plan.assignments
+    if inputs.areas is not None:
+        units = units.copy()
+        units["geometry"] = inputs.areas.to_numpy()
+    plan.districts = district_polygons(
+        units,
+        inputs.boundary,
+        names=dict(zip(plan.districts["hub_id"], plan.districts["name"], strict=True)),
+    )
+    comparison = None
+    if config.compare is not None:
+        step("comparing")
+        with config_section("compare"):
+            comparison = compare_plan(
+                config.compare,
+                plan,
+                spec,
+                demand,
+                sites,
+                travel,
+                labels=inputs.labels,
+                seats=inputs.seats,
+                stop_travel=inputs.stop_travel,
+                source=source,
+            )
+    t = config.travel
+    county = CountyRun(
+        name=config.name,
+        spec=spec,
+        plan=plan,
+        boundary=inputs.boundary,
+        travel=travel,
+        comparison=comparison,
+        km_per_minute=t.speed_kmh / 60.0 / t.circuity if t.mode == "straight-line" else None,
+        plan_hub_count=config.compare.plan_hub_count if config.compare else None,
+    )
+    return Run(config, inputs, plan, county)
+
+
+def write(
+    run: Run, out_dir: str | Path, *, title: str | None = None, inputs: Iterable[Path] = ()
+) -> list[Path]:
+    """Write ``run``'s plan into ``out_dir`` in the config's formats and CRS, replacing the
+    folder atomically (see ``optimizer.outputs.export.write_atomically``).
+
+    Args:
+        title: map and report title; default the config's name (a site plan adds its problem).
+        inputs: files read besides those the config names (e.g. the config file); none may
+            lie in ``out_dir``.
+
+    Returns:
+        The written files, inside ``out_dir`` (the manifest last).
+    """
+    config = run.config
+    files = [*inputs, *input_files(config)]
+    formats, crs = config.output.formats, config.output.crs
+    if run.county is not None:
+        return write_county_outputs(
+            run.county, out_dir, formats=formats, crs=crs, title=title, inputs=files
         )
-        return geodata.to_metric(demand)
+    assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
+    label = title or f"{config.name}: {config.model.problem}"
+    return write_outputs(run.plan, out_dir, formats=formats, crs=crs, title=label, inputs=files)
 
 
-def read_sites_layer(
-    s: SitesConfig | CountySitesConfig, crs: object, **columns: str | None
-) -> gpd.GeoDataFrame:
-    """Read the ``[sites]`` section's layer (plus optional ``columns``) in the CRS ``crs``."""
-    with config_section("sites"):
-        sites = geodata.read_sites(
-            s.path,
-            id=s.id,
-            name=s.name,
-            kind=s.kind,
-            layer=s.layer,
-            lon=s.lon,
-            lat=s.lat,
-            crs=s.crs,
-            **columns,
-        )
-        return geodata.to_metric(sites, crs=crs)
-
-
-def read_roads(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...)."""
-    roads, source = read_any(path, layer)
-    if not isinstance(roads, gpd.GeoDataFrame):
-        raise source.error("has no geometry; give a line layer of roads as travel.roads")
-    roads.attrs["source"] = str(source)
-    return roads
-
-
-def travel_times(
-    t: TravelConfig, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, limit: float
-) -> geodata.TravelTimes:
-    """Demand x site minutes by the [travel] mode, up to ``limit`` minutes."""
-    if t.mode == "straight-line":
-        return geodata.straight_line_minutes(
-            demand, sites, speed_kmh=t.speed_kmh, circuity=t.circuity, max_minutes=limit
-        )
-    if t.mode == "network":
-        return geodata.network_minutes(
-            demand,
-            sites,
-            read_roads(t.roads, t.roads_layer),
-            speed_column=t.speed_column,
-            class_column=t.class_column,
-            class_speeds=t.class_speeds,
-            default_speed_kmh=t.default_speed_kmh,
-            access_speed_kmh=t.access_speed_kmh,
-            max_minutes=limit,
-        )
-    return geodata.table_minutes(
-        t.table,
-        demand["id"].tolist(),
-        sites["id"].tolist(),
-        origin=t.origin,
-        destination=t.destination,
-        minutes=t.minutes,
-        max_minutes=limit,
+def unreachable_column(plan: CountyPlan) -> np.ndarray:
+    """Per demand unit, the levels ("hub", "clinic") whose radius no possible site reaches."""
+    ids = plan.assignments["demand_id"].astype(str).to_numpy()
+    flags = [np.isin(ids, plan.unreachable.get(level, [])) for level in ("hub", "clinic")]
+    return np.array(
+        [
+            ",".join(lv for lv, f in zip(("hub", "clinic"), row, strict=True) if f)
+            for row in zip(*flags, strict=True)
+        ],
+        dtype=object,
     )

@@ -21,16 +21,15 @@ from rich.text import Text
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
+from optimizer.config import load
 from optimizer.config.batch import is_batch, parse_sweep_option
-from optimizer.config.county import CountyConfig, is_county_config, load_county_config
-from optimizer.config.site import Config, input_files, load_config, read_toml
-from optimizer.county_run import CountyRun, run_county
+from optimizer.config.site import Config, input_files, read_toml
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
-from optimizer.outputs.county_export import write_county_outputs
-from optimizer.outputs.export import check_out_folder, write_outputs
+from optimizer.outputs.export import check_out_folder
 from optimizer.outputs.report import level_counts
+from optimizer.plan.county_result import CountyRun
 from optimizer.results import SitePlan
-from optimizer.run import run_config
+from optimizer.run import run, write
 
 # the solve command's consoles (``optimizer.cli`` imports this module, not the other way)
 out_console = Console()
@@ -168,61 +167,34 @@ def solve_config(
 def _solve(
     config: Path, raw: dict, out_dir: Path, time_limit: float | None, keep_incumbent: bool
 ) -> bool:
-    """Solve and write a site or county config (``raw``: its parsed TOML); True when a signal
-    stopped the solve."""
-    if is_county_config(raw):
-        return _solve_county(config, raw, out_dir, time_limit, keep_incumbent)
-    cfg = load_config(config, raw)
+    """Solve and write a site or county config (``raw``: its parsed TOML) and print the
+    summary; True when a signal stopped the solve."""
+    cfg = load(config, raw)
     if time_limit is not None:
-        model = cfg.model.model_copy(update={"time_limit": time_limit})
-        cfg = cfg.model_copy(update={"model": model})
-    inputs = [config, *input_files(cfg)]
-    check_out_folder(out_dir, inputs)  # before the solve; the writer checks again
+        cfg = cfg.with_time_limit(time_limit)
+    check_out_folder(out_dir, [config, *input_files(cfg)])  # before the solve; write checks again
     with _progress() as step:
-        plan = run_config(cfg, progress=step)
-        stopped = _stopped(keep_incumbent, out_dir)
-        step("writing outputs")
-        files = _write(cfg, plan, out_dir, inputs)
-    out_console.print(summary_table(cfg, plan, out_dir, files))
-    return stopped
-
-
-def _solve_county(
-    config: Path, raw: dict, out_dir: Path, time_limit: float | None, keep_incumbent: bool
-) -> bool:
-    """Plan a county from a county-plan config (``raw``: its parsed TOML), write its outputs
-    and print the summary."""
-    cfg = load_county_config(config, raw)
-    if time_limit is not None:
-        solve_cfg = cfg.solve.model_copy(update={"time_limit": time_limit})
-        cfg = cfg.model_copy(update={"solve": solve_cfg})
-    check_out_folder(out_dir, [config, *input_files(cfg)])  # before the solve
-    with _progress() as step:
-        run = run_county(cfg, progress=step, source=config)
+        done = run(cfg, progress=step, source=config)
         stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
         try:
-            files = write_county_outputs(
-                run,
-                out_dir,
-                formats=cfg.output.formats,
-                crs=cfg.output.crs,
-                title=cfg.name,
-                inputs=[config],
-            )
+            files = write(done, out_dir, inputs=[config])
         except OSError as exc:
             raise InputError(
                 f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
             ) from None
-    out_console.print(county_table(cfg, run, out_dir, files))
+    if done.county is not None:
+        out_console.print(county_table(done.county, out_dir, files))
+    else:
+        out_console.print(summary_table(cfg, done.plan, out_dir, files))
     return stopped
 
 
-def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[Path]) -> Table:
+def county_table(county: CountyRun, out_dir: Path, files: list[Path]) -> Table:
     """A one-screen table of a county plan: sites, coverage, shortfall, stages, files."""
-    plan = run.plan
+    plan, spec = county.plan, county.spec
     summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    table = Table(title=cfg.name, show_header=False, title_style="bold")
+    table = Table(title=county.name, show_header=False, title_style="bold")
     table.add_column(style="bold")
     table.add_column()
     sites = plan.sites
@@ -231,7 +203,7 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
         names = ", ".join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
         shown = f" ({names})" if 0 < len(new) <= SHOWN_SITES else ""
         table.add_row(f"{level}s", Text(level_counts(plan, level) + shown))
-    for level, radius in (("hub", cfg.hub.radius), ("clinic", cfg.clinic.radius)):
+    for level, radius in (("hub", spec.hub.radius), ("clinic", spec.clinic.radius)):
         share = summary.get(f"share_within_{radius:g}_min_of_{level}")
         far = len(plan.unreachable.get(level, []))
         text = f"{float(share):.1%} of the population" if share is not None else "n/a"
@@ -268,23 +240,6 @@ def county_table(cfg: CountyConfig, run: CountyRun, out_dir: Path, files: list[P
         table.add_row("warning", Text(warning, style="yellow"))
     table.add_row("output", _files(out_dir, files))
     return table
-
-
-def _write(cfg: Config, plan: SitePlan, out_dir: Path, inputs: list[Path]) -> list[Path]:
-    """Write the outputs; an OS refusal (permissions, full disk) is an InputError on --out."""
-    try:
-        return write_outputs(
-            plan,
-            out_dir,
-            formats=cfg.output.formats,
-            crs=cfg.output.crs,
-            title=f"{cfg.name}: {cfg.model.problem}",
-            inputs=inputs,
-        )
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
-        ) from None
 
 
 def summary_table(cfg: Config, plan: SitePlan, out_dir: Path, files: list[Path]) -> Table:

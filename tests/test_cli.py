@@ -15,7 +15,7 @@ import optimizer.cli as cli
 import optimizer.solve_cli as solve_cli
 from geodata.errors import InfeasibleError, InputError, SolverError
 from optimizer.outputs.export import write_outputs
-from optimizer.run import STEPS
+from optimizer.run import SITE_STEPS, Run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "synthetic.toml"
@@ -35,6 +35,11 @@ path = "villages.gpkg"
 problem = "p-median"
 p = 2
 """
+
+
+def sample_run(config, *, progress=None, source=None) -> Run:
+    """A run of ``config`` that plans nothing and returns the sample plan."""
+    return Run(config, None, sample_plan())
 
 
 def config_file(tmp_path: Path, text: str = CONFIG) -> Path:
@@ -88,10 +93,10 @@ def test_bad_time_limit_is_a_usage_error(tmp_path):
     ],
 )
 def test_errors_map_to_exit_codes(tmp_path, monkeypatch, error, code):
-    def failing(config, *, progress=None):
+    def failing(config, *, progress=None, source=None):
         raise error
 
-    monkeypatch.setattr(solve_cli, "run_config", failing)
+    monkeypatch.setattr(solve_cli, "run", failing)
     result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "out")
     assert_clean_failure(result, code, str(error))
 
@@ -99,13 +104,13 @@ def test_errors_map_to_exit_codes(tmp_path, monkeypatch, error, code):
 def test_success_writes_outputs_and_prints_the_summary(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_run(config, *, progress=None):
+    def fake_run(config, *, progress=None, source=None):
         seen["time_limit"] = config.model.time_limit
-        for step in STEPS[:-1]:
+        for step in SITE_STEPS[:-1]:
             progress(step)
-        return sample_plan()
+        return sample_run(config)
 
-    monkeypatch.setattr(solve_cli, "run_config", fake_run)
+    monkeypatch.setattr(solve_cli, "run", fake_run)
     out = tmp_path / "result"
     result = invoke("solve", config_file(tmp_path), "--out", out, "--time-limit", "5")
     assert result.exit_code == 0, result.output
@@ -119,7 +124,7 @@ def test_success_writes_outputs_and_prints_the_summary(tmp_path, monkeypatch):
 
 
 def test_unwritable_output_folder_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run", sample_run)
     (tmp_path / "a_file").write_text("not a folder")
     result = invoke("solve", config_file(tmp_path), "--out", tmp_path / "a_file" / "out")
     assert_clean_failure(result, 2, "cannot write the outputs")
@@ -167,7 +172,7 @@ def site_outputs(folder: Path) -> None:
 
 @pytest.mark.parametrize("name", ["plan.gpkg", "summary.csv", "shp/sites.shp"])
 def test_out_holding_an_input_exits_2_and_keeps_it(tmp_path, monkeypatch, name):
-    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run", sample_run)
     data = tmp_path / "data"
     site_outputs(data)  # earlier outputs, now read as this run's input
     before = (data / name).read_bytes()
@@ -179,7 +184,7 @@ def test_out_holding_an_input_exits_2_and_keeps_it(tmp_path, monkeypatch, name):
 
 
 def test_config_inside_out_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run", sample_run)
     out = tmp_path / "out"
     site_outputs(out)
     config = config_file(tmp_path)
@@ -193,7 +198,7 @@ def test_config_inside_out_exits_2(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("out", [".", ""])
 def test_current_folder_as_out_exits_2(tmp_path, monkeypatch, out):
-    monkeypatch.setattr(solve_cli, "run_config", lambda config, *, progress=None: sample_plan())
+    monkeypatch.setattr(solve_cli, "run", sample_run)
     config = config_file(tmp_path)
     monkeypatch.chdir(tmp_path)
     result = invoke("solve", config, "--out", out)

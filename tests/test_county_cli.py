@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import optimizer.cli as cli
 from geodata.errors import ConfigError
-from optimizer.config.county import county_spec, load_county_config, resolve_sites
+from optimizer.config.county import load_county_config
+from optimizer.inputs.spec import county_spec, resolve_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county.toml"

@@ -12,7 +12,7 @@ import pytest
 import geodata
 from geodata.errors import ConfigError
 from optimizer.config.county import CompareConfig, load_county_config
-from optimizer.county_run import run_county
+from optimizer.run import run
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.compare import compare_plan
 
@@ -98,11 +98,14 @@ def _with_compare(**compare):
     ("compare", "message"),
     [
         ({"named_gaps": ["青春山街道恩和社区", "不存在社区"]}, "compare.named_gaps: '不存在社区'"),
-        ({"plan_hubs": ["无名卫生院"]}, "compare.plan_hubs: '无名卫生院' matches 0 sites"),
+        (
+            {"plan_hubs": ["无名卫生院"]},
+            "compare.plan_hubs: '无名卫生院' is neither a site id nor a site name",
+        ),
     ],
 )
 def test_unknown_names_fail_before_solving(compare, message) -> None:
     steps: list[str] = []
     with pytest.raises(ConfigError, match=message):
-        run_county(_with_compare(**compare), progress=steps.append, source=KANGBASHI)
+        run(_with_compare(**compare), progress=steps.append, source=KANGBASHI)
     assert "solving" not in steps

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optimizer.config.county import load_county_config
-from optimizer.county_run import run_county
+from optimizer.run import run as run_config
 from optimizer.plan.compare import population_within
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "qingyuan.toml"
@@ -17,7 +17,7 @@ PLAN_SIX = ("濛洲街道", "屏都街道", "左溪镇", "松源街道", "竹口
 
 @pytest.fixture(scope="module")
 def run():
-    return run_county(load_county_config(EXAMPLE), source=EXAMPLE)
+    return run_config(load_county_config(EXAMPLE), source=EXAMPLE).county
 
 
 def test_plan_hubs_are_the_named_townships(run) -> None:

@@ -20,10 +20,9 @@ from geodata.errors import HealthplanError, HealthplanWarning
 from optimizer import PROBLEMS, locate, plan_sites, verify_locate
 from optimizer.config.county import load_county_config
 from optimizer.config.site import load_config
-from optimizer.county_run import run_county
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.county import plan_county
-from optimizer.run import run_config
+from optimizer.run import run
 
 # NaN coordinates are part of the generated input; shapely warns about them while building
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
@@ -230,7 +229,7 @@ def test_run_config_on_generated_files_raises_only_project_errors(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HealthplanWarning)
         try:
-            run_config(load_config(config))
+            run(load_config(config))
             event("planned")
         except HealthplanError as exc:
             event(type(exc).__name__)
@@ -357,7 +356,7 @@ def test_county_runs_on_generated_configs_raise_only_project_errors(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HealthplanWarning)
         try:
-            run_county(load_county_config(path), source=path)
+            run(load_county_config(path), source=path)
             event("planned")
         except HealthplanError as exc:
             event(type(exc).__name__)

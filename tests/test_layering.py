@@ -2,9 +2,9 @@
 the steps of a plan's data flow, low to high:
 
     base types (interrupt, results, county_spec, notices)
-    < config (config, county_config, batch.config)
+    < config (site, county, batch) < inputs (read, names, spec)
     < solve < verify < plan < outputs
-    < run (run, county_run) < batch (task, run, report, cli) < cli (cli, solve_cli)
+    < run < batch (task, run, report, cli) < cli (cli, solve_cli)
 
 ``verify`` sits below ``plan`` because ``plan_sites`` and ``plan_county`` run the independent
 checks themselves; the checks need only the specs and the results.
@@ -54,31 +54,30 @@ LAYERS = {
     "optimizer.notices": 2,
     "optimizer.versions": 2,
     "optimizer.config": 3,
-    "optimizer.config.county": 3,
-    "optimizer.config.batch": 3,
-    "optimizer.solve": 4,
-    "optimizer.verify": 5,
-    "optimizer.plan": 6,
-    "optimizer.outputs": 7,
-    "optimizer.run": 8,
-    "optimizer.county_run": 8,
-    "optimizer.batch": 9,
-    "optimizer.cli": 10,
-    "optimizer.solve_cli": 10,
-    "optimizer.__main__": 10,
+    "optimizer.inputs": 4,
+    "optimizer.solve": 5,
+    "optimizer.verify": 6,
+    "optimizer.plan": 7,
+    "optimizer.outputs": 8,
+    "optimizer.run": 9,
+    "optimizer.batch": 10,
+    "optimizer.cli": 11,
+    "optimizer.solve_cli": 11,
+    "optimizer.__main__": 11,
 }
 LAYER_NAMES = {
     0: "geodata",
     1: "models",
     2: "base types",
     3: "config",
-    4: "solve",
-    5: "verify",
-    6: "plan",
-    7: "outputs",
-    8: "run",
-    9: "batch",
-    10: "cli",
+    4: "inputs",
+    5: "solve",
+    6: "verify",
+    7: "plan",
+    8: "outputs",
+    9: "run",
+    10: "batch",
+    11: "cli",
 }
 
 # (importer, imported) pairs allowed for now, each with its reason; keep it empty

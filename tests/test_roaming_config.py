@@ -8,7 +8,8 @@ import pytest
 from test_county_cli import DATA, assert_clean_failure, example_text, invoke, write
 
 from geodata.errors import ConfigError
-from optimizer.config.county import county_spec, load_county_config, resolve_villages
+from optimizer.config.county import load_county_config
+from optimizer.inputs.spec import county_spec, resolve_villages
 
 
 @pytest.fixture(scope="module")
@@ -77,5 +78,5 @@ def test_roaming_section_maps_to_a_spec(tmp_path) -> None:
         villages,
     )
     assert listed.may == (villages["id"].iloc[0], "V0002")
-    with pytest.raises(ConfigError, match="is neither a village id nor a name"):
+    with pytest.raises(ConfigError, match="is neither a village id nor a village name"):
         resolve_villages(spec.__class__(vehicles=1, bases=("S001",), may=("nowhere",)), villages)

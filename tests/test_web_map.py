@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.config.county import load_county_config
-from optimizer.county_run import run_county
+from optimizer.run import run
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.web_map import write_web_map
 
@@ -31,7 +31,7 @@ def outputs(tmp_path_factory) -> Path:
     """The Kangbashi example solved and written (map.html beside map.png)."""
     out = tmp_path_factory.mktemp("kangbashi") / "out"
     config = load_county_config(EXAMPLE)
-    write_county_outputs(run_county(config, source=EXAMPLE), out, title=config.name)
+    write_county_outputs(run(config, source=EXAMPLE).county, out, title=config.name)
     return out
 
 
@@ -88,14 +88,14 @@ def test_html_map_draws_the_roaming_routes(tmp_path: Path) -> None:
     the timetable (stops and arrival minutes) in the route popups."""
     example = EXAMPLE.with_name("qingyuan.toml")
     config = load_county_config(example)
-    run = run_county(config, source=example)
-    html = write_web_map(run.plan, tmp_path / "map.html", title=config.name)
+    plan = run(config, source=example).plan
+    html = write_web_map(plan, tmp_path / "map.html", title=config.name)
     errors, requests, names, _ = _render(html, tmp_path / "profile", tmp_path / "shot.png")
     assert errors == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
-    vehicles = sorted(set(run.plan.routes["vehicle"]))
+    vehicles = sorted(set(plan.routes["vehicle"]))
     assert vehicles and {f"roaming vehicle {v}" for v in vehicles} | {"roaming stops"} <= names
     text = html.read_text(encoding="utf-8")
-    first = run.plan.stops.sort_values(["vehicle", "route_id", "stop_order"]).iloc[0]
+    first = plan.stops.sort_values(["vehicle", "route_id", "stop_order"]).iloc[0]
     entry = f"1. {first['name']} {first['arrival_minute']:.0f} min"
     assert entry in text or json.dumps(entry)[1:-1] in text  # GeoJSON may escape non-ASCII

@@ -25,11 +25,10 @@ from geodata.layers import is_csv, read_any
 from optimizer.config.batch import Task, check_task, task_label
 from optimizer.config.county import CountyConfig
 from optimizer.config.site import Config
-from optimizer.county_run import CountyRun, run_county
-from optimizer.outputs.county_export import write_county_outputs
-from optimizer.outputs.export import to_crs, write_outputs
+from optimizer.outputs.export import to_crs
+from optimizer.plan.county_result import CountyRun
 from optimizer.results import SitePlan
-from optimizer.run import run_config
+from optimizer.run import run, write
 
 # Layers of each plan kind gathered into the combined GeoPackage of a many-regions run.
 COMBINED_LAYERS = {
@@ -120,33 +119,20 @@ def _plan_and_write(
     task: Task, config: Config | CountyConfig, out_dir: Path
 ) -> tuple[dict[str, Any], dict[str, gpd.GeoDataFrame]]:
     """Plan, write the task's outputs; its metrics and (for regions) layers."""
-    title = task_label(task)
-    if isinstance(config, CountyConfig):
-        run = run_county(config, source=task.source)
-        write_county_outputs(
-            run,
-            out_dir,
-            formats=config.output.formats,
-            crs=config.output.crs,
-            title=f"{config.name}: {title}",
-        )
-        metrics = county_metrics(run)
-        plan_layers = {name: getattr(run.plan, name) for name in COMBINED_LAYERS["county"]}
+    done = run(config, source=task.source)
+    write(done, out_dir, title=f"{config.name}: {task_label(task)}")
+    if done.county is not None:
+        metrics = county_metrics(done.county)
+        kind = "county"
     else:
-        plan = run_config(config)
-        write_outputs(
-            plan,
-            out_dir,
-            formats=config.output.formats,
-            crs=config.output.crs,
-            title=f"{config.name}: {title}",
-        )
-        metrics = site_metrics(plan, config.model.radius)
-        plan_layers = {name: getattr(plan, name) for name in COMBINED_LAYERS["sites"]}
+        assert isinstance(config, Config) and isinstance(done.plan, SitePlan)
+        metrics = site_metrics(done.plan, config.model.radius)
+        kind = "sites"
     layers = {}
     if task.region is not None:
         layers = {
-            name: to_crs(layer, name, config.output.crs) for name, layer in plan_layers.items()
+            name: to_crs(getattr(done.plan, name), name, config.output.crs)
+            for name in COMBINED_LAYERS[kind]
         }
     return metrics, layers
 

@@ -9,12 +9,9 @@ and the ``[demand]``, ``[travel]`` and ``[output]`` sections of a run config it 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from geodata.errors import ConfigError
@@ -30,14 +27,10 @@ from optimizer.config.site import (
     travel_checks,
     validate,
 )
-from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
+from optimizer.county_spec import DEFAULT_STAFF
 
 Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
-
-# Trips beyond this many minutes are not computed unless travel.max_minutes says otherwise
-# or a radius or district limit is longer.
-DEFAULT_MAX_MINUTES = 60.0
 
 
 class CountySitesConfig(Section):
@@ -216,6 +209,23 @@ class CountyConfig(Section):
     roaming: RoamingConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)
 
+    # Trips beyond this many minutes are not computed unless travel.max_minutes says otherwise
+    # or a radius or district limit is longer: an hour covers the trips a county plan weighs.
+    DEFAULT_MAX_MINUTES: ClassVar[float] = 60.0
+
+    def longest_trip(self) -> float:
+        """Longest trip worth computing (minutes): travel.max_minutes, else the longest travel
+        limit of the plan, at least ``DEFAULT_MAX_MINUTES``."""
+        if self.travel.max_minutes is not None:
+            return self.travel.max_minutes
+        return max(self.DEFAULT_MAX_MINUTES, *_limits(self).values())
+
+    def with_time_limit(self, seconds: float) -> CountyConfig:
+        """A copy whose every solve stage stops after ``seconds`` (``solve.time_limit``)."""
+        return self.model_copy(
+            update={"solve": self.solve.model_copy(update={"time_limit": seconds})}
+        )
+
 
 def is_county_config(raw: dict) -> bool:
     """True when parsed TOML describes a county plan (it has a ``[hub]`` section)."""
@@ -303,190 +313,3 @@ def _limits(config: CountyConfig) -> dict[str, float]:
     if config.roaming is not None:
         out["roaming.leg_minutes"] = config.roaming.leg_minutes
     return out
-
-
-def county_max_minutes(config: CountyConfig) -> float:
-    """Longest trip worth computing (minutes): travel.max_minutes, else the longest limit."""
-    if config.travel.max_minutes is not None:
-        return config.travel.max_minutes
-    return max(DEFAULT_MAX_MINUTES, *_limits(config).values())
-
-
-def staff_rules(config: CountyConfig, sites: pd.DataFrame) -> tuple[StaffRule, ...]:
-    """The staff rules: the defaults, overridden or extended by ``[staff.<type>]`` tables.
-
-    Raises:
-        ConfigError: an ``existing_column`` the sites layer lacks or holds non-numbers.
-    """
-    rules = {rule.name: rule for rule in DEFAULT_STAFF}
-    for name, staff in config.staff.items():
-        base = rules.get(name, StaffRule(name, 0.0))
-        per_person = base.per_person
-        if staff.per_1000 is not None:
-            per_person = staff.per_1000 / 1000
-        elif staff.per_10000 is not None:
-            per_person = staff.per_10000 / 10000
-        pool = float("inf") if staff.pool is None else staff.pool
-        if staff.hire_up_to is not None:
-            pool = existing_staff(sites, name, staff.existing_column).sum() + staff.hire_up_to
-        rules[name] = StaffRule(name, per_person, staff.min_hub, staff.min_clinic, pool)
-    return tuple(rules.values())
-
-
-def existing_staff(sites: pd.DataFrame, name: str, column: str | None) -> np.ndarray:
-    """Staff of one type on post per site (persons; zeros when no column is named)."""
-    if column is None:
-        return np.zeros(len(sites))
-    if column not in sites.columns:
-        raise ConfigError(f"staff.{name}.existing_column: the sites have no column {column!r}")
-    values = pd.to_numeric(sites[column], errors="coerce")
-    if values.isna().any():
-        raise ConfigError(
-            f"staff.{name}.existing_column: column {column!r} holds empty or non-numeric cells"
-        )
-    return values.to_numpy(dtype=float)
-
-
-def resolve_sites(
-    keys: list[str], sites: pd.DataFrame, what: str, source: str | Path = "config"
-) -> tuple[str, ...]:
-    """Site ids for a list of site ids or names.
-
-    Raises:
-        ConfigError: a key that is neither an id nor a name, or a name that several sites share.
-    """
-    ids = sites["id"].astype(str)
-    names = sites["name"].astype(str)
-    out: list[str] = []
-    problems: list[str] = []
-    for key in keys:
-        if (ids == key).any():
-            out.append(key)
-            continue
-        match = ids[names == key].tolist()
-        if len(match) == 1:
-            out.append(match[0])
-        elif match:
-            problems.append(f"{key!r} names {len(match)} sites ({', '.join(match)}); use the id")
-        else:
-            problems.append(f"{key!r} is neither a site id nor a site name")
-    if problems:
-        raise ConfigError("\n".join(f"{source}: {what}: {p}" for p in problems))
-    return tuple(out)
-
-
-def county_spec(
-    config: CountyConfig, sites: pd.DataFrame, source: str | Path = "config"
-) -> CountySpec:
-    """The config as a CountySpec; fixed and barred names are resolved against ``sites``.
-
-    Raises:
-        ConfigError: unknown or ambiguous site names, or a bad existing-staff column.
-    """
-
-    def level(key: str, cfg: LevelConfig) -> LevelSpec:
-        fixed = resolve_sites(cfg.fixed, sites, f"{key}.fixed", source)
-        barred = resolve_sites(cfg.barred, sites, f"{key}.barred", source)
-        kinds = dict(zip(sites["id"].astype(str), sites["kind"].astype(str), strict=True))
-        for site in barred:
-            if site in fixed or kinds.get(site) in cfg.fixed_kinds:
-                how = f"{key}.fixed" if site in fixed else f"{key}.fixed_kinds ({kinds[site]})"
-                raise ConfigError(
-                    f"{source}: {key}.barred: site {site} is also fixed open by {how}; "
-                    f"remove it from one of them"
-                )
-        return LevelSpec(
-            radius=cfg.radius,
-            kinds=tuple(cfg.kinds),
-            share=cfg.share,
-            count=cfg.count_range(),
-            new=cfg.new,
-            fixed=fixed,
-            fixed_kinds=tuple(cfg.fixed_kinds),
-            barred=barred,
-            cost_column=cfg.cost_column,
-        )
-
-    return CountySpec(
-        hub=level("hub", config.hub),
-        clinic=level("clinic", config.clinic),
-        district_minutes=config.districts.max_minutes,
-        service_minutes=config.clinic.max_minutes,
-        balance=config.districts.balance,
-        budget=config.budget,
-        staff=staff_rules(config, sites),
-        existing_staff={
-            name: s.existing_column for name, s in config.staff.items() if s.existing_column
-        },
-        stages=tuple(config.solve.stages),
-        time_limit=config.solve.time_limit,
-        mip_gap=config.solve.mip_gap,
-        node_limit=config.solve.node_limit,
-        roaming=roaming_spec(config.roaming, sites, source),
-    )
-
-
-def roaming_spec(
-    config: RoamingConfig | None, sites: pd.DataFrame, source: str | Path = "config"
-) -> RoamingSpec | None:
-    """The ``[roaming]`` section as a RoamingSpec with bases resolved to site ids (village
-    lists are resolved against the demand by :func:`resolve_villages`).
-
-    Raises:
-        ConfigError: unknown or ambiguous base names.
-    """
-    if config is None:
-        return None
-
-    def rule(value: VillageRule) -> str | tuple[str, ...]:
-        return value if isinstance(value, str) else tuple(value)
-
-    return RoamingSpec(
-        vehicles=config.vehicles,
-        bases=resolve_sites(config.bases, sites, "roaming.bases", source),
-        base_vehicles=tuple(config.base_vehicles) if config.base_vehicles else None,
-        days=config.days,
-        day_minutes=config.day_minutes,
-        service_minutes=config.service_minutes,
-        service_per_1000=config.service_per_1000,
-        visits=config.visits,
-        may=rule(config.may),
-        must=rule(config.must),
-        day_cost=config.day_cost,
-        leg_minutes=config.leg_minutes,
-        rounds=config.rounds,
-        time_limit=config.time_limit,
-    )
-
-
-def resolve_villages(
-    spec: RoamingSpec, demand: pd.DataFrame, source: str | Path = "config"
-) -> RoamingSpec:
-    """``spec`` with listed ``may`` / ``must`` villages (ids or unique names) as demand ids.
-
-    Raises:
-        ConfigError: a village that is neither an id nor a unique name.
-    """
-    ids = demand["id"].astype(str)
-    names = demand["name"].astype(str)
-    problems: list[str] = []
-    resolved = {}
-    for key in ("may", "must"):
-        value = getattr(spec, key)
-        if isinstance(value, str):
-            continue
-        out = []
-        for item in value:
-            match = ids[names == item].tolist()
-            if (ids == item).any():
-                out.append(item)
-            elif len(match) == 1:
-                out.append(match[0])
-            elif match:
-                problems.append(f"roaming.{key}: {item!r} names {len(match)} villages; use the id")
-            else:
-                problems.append(f"roaming.{key}: {item!r} is neither a village id nor a name")
-        resolved[key] = tuple(out)
-    if problems:
-        raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
-    return replace(spec, **resolved)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -172,6 +172,25 @@ class Config(Section):
     travel: TravelConfig = Field(default_factory=TravelConfig)
     model: ModelConfig
     output: OutputConfig = Field(default_factory=OutputConfig)
+
+    # Trips beyond this many minutes are not computed when neither travel.max_minutes nor
+    # model.radius says otherwise: two hours covers any trip to a county facility.
+    DEFAULT_MAX_MINUTES: ClassVar[float] = 120.0
+
+    def longest_trip(self) -> float:
+        """Longest trip worth computing (minutes): travel.max_minutes, else model.radius, else
+        ``DEFAULT_MAX_MINUTES``."""
+        if self.travel.max_minutes is not None:
+            return self.travel.max_minutes
+        if self.model.radius is not None:
+            return self.model.radius
+        return self.DEFAULT_MAX_MINUTES
+
+    def with_time_limit(self, seconds: float) -> Config:
+        """A copy whose solve stops after ``seconds`` (``model.time_limit``)."""
+        return self.model_copy(
+            update={"model": self.model.model_copy(update={"time_limit": seconds})}
+        )
 
 
 def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Config:

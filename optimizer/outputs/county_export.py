@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.errors import InputError
-from optimizer.config.site import OUTPUT_FORMATS, input_files
+from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.blocks import Block
 from optimizer.outputs.compare import comparison_blocks, plot_curve
 from optimizer.outputs.county_map import plot_county, reach_areas
@@ -88,9 +88,8 @@ def write_county_outputs(
             is empty or holds nothing but the files an earlier run listed in its manifest.
         formats: any of "gpkg", "shp", "geojson", "csv", "png"; the report is always written.
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
-        title: map and report title; defaults to the config's name.
-        inputs: files the run read besides those ``run.config`` names (e.g. the config
-            file); none may lie in ``out_dir``.
+        title: map and report title; defaults to the plan's name.
+        inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
 
     Returns:
         The written files, inside ``out_dir`` (the manifest last).
@@ -99,12 +98,12 @@ def write_county_outputs(
         InputError: unknown format, or ``out_dir`` cannot be replaced (see
             :func:`optimizer.outputs.export.check_out_folder`).
     """
-    label = title or run.config.name
+    label = title or run.name
     return write_atomically(
         out_dir,
         formats,
         lambda folder, fmts: _write_all(run, folder, fmts, crs, label),
-        inputs=[*input_files(run.config), *inputs],
+        inputs=inputs,
     )
 
 
@@ -156,9 +155,8 @@ def _write_all(
         written += [path, web]
         map_file = path.name
         if comparison is not None and any(len(c) for c in comparison.curves.values()):
-            plan_count = run.config.compare.plan_hub_count if run.config.compare else None
             curve = plot_curve(
-                comparison.curves, folder / "compare_curve.png", plan_count=plan_count
+                comparison.curves, folder / "compare_curve.png", plan_count=run.plan_hub_count
             )
             written.append(curve)
             curve_file = curve.name
@@ -174,11 +172,7 @@ def _reach(run: CountyRun) -> gpd.GeoDataFrame | None:
     """Reach areas of the open sites: circles for straight-line travel, else hulls."""
     if run.travel is None:
         return None
-    travel = run.config.travel
-    km_per_minute = (
-        travel.speed_kmh / 60.0 / travel.circuity if travel.mode == "straight-line" else None
-    )
-    return reach_areas(run.plan, run.spec, run.travel, km_per_minute=km_per_minute)
+    return reach_areas(run.plan, run.spec, run.travel, km_per_minute=run.km_per_minute)
 
 
 def _links(folder: Path, written: list[Path]) -> list[Block]:

@@ -24,10 +24,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata.errors import ConfigError
 from geodata.travel import TravelTimes
 from optimizer.config.county import CompareConfig
 from optimizer.county_spec import CountyPlan, CountySpec
+from optimizer.inputs.names import resolve_names
 from optimizer.plan.county import plan_county
 from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
@@ -120,30 +120,19 @@ def _hub_figures(
     }
 
 
-def _site_ids(keys: list[str], sites: gpd.GeoDataFrame, what: str, source) -> list[str]:
-    ids = sites["id"].astype(str)
-    names = sites["name"].astype(str)
-    out, problems = [], []
-    for key in keys:
-        match = ids[(ids == key) | (names == key)].tolist()
-        if len(match) == 1:
-            out.append(match[0])
-        else:
-            problems.append(
-                f"{key!r} matches {len(match)} sites; give a site id or a unique site name"
-            )
-    if problems:
-        raise ConfigError("\n".join(f"{source}: compare.{what}: {p}" for p in problems))
-    return out
-
-
 def _plan_hubs(
     config, plan, spec, demand, sites, travel, out: Comparison, source, stop_travel=None
 ) -> None:
     population = demand["population"].to_numpy(dtype=float)
     site_ids = sites["id"].astype(str).to_numpy()
     names = dict(zip(site_ids, sites["name"].astype(str), strict=True))
-    wanted = _site_ids(config.plan_hubs, sites, "plan_hubs", source)
+    wanted = resolve_names(
+        config.plan_hubs,
+        site_ids,
+        sites["name"].astype(str),
+        what="compare.plan_hubs",
+        source=source,
+    )
     radius = spec.hub.radius
     optimum = plan.sites["level"].to_numpy() == "hub"
     planned = np.isin(site_ids, wanted) | _by_kind(sites, spec.hub.fixed_kinds)
@@ -389,31 +378,15 @@ def _unit_rows(keys: list[str], demand, labels: np.ndarray, source) -> list[int]
     Raises:
         ConfigError: a key that matches no unit or several.
     """
-    ids = demand["id"].astype(str).to_numpy()
-    names = demand["name"].astype(str).to_numpy()
-    rows, problems = [], []
-    for key in keys:
-        match = np.flatnonzero((ids == key) | (labels == key) | (names == key))
-        if len(match) == 1:
-            rows.append(int(match[0]))
-        else:
-            problems.append(f"{key!r} matches {len(match)} demand units; give a demand id")
-    if problems:
-        raise ConfigError("\n".join(f"{source}: compare.named_gaps: {p}" for p in problems))
-    return rows
-
-
-def check_compare(
-    config: CompareConfig,
-    demand: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    labels: np.ndarray,
-    source: str | Path = "config",
-) -> None:
-    """Check the sites and units ``config`` names before anything is solved.
-
-    Raises:
-        ConfigError: a plan hub or named unit that matches no site or unit, or several.
-    """
-    _site_ids(config.plan_hubs, sites, "plan_hubs", source)
-    _unit_rows(config.named_gaps, demand, labels, source)
+    ids = demand["id"].astype(str)
+    found = resolve_names(
+        keys,
+        ids,
+        labels,
+        demand["name"].astype(str),
+        what="compare.named_gaps",
+        noun="demand unit",
+        source=source,
+    )
+    row = {key: k for k, key in enumerate(ids)}
+    return [row[key] for key in found]

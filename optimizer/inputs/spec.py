@@ -1,0 +1,177 @@
+"""A county config and the sites and villages it names, as the ``CountySpec`` the planner
+solves: site and village names resolved to ids, staff rules with the staff on post."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geodata.errors import ConfigError
+from models.county_terms import StaffRule
+from optimizer.config.county import CountyConfig, LevelConfig, RoamingConfig, VillageRule
+from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
+from optimizer.inputs.names import resolve_names
+
+
+def county_spec(
+    config: CountyConfig, sites: pd.DataFrame, source: str | Path = "config"
+) -> CountySpec:
+    """The config as a CountySpec; fixed, barred and base names are resolved against ``sites``
+    (roaming village lists against the demand by :func:`resolve_villages`).
+
+    Raises:
+        ConfigError: unknown or ambiguous site names, or a bad existing-staff column.
+    """
+    return CountySpec(
+        hub=level_spec("hub", config.hub, sites, source),
+        clinic=level_spec("clinic", config.clinic, sites, source),
+        district_minutes=config.districts.max_minutes,
+        service_minutes=config.clinic.max_minutes,
+        balance=config.districts.balance,
+        budget=config.budget,
+        staff=staff_rules(config, sites),
+        existing_staff={
+            name: s.existing_column for name, s in config.staff.items() if s.existing_column
+        },
+        stages=tuple(config.solve.stages),
+        time_limit=config.solve.time_limit,
+        mip_gap=config.solve.mip_gap,
+        node_limit=config.solve.node_limit,
+        roaming=roaming_spec(config.roaming, sites, source),
+    )
+
+
+def resolve_sites(
+    keys: list[str], sites: pd.DataFrame, what: str, source: str | Path = "config"
+) -> tuple[str, ...]:
+    """Site ids for a list of site ids or names (see ``resolve_names``)."""
+    ids, names = sites["id"].astype(str), sites["name"].astype(str)
+    return tuple(resolve_names(keys, ids, names, what=what, source=source))
+
+
+def level_spec(
+    key: str, cfg: LevelConfig, sites: pd.DataFrame, source: str | Path = "config"
+) -> LevelSpec:
+    """The ``[hub]`` or ``[clinic]`` section (``key``) with its site names resolved.
+
+    Raises:
+        ConfigError: unknown or ambiguous names, or a site both barred and fixed open.
+    """
+    fixed = resolve_sites(cfg.fixed, sites, f"{key}.fixed", source)
+    barred = resolve_sites(cfg.barred, sites, f"{key}.barred", source)
+    kinds = dict(zip(sites["id"].astype(str), sites["kind"].astype(str), strict=True))
+    for site in barred:
+        if site in fixed or kinds.get(site) in cfg.fixed_kinds:
+            how = f"{key}.fixed" if site in fixed else f"{key}.fixed_kinds ({kinds[site]})"
+            raise ConfigError(
+                f"{source}: {key}.barred: site {site} is also fixed open by {how}; "
+                f"remove it from one of them"
+            )
+    return LevelSpec(
+        radius=cfg.radius,
+        kinds=tuple(cfg.kinds),
+        share=cfg.share,
+        count=cfg.count_range(),
+        new=cfg.new,
+        fixed=fixed,
+        fixed_kinds=tuple(cfg.fixed_kinds),
+        barred=barred,
+        cost_column=cfg.cost_column,
+    )
+
+
+def staff_rules(config: CountyConfig, sites: pd.DataFrame) -> tuple[StaffRule, ...]:
+    """The staff rules: the defaults, overridden or extended by ``[staff.<type>]`` tables.
+
+    Raises:
+        ConfigError: an ``existing_column`` the sites layer lacks or holds non-numbers.
+    """
+    rules = {rule.name: rule for rule in DEFAULT_STAFF}
+    for name, staff in config.staff.items():
+        base = rules.get(name, StaffRule(name, 0.0))
+        per_person = base.per_person
+        if staff.per_1000 is not None:
+            per_person = staff.per_1000 / 1000
+        elif staff.per_10000 is not None:
+            per_person = staff.per_10000 / 10000
+        pool = float("inf") if staff.pool is None else staff.pool
+        if staff.hire_up_to is not None:
+            pool = existing_staff(sites, name, staff.existing_column).sum() + staff.hire_up_to
+        rules[name] = StaffRule(name, per_person, staff.min_hub, staff.min_clinic, pool)
+    return tuple(rules.values())
+
+
+def existing_staff(sites: pd.DataFrame, name: str, column: str | None) -> np.ndarray:
+    """Staff of one type on post per site (persons; zeros when no column is named)."""
+    if column is None:
+        return np.zeros(len(sites))
+    if column not in sites.columns:
+        raise ConfigError(f"staff.{name}.existing_column: the sites have no column {column!r}")
+    values = pd.to_numeric(sites[column], errors="coerce")
+    if values.isna().any():
+        raise ConfigError(
+            f"staff.{name}.existing_column: column {column!r} holds empty or non-numeric cells"
+        )
+    return values.to_numpy(dtype=float)
+
+
+def roaming_spec(
+    config: RoamingConfig | None, sites: pd.DataFrame, source: str | Path = "config"
+) -> RoamingSpec | None:
+    """The ``[roaming]`` section as a RoamingSpec with bases resolved to site ids.
+
+    Raises:
+        ConfigError: unknown or ambiguous base names.
+    """
+    if config is None:
+        return None
+
+    def rule(value: VillageRule) -> str | tuple[str, ...]:
+        return value if isinstance(value, str) else tuple(value)
+
+    return RoamingSpec(
+        vehicles=config.vehicles,
+        bases=resolve_sites(config.bases, sites, "roaming.bases", source),
+        base_vehicles=tuple(config.base_vehicles) if config.base_vehicles else None,
+        days=config.days,
+        day_minutes=config.day_minutes,
+        service_minutes=config.service_minutes,
+        service_per_1000=config.service_per_1000,
+        visits=config.visits,
+        may=rule(config.may),
+        must=rule(config.must),
+        day_cost=config.day_cost,
+        leg_minutes=config.leg_minutes,
+        rounds=config.rounds,
+        time_limit=config.time_limit,
+    )
+
+
+def resolve_villages(
+    spec: RoamingSpec, demand: pd.DataFrame, source: str | Path = "config"
+) -> RoamingSpec:
+    """``spec`` with listed ``may`` / ``must`` villages (ids or unique names) as demand ids.
+
+    Raises:
+        ConfigError: a village that is neither an id nor a unique name.
+    """
+    ids, names = demand["id"].astype(str), demand["name"].astype(str)
+    resolved = {}
+    problems: list[str] = []
+    for key in ("may", "must"):
+        value = getattr(spec, key)
+        if isinstance(value, str):
+            continue
+        try:
+            what = f"roaming.{key}"
+            resolved[key] = tuple(
+                resolve_names(value, ids, names, what=what, noun="village", source=source)
+            )
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return replace(spec, **resolved)
