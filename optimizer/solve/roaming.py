@@ -248,128 +248,28 @@ class _Master:
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
         ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
         fleet's); ``cutoff`` prunes integer solutions not below it, ``cap`` (a row) bars
-        those costing more; branch and bound stops after ``nodes`` nodes.
+        those costing more; branch and bound stops after ``nodes`` nodes; ``time_limit`` in
+        seconds.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution. ``status`` keeps the HiGHS model status."""
-        data, roam = self.data, self.roam
-        pop = data.population
-        ns, nu, nt, nr = self.sites.size, self.units.size, self.target.size, len(routes)
-        site_col = {j: k for k, j in enumerate(self.sites.tolist())}
-        unit_col = {i: ns + k for k, i in enumerate(self.units.tolist())}
-        share = self.share is not None
-        cov0 = ns + nu
-        z0 = cov0 + (nt if share else 0)
-        n_cols = z0 + nr
-        rows, cols, vals, lo, hi = [], [], [], [], []
-        row = 0
-
-        def add(entries, low, high):
-            nonlocal row
-            for c, v in entries:
-                rows.append(row)
-                cols.append(c)
-                vals.append(v)
-            lo.append(low)
-            hi.append(high)
-            row += 1
-
-        near = data.clinic_pairs
-        ptr, site = near.indptr, near.site
-        for k, i in enumerate(self.target.tolist()):
-            entries = [(site_col[j], 1.0) for j in site[ptr[i] : ptr[i + 1]].tolist()]
-            if i in unit_col:
-                entries.append((unit_col[i], 1.0))
-            if share:
-                add([(c, -v) for c, v in entries] + [(cov0 + k, 1.0)], -np.inf, 0.0)
-            else:
-                add(entries, 1.0, np.inf)
-        if share:
-            wanted = self.share * float(pop[self.target].sum())
-            add(
-                [(cov0 + k, float(pop[i])) for k, i in enumerate(self.target.tolist())],
-                wanted,
-                np.inf,
-            )
-        visit_row = row
+        cols = self._columns(len(routes))
+        rows = _Rows()
+        self._coverage_rows(rows, cols)
         visiting, by_base = route_index(routes)
-        for i in self.units.tolist():
-            entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
-            add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
-        fleet_row = row
-        fleet_days = float(roam.vehicles * roam.days)
-        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
-        add([(z0 + r, 1.0) for r in range(nr)], low, high)
-        base_row = {}
-        for b, rs in by_base.items():
-            limit = float(roam.days * roam.base_vehicles[b])
-            base_row[b] = row
-            entries = [(z0 + r, 1.0) for r in rs]
-            if b in roam.always_open:
-                add(entries, -np.inf, limit)
-            elif b in site_col:
-                add(entries + [(site_col[b], -limit)], -np.inf, 0.0)
-            else:
-                add(entries, -np.inf, 0.0)
-        cost = np.concatenate(
-            [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
-        )
+        visit_row = self._visit_rows(rows, cols, visiting)
+        fleet_row = self._fleet_row(rows, cols, days)
+        base_row = self._base_rows(rows, cols, by_base)
+        cost = self._cost(cols)
         scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cap is not None:
             paid = np.flatnonzero(cost)
-            add(
+            rows.add(
                 zip(paid.tolist(), (cost[paid] / scale).tolist(), strict=True), -np.inf, cap / scale
             )
-        site_lower = self.site_lower.copy()
-        site_lower[[site_col[j] for j in open_sites]] = 1.0
-        days_lower = np.zeros(nr) if route_lower is None else route_lower
-        lower = np.concatenate(
-            [
-                site_lower,
-                roam.must[self.units].astype(float),
-                np.zeros(nt if share else 0),
-                days_lower,
-            ]
-        )
-        upper = np.concatenate(
-            [
-                np.ones(ns + nu + (nt if share else 0)),
-                [float(roam.days * roam.base_vehicles[rt.base]) for rt in routes],
-            ]
-        )
-        matrix = sp.csc_array((vals, (rows, cols)), shape=(row, n_cols))
-        matrix.sort_indices()
-        integrality = np.zeros(n_cols, dtype=np.int32)
-        if integer:
-            integrality[: ns + nu] = 1
-            integrality[z0:] = 1
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", SEED)
-        h.setOptionValue("threads", 1)
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-        h.setOptionValue("mip_max_nodes", nodes)
-        if cap is not None:
-            h.setOptionValue("mip_rel_gap", 0.0)
-        if cutoff is not None:
-            h.setOptionValue("objective_bound", float(cutoff) / scale)
-        h.passModel(
-            n_cols,
-            row,
-            int(matrix.nnz),
-            int(highspy.MatrixFormat.kColwise),
-            int(highspy.ObjSense.kMinimize),
-            0.0,
-            cost / scale,
-            lower,
-            upper,
-            np.asarray(lo, dtype=float),
-            np.asarray(hi, dtype=float),
-            matrix.indptr.astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data.astype(float),
-            integrality,
-        )
+        lower, upper = self._bounds(cols, routes, route_lower, open_sites)
+        h = _highs(time_limit, nodes, cap is not None, cutoff, scale)
+        _pass_model(h, rows, cols, cost / scale, lower, upper, integer)
         interrupt.run(h)
         self.status = h.getModelStatus()
         if self.status == highspy.HighsModelStatus.kTimeLimit:
@@ -380,11 +280,140 @@ class _Master:
         solution = h.getSolution()
         objective = float(info.objective_function_value) * scale
         if integer:
-            days = np.round(np.asarray(solution.col_value)[z0:]).astype(int)
-            return objective, days, float(info.mip_dual_bound) * scale
+            days_driven = np.round(np.asarray(solution.col_value)[cols.z0 :]).astype(int)
+            return objective, days_driven, float(info.mip_dual_bound) * scale
+        return self._relaxed(solution, cols, objective, scale, visit_row, fleet_row, base_row)
+
+    def _columns(self, n_routes: int) -> _Columns:
+        """Where each kind of column starts with ``n_routes`` routes."""
+        ns, nu = self.sites.size, self.units.size
+        share = self.share is not None
+        n_cover = self.target.size if share else 0
+        return _Columns(
+            ns=ns,
+            nu=nu,
+            share=share,
+            n_cover=n_cover,
+            nr=n_routes,
+            site_col={j: k for k, j in enumerate(self.sites.tolist())},
+            unit_col={i: ns + k for k, i in enumerate(self.units.tolist())},
+            cov0=ns + nu,
+            z0=ns + nu + n_cover,
+            n_cols=ns + nu + n_cover + n_routes,
+        )
+
+    def _coverage_rows(self, rows: _Rows, cols: _Columns) -> None:
+        """Per target unit: an open site within the clinic radius or roaming covers it (hard
+        target) or may set its coverage column (share target, with the share row: persons)."""
+        near = self.data.clinic_pairs
+        ptr, site = near.indptr, near.site
+        for k, i in enumerate(self.target.tolist()):
+            entries = [(cols.site_col[j], 1.0) for j in site[ptr[i] : ptr[i + 1]].tolist()]
+            if i in cols.unit_col:
+                entries.append((cols.unit_col[i], 1.0))
+            if cols.share:
+                rows.add([(c, -v) for c, v in entries] + [(cols.cov0 + k, 1.0)], -np.inf, 0.0)
+            else:
+                rows.add(entries, 1.0, np.inf)
+        if cols.share:
+            pop = self.data.population
+            wanted = self.share * float(pop[self.target].sum())
+            rows.add(
+                [(cols.cov0 + k, float(pop[i])) for k, i in enumerate(self.target.tolist())],
+                wanted,
+                np.inf,
+            )
+
+    def _visit_rows(self, rows: _Rows, cols: _Columns, visiting: dict[int, list[int]]) -> int:
+        """Per roamable unit: the routes visiting it are driven its visits per cycle when it
+        roams. Returns the first row's index."""
+        first = rows.count
+        for i in self.units.tolist():
+            entries = [(cols.z0 + r, 1.0) for r in visiting.get(i, [])]
+            rows.add(entries + [(cols.unit_col[i], -float(self.roam.visits[i]))], 0.0, np.inf)
+        return first
+
+    def _fleet_row(self, rows: _Rows, cols: _Columns, days: tuple[float, float] | None) -> int:
+        """The vehicle-days in total: within ``days`` and at most the fleet's. Returns the
+        row's index."""
+        fleet_days = float(self.roam.vehicles * self.roam.days)
+        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
+        rows.add([(cols.z0 + r, 1.0) for r in range(cols.nr)], low, high)
+        return rows.count - 1
+
+    def _base_rows(
+        self, rows: _Rows, cols: _Columns, by_base: dict[int, list[int]]
+    ) -> dict[int, int]:
+        """Per base with routes: its vehicle-days at most its vehicles' days, and none
+        unless the base is open. Returns each base's row index."""
+        roam = self.roam
+        base_row = {}
+        for b, rs in by_base.items():
+            limit = float(roam.days * roam.base_vehicles[b])
+            base_row[b] = rows.count
+            entries = [(cols.z0 + r, 1.0) for r in rs]
+            if b in roam.always_open:
+                rows.add(entries, -np.inf, limit)
+            elif b in cols.site_col:
+                rows.add(entries + [(cols.site_col[b], -limit)], -np.inf, 0.0)
+            else:
+                rows.add(entries, -np.inf, 0.0)
+        return base_row
+
+    def _cost(self, cols: _Columns) -> np.ndarray:
+        """Column costs: sites' build cost, nothing for roaming and coverage, the
+        vehicle-day cost for route days."""
+        return np.concatenate(
+            [
+                self.site_cost,
+                np.zeros(cols.nu + cols.n_cover),
+                np.full(cols.nr, self.day_cost),
+            ]
+        )
+
+    def _bounds(
+        self,
+        cols: _Columns,
+        routes: list[Route],
+        route_lower: np.ndarray | None,
+        open_sites: frozenset[int],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds: fixed and ``open_sites`` open, villages that must roam roam, and
+        each route driven between ``route_lower`` and its base's vehicle-days."""
+        roam = self.roam
+        site_lower = self.site_lower.copy()
+        site_lower[[cols.site_col[j] for j in open_sites]] = 1.0
+        days_lower = np.zeros(len(routes)) if route_lower is None else route_lower
+        lower = np.concatenate(
+            [
+                site_lower,
+                roam.must[self.units].astype(float),
+                np.zeros(cols.n_cover),
+                days_lower,
+            ]
+        )
+        upper = np.concatenate(
+            [
+                np.ones(cols.ns + cols.nu + cols.n_cover),
+                [float(roam.days * roam.base_vehicles[rt.base]) for rt in routes],
+            ]
+        )
+        return lower, upper
+
+    def _relaxed(
+        self,
+        solution,
+        cols: _Columns,
+        objective: float,
+        scale: float,
+        visit_row: int,
+        fleet_row: int,
+        base_row: dict[int, int],
+    ) -> _Relaxed:
+        """The LP solution's values, duals and reduced costs in yuan."""
         dual = np.asarray(solution.row_dual) * scale
-        prize = np.zeros(pop.size)
-        prize[self.units] = np.maximum(dual[visit_row : visit_row + nu], 0.0)
+        prize = np.zeros(self.data.population.size)
+        prize[self.units] = np.maximum(dual[visit_row : visit_row + cols.nu], 0.0)
         bases = {b: float(dual[k]) for b, k in base_row.items()}
         values = np.asarray(solution.col_value)
         return _Relaxed(
@@ -393,11 +422,111 @@ class _Master:
             float(dual[fleet_row]),
             bases,
             self.sites,
-            values[:ns],
-            values[z0:],
-            np.asarray(solution.col_dual)[z0:] * scale,
-            np.asarray(solution.col_dual)[:ns] * scale,
+            values[: cols.ns],
+            values[cols.z0 :],
+            np.asarray(solution.col_dual)[cols.z0 :] * scale,
+            np.asarray(solution.col_dual)[: cols.ns] * scale,
         )
+
+
+class _Columns(NamedTuple):
+    """The master's columns: ``ns`` sites (``site_col`` maps a site to its column), ``nu``
+    roaming units (``unit_col``), with a ``share`` target ``n_cover`` coverage columns from
+    ``cov0``, ``nr`` route days from ``z0``, ``n_cols`` in all."""
+
+    ns: int
+    nu: int
+    share: bool
+    n_cover: int
+    nr: int
+    site_col: dict[int, int]
+    unit_col: dict[int, int]
+    cov0: int
+    z0: int
+    n_cols: int
+
+
+class _Rows:
+    """The master's rows, added one at a time: coefficients as (column, value) entries and
+    the row's lower and upper bound."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.count = 0
+
+    def add(self, entries, low: float, high: float) -> None:
+        """Add a row ``low <= sum(value * column) <= high``."""
+        for c, v in entries:
+            self.rows.append(self.count)
+            self.cols.append(c)
+            self.vals.append(v)
+        self.lo.append(low)
+        self.hi.append(high)
+        self.count += 1
+
+    def matrix(self, n_cols: int) -> sp.csc_array:
+        """The coefficients as a column-wise matrix with sorted indices."""
+        matrix = sp.csc_array((self.vals, (self.rows, self.cols)), shape=(self.count, n_cols))
+        matrix.sort_indices()
+        return matrix
+
+
+def _highs(
+    time_limit: float, nodes: int, exact: bool, cutoff: float | None, scale: float
+) -> highspy.Highs:
+    """A quiet, seeded, single-threaded HiGHS with a ``time_limit`` (seconds), at most
+    ``nodes`` branch-and-bound nodes, no relative gap when ``exact`` and the objective
+    bound ``cutoff`` (yuan, divided by ``scale`` like the costs)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", SEED)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_max_nodes", nodes)
+    if exact:
+        h.setOptionValue("mip_rel_gap", 0.0)
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff) / scale)
+    return h
+
+
+def _pass_model(
+    h: highspy.Highs,
+    rows: _Rows,
+    cols: _Columns,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    integer: bool,
+) -> None:
+    """Pass the master to ``h``: minimise ``cost`` (scaled) over the rows and column bounds;
+    sites, roaming units and route days integer when ``integer``."""
+    matrix = rows.matrix(cols.n_cols)
+    integrality = np.zeros(cols.n_cols, dtype=np.int32)
+    if integer:
+        integrality[: cols.ns + cols.nu] = 1
+        integrality[cols.z0 :] = 1
+    h.passModel(
+        cols.n_cols,
+        rows.count,
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        cost,
+        lower,
+        upper,
+        np.asarray(rows.lo, dtype=float),
+        np.asarray(rows.hi, dtype=float),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
 
 
 def lp_lower_bound(
