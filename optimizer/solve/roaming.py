@@ -27,6 +27,7 @@ The county model chooses among the routes some master LP or the best integer sol
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -674,75 +675,136 @@ def route_pool(
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    began = time.perf_counter()
-    deadline = began + time_limit
-    bases = sorted(roam.base_vehicles)
-    pool: dict[tuple[int, frozenset], Route] = {}
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit)
+    found = pool.search(rounds)
+    routes = pool.kept()
+    return routes, pool.record(found, routes)
 
-    def key(route: Route) -> tuple[int, frozenset]:
-        return route.base, frozenset(route.stops)
 
-    def add(route: Route) -> bool:
-        old = pool.get(key(route))
+def _key(route: Route) -> tuple[int, frozenset]:
+    """A route's identity in the pool: its base and the set of its stops."""
+    return route.base, frozenset(route.stops)
+
+
+def _above(objective: float, bound: float) -> bool:
+    """A finite ``objective`` (yuan) is above ``bound`` beyond the relative tolerance."""
+    return bool(np.isfinite(objective) and objective > bound + 1e-6 * abs(bound))
+
+
+@dataclass
+class _Search:
+    """What the search found: column-generation ``rounds``, the root LP's value and its
+    proven ``lower`` bound, the ``bound`` on every plan and the best plan's ``objective``
+    (yuan), the integer master's (objective, vehicle-days, dual bound) over the routes the
+    LPs drove (``solved``), whether the root LP is proven over every route, and what the
+    vehicle-day split and the closing search did."""
+
+    rounds: int
+    lp_value: float
+    lower: float
+    bound: float
+    objective: float
+    solved: tuple[float, int, float] | None
+    proven_root: bool
+    split: str
+    closed: str
+
+
+class _Pool:
+    """The route pool of one county and the search over it (see ``route_pool``): the routes
+    by base and stops, the route master, the routes some master LP drives (``seen``) and
+    those driven without a vehicle-day split or in an integer plan (``used``), the exact
+    pricing calls (how many its work limit stopped, seconds) and whether the safety time
+    limit (seconds) ended a step."""
+
+    def __init__(
+        self,
+        data: CountyInput,
+        roam: RoamingInput,
+        times: StopTimes,
+        xy: np.ndarray,
+        site_xy: np.ndarray,
+        time_limit: float,
+    ) -> None:
+        self.began = time.perf_counter()
+        self.deadline = self.began + time_limit
+        self.time_limit = time_limit
+        self.times = times
+        self.bases = sorted(roam.base_vehicles)
+        self.pool: dict[tuple[int, frozenset], Route] = {}
+        self._seed(roam, xy, site_xy)
+        self.initial = len(self.pool)
+        roamable = np.zeros(roam.may.size, dtype=bool)
+        for route in self.pool.values():
+            roamable[list(route.stops)] = True
+        roamable &= roam.may
+        self.master = _Master(data, roam, roamable)
+        self.exact_first = int(roamable.sum()) <= EXACT_FIRST
+        self.fleet_days = float(roam.vehicles * roam.days)
+        self.unit = plan_unit(self.master.site_cost, self.master.day_cost)
+        self.exact_calls, self.exact_seconds, self.exact_stopped = 0, 0.0, 0
+        self.no_village = np.zeros(roam.may.size, dtype=bool)
+        self.timed_out = False
+        self.used: set = set()
+        self.seen: set = set()
+
+    def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
+        """The starting pool: every feasible route of a base reaching at most
+        ``EXACT_PRICING`` villages that may roam, else the sweep's routes (by ``xy`` and
+        ``site_xy``, metres)."""
+        may = np.flatnonzero(roam.may)
+        for b in self.bases:
+            if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
+                found = all_routes(self.times, b, may)
+            else:
+                found = sweep_routes(self.times, b, may, xy, site_xy[b])
+            for route in found:
+                self.add(route)
+
+    def add(self, route: Route) -> bool:
+        """Put ``route`` into the pool unless a route with its base and stops is no longer;
+        whether it is new to the pool."""
+        old = self.pool.get(_key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
-        pool[key(route)] = route
+        self.pool[_key(route)] = route
         return old is None
 
-    may = np.flatnonzero(roam.may)
-    for b in bases:
-        if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
-            found = all_routes(times, b, may)
-        else:
-            found = sweep_routes(times, b, may, xy, site_xy[b])
-        for route in found:
-            add(route)
-    initial = len(pool)
-    roamable = np.zeros(roam.may.size, dtype=bool)
-    for route in pool.values():
-        roamable[list(route.stops)] = True
-    roamable &= roam.may
-    master = _Master(data, roam, roamable)
-    exact_first = int(roamable.sum()) <= EXACT_FIRST
-    fleet_days = float(roam.vehicles * roam.days)
-    unit = plan_unit(master.site_cost, master.day_cost)
-    calls = {"count": 0, "seconds": 0.0, "stopped": 0}
-    no_village = np.zeros(roam.may.size, dtype=bool)
-    timed_out = [False]
-    used: set = set()  # routes some master LP without a vehicle-day split drives
-    seen: set = set()  # routes some master LP drives
+    def sorted_routes(self) -> list[Route]:
+        """The pool's routes by base and stops."""
+        return sorted(self.pool.values(), key=lambda r: (r.base, r.stops))
 
-    def threshold(lp: _Relaxed, b: int) -> float:
-        return master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+    def seconds_left(self) -> float:
+        """Seconds to the deadline, at least a tenth of the time limit."""
+        return max(self.deadline - time.perf_counter(), 0.1 * self.time_limit)
 
-    def exact(lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
-        """Exact pricing for every base: (routes added, whether it proves no route has
-        negative reduced cost, the most prize per base). When the best ng-route of a base is
-        no elementary route, the elementary routes beating the threshold are enumerated."""
-        added, none, most = 0, True, {}
-        for b in bases:
-            start = time.perf_counter()
-            limit = threshold(lp, b)
-            slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
-            priced = exact_price(times, b, lp.prize, limit, limit=EXACT_COLUMNS)
-            calls["count"] += 1
-            calls["stopped"] += not priced.proven
-            most[b] = priced.most
-            fresh = sum(add(route) for route in priced.routes)
-            if priced.most > limit + slack and not fresh:
-                listed = enumerate_routes(times, b, lp.prize, limit + slack, no_village)
-                if listed.complete:
-                    values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
-                    order = np.argsort(-np.asarray(values), kind="stable")
-                    ranked = [listed.routes[q] for q in order.tolist()]
-                    fresh = sum(add(route) for route in ranked[:EXACT_COLUMNS])
-                    most[b] = max(values, default=limit)
-            calls["seconds"] += time.perf_counter() - start
-            none &= most[b] <= limit + slack
-            added += fresh
-        return added, none, most
+    def threshold(self, lp: _Relaxed, b: int) -> float:
+        """The prize (yuan) a route of base ``b`` must beat to have negative reduced cost."""
+        return self.master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+
+    def search(self, rounds: int) -> _Search:
+        """Column generation at the root (``rounds`` rounds), a dive, the integer master,
+        the vehicle-day split and the closing search while the plan stays above the bound."""
+        root, done, lp_bound, routes = self.generate(rounds, {}, frozenset(), True)
+        lp_value = root.objective if root is not None else np.nan
+        best = _dive(self.generate, root, routes, _key) if root is not None else np.inf
+        solved = self.integer(best, self.seen)
+        objective = best if solved is None else min(best, solved[0])
+        lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
+        bound = round_up(lower, self.unit)
+        split = "none"
+        if root is not None and _above(objective, bound):
+            objective, bound, more, split = self.split(root, objective, bound, lower, solved)
+            done += more
+        closed = "none"
+        proven_root = root is not None and lp_bound >= lp_value
+        if proven_root and _above(objective, bound):
+            objective, proven, closed = self.close(root, objective)
+            bound = max(bound, round_up(proven, self.unit))
+        return _Search(done, lp_value, lower, bound, objective, solved, proven_root, split, closed)
 
     def generate(
+        self,
         rounds: int,
         lower: dict,
         open_sites: frozenset,
@@ -755,164 +817,241 @@ def route_pool(
         it stops once the bound rounded up to the cost unit reaches ``enough`` or the LP
         value rounded up alike."""
         done, proven = 0, -np.inf
-        most_days = fleet_days if days is None else min(days[1], fleet_days)
+        most_days = self.fleet_days if days is None else min(days[1], self.fleet_days)
         while True:
-            routes = list(pool.values())
-            bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
-            lp = master.solve(
-                routes,
-                False,
-                time_limit,
-                route_lower=bounds,
-                open_sites=open_sites,
-                days=days,
-            )
+            lp, routes = self.relax(lower, open_sites, days)
             if lp is None:
                 return lp, done, proven, routes
-            driven = {key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
-            seen.update(driven)
-            if days is None:
-                used.update(driven)
-            late = time.perf_counter() > deadline
-            timed_out[0] |= late
+            late = time.perf_counter() > self.deadline
+            self.timed_out |= late
             stop = done >= rounds or late
             added = 0
             if not stop:
                 done += 1
-                for b in bases if not exact_first else ():
-                    found, _ = price_routes(times, b, lp.prize, threshold(lp, b))
-                    added += sum(add(route) for route in found)
+                added = self.price_heuristic(lp)
             if added:
                 continue
-            if not prove and (stop or not exact_first):
+            if not prove and (stop or not self.exact_first):
                 return lp, done, proven, routes
-            added, none, most = exact(lp)
+            added, none, most = self.exact(lp)
             if none:
                 return lp, done, lp.objective if prove else proven, routes
             if prove:
-                proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
+                bound = lp_lower_bound(lp, self.master.day_cost, most_days, most)
+                proven = max(proven, bound)
             # the LP only falls towards the proven bound: once both round up alike, more
             # columns cannot raise the rounded bound
+            unit = self.unit
             goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)
             if stop or not added or round_up(proven, unit) >= goal:
                 return lp, done, proven, routes
 
-    def integer(cutoff: float, among: set | None = None):
+    def relax(
+        self, lower: dict, open_sites: frozenset, days: tuple[float, float] | None
+    ) -> tuple[_Relaxed | None, list[Route]]:
+        """The master LP over the pool, each route driven at least ``lower`` days (by key),
+        and the pool's routes; notes the routes it drives."""
+        routes = list(self.pool.values())
+        bounds = np.array([lower.get(_key(r), 0) for r in routes], dtype=float)
+        lp = self.master.solve(
+            routes,
+            False,
+            self.time_limit,
+            route_lower=bounds,
+            open_sites=open_sites,
+            days=days,
+        )
+        if lp is not None:
+            driven = {_key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
+            self.seen.update(driven)
+            if days is None:
+                self.used.update(driven)
+        return lp, routes
+
+    def price_heuristic(self, lp: _Relaxed) -> int:
+        """Heuristic pricing for every base (none when every round prices exactly): the
+        number of routes it adds."""
+        added = 0
+        for b in self.bases if not self.exact_first else ():
+            found, _ = price_routes(self.times, b, lp.prize, self.threshold(lp, b))
+            added += sum(self.add(route) for route in found)
+        return added
+
+    def exact(self, lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
+        """Exact pricing for every base: (routes added, whether it proves no route has
+        negative reduced cost, the most prize per base)."""
+        added, none, most = 0, True, {}
+        for b in self.bases:
+            start = time.perf_counter()
+            limit = self.threshold(lp, b)
+            slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
+            fresh, most[b] = self.exact_base(lp, b, limit, slack)
+            self.exact_seconds += time.perf_counter() - start
+            none &= most[b] <= limit + slack
+            added += fresh
+        return added, none, most
+
+    def exact_base(self, lp: _Relaxed, b: int, limit: float, slack: float) -> tuple[int, float]:
+        """Exact pricing for base ``b`` against the threshold ``limit`` (yuan): (routes
+        added, the most prize a route collects). When the best ng-route is no elementary
+        route, the elementary routes beating the threshold are enumerated."""
+        priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
+        self.exact_calls += 1
+        self.exact_stopped += not priced.proven
+        fresh = sum(self.add(route) for route in priced.routes)
+        if priced.most > limit + slack and not fresh:
+            listed = enumerate_routes(self.times, b, lp.prize, limit + slack, self.no_village)
+            if listed.complete:
+                values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
+                order = np.argsort(-np.asarray(values), kind="stable")
+                ranked = [listed.routes[q] for q in order.tolist()]
+                fresh = sum(self.add(route) for route in ranked[:EXACT_COLUMNS])
+                return fresh, max(values, default=limit)
+        return fresh, priced.most
+
+    def integer(self, cutoff: float, among: set | None = None):
         """The integer master over the pool (the routes ``among`` only, when given) below
         ``cutoff``: (objective, vehicle-days, dual bound) or None."""
-        routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+        routes = self.sorted_routes()
         if among is not None:
-            routes = [r for r in routes if key(r) in among]
-        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
-        solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
+            routes = [r for r in routes if _key(r) in among]
+        solved = self.master.solve(
+            routes, True, self.seconds_left(), cutoff=cutoff if np.isfinite(cutoff) else None
+        )
         if solved is None:
             return None
         if solved[0] <= cutoff:
-            used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+            self.used.update(_key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
         return solved[0], int(solved[1].sum()), solved[2]
 
-    def close(lp: _Relaxed, objective: float) -> tuple[float, float, str]:
+    def split(
+        self,
+        root: _Relaxed,
+        objective: float,
+        bound: float,
+        lower: float,
+        solved: tuple[float, int, float] | None,
+    ) -> tuple[float, float, int, str]:
+        """Split the vehicle-days in total at the root LP's fractional value: the bounds of
+        both halves raise ``bound``, and a dive held to the rounded-up days and the integer
+        master again look for a plan cheaper than ``objective``. Returns the objective, the
+        bound, the rounds run and what the split did."""
+        total = float(root.days.sum())
+        whole = float(np.floor(total + 1e-6))
+        if not total - whole > 1e-6:
+            return objective, bound, 0, "none"
+        halves, rounds = self.split_bounds(whole, lower, objective)
+        bound = max(bound, min(round_up(h, self.unit) for h in halves))
+        found = _split_plan(
+            self.generate, _key, whole + 1.0, solved, lambda rs: self.used.update(map(_key, rs))
+        )
+        again = self.integer(min(objective, found), self.seen)
+        plan = min(found, again[0] if again is not None else np.inf)
+        improved = plan < objective - 1e-6 * abs(objective)
+        text = (
+            f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
+            f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
+        )
+        return min(objective, plan), bound, rounds, text
+
+    def split_bounds(self, whole: float, lower: float, objective: float) -> tuple[list[float], int]:
+        """Proven bounds (yuan) of the plans driving at most ``whole`` vehicle-days and of
+        those driving more, each at least ``lower``, and the rounds run for them."""
+        halves, rounds = [], 0
+        for days in ((0.0, whole), (whole + 1.0, self.fleet_days)):
+            lp, more, proven, _ = self.generate(
+                SPLIT_ROUNDS, {}, frozenset(), True, days, objective
+            )
+            rounds += more
+            halves.append(lower if lp is None else max(lower, proven))
+        return halves, rounds
+
+    def close(self, lp: _Relaxed, objective: float) -> tuple[float, float, str]:
         """Search every plan cheaper than ``objective``: with the root LP proven over every
         route, such a plan drives only routes whose reduced costs at its duals sum to less
         than the difference, so every route within that difference is enumerated and the
         integer master over them is held below ``objective``. Returns the best plan's
-        objective, a proven bound on every plan, and what the search did. Sites whose
-        reduced cost exceeds the difference open in no cheaper plan, so the cheaper plan
-        costs a multiple of what the other costs share, one such step below ``objective``."""
+        objective, a proven bound on every plan, and what the search did."""
         tol = BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
+        cheaper, cap = self.cheaper(lp, objective, tol)
+        gap = cheaper - lp.objective + tol
+        if gap < 0:
+            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
+        listed, skipped = self.within_gap(lp, gap)
+        if skipped:
+            return objective, -np.inf, skipped
+        solved = self.master.solve(listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES)
+        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
+        if solved is None and self.master.status == highspy.HighsModelStatus.kInfeasible:
+            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
+        if solved is None or self.master.status != highspy.HighsModelStatus.kOptimal:
+            return objective, -np.inf, f"{text}; search ended unproven"
+        for route, driven in zip(listed, solved[1].tolist(), strict=True):
+            if driven > 0:
+                self.add(route)
+                self.used.add(_key(route))
+        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+
+    def cheaper(self, lp: _Relaxed, objective: float, tol: float) -> tuple[float, float]:
+        """The next plan cost (yuan) below ``objective`` and the cap that bars dearer plans.
+        Sites whose reduced cost exceeds the difference open in no cheaper plan, so the
+        cheaper plan costs a multiple of what the other costs share, one such step below
+        ``objective``."""
         reach = objective - lp.objective + tol
-        step = plan_unit(master.site_cost[lp.site_reduced <= reach], master.day_cost)
+        step = plan_unit(self.master.site_cost[lp.site_reduced <= reach], self.master.day_cost)
         if step is None:
             cheaper = cap = objective - BOUND_TOLERANCE * abs(objective)
         else:
             cheaper = float(np.ceil(objective / step - BOUND_TOLERANCE) - 1.0) * step
             cap = cheaper + 0.5 * step
-        gap = cheaper - lp.objective + tol
-        if gap < 0:
-            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
+        return cheaper, cap
+
+    def within_gap(self, lp: _Relaxed, gap: float) -> tuple[list[Route], str]:
+        """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
+        the search is skipped ("" unless a work limit or a repeated village stops it)."""
         listed: list[Route] = []
-        needed = master.needs_visits()
-        for b in bases:
+        needed = self.master.needs_visits()
+        for b in self.bases:
             found = enumerate_routes(
-                times, b, lp.prize, threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
+                self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
             listed += found.routes
             if found.stopped or len(listed) > CLOSE_ROUTES:
                 why = "labels" if found.stopped else "routes"
-                return objective, -np.inf, f"skipped: more {why} within the gap than its limit"
+                return listed, f"skipped: more {why} within the gap than its limit"
             if not found.complete:
-                return objective, -np.inf, "skipped: routes within the gap pass a village twice"
-        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
-        solved = master.solve(listed, True, left, cap=cap, nodes=CLOSE_NODES)
-        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
-        if solved is None and master.status == highspy.HighsModelStatus.kInfeasible:
-            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
-        if solved is None or master.status != highspy.HighsModelStatus.kOptimal:
-            return objective, -np.inf, f"{text}; search ended unproven"
-        for route, driven in zip(listed, solved[1].tolist(), strict=True):
-            if driven > 0:
-                add(route)
-                used.add(key(route))
-        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+                return listed, "skipped: routes within the gap pass a village twice"
+        return listed, ""
 
-    root, done, lp_bound, routes = generate(rounds, {}, frozenset(), True)
-    lp_value = root.objective if root is not None else np.nan
-    best = _dive(generate, root, routes, key) if root is not None else np.inf
-    solved = integer(best, seen)
-    objective = best if solved is None else min(best, solved[0])
-    lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
-    bound = round_up(lower, unit)
-    split = "none"
-    if root is not None and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
-        total = float(root.days.sum())
-        whole = float(np.floor(total + 1e-6))
-        if total - whole > 1e-6:
-            halves = []
-            for days in ((0.0, whole), (whole + 1.0, fleet_days)):
-                lp, more, proven, _ = generate(SPLIT_ROUNDS, {}, frozenset(), True, days, objective)
-                done += more
-                halves.append(lower if lp is None else max(lower, proven))
-            bound = max(bound, min(round_up(h, unit) for h in halves))
-            found = _split_plan(
-                generate, key, whole + 1.0, solved, lambda rs: used.update(map(key, rs))
-            )
-            again = integer(min(objective, found), seen)
-            plan = min(found, again[0] if again is not None else np.inf)
-            improved = plan < objective - 1e-6 * abs(objective)
-            objective = min(objective, plan)
-            split = (
-                f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
-                f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
-            )
-    closed = "none"
-    proven_root = root is not None and lp_bound >= lp_value
-    if proven_root and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
-        objective, proven, closed = close(root, objective)
-        bound = max(bound, round_up(proven, unit))
-    routes = _kept(sorted(pool.values(), key=lambda r: (r.base, r.stops)), used, key)
-    gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
-    record = RoamingRecord(
-        rounds=done,
-        pool=len(pool),
-        kept=len(routes),
-        initial_pool=initial,
-        lp_bound=lower,
-        objective=float(objective),
-        gap=float(max(gap, 0.0)),
-        exact=bool(proven_root),
-        seconds=time.perf_counter() - began,
-        lp_value=float(lp_value),
-        timed_out=timed_out[0] or master.timed_out,
-        pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
-        bound=float(bound),
-        cost_unit=float(unit) if unit is not None else float("nan"),
-        exact_calls=calls["count"],
-        exact_seconds=calls["seconds"],
-        exact_stopped=calls["stopped"],
-        split=split,
-        closed=closed,
-    )
-    return routes, record
+    def kept(self) -> list[Route]:
+        """The routes handed to the county model (see ``_kept``)."""
+        return _kept(self.sorted_routes(), self.used, _key)
+
+    def record(self, found: _Search, routes: list[Route]) -> RoamingRecord:
+        """The pool's record: the search's figures and the pool and ``routes`` kept."""
+        objective, bound, solved = found.objective, found.bound, found.solved
+        gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+        return RoamingRecord(
+            rounds=found.rounds,
+            pool=len(self.pool),
+            kept=len(routes),
+            initial_pool=self.initial,
+            lp_bound=found.lower,
+            objective=float(objective),
+            gap=float(max(gap, 0.0)),
+            exact=bool(found.proven_root),
+            seconds=time.perf_counter() - self.began,
+            lp_value=float(found.lp_value),
+            timed_out=self.timed_out or self.master.timed_out,
+            pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
+            bound=float(bound),
+            cost_unit=float(self.unit) if self.unit is not None else float("nan"),
+            exact_calls=self.exact_calls,
+            exact_seconds=self.exact_seconds,
+            exact_stopped=self.exact_stopped,
+            split=found.split,
+            closed=found.closed,
+        )
 
 
 def prepare_roaming(
