@@ -27,6 +27,7 @@ The county model chooses among the routes some master LP or the best integer sol
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -248,128 +249,28 @@ class _Master:
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
         ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
         fleet's); ``cutoff`` prunes integer solutions not below it, ``cap`` (a row) bars
-        those costing more; branch and bound stops after ``nodes`` nodes.
+        those costing more; branch and bound stops after ``nodes`` nodes; ``time_limit`` in
+        seconds.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution. ``status`` keeps the HiGHS model status."""
-        data, roam = self.data, self.roam
-        pop = data.population
-        ns, nu, nt, nr = self.sites.size, self.units.size, self.target.size, len(routes)
-        site_col = {j: k for k, j in enumerate(self.sites.tolist())}
-        unit_col = {i: ns + k for k, i in enumerate(self.units.tolist())}
-        share = self.share is not None
-        cov0 = ns + nu
-        z0 = cov0 + (nt if share else 0)
-        n_cols = z0 + nr
-        rows, cols, vals, lo, hi = [], [], [], [], []
-        row = 0
-
-        def add(entries, low, high):
-            nonlocal row
-            for c, v in entries:
-                rows.append(row)
-                cols.append(c)
-                vals.append(v)
-            lo.append(low)
-            hi.append(high)
-            row += 1
-
-        near = data.clinic_pairs
-        ptr, site = near.indptr, near.site
-        for k, i in enumerate(self.target.tolist()):
-            entries = [(site_col[j], 1.0) for j in site[ptr[i] : ptr[i + 1]].tolist()]
-            if i in unit_col:
-                entries.append((unit_col[i], 1.0))
-            if share:
-                add([(c, -v) for c, v in entries] + [(cov0 + k, 1.0)], -np.inf, 0.0)
-            else:
-                add(entries, 1.0, np.inf)
-        if share:
-            wanted = self.share * float(pop[self.target].sum())
-            add(
-                [(cov0 + k, float(pop[i])) for k, i in enumerate(self.target.tolist())],
-                wanted,
-                np.inf,
-            )
-        visit_row = row
+        cols = self._columns(len(routes))
+        rows = _Rows()
+        self._coverage_rows(rows, cols)
         visiting, by_base = route_index(routes)
-        for i in self.units.tolist():
-            entries = [(z0 + r, 1.0) for r in visiting.get(i, [])]
-            add(entries + [(unit_col[i], -float(roam.visits[i]))], 0.0, np.inf)
-        fleet_row = row
-        fleet_days = float(roam.vehicles * roam.days)
-        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
-        add([(z0 + r, 1.0) for r in range(nr)], low, high)
-        base_row = {}
-        for b, rs in by_base.items():
-            limit = float(roam.days * roam.base_vehicles[b])
-            base_row[b] = row
-            entries = [(z0 + r, 1.0) for r in rs]
-            if b in roam.always_open:
-                add(entries, -np.inf, limit)
-            elif b in site_col:
-                add(entries + [(site_col[b], -limit)], -np.inf, 0.0)
-            else:
-                add(entries, -np.inf, 0.0)
-        cost = np.concatenate(
-            [self.site_cost, np.zeros(nu + (nt if share else 0)), np.full(nr, self.day_cost)]
-        )
+        visit_row = self._visit_rows(rows, cols, visiting)
+        fleet_row = self._fleet_row(rows, cols, days)
+        base_row = self._base_rows(rows, cols, by_base)
+        cost = self._cost(cols)
         scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cap is not None:
             paid = np.flatnonzero(cost)
-            add(
+            rows.add(
                 zip(paid.tolist(), (cost[paid] / scale).tolist(), strict=True), -np.inf, cap / scale
             )
-        site_lower = self.site_lower.copy()
-        site_lower[[site_col[j] for j in open_sites]] = 1.0
-        days_lower = np.zeros(nr) if route_lower is None else route_lower
-        lower = np.concatenate(
-            [
-                site_lower,
-                roam.must[self.units].astype(float),
-                np.zeros(nt if share else 0),
-                days_lower,
-            ]
-        )
-        upper = np.concatenate(
-            [
-                np.ones(ns + nu + (nt if share else 0)),
-                [float(roam.days * roam.base_vehicles[rt.base]) for rt in routes],
-            ]
-        )
-        matrix = sp.csc_array((vals, (rows, cols)), shape=(row, n_cols))
-        matrix.sort_indices()
-        integrality = np.zeros(n_cols, dtype=np.int32)
-        if integer:
-            integrality[: ns + nu] = 1
-            integrality[z0:] = 1
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", SEED)
-        h.setOptionValue("threads", 1)
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-        h.setOptionValue("mip_max_nodes", nodes)
-        if cap is not None:
-            h.setOptionValue("mip_rel_gap", 0.0)
-        if cutoff is not None:
-            h.setOptionValue("objective_bound", float(cutoff) / scale)
-        h.passModel(
-            n_cols,
-            row,
-            int(matrix.nnz),
-            int(highspy.MatrixFormat.kColwise),
-            int(highspy.ObjSense.kMinimize),
-            0.0,
-            cost / scale,
-            lower,
-            upper,
-            np.asarray(lo, dtype=float),
-            np.asarray(hi, dtype=float),
-            matrix.indptr.astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data.astype(float),
-            integrality,
-        )
+        lower, upper = self._bounds(cols, routes, route_lower, open_sites)
+        h = _highs(time_limit, nodes, cap is not None, cutoff, scale)
+        _pass_model(h, rows, cols, cost / scale, lower, upper, integer)
         interrupt.run(h)
         self.status = h.getModelStatus()
         if self.status == highspy.HighsModelStatus.kTimeLimit:
@@ -380,11 +281,140 @@ class _Master:
         solution = h.getSolution()
         objective = float(info.objective_function_value) * scale
         if integer:
-            days = np.round(np.asarray(solution.col_value)[z0:]).astype(int)
-            return objective, days, float(info.mip_dual_bound) * scale
+            days_driven = np.round(np.asarray(solution.col_value)[cols.z0 :]).astype(int)
+            return objective, days_driven, float(info.mip_dual_bound) * scale
+        return self._relaxed(solution, cols, objective, scale, visit_row, fleet_row, base_row)
+
+    def _columns(self, n_routes: int) -> _Columns:
+        """Where each kind of column starts with ``n_routes`` routes."""
+        ns, nu = self.sites.size, self.units.size
+        share = self.share is not None
+        n_cover = self.target.size if share else 0
+        return _Columns(
+            ns=ns,
+            nu=nu,
+            share=share,
+            n_cover=n_cover,
+            nr=n_routes,
+            site_col={j: k for k, j in enumerate(self.sites.tolist())},
+            unit_col={i: ns + k for k, i in enumerate(self.units.tolist())},
+            cov0=ns + nu,
+            z0=ns + nu + n_cover,
+            n_cols=ns + nu + n_cover + n_routes,
+        )
+
+    def _coverage_rows(self, rows: _Rows, cols: _Columns) -> None:
+        """Per target unit: an open site within the clinic radius or roaming covers it (hard
+        target) or may set its coverage column (share target, with the share row: persons)."""
+        near = self.data.clinic_pairs
+        ptr, site = near.indptr, near.site
+        for k, i in enumerate(self.target.tolist()):
+            entries = [(cols.site_col[j], 1.0) for j in site[ptr[i] : ptr[i + 1]].tolist()]
+            if i in cols.unit_col:
+                entries.append((cols.unit_col[i], 1.0))
+            if cols.share:
+                rows.add([(c, -v) for c, v in entries] + [(cols.cov0 + k, 1.0)], -np.inf, 0.0)
+            else:
+                rows.add(entries, 1.0, np.inf)
+        if cols.share:
+            pop = self.data.population
+            wanted = self.share * float(pop[self.target].sum())
+            rows.add(
+                [(cols.cov0 + k, float(pop[i])) for k, i in enumerate(self.target.tolist())],
+                wanted,
+                np.inf,
+            )
+
+    def _visit_rows(self, rows: _Rows, cols: _Columns, visiting: dict[int, list[int]]) -> int:
+        """Per roamable unit: the routes visiting it are driven its visits per cycle when it
+        roams. Returns the first row's index."""
+        first = rows.count
+        for i in self.units.tolist():
+            entries = [(cols.z0 + r, 1.0) for r in visiting.get(i, [])]
+            rows.add(entries + [(cols.unit_col[i], -float(self.roam.visits[i]))], 0.0, np.inf)
+        return first
+
+    def _fleet_row(self, rows: _Rows, cols: _Columns, days: tuple[float, float] | None) -> int:
+        """The vehicle-days in total: within ``days`` and at most the fleet's. Returns the
+        row's index."""
+        fleet_days = float(self.roam.vehicles * self.roam.days)
+        low, high = (-np.inf, fleet_days) if days is None else (days[0], min(days[1], fleet_days))
+        rows.add([(cols.z0 + r, 1.0) for r in range(cols.nr)], low, high)
+        return rows.count - 1
+
+    def _base_rows(
+        self, rows: _Rows, cols: _Columns, by_base: dict[int, list[int]]
+    ) -> dict[int, int]:
+        """Per base with routes: its vehicle-days at most its vehicles' days, and none
+        unless the base is open. Returns each base's row index."""
+        roam = self.roam
+        base_row = {}
+        for b, rs in by_base.items():
+            limit = float(roam.days * roam.base_vehicles[b])
+            base_row[b] = rows.count
+            entries = [(cols.z0 + r, 1.0) for r in rs]
+            if b in roam.always_open:
+                rows.add(entries, -np.inf, limit)
+            elif b in cols.site_col:
+                rows.add(entries + [(cols.site_col[b], -limit)], -np.inf, 0.0)
+            else:
+                rows.add(entries, -np.inf, 0.0)
+        return base_row
+
+    def _cost(self, cols: _Columns) -> np.ndarray:
+        """Column costs: sites' build cost, nothing for roaming and coverage, the
+        vehicle-day cost for route days."""
+        return np.concatenate(
+            [
+                self.site_cost,
+                np.zeros(cols.nu + cols.n_cover),
+                np.full(cols.nr, self.day_cost),
+            ]
+        )
+
+    def _bounds(
+        self,
+        cols: _Columns,
+        routes: list[Route],
+        route_lower: np.ndarray | None,
+        open_sites: frozenset[int],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds: fixed and ``open_sites`` open, villages that must roam roam, and
+        each route driven between ``route_lower`` and its base's vehicle-days."""
+        roam = self.roam
+        site_lower = self.site_lower.copy()
+        site_lower[[cols.site_col[j] for j in open_sites]] = 1.0
+        days_lower = np.zeros(len(routes)) if route_lower is None else route_lower
+        lower = np.concatenate(
+            [
+                site_lower,
+                roam.must[self.units].astype(float),
+                np.zeros(cols.n_cover),
+                days_lower,
+            ]
+        )
+        upper = np.concatenate(
+            [
+                np.ones(cols.ns + cols.nu + cols.n_cover),
+                [float(roam.days * roam.base_vehicles[rt.base]) for rt in routes],
+            ]
+        )
+        return lower, upper
+
+    def _relaxed(
+        self,
+        solution,
+        cols: _Columns,
+        objective: float,
+        scale: float,
+        visit_row: int,
+        fleet_row: int,
+        base_row: dict[int, int],
+    ) -> _Relaxed:
+        """The LP solution's values, duals and reduced costs in yuan."""
         dual = np.asarray(solution.row_dual) * scale
-        prize = np.zeros(pop.size)
-        prize[self.units] = np.maximum(dual[visit_row : visit_row + nu], 0.0)
+        prize = np.zeros(self.data.population.size)
+        prize[self.units] = np.maximum(dual[visit_row : visit_row + cols.nu], 0.0)
         bases = {b: float(dual[k]) for b, k in base_row.items()}
         values = np.asarray(solution.col_value)
         return _Relaxed(
@@ -393,11 +423,111 @@ class _Master:
             float(dual[fleet_row]),
             bases,
             self.sites,
-            values[:ns],
-            values[z0:],
-            np.asarray(solution.col_dual)[z0:] * scale,
-            np.asarray(solution.col_dual)[:ns] * scale,
+            values[: cols.ns],
+            values[cols.z0 :],
+            np.asarray(solution.col_dual)[cols.z0 :] * scale,
+            np.asarray(solution.col_dual)[: cols.ns] * scale,
         )
+
+
+class _Columns(NamedTuple):
+    """The master's columns: ``ns`` sites (``site_col`` maps a site to its column), ``nu``
+    roaming units (``unit_col``), with a ``share`` target ``n_cover`` coverage columns from
+    ``cov0``, ``nr`` route days from ``z0``, ``n_cols`` in all."""
+
+    ns: int
+    nu: int
+    share: bool
+    n_cover: int
+    nr: int
+    site_col: dict[int, int]
+    unit_col: dict[int, int]
+    cov0: int
+    z0: int
+    n_cols: int
+
+
+class _Rows:
+    """The master's rows, added one at a time: coefficients as (column, value) entries and
+    the row's lower and upper bound."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.count = 0
+
+    def add(self, entries, low: float, high: float) -> None:
+        """Add a row ``low <= sum(value * column) <= high``."""
+        for c, v in entries:
+            self.rows.append(self.count)
+            self.cols.append(c)
+            self.vals.append(v)
+        self.lo.append(low)
+        self.hi.append(high)
+        self.count += 1
+
+    def matrix(self, n_cols: int) -> sp.csc_array:
+        """The coefficients as a column-wise matrix with sorted indices."""
+        matrix = sp.csc_array((self.vals, (self.rows, self.cols)), shape=(self.count, n_cols))
+        matrix.sort_indices()
+        return matrix
+
+
+def _highs(
+    time_limit: float, nodes: int, exact: bool, cutoff: float | None, scale: float
+) -> highspy.Highs:
+    """A quiet, seeded, single-threaded HiGHS with a ``time_limit`` (seconds), at most
+    ``nodes`` branch-and-bound nodes, no relative gap when ``exact`` and the objective
+    bound ``cutoff`` (yuan, divided by ``scale`` like the costs)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", SEED)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_max_nodes", nodes)
+    if exact:
+        h.setOptionValue("mip_rel_gap", 0.0)
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff) / scale)
+    return h
+
+
+def _pass_model(
+    h: highspy.Highs,
+    rows: _Rows,
+    cols: _Columns,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    integer: bool,
+) -> None:
+    """Pass the master to ``h``: minimise ``cost`` (scaled) over the rows and column bounds;
+    sites, roaming units and route days integer when ``integer``."""
+    matrix = rows.matrix(cols.n_cols)
+    integrality = np.zeros(cols.n_cols, dtype=np.int32)
+    if integer:
+        integrality[: cols.ns + cols.nu] = 1
+        integrality[cols.z0 :] = 1
+    h.passModel(
+        cols.n_cols,
+        rows.count,
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        cost,
+        lower,
+        upper,
+        np.asarray(rows.lo, dtype=float),
+        np.asarray(rows.hi, dtype=float),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
 
 
 def lp_lower_bound(
@@ -545,75 +675,136 @@ def route_pool(
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    began = time.perf_counter()
-    deadline = began + time_limit
-    bases = sorted(roam.base_vehicles)
-    pool: dict[tuple[int, frozenset], Route] = {}
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit)
+    found = pool.search(rounds)
+    routes = pool.kept()
+    return routes, pool.record(found, routes)
 
-    def key(route: Route) -> tuple[int, frozenset]:
-        return route.base, frozenset(route.stops)
 
-    def add(route: Route) -> bool:
-        old = pool.get(key(route))
+def _key(route: Route) -> tuple[int, frozenset]:
+    """A route's identity in the pool: its base and the set of its stops."""
+    return route.base, frozenset(route.stops)
+
+
+def _above(objective: float, bound: float) -> bool:
+    """A finite ``objective`` (yuan) is above ``bound`` beyond the relative tolerance."""
+    return bool(np.isfinite(objective) and objective > bound + 1e-6 * abs(bound))
+
+
+@dataclass
+class _Search:
+    """What the search found: column-generation ``rounds``, the root LP's value and its
+    proven ``lower`` bound, the ``bound`` on every plan and the best plan's ``objective``
+    (yuan), the integer master's (objective, vehicle-days, dual bound) over the routes the
+    LPs drove (``solved``), whether the root LP is proven over every route, and what the
+    vehicle-day split and the closing search did."""
+
+    rounds: int
+    lp_value: float
+    lower: float
+    bound: float
+    objective: float
+    solved: tuple[float, int, float] | None
+    proven_root: bool
+    split: str
+    closed: str
+
+
+class _Pool:
+    """The route pool of one county and the search over it (see ``route_pool``): the routes
+    by base and stops, the route master, the routes some master LP drives (``seen``) and
+    those driven without a vehicle-day split or in an integer plan (``used``), the exact
+    pricing calls (how many its work limit stopped, seconds) and whether the safety time
+    limit (seconds) ended a step."""
+
+    def __init__(
+        self,
+        data: CountyInput,
+        roam: RoamingInput,
+        times: StopTimes,
+        xy: np.ndarray,
+        site_xy: np.ndarray,
+        time_limit: float,
+    ) -> None:
+        self.began = time.perf_counter()
+        self.deadline = self.began + time_limit
+        self.time_limit = time_limit
+        self.times = times
+        self.bases = sorted(roam.base_vehicles)
+        self.pool: dict[tuple[int, frozenset], Route] = {}
+        self._seed(roam, xy, site_xy)
+        self.initial = len(self.pool)
+        roamable = np.zeros(roam.may.size, dtype=bool)
+        for route in self.pool.values():
+            roamable[list(route.stops)] = True
+        roamable &= roam.may
+        self.master = _Master(data, roam, roamable)
+        self.exact_first = int(roamable.sum()) <= EXACT_FIRST
+        self.fleet_days = float(roam.vehicles * roam.days)
+        self.unit = plan_unit(self.master.site_cost, self.master.day_cost)
+        self.exact_calls, self.exact_seconds, self.exact_stopped = 0, 0.0, 0
+        self.no_village = np.zeros(roam.may.size, dtype=bool)
+        self.timed_out = False
+        self.used: set = set()
+        self.seen: set = set()
+
+    def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
+        """The starting pool: every feasible route of a base reaching at most
+        ``EXACT_PRICING`` villages that may roam, else the sweep's routes (by ``xy`` and
+        ``site_xy``, metres)."""
+        may = np.flatnonzero(roam.may)
+        for b in self.bases:
+            if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
+                found = all_routes(self.times, b, may)
+            else:
+                found = sweep_routes(self.times, b, may, xy, site_xy[b])
+            for route in found:
+                self.add(route)
+
+    def add(self, route: Route) -> bool:
+        """Put ``route`` into the pool unless a route with its base and stops is no longer;
+        whether it is new to the pool."""
+        old = self.pool.get(_key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
-        pool[key(route)] = route
+        self.pool[_key(route)] = route
         return old is None
 
-    may = np.flatnonzero(roam.may)
-    for b in bases:
-        if np.intersect1d(times.reachable(b), may).size <= EXACT_PRICING:
-            found = all_routes(times, b, may)
-        else:
-            found = sweep_routes(times, b, may, xy, site_xy[b])
-        for route in found:
-            add(route)
-    initial = len(pool)
-    roamable = np.zeros(roam.may.size, dtype=bool)
-    for route in pool.values():
-        roamable[list(route.stops)] = True
-    roamable &= roam.may
-    master = _Master(data, roam, roamable)
-    exact_first = int(roamable.sum()) <= EXACT_FIRST
-    fleet_days = float(roam.vehicles * roam.days)
-    unit = plan_unit(master.site_cost, master.day_cost)
-    calls = {"count": 0, "seconds": 0.0, "stopped": 0}
-    no_village = np.zeros(roam.may.size, dtype=bool)
-    timed_out = [False]
-    used: set = set()  # routes some master LP without a vehicle-day split drives
-    seen: set = set()  # routes some master LP drives
+    def sorted_routes(self) -> list[Route]:
+        """The pool's routes by base and stops."""
+        return sorted(self.pool.values(), key=lambda r: (r.base, r.stops))
 
-    def threshold(lp: _Relaxed, b: int) -> float:
-        return master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+    def seconds_left(self) -> float:
+        """Seconds to the deadline, at least a tenth of the time limit."""
+        return max(self.deadline - time.perf_counter(), 0.1 * self.time_limit)
 
-    def exact(lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
-        """Exact pricing for every base: (routes added, whether it proves no route has
-        negative reduced cost, the most prize per base). When the best ng-route of a base is
-        no elementary route, the elementary routes beating the threshold are enumerated."""
-        added, none, most = 0, True, {}
-        for b in bases:
-            start = time.perf_counter()
-            limit = threshold(lp, b)
-            slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
-            priced = exact_price(times, b, lp.prize, limit, limit=EXACT_COLUMNS)
-            calls["count"] += 1
-            calls["stopped"] += not priced.proven
-            most[b] = priced.most
-            fresh = sum(add(route) for route in priced.routes)
-            if priced.most > limit + slack and not fresh:
-                listed = enumerate_routes(times, b, lp.prize, limit + slack, no_village)
-                if listed.complete:
-                    values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
-                    order = np.argsort(-np.asarray(values), kind="stable")
-                    ranked = [listed.routes[q] for q in order.tolist()]
-                    fresh = sum(add(route) for route in ranked[:EXACT_COLUMNS])
-                    most[b] = max(values, default=limit)
-            calls["seconds"] += time.perf_counter() - start
-            none &= most[b] <= limit + slack
-            added += fresh
-        return added, none, most
+    def threshold(self, lp: _Relaxed, b: int) -> float:
+        """The prize (yuan) a route of base ``b`` must beat to have negative reduced cost."""
+        return self.master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+
+    def search(self, rounds: int) -> _Search:
+        """Column generation at the root (``rounds`` rounds), a dive, the integer master,
+        the vehicle-day split and the closing search while the plan stays above the bound."""
+        root, done, lp_bound, routes = self.generate(rounds, {}, frozenset(), True)
+        lp_value = root.objective if root is not None else np.nan
+        best = _dive(self.generate, root, routes, _key) if root is not None else np.inf
+        solved = self.integer(best, self.seen)
+        objective = best if solved is None else min(best, solved[0])
+        lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
+        bound = round_up(lower, self.unit)
+        split = "none"
+        if root is not None and _above(objective, bound):
+            objective, bound, more, split = self.split(root, objective, bound, lower, solved)
+            done += more
+        closed = "none"
+        proven_root = root is not None and lp_bound >= lp_value
+        if proven_root and _above(objective, bound):
+            objective, proven, closed = self.close(root, objective)
+            bound = max(bound, round_up(proven, self.unit))
+        return _Search(done, lp_value, lower, bound, objective, solved, proven_root, split, closed)
 
     def generate(
+        self,
         rounds: int,
         lower: dict,
         open_sites: frozenset,
@@ -626,164 +817,241 @@ def route_pool(
         it stops once the bound rounded up to the cost unit reaches ``enough`` or the LP
         value rounded up alike."""
         done, proven = 0, -np.inf
-        most_days = fleet_days if days is None else min(days[1], fleet_days)
+        most_days = self.fleet_days if days is None else min(days[1], self.fleet_days)
         while True:
-            routes = list(pool.values())
-            bounds = np.array([lower.get(key(r), 0) for r in routes], dtype=float)
-            lp = master.solve(
-                routes,
-                False,
-                time_limit,
-                route_lower=bounds,
-                open_sites=open_sites,
-                days=days,
-            )
+            lp, routes = self.relax(lower, open_sites, days)
             if lp is None:
                 return lp, done, proven, routes
-            driven = {key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
-            seen.update(driven)
-            if days is None:
-                used.update(driven)
-            late = time.perf_counter() > deadline
-            timed_out[0] |= late
+            late = time.perf_counter() > self.deadline
+            self.timed_out |= late
             stop = done >= rounds or late
             added = 0
             if not stop:
                 done += 1
-                for b in bases if not exact_first else ():
-                    found, _ = price_routes(times, b, lp.prize, threshold(lp, b))
-                    added += sum(add(route) for route in found)
+                added = self.price_heuristic(lp)
             if added:
                 continue
-            if not prove and (stop or not exact_first):
+            if not prove and (stop or not self.exact_first):
                 return lp, done, proven, routes
-            added, none, most = exact(lp)
+            added, none, most = self.exact(lp)
             if none:
                 return lp, done, lp.objective if prove else proven, routes
             if prove:
-                proven = max(proven, lp_lower_bound(lp, master.day_cost, most_days, most))
+                bound = lp_lower_bound(lp, self.master.day_cost, most_days, most)
+                proven = max(proven, bound)
             # the LP only falls towards the proven bound: once both round up alike, more
             # columns cannot raise the rounded bound
+            unit = self.unit
             goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)
             if stop or not added or round_up(proven, unit) >= goal:
                 return lp, done, proven, routes
 
-    def integer(cutoff: float, among: set | None = None):
+    def relax(
+        self, lower: dict, open_sites: frozenset, days: tuple[float, float] | None
+    ) -> tuple[_Relaxed | None, list[Route]]:
+        """The master LP over the pool, each route driven at least ``lower`` days (by key),
+        and the pool's routes; notes the routes it drives."""
+        routes = list(self.pool.values())
+        bounds = np.array([lower.get(_key(r), 0) for r in routes], dtype=float)
+        lp = self.master.solve(
+            routes,
+            False,
+            self.time_limit,
+            route_lower=bounds,
+            open_sites=open_sites,
+            days=days,
+        )
+        if lp is not None:
+            driven = {_key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
+            self.seen.update(driven)
+            if days is None:
+                self.used.update(driven)
+        return lp, routes
+
+    def price_heuristic(self, lp: _Relaxed) -> int:
+        """Heuristic pricing for every base (none when every round prices exactly): the
+        number of routes it adds."""
+        added = 0
+        for b in self.bases if not self.exact_first else ():
+            found, _ = price_routes(self.times, b, lp.prize, self.threshold(lp, b))
+            added += sum(self.add(route) for route in found)
+        return added
+
+    def exact(self, lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
+        """Exact pricing for every base: (routes added, whether it proves no route has
+        negative reduced cost, the most prize per base)."""
+        added, none, most = 0, True, {}
+        for b in self.bases:
+            start = time.perf_counter()
+            limit = self.threshold(lp, b)
+            slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
+            fresh, most[b] = self.exact_base(lp, b, limit, slack)
+            self.exact_seconds += time.perf_counter() - start
+            none &= most[b] <= limit + slack
+            added += fresh
+        return added, none, most
+
+    def exact_base(self, lp: _Relaxed, b: int, limit: float, slack: float) -> tuple[int, float]:
+        """Exact pricing for base ``b`` against the threshold ``limit`` (yuan): (routes
+        added, the most prize a route collects). When the best ng-route is no elementary
+        route, the elementary routes beating the threshold are enumerated."""
+        priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
+        self.exact_calls += 1
+        self.exact_stopped += not priced.proven
+        fresh = sum(self.add(route) for route in priced.routes)
+        if priced.most > limit + slack and not fresh:
+            listed = enumerate_routes(self.times, b, lp.prize, limit + slack, self.no_village)
+            if listed.complete:
+                values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
+                order = np.argsort(-np.asarray(values), kind="stable")
+                ranked = [listed.routes[q] for q in order.tolist()]
+                fresh = sum(self.add(route) for route in ranked[:EXACT_COLUMNS])
+                return fresh, max(values, default=limit)
+        return fresh, priced.most
+
+    def integer(self, cutoff: float, among: set | None = None):
         """The integer master over the pool (the routes ``among`` only, when given) below
         ``cutoff``: (objective, vehicle-days, dual bound) or None."""
-        routes = sorted(pool.values(), key=lambda r: (r.base, r.stops))
+        routes = self.sorted_routes()
         if among is not None:
-            routes = [r for r in routes if key(r) in among]
-        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
-        solved = master.solve(routes, True, left, cutoff=cutoff if np.isfinite(cutoff) else None)
+            routes = [r for r in routes if _key(r) in among]
+        solved = self.master.solve(
+            routes, True, self.seconds_left(), cutoff=cutoff if np.isfinite(cutoff) else None
+        )
         if solved is None:
             return None
         if solved[0] <= cutoff:
-            used.update(key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
+            self.used.update(_key(routes[r]) for r in np.flatnonzero(solved[1] > 0).tolist())
         return solved[0], int(solved[1].sum()), solved[2]
 
-    def close(lp: _Relaxed, objective: float) -> tuple[float, float, str]:
+    def split(
+        self,
+        root: _Relaxed,
+        objective: float,
+        bound: float,
+        lower: float,
+        solved: tuple[float, int, float] | None,
+    ) -> tuple[float, float, int, str]:
+        """Split the vehicle-days in total at the root LP's fractional value: the bounds of
+        both halves raise ``bound``, and a dive held to the rounded-up days and the integer
+        master again look for a plan cheaper than ``objective``. Returns the objective, the
+        bound, the rounds run and what the split did."""
+        total = float(root.days.sum())
+        whole = float(np.floor(total + 1e-6))
+        if not total - whole > 1e-6:
+            return objective, bound, 0, "none"
+        halves, rounds = self.split_bounds(whole, lower, objective)
+        bound = max(bound, min(round_up(h, self.unit) for h in halves))
+        found = _split_plan(
+            self.generate, _key, whole + 1.0, solved, lambda rs: self.used.update(map(_key, rs))
+        )
+        again = self.integer(min(objective, found), self.seen)
+        plan = min(found, again[0] if again is not None else np.inf)
+        improved = plan < objective - 1e-6 * abs(objective)
+        text = (
+            f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
+            f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
+        )
+        return min(objective, plan), bound, rounds, text
+
+    def split_bounds(self, whole: float, lower: float, objective: float) -> tuple[list[float], int]:
+        """Proven bounds (yuan) of the plans driving at most ``whole`` vehicle-days and of
+        those driving more, each at least ``lower``, and the rounds run for them."""
+        halves, rounds = [], 0
+        for days in ((0.0, whole), (whole + 1.0, self.fleet_days)):
+            lp, more, proven, _ = self.generate(
+                SPLIT_ROUNDS, {}, frozenset(), True, days, objective
+            )
+            rounds += more
+            halves.append(lower if lp is None else max(lower, proven))
+        return halves, rounds
+
+    def close(self, lp: _Relaxed, objective: float) -> tuple[float, float, str]:
         """Search every plan cheaper than ``objective``: with the root LP proven over every
         route, such a plan drives only routes whose reduced costs at its duals sum to less
         than the difference, so every route within that difference is enumerated and the
         integer master over them is held below ``objective``. Returns the best plan's
-        objective, a proven bound on every plan, and what the search did. Sites whose
-        reduced cost exceeds the difference open in no cheaper plan, so the cheaper plan
-        costs a multiple of what the other costs share, one such step below ``objective``."""
+        objective, a proven bound on every plan, and what the search did."""
         tol = BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
+        cheaper, cap = self.cheaper(lp, objective, tol)
+        gap = cheaper - lp.objective + tol
+        if gap < 0:
+            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
+        listed, skipped = self.within_gap(lp, gap)
+        if skipped:
+            return objective, -np.inf, skipped
+        solved = self.master.solve(listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES)
+        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
+        if solved is None and self.master.status == highspy.HighsModelStatus.kInfeasible:
+            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
+        if solved is None or self.master.status != highspy.HighsModelStatus.kOptimal:
+            return objective, -np.inf, f"{text}; search ended unproven"
+        for route, driven in zip(listed, solved[1].tolist(), strict=True):
+            if driven > 0:
+                self.add(route)
+                self.used.add(_key(route))
+        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+
+    def cheaper(self, lp: _Relaxed, objective: float, tol: float) -> tuple[float, float]:
+        """The next plan cost (yuan) below ``objective`` and the cap that bars dearer plans.
+        Sites whose reduced cost exceeds the difference open in no cheaper plan, so the
+        cheaper plan costs a multiple of what the other costs share, one such step below
+        ``objective``."""
         reach = objective - lp.objective + tol
-        step = plan_unit(master.site_cost[lp.site_reduced <= reach], master.day_cost)
+        step = plan_unit(self.master.site_cost[lp.site_reduced <= reach], self.master.day_cost)
         if step is None:
             cheaper = cap = objective - BOUND_TOLERANCE * abs(objective)
         else:
             cheaper = float(np.ceil(objective / step - BOUND_TOLERANCE) - 1.0) * step
             cap = cheaper + 0.5 * step
-        gap = cheaper - lp.objective + tol
-        if gap < 0:
-            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
+        return cheaper, cap
+
+    def within_gap(self, lp: _Relaxed, gap: float) -> tuple[list[Route], str]:
+        """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
+        the search is skipped ("" unless a work limit or a repeated village stops it)."""
         listed: list[Route] = []
-        needed = master.needs_visits()
-        for b in bases:
+        needed = self.master.needs_visits()
+        for b in self.bases:
             found = enumerate_routes(
-                times, b, lp.prize, threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
+                self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
             listed += found.routes
             if found.stopped or len(listed) > CLOSE_ROUTES:
                 why = "labels" if found.stopped else "routes"
-                return objective, -np.inf, f"skipped: more {why} within the gap than its limit"
+                return listed, f"skipped: more {why} within the gap than its limit"
             if not found.complete:
-                return objective, -np.inf, "skipped: routes within the gap pass a village twice"
-        left = max(deadline - time.perf_counter(), 0.1 * time_limit)
-        solved = master.solve(listed, True, left, cap=cap, nodes=CLOSE_NODES)
-        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
-        if solved is None and master.status == highspy.HighsModelStatus.kInfeasible:
-            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
-        if solved is None or master.status != highspy.HighsModelStatus.kOptimal:
-            return objective, -np.inf, f"{text}; search ended unproven"
-        for route, driven in zip(listed, solved[1].tolist(), strict=True):
-            if driven > 0:
-                add(route)
-                used.add(key(route))
-        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+                return listed, "skipped: routes within the gap pass a village twice"
+        return listed, ""
 
-    root, done, lp_bound, routes = generate(rounds, {}, frozenset(), True)
-    lp_value = root.objective if root is not None else np.nan
-    best = _dive(generate, root, routes, key) if root is not None else np.inf
-    solved = integer(best, seen)
-    objective = best if solved is None else min(best, solved[0])
-    lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
-    bound = round_up(lower, unit)
-    split = "none"
-    if root is not None and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
-        total = float(root.days.sum())
-        whole = float(np.floor(total + 1e-6))
-        if total - whole > 1e-6:
-            halves = []
-            for days in ((0.0, whole), (whole + 1.0, fleet_days)):
-                lp, more, proven, _ = generate(SPLIT_ROUNDS, {}, frozenset(), True, days, objective)
-                done += more
-                halves.append(lower if lp is None else max(lower, proven))
-            bound = max(bound, min(round_up(h, unit) for h in halves))
-            found = _split_plan(
-                generate, key, whole + 1.0, solved, lambda rs: used.update(map(key, rs))
-            )
-            again = integer(min(objective, found), seen)
-            plan = min(found, again[0] if again is not None else np.inf)
-            improved = plan < objective - 1e-6 * abs(objective)
-            objective = min(objective, plan)
-            split = (
-                f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
-                f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
-            )
-    closed = "none"
-    proven_root = root is not None and lp_bound >= lp_value
-    if proven_root and np.isfinite(objective) and objective > bound + 1e-6 * abs(bound):
-        objective, proven, closed = close(root, objective)
-        bound = max(bound, round_up(proven, unit))
-    routes = _kept(sorted(pool.values(), key=lambda r: (r.base, r.stops)), used, key)
-    gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
-    record = RoamingRecord(
-        rounds=done,
-        pool=len(pool),
-        kept=len(routes),
-        initial_pool=initial,
-        lp_bound=lower,
-        objective=float(objective),
-        gap=float(max(gap, 0.0)),
-        exact=bool(proven_root),
-        seconds=time.perf_counter() - began,
-        lp_value=float(lp_value),
-        timed_out=timed_out[0] or master.timed_out,
-        pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
-        bound=float(bound),
-        cost_unit=float(unit) if unit is not None else float("nan"),
-        exact_calls=calls["count"],
-        exact_seconds=calls["seconds"],
-        exact_stopped=calls["stopped"],
-        split=split,
-        closed=closed,
-    )
-    return routes, record
+    def kept(self) -> list[Route]:
+        """The routes handed to the county model (see ``_kept``)."""
+        return _kept(self.sorted_routes(), self.used, _key)
+
+    def record(self, found: _Search, routes: list[Route]) -> RoamingRecord:
+        """The pool's record: the search's figures and the pool and ``routes`` kept."""
+        objective, bound, solved = found.objective, found.bound, found.solved
+        gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(objective) else np.inf
+        return RoamingRecord(
+            rounds=found.rounds,
+            pool=len(self.pool),
+            kept=len(routes),
+            initial_pool=self.initial,
+            lp_bound=found.lower,
+            objective=float(objective),
+            gap=float(max(gap, 0.0)),
+            exact=bool(found.proven_root),
+            seconds=time.perf_counter() - self.began,
+            lp_value=float(found.lp_value),
+            timed_out=self.timed_out or self.master.timed_out,
+            pool_bound=float(max(solved[2], bound)) if solved is not None else float(bound),
+            bound=float(bound),
+            cost_unit=float(self.unit) if self.unit is not None else float("nan"),
+            exact_calls=self.exact_calls,
+            exact_seconds=self.exact_seconds,
+            exact_stopped=self.exact_stopped,
+            split=found.split,
+            closed=found.closed,
+        )
 
 
 def prepare_roaming(

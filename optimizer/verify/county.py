@@ -8,13 +8,18 @@ against the quotas and pools, counts, the budget, fixed and barred sites and the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geodata.travel import TravelTimes
+from models.county_terms import StaffRule
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
 from optimizer.errors import VerificationError
-from optimizer.verify.roaming import check_roaming
+from optimizer.verify.roaming import RoamingFacts, check_roaming
 
 ABS_TOL = 1e-5  # persons, minutes, staff
 REL_TOL = 1e-6
@@ -68,6 +73,93 @@ def _level_sites(level: LevelSpec, kind: np.ndarray, site_ids: np.ndarray):
     return fixed, eligible, barred
 
 
+@dataclass(frozen=True)
+class _Allowed:
+    """Masks over the sites from the spec: fixed and barred at each level, and where each
+    level may open (a clinic also where a hub may be)."""
+
+    hub_fixed: np.ndarray
+    hub_barred: np.ndarray
+    clinic_fixed: np.ndarray
+    clinic_barred: np.ndarray
+    existing: np.ndarray
+    may_hub: np.ndarray
+    may_clinic: np.ndarray
+    may_open: np.ndarray
+
+
+def _allowed(spec: CountySpec, kind: np.ndarray, site_ids: np.ndarray) -> _Allowed:
+    """Which sites the spec fixes, bars and lets open at each level."""
+    hub_fixed, can_hub, hub_barred = _level_sites(spec.hub, kind, site_ids)
+    clinic_fixed, can_clinic, clinic_barred = _level_sites(spec.clinic, kind, site_ids)
+    may_hub = can_hub & ~hub_barred
+    may_clinic = (can_clinic | can_hub) & ~clinic_barred
+    return _Allowed(
+        hub_fixed=hub_fixed,
+        hub_barred=hub_barred,
+        clinic_fixed=clinic_fixed,
+        clinic_barred=clinic_barred,
+        existing=hub_fixed | clinic_fixed,
+        may_hub=may_hub,
+        may_clinic=may_clinic,
+        may_open=may_hub | may_clinic,
+    )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """Masks over the sites from the plan's sites layer: its ``level`` column, hubs, open
+    sites (hubs and clinics), clinics, and the hubs and clinics that are not fixed."""
+
+    level: np.ndarray
+    is_hub: np.ndarray
+    is_open: np.ndarray
+    clinic: np.ndarray
+    new_hub: np.ndarray
+    new_clinic: np.ndarray
+
+
+def _opened(layer: pd.DataFrame, allowed: _Allowed) -> _Opened:
+    """What the plan opens at each site."""
+    level = np.asarray(layer["level"], dtype=str)
+    is_hub = level == "hub"
+    is_open = is_hub | (level == "clinic")
+    clinic = is_open & ~is_hub
+    return _Opened(
+        level=level,
+        is_hub=is_hub,
+        is_open=is_open,
+        clinic=clinic,
+        new_hub=is_hub & ~allowed.hub_fixed,
+        new_clinic=clinic & ~allowed.existing,
+    )
+
+
+class _Assignment(NamedTuple):
+    """One assignment of every demand unit (``what``: district or service): the site ids
+    chosen ("" or "nan" when none), the minutes claimed, the limit (minutes), the units
+    some site that may open at the level reaches within it, the sites open at the level,
+    and the units served by roaming instead (service only)."""
+
+    what: str
+    chosen: np.ndarray
+    claimed: np.ndarray
+    limit: float
+    reachable: np.ndarray
+    open_: np.ndarray
+    roamed: np.ndarray
+
+
+class _Loads(NamedTuple):
+    """What the assignments put on the sites: persons per hub's district, demand units per
+    district, persons per site's primary care, and person-minutes over both assignments."""
+
+    district_pop: np.ndarray
+    district_units: np.ndarray
+    served: np.ndarray
+    person_minutes: float
+
+
 def verify_county(
     plan: CountyPlan,
     demand: gpd.GeoDataFrame,
@@ -81,106 +173,210 @@ def verify_county(
     With ``spec.roaming``, ``stop_travel`` (village x village minutes) is needed to recompute
     the routes; roamed villages count as covered at the clinic level.
     """
-    problems: list[str] = []
     demand = demand.reset_index(drop=True)
     sites = sites.reset_index(drop=True)
     names = np.asarray(demand["id"], dtype=str)
     site_ids = np.asarray(sites["id"], dtype=str)
-    kind = np.asarray(sites["kind"], dtype=str)
     pop = demand["population"].to_numpy(dtype=float)
-    n, m = pop.size, site_ids.size
     total = float(pop.sum())
     tt = _Travel(travel)
+    layer, assign = _ordered_layers(plan, names, site_ids)
+    allowed = _allowed(spec, np.asarray(sites["kind"], dtype=str), site_ids)
+    opened = _opened(layer, allowed)
 
+    problems = _level_problems(opened.level)
+    problems += _site_problems(layer, allowed, opened, site_ids)
+    problems += _count_problems(spec, opened)
+    build_cost = _build_cost(spec, sites, opened)
+    problems += _budget_problems(spec, build_cost)
+    facts = _roaming_facts(plan, demand, sites, travel, spec, stop_travel, tt, allowed)
+    problems += facts.problems
+    reach = _reach(spec, tt, allowed, opened, facts)
+    problems += _coverage_problems(reach, pop, names)
+    site_pos = {s: k for k, s in enumerate(site_ids)}
+    district, service = _assignments(assign, spec, tt, allowed, opened, facts.roamed)
+    problems += _assignment_problems(district, service, assign, names, site_pos, opened.level, tt)
+    loads = _loads((district, service), pop, site_ids.size, site_pos, tt)
+    problems += _balance_problems(spec, opened.is_hub, loads.district_pop, total, site_ids)
+    problems += _load_problems(layer, loads, site_ids)
+    problems += _district_problems(plan, opened.is_hub, loads, site_pos, site_ids)
+    problems += _staffing_problems(plan, spec, layer, opened, loads.served, site_ids)
+    shortfall_total = _staff_shortfall(spec, layer)
+    problems += _summary_problems(
+        plan,
+        spec,
+        is_hub=opened.is_hub,
+        new_hub=opened.new_hub,
+        clinic=opened.clinic,
+        new_clinic=opened.new_clinic,
+        total=total,
+        covered_pop={r.name: float(pop[r.by_sites].sum()) for r in reach},
+        build_cost=build_cost,
+        person_minutes=loads.person_minutes,
+        shortfall_total=shortfall_total,
+    )
+    # stage records: each records the plan's own value, no better than the stage's proven
+    # bound, and at least as good as the value later stages were held to
+    recomputed = {
+        "coverage": _coverage_value(reach, pop),
+        "new_sites": float(opened.new_hub.sum() + opened.new_clinic.sum()),
+        "cost": build_cost + facts.cost,
+        "travel": loads.person_minutes,
+        "shortfall": shortfall_total,
+    }
+    problems += _stage_problems(plan, spec, recomputed)
+
+    if problems:
+        raise VerificationError(problems)
+
+
+def _ordered_layers(
+    plan: CountyPlan, names: np.ndarray, site_ids: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan's sites layer and assignments, checked to list the sites and the demand
+    units in the inputs' order (else VerificationError)."""
     layer = plan.sites.reset_index(drop=True)
     if np.asarray(layer["site_id"], dtype=str).tolist() != site_ids.tolist():
         raise VerificationError(["the sites layer does not list the input sites in order"])
     assign = plan.assignments.reset_index(drop=True)
     if np.asarray(assign["demand_id"], dtype=str).tolist() != names.tolist():
         raise VerificationError(["the assignments do not list each demand unit once, in order"])
+    return layer, assign
 
-    level = np.asarray(layer["level"], dtype=str)
-    is_hub = level == "hub"
-    is_open = is_hub | (level == "clinic")
+
+def _level_problems(level: np.ndarray) -> list[str]:
+    """Site levels other than hub, clinic or none."""
+    problems: list[str] = []
     if not np.isin(level, ["hub", "clinic", ""]).all():
         problems.append(
             f"unknown site levels {sorted(set(level.tolist()) - {'hub', 'clinic', ''})}"
         )
+    return problems
 
-    hub_fixed, can_hub, hub_barred = _level_sites(spec.hub, kind, site_ids)
-    clinic_fixed, can_clinic, clinic_barred = _level_sites(spec.clinic, kind, site_ids)
-    existing = hub_fixed | clinic_fixed
-    may_hub = can_hub & ~hub_barred
-    may_clinic = (can_clinic | can_hub) & ~clinic_barred
-    may_open = may_hub | may_clinic
 
-    # levels, fixed and barred sites
+def _site_problems(
+    layer: pd.DataFrame, allowed: _Allowed, opened: _Opened, site_ids: np.ndarray
+) -> list[str]:
+    """Levels at sites that may not host them, fixed sites not open, barred sites open, and
+    the status column (existing, new or closed)."""
+    problems: list[str] = []
+    is_hub, is_open = opened.is_hub, opened.is_open
     for mask, what in (
-        (is_hub & ~may_hub, "hub at a site that may not host a hub"),
-        (is_open & ~is_hub & ~may_clinic, "clinic at a site that may not host a clinic"),
-        (hub_fixed & ~is_hub, "fixed hub not open as a hub"),
-        (clinic_fixed & ~is_open, "fixed clinic not open"),
-        (hub_barred & is_hub, "barred hub open as a hub"),
-        (clinic_barred & is_open & ~is_hub, "barred clinic open as a clinic"),
+        (is_hub & ~allowed.may_hub, "hub at a site that may not host a hub"),
+        (is_open & ~is_hub & ~allowed.may_clinic, "clinic at a site that may not host a clinic"),
+        (allowed.hub_fixed & ~is_hub, "fixed hub not open as a hub"),
+        (allowed.clinic_fixed & ~is_open, "fixed clinic not open"),
+        (allowed.hub_barred & is_hub, "barred hub open as a hub"),
+        (allowed.clinic_barred & is_open & ~is_hub, "barred clinic open as a clinic"),
     ):
         if mask.any():
             problems.append(f"{what}: {_ids(mask, site_ids)}")
-    want_status = np.where(is_open & existing, "existing", np.where(is_open, "new", "closed"))
+    want_status = np.where(
+        is_open & allowed.existing, "existing", np.where(is_open, "new", "closed")
+    )
     status = np.asarray(layer["status"], dtype=str)
     if (status != want_status).any():
         problems.append(f"wrong status at sites {_ids(status != want_status, site_ids)}")
+    return problems
 
-    # counts and budget
-    new_hub = is_hub & ~hub_fixed
-    clinic = is_open & ~is_hub
-    new_clinic = clinic & ~existing
+
+def _count_problems(spec: CountySpec, opened: _Opened) -> list[str]:
+    """Hub and clinic counts (all and new) outside the spec's ranges."""
+    problems: list[str] = []
     for what, value, rng in (
-        ("hub.count", int(is_hub.sum()), spec.hub.count),
-        ("hub.new", int(new_hub.sum()), spec.hub.new),
-        ("clinic.count", int(clinic.sum()), spec.clinic.count),
-        ("clinic.new", int(new_clinic.sum()), spec.clinic.new),
+        ("hub.count", int(opened.is_hub.sum()), spec.hub.count),
+        ("hub.new", int(opened.new_hub.sum()), spec.hub.new),
+        ("clinic.count", int(opened.clinic.sum()), spec.clinic.count),
+        ("clinic.new", int(opened.new_clinic.sum()), spec.clinic.new),
     ):
         if rng is not None and not rng[0] <= value <= rng[1]:
             problems.append(f"{what}: {value} outside {rng[0]}..{rng[1]}")
+    return problems
+
+
+def _build_cost(spec: CountySpec, sites: pd.DataFrame, opened: _Opened) -> float:
+    """Yuan to build the new hubs and clinics (a level without a cost column costs 0)."""
 
     def costs(lv: LevelSpec) -> np.ndarray:
         if lv.cost_column is None:
-            return np.zeros(m)
+            return np.zeros(len(sites))
         return sites[lv.cost_column].to_numpy(dtype=float)
 
-    build_cost = float(costs(spec.hub)[new_hub].sum() + costs(spec.clinic)[new_clinic].sum())
+    return float(
+        costs(spec.hub)[opened.new_hub].sum() + costs(spec.clinic)[opened.new_clinic].sum()
+    )
+
+
+def _budget_problems(spec: CountySpec, build_cost: float) -> list[str]:
+    """The build cost (yuan) above the budget."""
+    problems: list[str] = []
     if spec.budget is not None and build_cost > spec.budget * (1 + REL_TOL) + ABS_TOL:
         problems.append(f"build cost {build_cost:g} exceeds the budget {spec.budget:g}")
+    return problems
 
-    roamed = roamable = np.zeros(n, dtype=bool)
-    roaming_cost = 0.0
-    if spec.roaming is not None:
-        if stop_travel is None or plan.routes is None:
-            raise VerificationError(["roaming plan without routes or village x village minutes"])
-        facts = check_roaming(
-            plan,
-            demand,
-            sites,
-            travel,
-            stop_travel,
-            spec.roaming,
-            ~tt.reached(spec.clinic.radius, may_open),
-        )
-        problems += facts.problems
-        roamed, roamable, roaming_cost = facts.roamed, facts.roamable, facts.cost
 
-    # coverage targets
-    coverage_value = 0.0
-    covered_pop = {}
+def _roaming_facts(
+    plan: CountyPlan,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    travel: TravelTimes,
+    spec: CountySpec,
+    stop_travel: TravelTimes | None,
+    tt: _Travel,
+    allowed: _Allowed,
+) -> RoamingFacts:
+    """The roaming check's findings, roamed and roamable villages and vehicle-day cost
+    (yuan); none roam without ``spec.roaming``."""
+    if spec.roaming is None:
+        none = np.zeros(len(demand), dtype=bool)
+        return RoamingFacts(roamed=none, roamable=none)
+    if stop_travel is None or plan.routes is None:
+        raise VerificationError(["roaming plan without routes or village x village minutes"])
+    return check_roaming(
+        plan,
+        demand,
+        sites,
+        travel,
+        stop_travel,
+        spec.roaming,
+        ~tt.reached(spec.clinic.radius, allowed.may_open),
+    )
+
+
+class _Reach(NamedTuple):
+    """One level's coverage: the units some site that may open at the level reaches within
+    its radius, the units the plan covers (at the clinic level also by roaming, and
+    roamable units join the target) and the units an open site of the level covers."""
+
+    name: str
+    level: LevelSpec
+    target: np.ndarray
+    covered: np.ndarray
+    by_sites: np.ndarray
+
+
+def _reach(
+    spec: CountySpec, tt: _Travel, allowed: _Allowed, opened: _Opened, facts: RoamingFacts
+) -> list[_Reach]:
+    """The hub level's and the clinic level's coverage."""
+    levels = []
     for name, lv, may, open_ in (
-        ("hub", spec.hub, may_hub, is_hub),
-        ("clinic", spec.clinic, may_open, is_open),
+        ("hub", spec.hub, allowed.may_hub, opened.is_hub),
+        ("clinic", spec.clinic, allowed.may_open, opened.is_open),
     ):
         target = tt.reached(lv.radius, may)
-        covered = tt.reached(lv.radius, open_)
-        covered_pop[name] = float(pop[covered].sum())
+        covered = by_sites = tt.reached(lv.radius, open_)
         if name == "clinic":
-            target, covered = target | roamable, covered | roamed
+            target, covered = target | facts.roamable, covered | facts.roamed
+        levels.append(_Reach(name, lv, target, covered, by_sites))
+    return levels
+
+
+def _coverage_problems(reach: list[_Reach], pop: np.ndarray, names: np.ndarray) -> list[str]:
+    """Hard targets: units an eligible site could reach but the plan leaves uncovered;
+    share targets: persons covered below the share of those an eligible site could reach."""
+    problems: list[str] = []
+    for name, lv, target, covered, _ in reach:
         if lv.share is None:
             missed = target & ~covered
             if missed.any():
@@ -190,62 +386,157 @@ def verify_county(
                 )
         else:
             got = float(pop[target & covered].sum())
-            coverage_value += got
             wanted = lv.share * float(pop[target].sum())
             if got < wanted - ABS_TOL - REL_TOL * wanted:
                 problems.append(
                     f"{name} share: {got:g} persons within {lv.radius:g} min, below the "
                     f"{lv.share:g} target of {wanted:g}"
                 )
+    return problems
 
-    # districts and primary-care assignments
+
+def _coverage_value(reach: list[_Reach], pop: np.ndarray) -> float:
+    """The coverage stage's value (persons): those covered within the share targets."""
+    value = 0.0
+    for r in reach:
+        if r.level.share is not None:
+            value += float(pop[r.target & r.covered].sum())
+    return value
+
+
+def _assignments(
+    assign: pd.DataFrame,
+    spec: CountySpec,
+    tt: _Travel,
+    allowed: _Allowed,
+    opened: _Opened,
+    roamed: np.ndarray,
+) -> tuple[_Assignment, _Assignment]:
+    """The district (hub) and service (primary care) assignments of the plan, with their
+    limits: ``district_minutes`` (default the hub radius) and ``service_minutes`` (default
+    the district limit)."""
     district_limit = spec.district_minutes or spec.hub.radius
     service_limit = spec.service_minutes or district_limit
-    site_pos = {s: k for k, s in enumerate(site_ids)}
-    person_minutes = 0.0
-    served = np.zeros(m)
-    district_pop = np.zeros(m)
+    return (
+        _Assignment(
+            "district",
+            np.asarray(assign["hub_id"], dtype=str),
+            assign["hub_minutes"].to_numpy(dtype=float),
+            district_limit,
+            tt.reached(district_limit, allowed.may_hub),
+            opened.is_hub,
+            np.zeros(len(assign), dtype=bool),
+        ),
+        _Assignment(
+            "service",
+            np.asarray(assign["site_id"], dtype=str),
+            assign["minutes"].to_numpy(dtype=float),
+            service_limit,
+            tt.reached(service_limit, allowed.may_open),
+            opened.is_open,
+            roamed,
+        ),
+    )
+
+
+def _assignment_problems(
+    district: _Assignment,
+    service: _Assignment,
+    assign: pd.DataFrame,
+    names: np.ndarray,
+    site_pos: dict[str, int],
+    level: np.ndarray,
+    tt: _Travel,
+) -> list[str]:
+    """The first 10 findings of each assignment, prefixed with its name; the service
+    assignment's include the level column's."""
+    service_bad = _unit_problems(service, names, site_pos, tt)
+    service_bad += _level_match_problems(assign, site_pos, level)
+    return [f"district: {b}" for b in _unit_problems(district, names, site_pos, tt)[:10]] + [
+        f"service: {b}" for b in service_bad[:10]
+    ]
+
+
+def _unit_problems(
+    a: _Assignment, names: np.ndarray, site_pos: dict[str, int], tt: _Travel
+) -> list[str]:
+    """Per unit: unassigned though a site is within the limit, assigned as well as roamed,
+    to an unknown site or one not open at the level, beyond the limit (minutes), or with
+    minutes that are not the travel times'."""
+    bad: list[str] = []
+    for i in range(names.size):
+        sid = a.chosen[i]
+        if not sid or sid == "nan":
+            if a.reachable[i] and not a.roamed[i]:
+                bad.append(f"{names[i]} unassigned though a site is within {a.limit:g} min")
+            continue
+        if a.roamed[i]:
+            bad.append(f"{names[i]} is served by roaming and also assigned to {sid}")
+        j = site_pos.get(sid)
+        if j is None:
+            bad.append(f"{names[i]} assigned to unknown site {sid}")
+            continue
+        if not a.open_[j]:
+            bad.append(f"{names[i]} assigned to {sid}, which is not open at this level")
+        t = tt.minutes(i, j)
+        if not t <= a.limit + ABS_TOL:
+            bad.append(f"{names[i]} assigned to {sid} at {t:g} min, beyond {a.limit:g} min")
+        if np.isfinite(t) and not _close(a.claimed[i], t):
+            bad.append(f"{names[i]} reports {a.claimed[i]:g} min to {sid}, travel says {t:g}")
+    return bad
+
+
+def _level_match_problems(
+    assign: pd.DataFrame, site_pos: dict[str, int], level: np.ndarray
+) -> list[str]:
+    """The assignments' level column against the level of each unit's service site."""
+    bad: list[str] = []
+    chosen = np.asarray(assign["site_id"], dtype=str)
+    lv_col = np.asarray(assign["level"], dtype=str)
+    pos = np.array([site_pos.get(s, -1) for s in chosen])
+    want = np.where(pos >= 0, level[np.maximum(pos, 0)], "")
+    if (lv_col != want).any():
+        bad.append("the assignment level does not match the site level")
+    return bad
+
+
+def _loads(
+    assignments: tuple[_Assignment, ...],
+    pop: np.ndarray,
+    n_sites: int,
+    site_pos: dict[str, int],
+    tt: _Travel,
+) -> _Loads:
+    """Persons and units the district assignment puts on each hub, persons the service
+    assignment puts on each site, and person-minutes summed over both, unit by unit."""
+    m = n_sites
+    loads = {"district": np.zeros(m), "service": np.zeros(m)}
     district_units = np.zeros(m, dtype=int)
-    for what, id_col, min_col, limit, may, open_, load in (
-        ("district", "hub_id", "hub_minutes", district_limit, may_hub, is_hub, district_pop),
-        ("service", "site_id", "minutes", service_limit, may_open, is_open, served),
-    ):
-        reachable = tt.reached(limit, may)
-        chosen = np.asarray(assign[id_col], dtype=str)
-        claimed = assign[min_col].to_numpy(dtype=float)
-        bad: list[str] = []
-        for i in range(n):
-            sid = chosen[i]
-            if not sid or sid == "nan":
-                if reachable[i] and not (what == "service" and roamed[i]):
-                    bad.append(f"{names[i]} unassigned though a site is within {limit:g} min")
-                continue
-            if what == "service" and roamed[i]:
-                bad.append(f"{names[i]} is served by roaming and also assigned to {sid}")
-            j = site_pos.get(sid)
+    person_minutes = 0.0
+    for a in assignments:
+        for i in range(pop.size):
+            sid = a.chosen[i]
+            j = None if not sid or sid == "nan" else site_pos.get(sid)
             if j is None:
-                bad.append(f"{names[i]} assigned to unknown site {sid}")
                 continue
-            if not open_[j]:
-                bad.append(f"{names[i]} assigned to {sid}, which is not open at this level")
             t = tt.minutes(i, j)
-            if not t <= limit + ABS_TOL:
-                bad.append(f"{names[i]} assigned to {sid} at {t:g} min, beyond {limit:g} min")
-            if np.isfinite(t) and not _close(claimed[i], t):
-                bad.append(f"{names[i]} reports {claimed[i]:g} min to {sid}, travel says {t:g}")
             if np.isfinite(t):
                 person_minutes += pop[i] * t
-            load[j] += pop[i]
-            if what == "district":
+            loads[a.what][j] += pop[i]
+            if a.what == "district":
                 district_units[j] += 1
-        if what == "service":
-            lv_col = np.asarray(assign["level"], dtype=str)
-            pos = np.array([site_pos.get(s, -1) for s in chosen])
-            want = np.where(pos >= 0, level[np.maximum(pos, 0)], "")
-            if (lv_col != want).any():
-                bad.append("the assignment level does not match the site level")
-        problems += [f"{what}: {b}" for b in bad[:10]]
+    return _Loads(loads["district"], district_units, loads["service"], person_minutes)
 
+
+def _balance_problems(
+    spec: CountySpec,
+    is_hub: np.ndarray,
+    district_pop: np.ndarray,
+    total: float,
+    site_ids: np.ndarray,
+) -> list[str]:
+    """Districts whose persons lie outside ``spec.balance`` of the mean district."""
+    problems: list[str] = []
     if spec.balance is not None and is_hub.any():
         mean = total / int(is_hub.sum())
         off = is_hub & (
@@ -256,21 +547,53 @@ def verify_county(
             problems.append(
                 f"districts outside +-{spec.balance:g} of the mean: {_ids(off, site_ids)}"
             )
-    for col, want in (("population_served", served), ("district_population", district_pop)):
+    return problems
+
+
+def _load_problems(layer: pd.DataFrame, loads: _Loads, site_ids: np.ndarray) -> list[str]:
+    """The sites layer's persons served and district persons against the assignments'."""
+    problems: list[str] = []
+    for col, want in (
+        ("population_served", loads.served),
+        ("district_population", loads.district_pop),
+    ):
         got = layer[col].to_numpy(dtype=float)
         if not np.allclose(got, want, rtol=REL_TOL, atol=ABS_TOL):
             problems.append(f"sites.{col} misreported at {_ids(~np.isclose(got, want), site_ids)}")
+    return problems
+
+
+def _district_problems(
+    plan: CountyPlan,
+    is_hub: np.ndarray,
+    loads: _Loads,
+    site_pos: dict[str, int],
+    site_ids: np.ndarray,
+) -> list[str]:
+    """The districts table: one row per hub, with the persons and units assigned to it."""
+    problems: list[str] = []
     dist = plan.districts
     if sorted(np.asarray(dist["hub_id"], dtype=str)) != sorted(site_ids[is_hub]):
         problems.append("the districts table does not list exactly the hubs")
     else:
         for hid, p, k in zip(dist["hub_id"], dist["population"], dist["n_units"], strict=True):
             j = site_pos[str(hid)]
-            if not _close(float(p), district_pop[j]) or int(k) != district_units[j]:
+            if not _close(float(p), loads.district_pop[j]) or int(k) != loads.district_units[j]:
                 problems.append(f"district {hid}: population or unit count misreported")
+    return problems
 
-    # staffing
-    shortfall_total = 0.0
+
+def _staffing_problems(
+    plan: CountyPlan,
+    spec: CountySpec,
+    layer: pd.DataFrame,
+    opened: _Opened,
+    served: np.ndarray,
+    site_ids: np.ndarray,
+) -> list[str]:
+    """Per staff rule: its columns in the sites layer, the staff (persons) per site against
+    the need from ``served`` (persons) and the pool, and the staffing table's row."""
+    problems: list[str] = []
     table = plan.staffing.set_index("staff_type") if len(plan.staffing) else None
     for rule in spec.staff:
         if rule.name not in layer.columns or f"shortfall_{rule.name}" not in layer.columns:
@@ -278,34 +601,90 @@ def verify_county(
             continue
         staff = layer[rule.name].to_numpy(dtype=float)
         short = layer[f"shortfall_{rule.name}"].to_numpy(dtype=float)
-        level_min = np.where(is_hub, rule.min_hub, np.where(is_open, rule.min_clinic, 0.0))
-        need = np.where(is_open, rule.per_person * served + level_min, 0.0)
-        tol = ABS_TOL + REL_TOL * np.abs(need)
-        for mask, what in (
-            (staff < -tol, "negative staff"),
-            (short < -tol, "negative shortfall"),
-            (staff < need - short - tol, "staff below need minus reported shortfall"),
-            (staff > need + tol, "staff above need"),
-            (~is_open & ((np.abs(staff) > tol) | (np.abs(short) > tol)), "staff at closed site"),
-        ):
-            if mask.any():
-                problems.append(f"staff {rule.name}: {what} at {_ids(mask, site_ids)}")
-        if np.isfinite(rule.pool) and staff.sum() > rule.pool * (1 + REL_TOL) + ABS_TOL:
-            problems.append(f"staff {rule.name}: {staff.sum():g} planned, pool {rule.pool:g}")
-        shortfall_total += float(short.sum())
-        if table is None or rule.name not in table.index:
-            problems.append(f"staffing table: no row for {rule.name}")
-            continue
-        row = table.loc[rule.name]
-        for col, want in (
-            ("need", need.sum()),
-            ("planned", staff.sum()),
-            ("shortfall", short.sum()),
-        ):
-            if not _close(float(row[col]), float(want), 1.0):
-                problems.append(f"staffing {rule.name}.{col}: {row[col]:g}, recomputed {want:g}")
+        level_min = np.where(
+            opened.is_hub, rule.min_hub, np.where(opened.is_open, rule.min_clinic, 0.0)
+        )
+        need = np.where(opened.is_open, rule.per_person * served + level_min, 0.0)
+        problems += _staff_site_problems(rule, staff, short, need, opened.is_open, site_ids)
+        problems += _staff_table_problems(rule, table, staff, short, need)
+    return problems
 
-    # summary
+
+def _staff_site_problems(
+    rule: StaffRule,
+    staff: np.ndarray,
+    short: np.ndarray,
+    need: np.ndarray,
+    is_open: np.ndarray,
+    site_ids: np.ndarray,
+) -> list[str]:
+    """One rule's staff and shortfall (persons) per site against the need, and the total
+    against the rule's pool."""
+    problems: list[str] = []
+    tol = ABS_TOL + REL_TOL * np.abs(need)
+    for mask, what in (
+        (staff < -tol, "negative staff"),
+        (short < -tol, "negative shortfall"),
+        (staff < need - short - tol, "staff below need minus reported shortfall"),
+        (staff > need + tol, "staff above need"),
+        (~is_open & ((np.abs(staff) > tol) | (np.abs(short) > tol)), "staff at closed site"),
+    ):
+        if mask.any():
+            problems.append(f"staff {rule.name}: {what} at {_ids(mask, site_ids)}")
+    if np.isfinite(rule.pool) and staff.sum() > rule.pool * (1 + REL_TOL) + ABS_TOL:
+        problems.append(f"staff {rule.name}: {staff.sum():g} planned, pool {rule.pool:g}")
+    return problems
+
+
+def _staff_table_problems(
+    rule: StaffRule,
+    table: pd.DataFrame | None,
+    staff: np.ndarray,
+    short: np.ndarray,
+    need: np.ndarray,
+) -> list[str]:
+    """The staffing table's row of one rule: need, planned and shortfall (persons)."""
+    problems: list[str] = []
+    if table is None or rule.name not in table.index:
+        problems.append(f"staffing table: no row for {rule.name}")
+        return problems
+    row = table.loc[rule.name]
+    for col, want in (
+        ("need", need.sum()),
+        ("planned", staff.sum()),
+        ("shortfall", short.sum()),
+    ):
+        if not _close(float(row[col]), float(want), 1.0):
+            problems.append(f"staffing {rule.name}.{col}: {row[col]:g}, recomputed {want:g}")
+    return problems
+
+
+def _staff_shortfall(spec: CountySpec, layer: pd.DataFrame) -> float:
+    """The staff shortfall (persons) summed over the rules whose columns the layer has."""
+    total = 0.0
+    for rule in spec.staff:
+        if rule.name in layer.columns and f"shortfall_{rule.name}" in layer.columns:
+            total += float(layer[f"shortfall_{rule.name}"].to_numpy(dtype=float).sum())
+    return total
+
+
+def _summary_problems(
+    plan: CountyPlan,
+    spec: CountySpec,
+    *,
+    is_hub: np.ndarray,
+    new_hub: np.ndarray,
+    clinic: np.ndarray,
+    new_clinic: np.ndarray,
+    total: float,
+    covered_pop: dict[str, float],
+    build_cost: float,
+    person_minutes: float,
+    shortfall_total: float,
+) -> list[str]:
+    """The summary items against the recomputed counts, persons (``total``, ``covered_pop``
+    per level), build cost (yuan), person-minutes and staff shortfall (persons)."""
+    problems: list[str] = []
     summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
     checks = {
         "hubs": float(is_hub.sum()),
@@ -327,20 +706,7 @@ def verify_county(
             problems.append(f"summary: no item {item}")
         elif not _close(float(summary[item]), want, 1.0):
             problems.append(f"summary {item}: {summary[item]!r}, recomputed {want!r}")
-
-    # stage records: each records the plan's own value, no better than the stage's proven
-    # bound, and at least as good as the value later stages were held to
-    recomputed = {
-        "coverage": coverage_value,
-        "new_sites": float(new_hub.sum() + new_clinic.sum()),
-        "cost": build_cost + roaming_cost,
-        "travel": person_minutes,
-        "shortfall": shortfall_total,
-    }
-    problems += _stage_problems(plan, spec, recomputed)
-
-    if problems:
-        raise VerificationError(problems)
+    return problems
 
 
 def _stage_problems(plan: CountyPlan, spec: CountySpec, recomputed: dict[str, float]) -> list[str]:
