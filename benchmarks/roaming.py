@@ -104,7 +104,7 @@ def main() -> None:
         total = time.perf_counter() - began
         rec = plan.roaming
         cost = next(r for r in plan.stages if r.stage == "cost").objective
-        summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+        roaming = plan.summary.roaming
         splits.append(
             f"seed {seed}: integer master {rec.objective:,.0f}; split: {rec.split}; "
             f"closing search: {rec.closed}"
@@ -114,7 +114,7 @@ def main() -> None:
             f"| {rec.exact_calls} ({rec.exact_stopped}) | {rec.exact_seconds:.1f} "
             f"| {rec.lp_value:,.0f} | {rec.lp_bound:,.0f} | {rec.bound:,.0f} | {cost:,.0f} "
             f"| {_pct(cost, rec.bound)} | {_pct(cost, rec.lp_bound)} "
-            f"| {int(summary['vehicle_days_used'])}/{int(summary['vehicle_days_fleet'])} "
+            f"| {roaming.vehicle_days_used}/{roaming.vehicle_days_fleet} "
             f"| {'yes' if rec.timed_out else 'no'} | {rec.seconds:.1f} | {total:.1f} |"
         )
     print()

@@ -13,6 +13,7 @@ _SOURCES = {
     "PROBLEMS": "optimizer.solve.locate",
     "LocateResult": "optimizer.results",
     "SitePlan": "optimizer.results",
+    "SiteSummary": "optimizer.results",
     "VerificationError": "optimizer.errors",
     "locate": "optimizer.solve.locate",
     "plan_sites": "optimizer.plan.sites",

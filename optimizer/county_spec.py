@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from models.county_terms import STAGES, StaffRule
@@ -157,18 +158,128 @@ class StageRecord:
 
 
 @dataclass
+class RoamingSummary:
+    """The roaming figures of a county plan: villages served by roaming and their population
+    (persons), vehicle-days used and available in a cycle, the roaming cost (yuan), what
+    fixed clinics serving the same villages would take (new sites, build cost in yuan,
+    villages no clinic reaches) and the route pool's record (size, column-generation rounds,
+    master LP value and bounds, integer master objective and gap, whether the safety time
+    limit ended the route search)."""
+
+    roaming_villages: int
+    roaming_population: float
+    vehicle_days_used: int
+    vehicle_days_fleet: int
+    roaming_cost: float
+    clinic_alternative_sites: int
+    clinic_alternative_cost: float
+    roaming_beyond_clinics: int
+    route_pool: int
+    route_rounds: int
+    route_lp_value: float
+    route_lp_bound: float
+    route_bound: float
+    route_master_objective: float
+    route_master_gap: float
+    route_search_timed_out: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """The roaming rows of ``summary.csv`` (``item, value``)."""
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            rows.append((f.name, int(value) if isinstance(value, bool) else value))
+        return pd.DataFrame(rows, columns=["item", "value"])
+
+
+@dataclass
+class CountySummary:
+    """The figures of a county plan: hubs and clinics (all and new), the population
+    (persons), the hub and clinic radii (minutes) with the population within them of an
+    open hub or site, the build cost (yuan), the person-minutes to the assigned sites, the
+    staff shortfall (staff), the demand units beyond every possible hub or clinic, the
+    warning ("" when every stage is proven) and, with roaming, the roaming figures."""
+
+    hubs: int
+    new_hubs: int
+    clinics: int
+    new_clinics: int
+    population: float
+    hub_radius: float
+    hub_population: float
+    clinic_radius: float
+    clinic_population: float
+    build_cost: float
+    person_minutes: float
+    staff_shortfall: float
+    units_beyond_hub_radius: int
+    units_beyond_clinic_radius: int
+    warning: str = ""
+    roaming: RoamingSummary | None = None
+
+    @property
+    def hub_share(self) -> float:
+        """Share of the population within the hub radius of a hub (0..1; NaN for none)."""
+        return self.hub_population / self.population if self.population else np.nan
+
+    @property
+    def clinic_share(self) -> float:
+        """Share of the population within the clinic radius of an open site (0..1; NaN
+        for no population)."""
+        return self.clinic_population / self.population if self.population else np.nan
+
+    @property
+    def population_within(self) -> dict[str, float]:
+        """The population within each radius (persons), keyed by the summary item
+        (``population_within_<radius>_min_of_hub``, then ``..._of_clinic``)."""
+        return {
+            f"population_within_{self.hub_radius:g}_min_of_hub": self.hub_population,
+            f"population_within_{self.clinic_radius:g}_min_of_clinic": self.clinic_population,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary as the two-column ``item, value`` table written to ``summary.csv``:
+        the county rows, the warning (if any), then the roaming rows (if any)."""
+        hub = f"within_{self.hub_radius:g}_min_of_hub"
+        clinic = f"within_{self.clinic_radius:g}_min_of_clinic"
+        rows = [
+            ("hubs", self.hubs),
+            ("new_hubs", self.new_hubs),
+            ("clinics", self.clinics),
+            ("new_clinics", self.new_clinics),
+            ("population", self.population),
+            (f"population_{hub}", self.hub_population),
+            (f"share_{hub}", self.hub_share),
+            (f"population_{clinic}", self.clinic_population),
+            (f"share_{clinic}", self.clinic_share),
+            ("build_cost", self.build_cost),
+            ("person_minutes", self.person_minutes),
+            ("staff_shortfall", self.staff_shortfall),
+            ("units_beyond_hub_radius", self.units_beyond_hub_radius),
+            ("units_beyond_clinic_radius", self.units_beyond_clinic_radius),
+        ]
+        if self.warning:
+            rows.append(("warning", self.warning))
+        frame = pd.DataFrame(rows, columns=["item", "value"])
+        if self.roaming is None:
+            return frame
+        return pd.concat([frame, self.roaming.to_frame()], ignore_index=True)
+
+
+@dataclass
 class CountyPlan:
     """The plan as layers: ``sites``, ``assignments``, ``districts`` (attributes; polygons are
-    added by ``optimizer.plan.districts``), the ``summary`` and ``staffing`` tables and the
-    solve record ``stages``; with roaming also ``routes``, ``stops``, ``timetable`` and the
-    route-pool record ``roaming``. ``unreachable`` maps a level to the demand ids it cannot serve.
+    added by ``optimizer.plan.districts``), the typed ``summary`` (``summary.to_frame()``
+    gives the ``item, value`` table), the ``staffing`` table and the solve record ``stages``;
+    with roaming also ``routes``, ``stops``, ``timetable`` and the route-pool record
+    ``roaming``. ``unreachable`` maps a level to the demand ids it cannot serve.
     """
 
     sites: gpd.GeoDataFrame
     assignments: gpd.GeoDataFrame
     districts: pd.DataFrame
     staffing: pd.DataFrame
-    summary: pd.DataFrame
+    summary: CountySummary
     stages: list[StageRecord]
     unreachable: dict[str, list[str]]
     routes: gpd.GeoDataFrame | None = None  # one row per vehicle-day driven

@@ -47,6 +47,77 @@ class LocateResult:
 
 
 @dataclass
+class SiteSummary:
+    """The figures of a site plan and its solve.
+
+    Attributes:
+        problem: the location problem solved ("p-median", "mclp", ...).
+        status: the solve status ("optimal", "time_limit", ...).
+        objective: objective value (units of the cost, usually minutes or persons).
+        bound: best proven bound on the objective.
+        gap: relative gap between objective and bound.
+        radius_minutes: the coverage radius (minutes), None when the problem has none.
+        sites_open: number of open sites.
+        demand_units: number of demand units.
+        demand_units_assigned: demand units assigned to an open site.
+        population: total population (persons).
+        population_assigned: population of the assigned units (persons).
+        mean_minutes_per_person: population-weighted mean minutes to the assigned site
+            (NaN when nobody is assigned).
+        max_minutes: largest minutes of an assigned unit (NaN when nobody is assigned).
+        travel_source: where the travel times came from.
+        verified: the plan passed the independent check.
+        warning: why the solve is not proven ("" when it is).
+    """
+
+    problem: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    radius_minutes: float | None
+    sites_open: int
+    demand_units: int
+    demand_units_assigned: int
+    population: float
+    population_assigned: float
+    mean_minutes_per_person: float
+    max_minutes: float
+    travel_source: str
+    verified: bool = True
+    warning: str = ""
+
+    @property
+    def population_assigned_share(self) -> float:
+        """Share of the population assigned to an open site (0..1; NaN for no population)."""
+        return self.population_assigned / self.population if self.population else np.nan
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary as the two-column ``item, value`` table written to ``summary.csv``."""
+        items = [
+            ("problem", self.problem),
+            ("status", self.status),
+            ("objective", self.objective),
+            ("bound", self.bound),
+            ("gap", self.gap),
+            ("radius_minutes", self.radius_minutes if self.radius_minutes is not None else ""),
+            ("sites_open", self.sites_open),
+            ("demand_units", self.demand_units),
+            ("demand_units_assigned", self.demand_units_assigned),
+            ("population", self.population),
+            ("population_assigned", self.population_assigned),
+            ("population_assigned_share", self.population_assigned_share),
+            ("mean_minutes_per_person", self.mean_minutes_per_person),
+            ("max_minutes", self.max_minutes),
+            ("travel_source", self.travel_source),
+            ("verified", "yes" if self.verified else "no"),
+        ]
+        if self.warning:
+            items.append(("warning", self.warning))
+        return pd.DataFrame(items, columns=["item", "value"])
+
+
+@dataclass
 class SitePlan:
     """A location plan as GIS layers.
 
@@ -59,11 +130,12 @@ class SitePlan:
             demand point.
         assignment_lines: one LineString per assigned demand unit, from the demand point to
             its site, with ``demand_id, site_id, minutes, population``.
-        summary: a two-column table ``item, value`` describing the plan and the solve.
+        summary: the figures of the plan and the solve (``summary.to_frame()`` gives the
+            ``item, value`` table of ``summary.csv``).
     """
 
     result: LocateResult
     sites: gpd.GeoDataFrame
     assignments: gpd.GeoDataFrame
     assignment_lines: gpd.GeoDataFrame
-    summary: pd.DataFrame
+    summary: SiteSummary

@@ -192,8 +192,7 @@ def _solve(
 
 def county_table(county: CountyRun, out_dir: Path, files: list[Path]) -> Table:
     """A one-screen table of a county plan: sites, coverage, shortfall, stages, files."""
-    plan, spec = county.plan, county.spec
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    plan, summary = county.plan, county.plan.summary
     table = Table(title=county.name, show_header=False, title_style="bold")
     table.add_column(style="bold")
     table.add_column()
@@ -203,19 +202,22 @@ def county_table(county: CountyRun, out_dir: Path, files: list[Path]) -> Table:
         names = ", ".join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
         shown = f" ({names})" if 0 < len(new) <= SHOWN_SITES else ""
         table.add_row(f"{level}s", Text(level_counts(plan, level) + shown))
-    for level, radius in (("hub", spec.hub.radius), ("clinic", spec.clinic.radius)):
-        share = summary.get(f"share_within_{radius:g}_min_of_{level}")
+    for level, radius, share in (
+        ("hub", summary.hub_radius, summary.hub_share),
+        ("clinic", summary.clinic_radius, summary.clinic_share),
+    ):
         far = len(plan.unreachable.get(level, []))
-        text = f"{float(share):.1%} of the population" if share is not None else "n/a"
+        text = f"{float(share):.1%} of the population"
         if far:
             text += f"; {far} unit(s) beyond every possible {level} (see report)"
         table.add_row(f"within {radius:g} min of a {level}", Text(text))
     table.add_row("districts", str(len(plan.districts)))
-    if plan.roaming is not None:
+    if plan.roaming is not None and summary.roaming is not None:
+        roaming = summary.roaming
         table.add_row(
             "roaming",
-            f"{int(summary['roaming_villages'])} villages, {int(summary['vehicle_days_used'])}"
-            f" of {int(summary['vehicle_days_fleet'])} vehicle-days; route pool gap "
+            f"{roaming.roaming_villages} villages, {roaming.vehicle_days_used}"
+            f" of {roaming.vehicle_days_fleet} vehicle-days; route pool gap "
             f"{plan.roaming.gap:.1%}"
             + (" (safety time limit reached)" if plan.roaming.timed_out else ""),
         )

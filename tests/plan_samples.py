@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields, replace
 
 import geopandas as gpd
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from optimizer.results import LocateResult, SitePlan
+from optimizer.results import LocateResult, SitePlan, SiteSummary
 
 CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E, metres
 
@@ -83,18 +84,36 @@ def sample_plan() -> SitePlan:
         seconds_build=0.01,
         seconds_solve=0.02,
     )
-    summary = pd.DataFrame(
-        {"item": ["problem", "县名", "open sites"], "value": ["p-median", "示例县", "2"]}
+    population = np.array([v[2] for v in VILLAGES], dtype=float)
+    minutes = np.array([v[4] for v in VILLAGES])
+    assigned = np.isfinite(minutes)
+    summary = SiteSummary(
+        problem=result.problem,
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        radius_minutes=None,
+        sites_open=2,
+        demand_units=len(VILLAGES),
+        demand_units_assigned=int(assigned.sum()),
+        population=float(population.sum()),
+        population_assigned=float(population[assigned].sum()),
+        mean_minutes_per_person=float(
+            (population * minutes)[assigned].sum() / population[assigned].sum()
+        ),
+        max_minutes=float(minutes[assigned].max()),
+        travel_source="示例县道路网",
     )
     return SitePlan(result, sites, assignments, lines, summary)
 
 
 def copied(plan):
     """A copy of a county plan whose tables (sites, assignments, districts, staffing,
-    summary, routes, stops, timetable) can be tampered without touching ``plan``."""
+    routes, stops, timetable) and summary can be tampered without touching ``plan``."""
     frames = {
         f.name: getattr(plan, f.name).copy()
         for f in fields(plan)
         if isinstance(getattr(plan, f.name), pd.DataFrame)
     }
-    return replace(plan, **frames)
+    return replace(plan, **frames, summary=copy.deepcopy(plan.summary))

@@ -12,9 +12,9 @@ import pytest
 import geodata
 from geodata.errors import ConfigError
 from optimizer.config.county import CompareConfig, load_county_config
-from optimizer.run import run
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.compare import compare_plan
+from optimizer.run import run
 
 RADIUS = 20.0
 KANGBASHI = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"

@@ -90,8 +90,7 @@ def test_hard_radius_no_site_meets_is_reported_by_village():
     # V6 is 12 minutes or more from every possible hub: it is left out of the hard target
     result = plan()
     assert result.unreachable["hub"] == ["V6"]
-    summary = result.summary.set_index("item")["value"]
-    assert summary["units_beyond_hub_radius"] == 1
+    assert result.summary.units_beyond_hub_radius == 1
     assert (result.sites.set_index("site_id").loc[["S1", "S2", "S4"], "level"] == "hub").all()
 
 
@@ -152,8 +151,7 @@ def test_staff_minimum_above_pool_is_a_reported_shortfall():
     row = result.staffing.set_index("staff_type").loc["doctors"]
     assert row["shortfall"] == pytest.approx(need.sum() - 40.0)
     assert row["sites_short"] >= 1
-    summary = result.summary.set_index("item")["value"]
-    assert summary["staff_shortfall"] == pytest.approx(need.sum() - 40.0)
+    assert result.summary.staff_shortfall == pytest.approx(need.sum() - 40.0)
     assert result.stages[-1].stage == "shortfall"
     assert result.stages[-1].objective == pytest.approx(need.sum() - 40.0)
 

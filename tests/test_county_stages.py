@@ -59,8 +59,7 @@ def test_a_stage_stopped_at_its_gap_ends_better_than_held_and_verifies(county, s
         abs(travel_stage.objective - travel_stage.bound) / travel_stage.objective
     )
     assert np.isnan(plan.stages[-1].held) and np.isfinite(plan.stages[0].held)
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    warning = summary["warning"]
+    warning = plan.summary.warning
     assert "stage travel stopped at the requested mip_gap" in warning
     assert "later stages held travel at" in warning and "and the plan gives" in warning
     report = markdown_report(report_blocks(plan, county_spec(mip_gap=GAP), title="t"))
@@ -74,7 +73,8 @@ def test_a_proven_plan_holds_each_stage_at_its_optimum(county, stopped):
     assert [r.status for r in plan.stages] == ["optimal"] * len(plan.stages)
     for r in plan.stages[:-1]:
         assert r.objective == pytest.approx(r.held, rel=2e-6, abs=1e-6)
-    assert "warning" not in set(plan.summary["item"])
+    assert plan.summary.warning == ""
+    assert "warning" not in set(plan.summary.to_frame()["item"])
     # the proven plan is at least as good on the first stage that stopped early
     first = next(k for k, r in enumerate(stopped.stages) if r.stopped_early)
     for proven, early in zip(plan.stages[:first], stopped.stages[:first], strict=True):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from optimizer.config.county import load_county_config
-from optimizer.run import run as run_config
 from optimizer.plan.compare import population_within
+from optimizer.run import run as run_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "qingyuan.toml"
 PLAN_SIX = ("濛洲街道", "屏都街道", "左溪镇", "松源街道", "竹口镇", "荷地镇")

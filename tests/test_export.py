@@ -75,7 +75,7 @@ def test_geojson_and_csv_keep_chinese(written):
     assert lines["name"].tolist() == VILLAGE_NAMES
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8")
     assert summary.columns.tolist() == ["item", "value"]
-    assert "示例县" in summary["value"].tolist()
+    assert "示例县道路网" in summary["value"].tolist()
 
 
 def test_map_is_a_png(written):

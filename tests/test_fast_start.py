@@ -100,13 +100,14 @@ def test_every_public_name_resolves(package):
 
 def test_public_names_are_those_of_their_modules():
     from optimizer.plan.sites import plan_sites
-    from optimizer.results import LocateResult, SitePlan
+    from optimizer.results import LocateResult, SitePlan, SiteSummary
     from optimizer.solve.locate import PROBLEMS, locate
     from optimizer.verify import VerificationError, verify_locate
 
     assert optimizer.locate is locate and optimizer.plan_sites is plan_sites
     assert optimizer.PROBLEMS is PROBLEMS
     assert optimizer.LocateResult is LocateResult and optimizer.SitePlan is SitePlan
+    assert optimizer.SiteSummary is SiteSummary
     assert optimizer.VerificationError is VerificationError
     assert optimizer.verify_locate is verify_locate
 

@@ -232,8 +232,8 @@ def test_joint_plan_equals_brute_force(case):
     unit = plan.roaming.cost_unit
     assert plan.roaming.lp_bound - 1e-6 <= plan.roaming.bound <= want + 1e-6
     assert plan.roaming.bound / unit == pytest.approx(round(plan.roaming.bound / unit))
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    assert summary["build_cost"] + summary["roaming_cost"] == pytest.approx(want)
+    assert plan.summary.roaming is not None
+    assert plan.summary.build_cost + plan.summary.roaming.roaming_cost == pytest.approx(want)
 
 
 def test_a_base_works_only_when_the_plan_opens_it():

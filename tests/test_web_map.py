@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from optimizer.config.county import load_county_config
-from optimizer.run import run
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.web_map import write_web_map
+from optimizer.run import run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kangbashi.toml"

@@ -83,14 +83,13 @@ def run_task(task: Task, out_root: str) -> TaskResult:
             if task.region is not None and task.region.column is not None:
                 task = replace(task, raw=_split_region(task, Path(scratch)))
             config = check_task(task)
-            metrics, layers = _plan_and_write(task, config, Path(out_root) / task.folder)
+            metrics, warning, layers = _plan_and_write(task, config, Path(out_root) / task.folder)
     except HealthplanError as exc:
         return _failed(task, label, str(exc), start)
     except Exception as exc:  # noqa: BLE001 - one failed plan must not stop the batch
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
         return _failed(task, label, message, start)
-    warning = metrics.pop("warning")
     proven = metrics["solve_status"] == "optimal"
     return TaskResult(
         index=task.index,
@@ -117,8 +116,9 @@ def _failed(task: Task, label: str, message: str, start: float) -> TaskResult:
 
 def _plan_and_write(
     task: Task, config: Config | CountyConfig, out_dir: Path
-) -> tuple[dict[str, Any], dict[str, gpd.GeoDataFrame]]:
-    """Plan, write the task's outputs; its metrics and (for regions) layers."""
+) -> tuple[dict[str, Any], str, dict[str, gpd.GeoDataFrame]]:
+    """Plan, write the task's outputs; its metrics, its warning ("" when every solve is
+    proven) and (for regions) its layers."""
     done = run(config, source=task.source)
     write(done, out_dir, title=f"{config.name}: {task_label(task)}")
     if done.county is not None:
@@ -134,61 +134,59 @@ def _plan_and_write(
             name: to_crs(getattr(done.plan, name), name, config.output.crs)
             for name in COMBINED_LAYERS[kind]
         }
-    return metrics, layers
+    return metrics, done.plan.summary.warning, layers
 
 
 def county_metrics(run: CountyRun) -> dict[str, Any]:
-    """The figures of a county plan that a results table compares (persons, minutes, yuan),
-    its solve status and its warning ("" when every stage is proven)."""
+    """The figures of a county plan that a results table compares (persons, minutes, yuan)
+    and its solve status."""
     plan, spec = run.plan, run.spec
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    population = float(summary["population"])
+    summary = plan.summary
+    population = float(summary.population)
     out: dict[str, Any] = {
-        "hubs": int(summary["hubs"]),
-        "new_hubs": int(summary["new_hubs"]),
-        "clinics": int(summary["clinics"]),
-        "new_clinics": int(summary["new_clinics"]),
+        "hubs": int(summary.hubs),
+        "new_hubs": int(summary.new_hubs),
+        "clinics": int(summary.clinics),
+        "new_clinics": int(summary.new_clinics),
         "population": population,
         "hub_radius": spec.hub.radius,
-        "hub_share": float(summary[f"share_within_{spec.hub.radius:g}_min_of_hub"]),
+        "hub_share": float(summary.hub_share),
         "clinic_radius": spec.clinic.radius,
-        "clinic_share": float(summary[f"share_within_{spec.clinic.radius:g}_min_of_clinic"]),
-        "build_cost": float(summary["build_cost"]),
-        "mean_minutes": float(summary["person_minutes"]) / population if population else np.nan,
-        "staff_shortfall": float(summary["staff_shortfall"]),
+        "clinic_share": float(summary.clinic_share),
+        "build_cost": float(summary.build_cost),
+        "mean_minutes": float(summary.person_minutes) / population if population else np.nan,
+        "staff_shortfall": float(summary.staff_shortfall),
     }
     for row in plan.staffing.itertuples(index=False):
         out[f"shortfall_{row.staff_type}"] = float(row.shortfall)
     stopped = dict.fromkeys(r.status for r in plan.stages if r.stopped_early)
     out["solve_status"] = ",".join(stopped) or "optimal"
-    out["warning"] = str(summary.get("warning", ""))
     out["solve_seconds"] = float(sum(r.seconds for r in plan.stages))
     return out
 
 
 def site_metrics(plan: SitePlan, radius: float | None) -> dict[str, Any]:
-    """The figures of a site plan that a results table compares (persons, minutes), its
-    solve status and its warning ("" when proven)."""
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
+    """The figures of a site plan that a results table compares (persons, minutes) and its
+    solve status."""
+    summary = plan.summary
     demand = plan.assignments
     population = demand["population"].to_numpy(dtype=float)
     total = float(population.sum())
     out: dict[str, Any] = {
-        "problem": summary["problem"],
-        "sites_open": int(summary["sites_open"]),
+        "problem": summary.problem,
+        "sites_open": int(summary.sites_open),
         "population": total,
-        "objective": float(summary["objective"]),
-        "gap": float(summary["gap"]),
-        "assigned_share": float(summary["population_assigned_share"]),
-        "mean_minutes": float(summary["mean_minutes_per_person"]),
-        "max_minutes": float(summary["max_minutes"]),
+        "objective": float(summary.objective),
+        "gap": float(summary.gap),
+        "assigned_share": float(summary.population_assigned_share),
+        "mean_minutes": float(summary.mean_minutes_per_person),
+        "max_minutes": float(summary.max_minutes),
     }
     if radius is not None:
         within = pd.to_numeric(demand["minutes"]).to_numpy(dtype=float) <= radius
         out["radius"] = radius
         out["radius_share"] = float(population[within].sum()) / total if total else np.nan
-    out["solve_status"] = summary["status"]
-    out["warning"] = str(summary.get("warning", ""))
+    out["solve_status"] = summary.status
     out["solve_seconds"] = plan.result.seconds_build + plan.result.seconds_solve
     return out
 

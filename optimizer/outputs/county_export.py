@@ -124,7 +124,7 @@ def _write_all(
     )
     if "csv" in formats:
         tables = {
-            "summary.csv": plan.summary,
+            "summary.csv": plan.summary.to_frame(),
             "staffing.csv": plan.staffing,
             "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
         }

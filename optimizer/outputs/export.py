@@ -298,7 +298,7 @@ def _write_all(
     written = write_layers(layers, folder, formats, SHAPEFILE_NAMES)
     if "csv" in formats:
         path = folder / "summary.csv"
-        plan.summary.to_csv(path, index=False, encoding="utf-8")
+        plan.summary.to_frame().to_csv(path, index=False, encoding="utf-8")
         written.append(path)
     if "png" in formats:
         path = folder / "map.png"

@@ -115,18 +115,19 @@ def write_reports(blocks: list[Block], folder: Path) -> list[Path]:
 
 
 def _coverage(plan: CountyPlan, spec: CountySpec) -> list[Block]:
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    total = float(summary.get("population", 0.0))
+    summary = plan.summary
+    total = float(summary.population)
     rows = []
-    for level, target in (("hub", spec.hub), ("clinic", spec.clinic)):
-        radius = f"{target.radius:g}"
-        population = float(summary.get(f"population_within_{radius}_min_of_{level}", np.nan))
+    for level, target, population, share in (
+        ("hub", spec.hub, summary.hub_population, summary.hub_share),
+        ("clinic", spec.clinic, summary.clinic_population, summary.clinic_share),
+    ):
         rows.append(
             {
                 "level": level,
                 "radius (min)": target.radius,
-                "population within": population,
-                "share within": _percent(population / total if total else np.nan),
+                "population within": float(population),
+                "share within": _percent(share),
                 "target": "every reachable unit"
                 if target.share is None
                 else f">= {target.share:.0%} of reachable population",
@@ -218,8 +219,7 @@ def level_counts(plan: CountyPlan, level: str) -> str:
     """E.g. "13: 1 kept, 12 upgraded from existing sites, 0 on new sites" (for hubs)."""
     sites = plan.sites
     at = sites[sites["level"] == level]
-    summary = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
-    new_level = int(summary.get(f"new_{level}s", 0))
+    new_level = {"hub": plan.summary.new_hubs, "clinic": plan.summary.new_clinics}[level]
     built = int((at["status"] == "new").sum())
     return (
         f"{len(at)}: {len(at) - new_level} kept, "

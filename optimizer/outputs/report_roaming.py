@@ -12,27 +12,27 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     """Villages served by roaming, vehicle-days used against the fleet, the cost against
     the clinics that would serve the same villages, the route pool record and the
     timetable's first rows."""
-    if spec.roaming is None or plan.routes is None or plan.roaming is None:
+    s = plan.summary.roaming
+    if spec.roaming is None or plan.routes is None or plan.roaming is None or s is None:
         return []
-    s = dict(zip(plan.summary["item"], plan.summary["value"], strict=True))
     r, rec = spec.roaming, plan.roaming
     units = plan.assignments[plan.assignments["roaming"]]
     text = (
-        f"{int(s['roaming_villages'])} villages ({s['roaming_population']:,.0f} persons) are "
+        f"{s.roaming_villages} villages ({s.roaming_population:,.0f} persons) are "
         f"served by {r.vehicles} roaming vehicles, each visited at least {r.visits} times per "
-        f"{r.days}-day cycle; {int(s['vehicle_days_used'])} of "
-        f"{int(s['vehicle_days_fleet'])} vehicle-days are used, {len(plan.routes)} day-routes "
+        f"{r.days}-day cycle; {s.vehicle_days_used} of "
+        f"{s.vehicle_days_fleet} vehicle-days are used, {len(plan.routes)} day-routes "
         f"of at most {r.day_minutes:g} minutes."
     )
     beyond = (
-        f"{int(s['roaming_beyond_clinics'])} of the villages are beyond "
+        f"{s.roaming_beyond_clinics} of the villages are beyond "
         f"{spec.clinic.radius:g} minutes of every possible clinic."
     )
-    if int(s["clinic_alternative_sites"]):
+    if s.clinic_alternative_sites:
         alternative = (
             f"Fixed clinics for the same villages would need "
-            f"{int(s['clinic_alternative_sites'])} new sites costing "
-            f"{s['clinic_alternative_cost']:,.0f} yuan in build cost; {beyond}"
+            f"{s.clinic_alternative_sites} new sites costing "
+            f"{s.clinic_alternative_cost:,.0f} yuan in build cost; {beyond}"
         )
     else:
         alternative = (
@@ -40,7 +40,7 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
             f"plan's open sites already reach them); {beyond}"
         )
     trade = (
-        f"Roaming costs {s['roaming_cost']:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
+        f"Roaming costs {s.roaming_cost:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
         + alternative
     )
     pool = (

@@ -214,7 +214,6 @@ def _changes(plan: CountyPlan, fixed: CountyPlan) -> pd.DataFrame:
     """Side-by-side figures of the optimiser's plan and the plan with the plan's hubs fixed."""
 
     def figures(p: CountyPlan) -> dict[str, object]:
-        summary = dict(zip(p.summary["item"], p.summary["value"], strict=True))
         hubs = p.sites[p.sites["level"] == "hub"]
         units = p.assignments
         pop = units["population"].to_numpy(dtype=float)
@@ -223,7 +222,7 @@ def _changes(plan: CountyPlan, fixed: CountyPlan) -> pd.DataFrame:
         district = p.districts["population"].to_numpy(dtype=float)
         row: dict[str, object] = {
             "hubs": ", ".join(hubs["name"].astype(str)),
-            **{k: v for k, v in summary.items() if str(k).startswith("population_within")},
+            **p.summary.population_within,
             "mean minutes to own hub": float((pop[ok] * hub_minutes[ok]).sum() / pop[ok].sum())
             if ok.any()
             else np.nan,

@@ -264,7 +264,7 @@ def plan_county(
 
     A stage that runs out of time (or is interrupted, see ``optimizer.interrupt``) keeps the
     best plan it found, or the previous stage's plan, and its record says so; the plan's
-    summary then holds a ``warning`` row.
+    ``summary.warning`` then says why (and ``summary.csv`` has a ``warning`` row).
 
     Raises:
         InputError: unknown site ids, contradictory or out-of-range settings.

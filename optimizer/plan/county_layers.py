@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse as sp
 
 from geodata.travel import TravelTimes
 from models.county import CountyInput
-from optimizer.county_spec import CountyPlan, CountySpec, StageRecord
+from optimizer.county_spec import CountyPlan, CountySpec, CountySummary, StageRecord
 from optimizer.notices import stages_warning
 
 STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
+
+
+@dataclass
+class _Solution:
+    """The model's choices per site (hub, open) and per demand unit (site index of its hub
+    and of its primary-care site, -1 for none, with the minutes to them, NaN for none)."""
+
+    is_hub: np.ndarray
+    is_open: np.ndarray
+    hub_of: np.ndarray
+    hub_minutes: np.ndarray
+    site_of: np.ndarray
+    site_minutes: np.ndarray
+
+    @property
+    def level(self) -> np.ndarray:
+        """Per site: "hub", "clinic" or "" (closed)."""
+        return np.where(self.is_hub, "hub", np.where(self.is_open, "clinic", ""))
 
 
 def _chosen(var, keys) -> dict:
@@ -22,6 +43,177 @@ def _chosen(var, keys) -> dict:
         if pyo.value(var[i, j]) > 0.5:
             out[i] = j
     return out
+
+
+def _lookup(assign: dict, minutes: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per demand unit: the site index of ``assign`` (-1 for none) and its minutes (NaN)."""
+    site = np.full(n, -1, dtype=np.int64)
+    for i, j in assign.items():
+        site[i] = j
+    mins = np.full(n, np.nan)
+    rows = np.flatnonzero(site >= 0)
+    if rows.size:
+        mins[rows] = np.asarray(minutes[rows, site[rows]]).reshape(-1)
+    return site, mins
+
+
+def _solution(model: pyo.ConcreteModel, n: int, m: int, minutes: sp.csr_matrix) -> _Solution:
+    """The open sites and the assignments of the solved model."""
+    is_hub = np.zeros(m, dtype=bool)
+    for j in model.H:
+        is_hub[j] = pyo.value(model.hub[j]) > 0.5
+    is_open = np.zeros(m, dtype=bool)
+    for j in model.C:
+        is_open[j] = pyo.value(model.site[j]) > 0.5
+    hub_of, hub_minutes = _lookup(_chosen(model.dist, model.D), minutes, n)
+    site_of, site_minutes = _lookup(_chosen(model.serve, model.S), minutes, n)
+    return _Solution(is_hub, is_open, hub_of, hub_minutes, site_of, site_minutes)
+
+
+def _staff(
+    model: pyo.ConcreteModel, data: CountyInput, sol: _Solution, served: np.ndarray
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Per staff type: the planned staff and shortfall per site (columns of the sites layer)
+    and the staffing table (need, planned, pool, shortfall, sites short)."""
+    m = sol.is_open.size
+    columns: dict[str, np.ndarray] = {}
+    rows = []
+    for rule in data.staff:
+        staff = np.zeros(m)
+        short = np.zeros(m)
+        for j in model.C:
+            staff[j] = pyo.value(model.staff[j, rule.name])
+            short[j] = pyo.value(model.short[j, rule.name])
+        need = np.where(
+            sol.is_open,
+            rule.per_person * served
+            + np.where(sol.is_hub, rule.min_hub, np.where(sol.is_open, rule.min_clinic, 0.0)),
+            0.0,
+        )
+        columns[rule.name] = np.round(staff, 6)
+        columns[f"shortfall_{rule.name}"] = np.round(short, 6)
+        rows.append(
+            {
+                "staff_type": rule.name,
+                "need": float(need.sum()),
+                "planned": float(staff.sum()),
+                "pool": rule.pool if np.isfinite(rule.pool) else np.nan,
+                "shortfall": float(short.sum()),
+                "sites_short": int((short > 1e-6).sum()),
+            }
+        )
+    return columns, pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+
+
+def _site_layer(
+    sites: gpd.GeoDataFrame,
+    data: CountyInput,
+    sol: _Solution,
+    served: np.ndarray,
+    district_pop: np.ndarray,
+    staff_columns: dict[str, np.ndarray],
+) -> gpd.GeoDataFrame:
+    """One row per input site: level, status (existing, new, closed), population served and
+    in its district (persons) and the staff columns."""
+    existing = data.existing_hub | data.existing_site
+    is_hub, is_open = sol.is_hub, sol.is_open
+    status = np.where(
+        is_hub & data.existing_hub,
+        "existing",
+        np.where(is_open & existing, "existing", np.where(is_open, "new", "closed")),
+    )
+    columns = {
+        "site_id": np.asarray(sites["id"], dtype=str),
+        "name": sites["name"].astype(str).to_numpy(),
+        "kind": sites["kind"].astype(str).to_numpy(),
+        "level": sol.level,
+        "status": status,
+        "population_served": served,
+        "district_population": district_pop,
+        **staff_columns,
+    }
+    return gpd.GeoDataFrame(columns, geometry=sites.geometry.values, crs=sites.crs)
+
+
+def _assignments(
+    demand: gpd.GeoDataFrame, pop: np.ndarray, site_ids: np.ndarray, sol: _Solution
+) -> gpd.GeoDataFrame:
+    """One row per demand unit: its primary-care site and level, its hub, and the minutes
+    to each (NaN when unassigned)."""
+    site_of, hub_of = sol.site_of, sol.hub_of
+    return gpd.GeoDataFrame(
+        {
+            "demand_id": demand["id"].astype(str).to_numpy(),
+            "name": demand["name"].astype(str).to_numpy(),
+            "population": pop,
+            "site_id": np.where(site_of >= 0, site_ids[np.maximum(site_of, 0)], ""),
+            "level": np.where(site_of >= 0, sol.level[np.maximum(site_of, 0)], ""),
+            "minutes": sol.site_minutes,
+            "hub_id": np.where(hub_of >= 0, site_ids[np.maximum(hub_of, 0)], ""),
+            "hub_minutes": sol.hub_minutes,
+        },
+        geometry=demand.geometry.values,
+        crs=demand.crs,
+    )
+
+
+def _districts(
+    sites: gpd.GeoDataFrame, site_ids: np.ndarray, sol: _Solution, district_pop: np.ndarray
+) -> pd.DataFrame:
+    """One row per hub: its district's population (persons) and number of demand units."""
+    hubs = np.flatnonzero(sol.is_hub)
+    hub_of = sol.hub_of
+    return pd.DataFrame(
+        {
+            "hub_id": site_ids[hubs],
+            "name": sites["name"].astype(str).to_numpy()[hubs],
+            "population": district_pop[hubs],
+            "n_units": np.bincount(hub_of[hub_of >= 0], minlength=site_ids.size)[hubs],
+        }
+    )
+
+
+def _population_within(
+    minutes: sp.csr_matrix, pop: np.ndarray, radius: float, mask: np.ndarray
+) -> float:
+    """Persons of the demand units with a site of ``mask`` within ``radius`` minutes."""
+    coo = minutes.tocoo()
+    ok = (coo.data <= radius) & mask[coo.col]
+    reached = np.zeros(pop.size, dtype=bool)
+    reached[coo.row[ok]] = True
+    return float(pop[reached].sum())
+
+
+def _summary(
+    model: pyo.ConcreteModel,
+    data: CountyInput,
+    spec: CountySpec,
+    sol: _Solution,
+    minutes: sp.csr_matrix,
+    records: list[StageRecord],
+    unreachable: dict[str, np.ndarray],
+) -> CountySummary:
+    """The plan's figures: counts, coverage within the radii, cost, travel and shortfall."""
+    pop = data.population
+    is_hub, is_open = sol.is_hub, sol.is_open
+    existing = data.existing_hub | data.existing_site
+    return CountySummary(
+        hubs=int(is_hub.sum()),
+        new_hubs=int((is_hub & ~data.existing_hub).sum()),
+        clinics=int((is_open & ~is_hub).sum()),
+        new_clinics=int((is_open & ~is_hub & ~existing).sum()),
+        population=float(pop.sum()),
+        hub_radius=spec.hub.radius,
+        hub_population=_population_within(minutes, pop, spec.hub.radius, is_hub),
+        clinic_radius=spec.clinic.radius,
+        clinic_population=_population_within(minutes, pop, spec.clinic.radius, is_open),
+        build_cost=float(pyo.value(model.build_cost)),
+        person_minutes=float(pyo.value(model.stage_travel)),
+        staff_shortfall=float(pyo.value(model.stage_shortfall)),
+        units_beyond_hub_radius=len(unreachable["hub"]),
+        units_beyond_clinic_radius=len(unreachable["clinic"]),
+        warning=stages_warning(records),
+    )
 
 
 def county_layers(
@@ -40,138 +232,19 @@ def county_layers(
     n, m = len(demand), len(sites)
     pop = data.population
     site_ids = np.asarray(sites["id"], dtype=str)
-    is_hub = np.zeros(m, dtype=bool)
-    for j in model.H:
-        is_hub[j] = pyo.value(model.hub[j]) > 0.5
-    is_open = np.zeros(m, dtype=bool)
-    for j in model.C:
-        is_open[j] = pyo.value(model.site[j]) > 0.5
-    district = _chosen(model.dist, model.D)
-    service = _chosen(model.serve, model.S)
     minutes = travel.minutes.tocsr()
-
-    def lookup(assign: dict) -> tuple[np.ndarray, np.ndarray]:
-        site = np.full(n, -1, dtype=np.int64)
-        for i, j in assign.items():
-            site[i] = j
-        mins = np.full(n, np.nan)
-        rows = np.flatnonzero(site >= 0)
-        if rows.size:
-            mins[rows] = np.asarray(minutes[rows, site[rows]]).reshape(-1)
-        return site, mins
-
-    hub_of, hub_minutes = lookup(district)
-    site_of, site_minutes = lookup(service)
-    level = np.where(is_hub, "hub", np.where(is_open, "clinic", ""))
-    existing = data.existing_hub | data.existing_site
-    status = np.where(
-        is_hub & data.existing_hub,
-        "existing",
-        np.where(is_open & existing, "existing", np.where(is_open, "new", "closed")),
-    )
+    sol = _solution(model, n, m, minutes)
+    site_of, hub_of = sol.site_of, sol.hub_of
     served = np.bincount(site_of[site_of >= 0], weights=pop[site_of >= 0], minlength=m)
     district_pop = np.bincount(hub_of[hub_of >= 0], weights=pop[hub_of >= 0], minlength=m)
-
-    columns = {
-        "site_id": site_ids,
-        "name": sites["name"].astype(str).to_numpy(),
-        "kind": sites["kind"].astype(str).to_numpy(),
-        "level": level,
-        "status": status,
-        "population_served": served,
-        "district_population": district_pop,
-    }
-    staffing_rows = []
-    for rule in data.staff:
-        staff = np.zeros(m)
-        short = np.zeros(m)
-        for j in model.C:
-            staff[j] = pyo.value(model.staff[j, rule.name])
-            short[j] = pyo.value(model.short[j, rule.name])
-        need = np.where(
-            is_open,
-            rule.per_person * served
-            + np.where(is_hub, rule.min_hub, np.where(is_open, rule.min_clinic, 0.0)),
-            0.0,
-        )
-        columns[rule.name] = np.round(staff, 6)
-        columns[f"shortfall_{rule.name}"] = np.round(short, 6)
-        staffing_rows.append(
-            {
-                "staff_type": rule.name,
-                "need": float(need.sum()),
-                "planned": float(staff.sum()),
-                "pool": rule.pool if np.isfinite(rule.pool) else np.nan,
-                "shortfall": float(short.sum()),
-                "sites_short": int((short > 1e-6).sum()),
-            }
-        )
-    site_layer = gpd.GeoDataFrame(columns, geometry=sites.geometry.values, crs=demand.crs)
-
-    assignments = gpd.GeoDataFrame(
-        {
-            "demand_id": demand["id"].astype(str).to_numpy(),
-            "name": demand["name"].astype(str).to_numpy(),
-            "population": pop,
-            "site_id": np.where(site_of >= 0, site_ids[np.maximum(site_of, 0)], ""),
-            "level": np.where(site_of >= 0, level[np.maximum(site_of, 0)], ""),
-            "minutes": site_minutes,
-            "hub_id": np.where(hub_of >= 0, site_ids[np.maximum(hub_of, 0)], ""),
-            "hub_minutes": hub_minutes,
-        },
-        geometry=demand.geometry.values,
-        crs=demand.crs,
-    )
-    hubs = np.flatnonzero(is_hub)
-    districts = pd.DataFrame(
-        {
-            "hub_id": site_ids[hubs],
-            "name": sites["name"].astype(str).to_numpy()[hubs],
-            "population": district_pop[hubs],
-            "n_units": np.bincount(hub_of[hub_of >= 0], minlength=m)[hubs],
-        }
-    )
-    total = float(pop.sum())
-
-    def within(radius: float, mask: np.ndarray) -> float:
-        coo = minutes.tocoo()
-        ok = (coo.data <= radius) & mask[coo.col]
-        reached = np.zeros(n, dtype=bool)
-        reached[coo.row[ok]] = True
-        return float(pop[reached].sum())
-
-    hub_pop = within(spec.hub.radius, is_hub)
-    clinic_pop = within(spec.clinic.radius, is_open)
-    summary = pd.DataFrame(
-        [
-            ("hubs", int(is_hub.sum())),
-            ("new_hubs", int((is_hub & ~data.existing_hub).sum())),
-            ("clinics", int((is_open & ~is_hub).sum())),
-            ("new_clinics", int((is_open & ~is_hub & ~existing).sum())),
-            ("population", total),
-            (f"population_within_{spec.hub.radius:g}_min_of_hub", hub_pop),
-            (f"share_within_{spec.hub.radius:g}_min_of_hub", hub_pop / total if total else np.nan),
-            (f"population_within_{spec.clinic.radius:g}_min_of_clinic", clinic_pop),
-            (
-                f"share_within_{spec.clinic.radius:g}_min_of_clinic",
-                clinic_pop / total if total else np.nan,
-            ),
-            ("build_cost", float(pyo.value(model.build_cost))),
-            ("person_minutes", float(pyo.value(model.stage_travel))),
-            ("staff_shortfall", float(pyo.value(model.stage_shortfall))),
-            ("units_beyond_hub_radius", len(unreachable["hub"])),
-            ("units_beyond_clinic_radius", len(unreachable["clinic"])),
-        ]
-        + ([("warning", warning)] if (warning := stages_warning(records)) else []),
-        columns=["item", "value"],
-    )
+    staff_columns, staffing = _staff(model, data, sol, served)
     ids = demand["id"].astype(str).to_numpy()
     return CountyPlan(
-        sites=site_layer,
-        assignments=assignments,
-        districts=districts,
-        staffing=pd.DataFrame(staffing_rows, columns=STAFFING_COLUMNS),
-        summary=summary,
+        sites=_site_layer(sites, data, sol, served, district_pop, staff_columns),
+        assignments=_assignments(demand, pop, site_ids, sol),
+        districts=_districts(sites, site_ids, sol, district_pop),
+        staffing=staffing,
+        summary=_summary(model, data, spec, sol, minutes, records, unreachable),
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},
     )

@@ -12,7 +12,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.county import CountyInput
 from models.routes import Route, StopTimes
-from optimizer.county_spec import CountyPlan, RoamingRecord
+from optimizer.county_spec import CountyPlan, RoamingRecord, RoamingSummary
 
 
 def schedule(days_driven: np.ndarray, vehicles: int, days: int) -> list[tuple[int, int, int]]:
@@ -185,26 +185,24 @@ def add_roaming_layers(
     plan.assignments["visits"] = visits
     pop = plan.assignments["population"].to_numpy(dtype=float)
     used = int(driven.sum())
-    rows = [
-        ("roaming_villages", int(roamed.sum())),
-        ("roaming_population", float(pop[roamed].sum())),
-        ("vehicle_days_used", used),
-        ("vehicle_days_fleet", roam.vehicles * roam.days),
-        ("roaming_cost", roam.day_cost * used),
-        *zip(
-            ("clinic_alternative_sites", "clinic_alternative_cost", "roaming_beyond_clinics"),
-            clinic_alternative(data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""),
-            strict=True,
-        ),
-        ("route_pool", record.pool),
-        ("route_rounds", record.rounds),
-        ("route_lp_value", record.lp_value),
-        ("route_lp_bound", record.lp_bound),
-        ("route_bound", record.bound),
-        ("route_master_objective", record.objective),
-        ("route_master_gap", record.gap),
-        ("route_search_timed_out", int(record.timed_out)),
-    ]
-    plan.summary = pd.concat(
-        [plan.summary, pd.DataFrame(rows, columns=["item", "value"])], ignore_index=True
+    alt_sites, alt_cost, beyond = clinic_alternative(
+        data, np.flatnonzero(roamed), plan.sites["level"].to_numpy() != ""
+    )
+    plan.summary.roaming = RoamingSummary(
+        roaming_villages=int(roamed.sum()),
+        roaming_population=float(pop[roamed].sum()),
+        vehicle_days_used=used,
+        vehicle_days_fleet=roam.vehicles * roam.days,
+        roaming_cost=roam.day_cost * used,
+        clinic_alternative_sites=alt_sites,
+        clinic_alternative_cost=alt_cost,
+        roaming_beyond_clinics=beyond,
+        route_pool=record.pool,
+        route_rounds=record.rounds,
+        route_lp_value=record.lp_value,
+        route_lp_bound=record.lp_bound,
+        route_bound=record.bound,
+        route_master_objective=record.objective,
+        route_master_gap=record.gap,
+        route_search_timed_out=bool(record.timed_out),
     )

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from geodata.errors import InfeasibleError, InputError
 from geodata.frames import check_layer
 from geodata.travel import TravelTimes
 from optimizer.notices import solve_warning
-from optimizer.results import LocateResult, SitePlan
+from optimizer.results import LocateResult, SitePlan, SiteSummary
 from optimizer.solve.locate import locate
 from optimizer.verify import verify_locate
 
@@ -210,30 +209,25 @@ def _layers(result: LocateResult, demand, sites, travel, req, bar, radius) -> Si
     return SitePlan(result, site_layer, assignments, assignment_lines, summary)
 
 
-def _summary(result, weights, assigned, minutes, is_open, radius, travel) -> pd.DataFrame:
+def _summary(result, weights, assigned, minutes, is_open, radius, travel) -> SiteSummary:
     total = float(weights.sum())
     reached = float(weights[assigned].sum())
     with np.errstate(invalid="ignore"):
         mean_minutes = float(np.nansum(weights * minutes) / reached) if reached else np.nan
-    items = [
-        ("problem", result.problem),
-        ("status", result.status),
-        ("objective", result.objective),
-        ("bound", result.bound),
-        ("gap", result.gap),
-        ("radius_minutes", radius if radius is not None else ""),
-        ("sites_open", int(is_open.sum())),
-        ("demand_units", int(weights.size)),
-        ("demand_units_assigned", int(assigned.sum())),
-        ("population", total),
-        ("population_assigned", reached),
-        ("population_assigned_share", reached / total if total else np.nan),
-        ("mean_minutes_per_person", mean_minutes),
-        ("max_minutes", float(np.nanmax(minutes)) if assigned.any() else np.nan),
-        ("travel_source", travel.source),
-        ("verified", "yes"),
-    ]
-    warning = solve_warning(result.status, result.gap)
-    if warning:
-        items.append(("warning", warning))
-    return pd.DataFrame(items, columns=["item", "value"])
+    return SiteSummary(
+        problem=result.problem,
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        radius_minutes=radius,
+        sites_open=int(is_open.sum()),
+        demand_units=int(weights.size),
+        demand_units_assigned=int(assigned.sum()),
+        population=total,
+        population_assigned=reached,
+        mean_minutes_per_person=mean_minutes,
+        max_minutes=float(np.nanmax(minutes)) if assigned.any() else np.nan,
+        travel_source=travel.source,
+        warning=solve_warning(result.status, result.gap),
+    )
