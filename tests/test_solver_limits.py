@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_county_bruteforce import tiny_county
 
-import optimizer.plan.county as county_module
+import optimizer.solve.county as county_module
 from geodata import SolverError
 from optimizer import locate, verify_locate
 from optimizer.county_spec import CountySpec, LevelSpec

@@ -6,33 +6,20 @@ from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
 from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.frames import check_layer
 from geodata.travel import TravelTimes
-from models.county import STAGES, CountyInput, LevelTarget, build_county_model, settle_coverage
+from models.county import CountyInput, LevelTarget
 from models.pairs import CostPairs, cost_pairs
 from optimizer import interrupt
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
 from optimizer.plan.county_layers import county_layers
 from optimizer.plan.roaming_layers import add_roaming_layers
 from optimizer.plan.sites import check_alignment
-from optimizer.solve.highs import objective_scale, relative_gap
-from optimizer.solve.pyomo_highs import PyomoSolution, solve_pyomo
+from optimizer.solve.county import most_coverage, solve_stages
 from optimizer.solve.roaming import prepare_roaming
 from optimizer.verify.county import verify_county
-
-# Statuses of a stage solve that come with a plan.
-FOUND = ("optimal", "time_limit", "node_limit", "iteration_limit", "interrupted")
-
-# Largest relative gap of a stage still called "optimal" (a larger one: "mip_gap").
-PROVEN_GAP = 1e-6
-
-# Largest coefficient of a row holding an earlier stage's optimum. Rows scaled further down
-# (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
-HELD_TARGET = 1e5
 
 
 def _ids_to_mask(ids, site_ids: np.ndarray, what: str) -> np.ndarray:
@@ -173,83 +160,6 @@ def _check_budget(spec: CountySpec, data: CountyInput) -> None:
         )
 
 
-def _held(expr, sense, tolerance: float):
-    """The constraint keeping a stage objective at its current value (relative slack
-    ``tolerance``), divided by a power of ten so that its largest coefficient is at most
-    ``HELD_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11 otherwise give HiGHS a
-    badly scaled row."""
-    value = pyo.value(expr)
-    coefficients = generate_standard_repn(expr, compute_values=True).linear_coefs
-    scale = objective_scale(np.asarray(coefficients, dtype=float), HELD_TARGET)
-    slack = tolerance * abs(value)
-    if sense == pyo.maximize:
-        return expr / scale >= (value - slack) / scale
-    return expr / scale <= (value + slack) / scale
-
-
-def _solve_stages(data: CountyInput, spec: CountySpec):
-    """Solve the spec's stages in order, each holding the earlier stages' values; the model
-    (holding the last plan found, or None) and one record per stage solved."""
-    model = build_county_model(data)
-    solved: list[tuple[str, PyomoSolution, float]] = []  # stage, solution, value held
-    senses = {"coverage": pyo.maximize}
-    model.held = pyo.ConstraintList()
-    for stage in spec.stages:
-        if stage not in STAGES:
-            raise InputError(f"stage {stage!r} is unknown; use some of {', '.join(STAGES)}")
-        expr = getattr(model, f"stage_{stage}")
-        if stage == "coverage" and not (len(model.cov_h_units) or len(model.cov_c_units)):
-            continue
-        sense = senses.get(stage, pyo.minimize)
-        model.objective = pyo.Objective(expr=expr, sense=sense)
-        sol = solve_pyomo(
-            model,
-            time_limit=spec.time_limit,
-            mip_gap=spec.mip_gap,
-            node_limit=spec.node_limit,
-        )
-        model.del_component(model.objective)
-        found = sol.status in FOUND and np.isfinite(sol.objective)
-        if not found:
-            if solved and sol.status != "infeasible":
-                # the variables still hold the previous stage's plan
-                return model, _records(model, solved + [(stage, sol, np.nan)])
-            return None, _records(model, solved + [(stage, sol, np.nan)], final=False)
-        model.held.add(_held(expr, sense, spec.tolerance))
-        solved.append((stage, sol, float(pyo.value(expr))))
-        if sol.status == "interrupted":
-            break
-    return model, _records(model, solved)
-
-
-def _records(
-    model: pyo.ConcreteModel, solved: list[tuple[str, PyomoSolution, float]], final: bool = True
-) -> list[StageRecord]:
-    """Stage records of the plan the model holds: each stage objective's value in that plan,
-    its gap to the stage's bound, and the value later stages held (nan for the last stage).
-    With ``final`` false (no plan) the stages' own values are recorded."""
-    if final:
-        settle_coverage(model)
-    records = []
-    for k, (stage, sol, held) in enumerate(solved):
-        value = float(pyo.value(getattr(model, f"stage_{stage}"))) if final else sol.objective
-        status = sol.status
-        if status == "optimal" and sol.gap > PROVEN_GAP:
-            status = "mip_gap"
-        records.append(
-            StageRecord(
-                stage=stage,
-                status=status,
-                objective=value,
-                bound=sol.bound,
-                gap=relative_gap(value, sol.bound),
-                seconds=sol.seconds + sol.seconds_compile,
-                held=held if k + 1 < len(solved) else np.nan,
-            )
-        )
-    return records
-
-
 def plan_county(
     demand: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
@@ -304,15 +214,15 @@ def _plan_county(
     all_records: list[StageRecord] = []
     for k in counts:
         data.n_hubs = k
-        model, records = _solve_stages(data, spec)
+        solution, records = solve_stages(data, spec)
         all_records += records
-        if model is None:
+        if solution is None:
             if interrupt.requested():
                 break
             continue
         key = tuple((-r.objective if r.stage == "coverage" else r.objective) for r in records)
         if best is None or key < best[0]:
-            best = (key, model, records)
+            best = (key, solution, records)
         if interrupt.requested():
             break
     if best is None:
@@ -325,10 +235,10 @@ def _plan_county(
                 "(a smaller hub or clinic share, a wider count range, a larger budget)"
             )
         raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
-    _, model, records = best
-    plan = county_layers(model, data, spec, demand, sites, travel, records, unreachable)
+    _, solution, records = best
+    plan = county_layers(solution, data, spec, demand, sites, travel, records, unreachable)
     if times is not None:
-        add_roaming_layers(plan, model, data, times, demand, sites, pool_record)
+        add_roaming_layers(plan, solution, data, times, demand, sites, pool_record)
     verify_county(plan, demand, sites, travel, spec, stop_travel)
     return plan
 
@@ -380,22 +290,6 @@ def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, s
     return out
 
 
-def _feasible(data: CountyInput, spec: CountySpec) -> pyo.ConcreteModel | None:
-    """A model of ``data`` solved for the most coverage, or None when no plan is found."""
-    counts = [None]
-    if data.balance is not None:
-        rng = data.hub_target.count or (1, int((data.can_hub & ~data.barred_hub).sum()))
-        counts = list(range(rng[0], rng[1] + 1))
-    for k in counts:
-        trial = replace(data, n_hubs=k)
-        model = build_county_model(trial)
-        model.objective = pyo.Objective(expr=model.stage_coverage, sense=pyo.maximize)
-        sol = solve_pyomo(model, time_limit=min(spec.time_limit, 10.0), mip_gap=1e-4)
-        if sol.status in ("optimal", "time_limit"):
-            return model
-    return None
-
-
 def _explain(data, spec, site_ids, demand, unreachable) -> str:
     """Say in planners' terms why no plan meets the targets: which settings block a plan on
     their own and, for a coverage target, which villages cannot all be reached."""
@@ -404,15 +298,14 @@ def _explain(data, spec, site_ids, demand, unreachable) -> str:
     settings = _relaxations(data, spec)
     blocking = []
     for label, change, tag in settings:
-        model = _feasible(replace(data, **change), spec)
-        if model is None:
+        left_out = most_coverage(replace(data, **change), spec)
+        if left_out is None:
             continue
         blocking.append(label)
         if tag is not None:
-            cov = getattr(model, f"cov_{tag}")
-            missed = [i for i in cov if pyo.value(cov[i]) < 0.5]
+            missed = left_out[tag]
             level = "hub" if tag == "h" else "clinic"
-            if missed:
+            if missed.size:
                 lines.append(
                     f"with the other settings, {len(missed)} unit(s) cannot all be within the "
                     f"{level} radius: {', '.join(names[missed[:15]])}."

@@ -1,4 +1,4 @@
-"""Read a solved county model back into layers and tables."""
+"""A county solution (arrays) as the plan's layers and tables."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from geodata.travel import TravelTimes
 from models.county import CountyInput
 from optimizer.county_spec import CountyPlan, CountySpec, CountySummary, StageRecord
 from optimizer.notices import stages_warning
+from optimizer.solve.county import CountySolution
 
 STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
 
 
 @dataclass
-class _Solution:
-    """The model's choices per site (hub, open) and per demand unit (site index of its hub
+class _Choices:
+    """The solution's choices per site (hub, open) and per demand unit (site index of its hub
     and of its primary-care site, -1 for none, with the minutes to them, NaN for none)."""
 
     is_hub: np.ndarray
@@ -36,54 +36,37 @@ class _Solution:
         return np.where(self.is_hub, "hub", np.where(self.is_open, "clinic", ""))
 
 
-def _chosen(var, keys) -> dict:
-    """Map demand -> site for the binary assignment variable ``var`` over (i, j) keys."""
-    out = {}
-    for i, j in keys:
-        if pyo.value(var[i, j]) > 0.5:
-            out[i] = j
+def _minutes(site: np.ndarray, minutes: sp.csr_matrix) -> np.ndarray:
+    """Per demand unit, the minutes to its site index ``site`` (NaN where -1)."""
+    out = np.full(site.size, np.nan)
+    rows = np.flatnonzero(site >= 0)
+    if rows.size:
+        out[rows] = np.asarray(minutes[rows, site[rows]]).reshape(-1)
     return out
 
 
-def _lookup(assign: dict, minutes: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per demand unit: the site index of ``assign`` (-1 for none) and its minutes (NaN)."""
-    site = np.full(n, -1, dtype=np.int64)
-    for i, j in assign.items():
-        site[i] = j
-    mins = np.full(n, np.nan)
-    rows = np.flatnonzero(site >= 0)
-    if rows.size:
-        mins[rows] = np.asarray(minutes[rows, site[rows]]).reshape(-1)
-    return site, mins
-
-
-def _solution(model: pyo.ConcreteModel, n: int, m: int, minutes: sp.csr_matrix) -> _Solution:
-    """The open sites and the assignments of the solved model."""
-    is_hub = np.zeros(m, dtype=bool)
-    for j in model.H:
-        is_hub[j] = pyo.value(model.hub[j]) > 0.5
-    is_open = np.zeros(m, dtype=bool)
-    for j in model.C:
-        is_open[j] = pyo.value(model.site[j]) > 0.5
-    hub_of, hub_minutes = _lookup(_chosen(model.dist, model.D), minutes, n)
-    site_of, site_minutes = _lookup(_chosen(model.serve, model.S), minutes, n)
-    return _Solution(is_hub, is_open, hub_of, hub_minutes, site_of, site_minutes)
+def _choices(solution: CountySolution, minutes: sp.csr_matrix) -> _Choices:
+    """The open sites and the assignments of the solution, with their minutes."""
+    return _Choices(
+        solution.is_hub,
+        solution.is_open,
+        solution.hub_of,
+        _minutes(solution.hub_of, minutes),
+        solution.site_of,
+        _minutes(solution.site_of, minutes),
+    )
 
 
 def _staff(
-    model: pyo.ConcreteModel, data: CountyInput, sol: _Solution, served: np.ndarray
+    solution: CountySolution, data: CountyInput, sol: _Choices, served: np.ndarray
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Per staff type: the planned staff and shortfall per site (columns of the sites layer)
     and the staffing table (need, planned, pool, shortfall, sites short)."""
-    m = sol.is_open.size
     columns: dict[str, np.ndarray] = {}
     rows = []
     for rule in data.staff:
-        staff = np.zeros(m)
-        short = np.zeros(m)
-        for j in model.C:
-            staff[j] = pyo.value(model.staff[j, rule.name])
-            short[j] = pyo.value(model.short[j, rule.name])
+        staff = solution.staff[rule.name]
+        short = solution.shortfall[rule.name]
         need = np.where(
             sol.is_open,
             rule.per_person * served
@@ -108,7 +91,7 @@ def _staff(
 def _site_layer(
     sites: gpd.GeoDataFrame,
     data: CountyInput,
-    sol: _Solution,
+    sol: _Choices,
     served: np.ndarray,
     district_pop: np.ndarray,
     staff_columns: dict[str, np.ndarray],
@@ -136,7 +119,7 @@ def _site_layer(
 
 
 def _assignments(
-    demand: gpd.GeoDataFrame, pop: np.ndarray, site_ids: np.ndarray, sol: _Solution
+    demand: gpd.GeoDataFrame, pop: np.ndarray, site_ids: np.ndarray, sol: _Choices
 ) -> gpd.GeoDataFrame:
     """One row per demand unit: its primary-care site and level, its hub, and the minutes
     to each (NaN when unassigned)."""
@@ -158,7 +141,7 @@ def _assignments(
 
 
 def _districts(
-    sites: gpd.GeoDataFrame, site_ids: np.ndarray, sol: _Solution, district_pop: np.ndarray
+    sites: gpd.GeoDataFrame, site_ids: np.ndarray, sol: _Choices, district_pop: np.ndarray
 ) -> pd.DataFrame:
     """One row per hub: its district's population (persons) and number of demand units."""
     hubs = np.flatnonzero(sol.is_hub)
@@ -185,10 +168,10 @@ def _population_within(
 
 
 def _summary(
-    model: pyo.ConcreteModel,
+    solution: CountySolution,
     data: CountyInput,
     spec: CountySpec,
-    sol: _Solution,
+    sol: _Choices,
     minutes: sp.csr_matrix,
     records: list[StageRecord],
     unreachable: dict[str, np.ndarray],
@@ -207,9 +190,9 @@ def _summary(
         hub_population=_population_within(minutes, pop, spec.hub.radius, is_hub),
         clinic_radius=spec.clinic.radius,
         clinic_population=_population_within(minutes, pop, spec.clinic.radius, is_open),
-        build_cost=float(pyo.value(model.build_cost)),
-        person_minutes=float(pyo.value(model.stage_travel)),
-        staff_shortfall=float(pyo.value(model.stage_shortfall)),
+        build_cost=solution.build_cost,
+        person_minutes=solution.person_minutes,
+        staff_shortfall=solution.staff_shortfall,
         units_beyond_hub_radius=len(unreachable["hub"]),
         units_beyond_clinic_radius=len(unreachable["clinic"]),
         warning=stages_warning(records),
@@ -217,7 +200,7 @@ def _summary(
 
 
 def county_layers(
-    model: pyo.ConcreteModel,
+    solution: CountySolution,
     data: CountyInput,
     spec: CountySpec,
     demand: gpd.GeoDataFrame,
@@ -226,25 +209,25 @@ def county_layers(
     records: list[StageRecord],
     unreachable: dict[str, np.ndarray],
 ) -> CountyPlan:
-    """The solved model as a CountyPlan (sites, assignments, districts, staffing, summary)."""
+    """The solution as a CountyPlan (sites, assignments, districts, staffing, summary)."""
     demand = demand.reset_index(drop=True)
     sites = sites.reset_index(drop=True).to_crs(demand.crs)
-    n, m = len(demand), len(sites)
+    m = len(sites)
     pop = data.population
     site_ids = np.asarray(sites["id"], dtype=str)
     minutes = travel.minutes.tocsr()
-    sol = _solution(model, n, m, minutes)
+    sol = _choices(solution, minutes)
     site_of, hub_of = sol.site_of, sol.hub_of
     served = np.bincount(site_of[site_of >= 0], weights=pop[site_of >= 0], minlength=m)
     district_pop = np.bincount(hub_of[hub_of >= 0], weights=pop[hub_of >= 0], minlength=m)
-    staff_columns, staffing = _staff(model, data, sol, served)
+    staff_columns, staffing = _staff(solution, data, sol, served)
     ids = demand["id"].astype(str).to_numpy()
     return CountyPlan(
         sites=_site_layer(sites, data, sol, served, district_pop, staff_columns),
         assignments=_assignments(demand, pop, site_ids, sol),
         districts=_districts(sites, site_ids, sol, district_pop),
         staffing=staffing,
-        summary=_summary(model, data, spec, sol, minutes, records, unreachable),
+        summary=_summary(solution, data, spec, sol, minutes, records, unreachable),
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},
     )

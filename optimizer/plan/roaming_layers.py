@@ -5,7 +5,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
 import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -13,6 +12,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from models.county import CountyInput
 from models.routes import Route, StopTimes
 from optimizer.county_spec import CountyPlan, RoamingRecord, RoamingSummary
+from optimizer.solve.county import CountySolution
 
 
 def schedule(days_driven: np.ndarray, vehicles: int, days: int) -> list[tuple[int, int, int]]:
@@ -157,7 +157,7 @@ def clinic_alternative(
 
 def add_roaming_layers(
     plan: CountyPlan,
-    model: pyo.ConcreteModel,
+    solution: CountySolution,
     data: CountyInput,
     times: StopTimes,
     demand: gpd.GeoDataFrame,
@@ -169,15 +169,12 @@ def add_roaming_layers(
     roaming items of the summary, with the clinics that would serve the roaming villages
     instead (``clinic_alternative``)."""
     roam = data.roaming
-    driven = np.array([round(pyo.value(model.drive[r])) for r in model.R], dtype=int)
+    driven, roamed = solution.drive, solution.roamed
     plan.routes, plan.stops, plan.timetable = roaming_layers(
         roam.routes, driven, times, demand, sites, roam.vehicles, roam.days
     )
     plan.roaming = record
     n = len(plan.assignments)
-    roamed = np.zeros(n, dtype=bool)
-    for i in model.RV:
-        roamed[i] = pyo.value(model.roam[i]) > 0.5
     visits = np.zeros(n, dtype=int)
     for r, k in enumerate(driven.tolist()):
         visits[list(roam.routes[r].stops)] += k
