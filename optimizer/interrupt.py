@@ -16,10 +16,12 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import highspy
+from typing import TYPE_CHECKING
 
 from geodata.errors import Interrupted
+
+if TYPE_CHECKING:
+    import highspy
 
 __all__ = ["Interrupted", "request", "requested", "run", "signal_number", "signals", "solving"]
 

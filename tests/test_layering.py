@@ -325,3 +325,36 @@ def test_config_loads_no_solver_or_plotting_library():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", f"loading the config modules loads {done.stdout.strip()}"
+
+
+# Where each modelling or solver library may be imported: the mathematics (``models``) and the
+# solve step; every later step works on the arrays the solve step returns.
+SOLVER_HOMES = {"pyomo": ("models", "optimizer.solve"), "highspy": ("models", "optimizer.solve")}
+
+
+def library_imports() -> list[tuple[str, str, int]]:
+    """(module, library, line) of every import of a library outside our packages."""
+    found = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in statements(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            found += [(module, name.split(".")[0], node.lineno) for name in names]
+    return found
+
+
+def test_solvers_are_imported_only_by_models_and_the_solve_step():
+    found = library_imports()
+    assert {lib for _, lib, _ in found} >= set(SOLVER_HOMES), "the scan found no solver import"
+    outside = [
+        f"{module} imports {lib} (line {line})"
+        for module, lib, line in found
+        if lib in SOLVER_HOMES
+        and not any(module == h or module.startswith(h + ".") for h in SOLVER_HOMES[lib])
+    ]
+    assert not outside, report("solver libraries imported after the solve step", outside)
