@@ -8,7 +8,9 @@ the stop clock, the fleet and base limits, that bases are open, and visits per c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,33 @@ def _stored(matrix, row: int, col: int) -> bool:
     return bool(np.any(matrix.indices[start:end] == col))
 
 
+@dataclass(frozen=True)
+class _Network:
+    """The villages and bases a route runs between: village ids and positions, site
+    positions, the service minutes per village, the vehicles per base, each site's level in
+    the plan, and the leg minutes village <-> village (``leg``) and village <-> base
+    (``base_leg``), inf beyond ``leg_minutes`` or where no time is given."""
+
+    ids: np.ndarray
+    pos: dict[str, int]
+    site_pos: dict[str, int]
+    service: np.ndarray
+    per_base: dict[str, int]
+    level: dict[str, str]
+    leg: Callable[[int, int], float]
+    base_leg: Callable[[int, int], float]
+
+
+@dataclass
+class _Driven:
+    """What the routes drive: visits per village, vehicle-days per base and the
+    (vehicle, day) keys driven."""
+
+    visits: np.ndarray
+    days_at: dict[str, int] = field(default_factory=dict)
+    seen: set[tuple[int, int]] = field(default_factory=set)
+
+
 def check_roaming(
     plan: CountyPlan,
     demand: pd.DataFrame,
@@ -65,16 +94,34 @@ def check_roaming(
     ``unreached_clinic`` masks the units beyond the clinic radius of every possible site
     (for ``may`` / ``must`` = "unreached").
     """
-    facts = RoamingFacts()
-    out = facts.problems
+    net = _network(plan, demand, sites, travel, stop_travel, spec)
+    may = _rule(spec.may, net.ids, unreached_clinic)
+    must = _rule(spec.must, net.ids, unreached_clinic)
+    roamable = may & _day_trip(net, spec)
+    driven = _Driven(visits=np.zeros(net.ids.size, dtype=int))
+    problems: list[str] = []
+    for row in plan.routes.itertuples(index=False):
+        problems += _day_problems(row, plan.stops, spec, net, driven)
+    problems += _fleet_problems(spec, driven, net.per_base)
+    roamed = plan.assignments["roaming"].to_numpy(dtype=bool)
+    problems += _village_problems(plan, spec, net.ids, driven.visits, roamed, may, must, roamable)
+    return RoamingFacts(
+        problems=problems, roamed=roamed, roamable=roamable, cost=spec.day_cost * len(driven.seen)
+    )
+
+
+def _network(
+    plan: CountyPlan,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    travel: TravelTimes,
+    stop_travel: TravelTimes,
+    spec: RoamingSpec,
+) -> _Network:
+    """The villages, bases and leg minutes the routes are checked against."""
     ids = np.asarray(demand["id"], dtype=str)
     site_ids = np.asarray(sites["id"], dtype=str)
     pop = demand["population"].to_numpy(dtype=float)
-    n = ids.size
-    pos = {s: k for k, s in enumerate(ids.tolist())}
-    site_pos = {s: k for k, s in enumerate(site_ids.tolist())}
-    service = spec.service_minutes + spec.service_per_1000 * pop / 1000.0
-    leg = _lookup(stop_travel, spec.leg_minutes)
     to_site = travel.minutes.tocsr()
 
     def base_leg(i: int, b: int) -> float:
@@ -83,92 +130,169 @@ def check_roaming(
         t = float(to_site[i, b])
         return t if t <= spec.leg_minutes else np.inf
 
-    def rule(value) -> np.ndarray:
-        if value == "all":
-            return np.ones(n, dtype=bool)
-        if value == "none":
-            return np.zeros(n, dtype=bool)
-        if value == "unreached":
-            return unreached_clinic.copy()
-        return np.isin(ids, list(value))
+    return _Network(
+        ids=ids,
+        pos={s: k for k, s in enumerate(ids.tolist())},
+        site_pos={s: k for k, s in enumerate(site_ids.tolist())},
+        service=spec.service_minutes + spec.service_per_1000 * pop / 1000.0,
+        per_base=dict(
+            zip(spec.bases, spec.base_vehicles or (spec.vehicles,) * len(spec.bases), strict=True)
+        ),
+        level=dict(
+            zip(plan.sites["site_id"].astype(str), plan.sites["level"].astype(str), strict=True)
+        ),
+        leg=_lookup(stop_travel, spec.leg_minutes),
+        base_leg=base_leg,
+    )
 
-    may, must = rule(spec.may), rule(spec.must)
-    per_base = dict(
-        zip(spec.bases, spec.base_vehicles or (spec.vehicles,) * len(spec.bases), strict=True)
-    )
-    level = dict(
-        zip(plan.sites["site_id"].astype(str), plan.sites["level"].astype(str), strict=True)
-    )
-    base_idx = [site_pos[b] for b in spec.bases]
-    facts.roamable = may & np.array(
+
+def _rule(
+    value: str | tuple[str, ...], ids: np.ndarray, unreached_clinic: np.ndarray
+) -> np.ndarray:
+    """Mask of the villages a ``may`` / ``must`` rule names."""
+    if value == "all":
+        return np.ones(ids.size, dtype=bool)
+    if value == "none":
+        return np.zeros(ids.size, dtype=bool)
+    if value == "unreached":
+        return unreached_clinic.copy()
+    return np.isin(ids, list(value))
+
+
+def _day_trip(net: _Network, spec: RoamingSpec) -> np.ndarray:
+    """Per village: some base reaches it, serves it and returns within a day (minutes)."""
+    base_idx = [net.site_pos[b] for b in spec.bases]
+    return np.array(
         [
-            any(2 * base_leg(i, b) + service[i] <= spec.day_minutes + TOL for b in base_idx)
-            for i in range(n)
+            any(2 * net.base_leg(i, b) + net.service[i] <= spec.day_minutes + TOL for b in base_idx)
+            for i in range(net.ids.size)
         ]
     )
 
-    routes, stops = plan.routes, plan.stops
-    visits = np.zeros(n, dtype=int)
-    days_at: dict[str, int] = {}
-    seen = set()
-    for row in routes.itertuples(index=False):
-        key = (int(row.vehicle), int(row.day))
-        label = f"vehicle {key[0]} day {key[1]}"
-        if key in seen:
-            out.append(f"{label}: driven twice")
-        seen.add(key)
-        if not (1 <= key[0] <= spec.vehicles and 1 <= key[1] <= spec.days):
-            out.append(f"{label}: outside the fleet of {spec.vehicles} x {spec.days} days")
-        base = str(row.base_id)
-        if base not in per_base:
-            out.append(f"{label}: base {base} is not a roaming base")
-            continue
-        if level.get(base, "") == "":
-            out.append(f"{label}: base {base} is not open")
-        days_at[base] = days_at.get(base, 0) + 1
-        b = site_pos[base]
-        mine = stops[(stops["vehicle"] == key[0]) & (stops["day"] == key[1])]
-        mine = mine.sort_values("stop_order")
-        order = [pos.get(str(s), -1) for s in mine["demand_id"]]
-        if not order or min(order) < 0:
-            out.append(f"{label}: stops missing or unknown")
-            continue
-        if ";".join(ids[order]) != str(row.stop_ids):
-            out.append(f"{label}: the stops layer and the route's stop list differ")
-        clock, prev = 0.0, None
-        for i, arrive, leave in zip(
-            order, mine["arrival_minute"], mine["departure_minute"], strict=True
-        ):
-            clock += base_leg(i, b) if prev is None else leg(prev, i)
-            if not np.isclose(float(arrive), clock, atol=1e-2):
-                out.append(f"{label}: arrival at {ids[i]} {arrive}, recomputed {clock:g}")
-            clock += service[i]
-            if not np.isclose(float(leave), clock, atol=1e-2):
-                out.append(f"{label}: departure from {ids[i]} {leave}, recomputed {clock:g}")
-            prev = i
-            visits[i] += 1
-        clock += base_leg(prev, b)
-        if not clock <= spec.day_minutes + TOL:
-            out.append(f"{label}: {clock:g} minutes, beyond the day of {spec.day_minutes:g}")
-        if not np.isclose(float(row.minutes), clock, atol=1e-2):
-            out.append(f"{label}: reports {row.minutes} minutes, recomputed {clock:g}")
-    if len(seen) > spec.vehicles * spec.days:
-        out.append(f"{len(seen)} vehicle-days, fleet has {spec.vehicles * spec.days}")
-    for base, used in days_at.items():
-        if used > spec.days * per_base[base]:
-            out.append(f"base {base}: {used} vehicle-days, limit {spec.days * per_base[base]}")
 
-    roamed = plan.assignments["roaming"].to_numpy(dtype=bool)
+def _day_problems(
+    row: Any, stops: pd.DataFrame, spec: RoamingSpec, net: _Network, driven: _Driven
+) -> list[str]:
+    """One vehicle-day (``row``, a row of the routes layer): its key and its base, then its
+    stops; adds what it drives to ``driven``."""
+    key = (int(row.vehicle), int(row.day))
+    label = f"vehicle {key[0]} day {key[1]}"
+    problems = _key_problems(key, label, spec, driven.seen)
+    driven.seen.add(key)
+    base = str(row.base_id)
+    if base not in net.per_base:
+        problems.append(f"{label}: base {base} is not a roaming base")
+        return problems
+    if net.level.get(base, "") == "":
+        problems.append(f"{label}: base {base} is not open")
+    driven.days_at[base] = driven.days_at.get(base, 0) + 1
+    b = net.site_pos[base]
+    mine = stops[(stops["vehicle"] == key[0]) & (stops["day"] == key[1])]
+    mine = mine.sort_values("stop_order")
+    return problems + _stops_problems(label, row, mine, b, spec, net, driven.visits)
+
+
+def _key_problems(
+    key: tuple[int, int], label: str, spec: RoamingSpec, seen: set[tuple[int, int]]
+) -> list[str]:
+    """A (vehicle, day) key driven before or outside the fleet and the cycle's days."""
+    problems: list[str] = []
+    if key in seen:
+        problems.append(f"{label}: driven twice")
+    if not (1 <= key[0] <= spec.vehicles and 1 <= key[1] <= spec.days):
+        problems.append(f"{label}: outside the fleet of {spec.vehicles} x {spec.days} days")
+    return problems
+
+
+def _stops_problems(
+    label: str,
+    row: Any,
+    mine: pd.DataFrame,
+    b: int,
+    spec: RoamingSpec,
+    net: _Network,
+    visits: np.ndarray,
+) -> list[str]:
+    """One vehicle-day's stops (``mine``, in stop order, from base ``b``): missing or
+    unknown villages, the route's stop list, then the clock; adds the visits to ``visits``."""
+    problems: list[str] = []
+    order = [net.pos.get(str(s), -1) for s in mine["demand_id"]]
+    if not order or min(order) < 0:
+        problems.append(f"{label}: stops missing or unknown")
+        return problems
+    if ";".join(net.ids[order]) != str(row.stop_ids):
+        problems.append(f"{label}: the stops layer and the route's stop list differ")
+    problems += _clock_problems(label, row, mine, order, b, spec, net)
+    np.add.at(visits, order, 1)
+    return problems
+
+
+def _clock_problems(
+    label: str,
+    row: Any,
+    mine: pd.DataFrame,
+    order: list[int],
+    b: int,
+    spec: RoamingSpec,
+    net: _Network,
+) -> list[str]:
+    """The stops' arrival and departure minutes recomputed from base ``b`` along ``order``,
+    and the day's minutes (back at the base) against the day limit and the route's claim."""
+    problems: list[str] = []
+    ids = net.ids
+    clock, prev = 0.0, None
+    for i, arrive, leave in zip(
+        order, mine["arrival_minute"], mine["departure_minute"], strict=True
+    ):
+        clock += net.base_leg(i, b) if prev is None else net.leg(prev, i)
+        if not np.isclose(float(arrive), clock, atol=1e-2):
+            problems.append(f"{label}: arrival at {ids[i]} {arrive}, recomputed {clock:g}")
+        clock += net.service[i]
+        if not np.isclose(float(leave), clock, atol=1e-2):
+            problems.append(f"{label}: departure from {ids[i]} {leave}, recomputed {clock:g}")
+        prev = i
+    clock += net.base_leg(prev, b)
+    if not clock <= spec.day_minutes + TOL:
+        problems.append(f"{label}: {clock:g} minutes, beyond the day of {spec.day_minutes:g}")
+    if not np.isclose(float(row.minutes), clock, atol=1e-2):
+        problems.append(f"{label}: reports {row.minutes} minutes, recomputed {clock:g}")
+    return problems
+
+
+def _fleet_problems(spec: RoamingSpec, driven: _Driven, per_base: dict[str, int]) -> list[str]:
+    """Vehicle-days beyond the fleet (vehicles x days) and beyond each base's vehicles."""
+    problems: list[str] = []
+    if len(driven.seen) > spec.vehicles * spec.days:
+        problems.append(f"{len(driven.seen)} vehicle-days, fleet has {spec.vehicles * spec.days}")
+    for base, used in driven.days_at.items():
+        if used > spec.days * per_base[base]:
+            problems.append(f"base {base}: {used} vehicle-days, limit {spec.days * per_base[base]}")
+    return problems
+
+
+def _village_problems(
+    plan: CountyPlan,
+    spec: RoamingSpec,
+    ids: np.ndarray,
+    visits: np.ndarray,
+    roamed: np.ndarray,
+    may: np.ndarray,
+    must: np.ndarray,
+    roamable: np.ndarray,
+) -> list[str]:
+    """The assignments' ``roaming`` column (``roamed``) against the visits per cycle and the
+    ``may`` and ``must`` rules, and their ``visits`` column against the stops."""
+    problems: list[str] = []
     short = roamed & (visits < spec.visits)
     if short.any():
-        out.append(f"roaming villages visited fewer than {spec.visits} times: {ids[short][:10]}")
+        problems.append(
+            f"roaming villages visited fewer than {spec.visits} times: {ids[short][:10]}"
+        )
     if (roamed & ~may).any():
-        out.append(f"villages roamed that may not roam: {ids[roamed & ~may][:10]}")
-    unroamed = must & facts.roamable & ~roamed
+        problems.append(f"villages roamed that may not roam: {ids[roamed & ~may][:10]}")
+    unroamed = must & roamable & ~roamed
     if unroamed.any():
-        out.append(f"villages that must roam are not roamed: {ids[unroamed][:10]}")
+        problems.append(f"villages that must roam are not roamed: {ids[unroamed][:10]}")
     if not np.array_equal(plan.assignments["visits"].to_numpy(dtype=int), visits):
-        out.append("assignments.visits differs from the stops layer")
-    facts.roamed = roamed
-    facts.cost = spec.day_cost * len(seen)
-    return facts
+        problems.append("assignments.visits differs from the stops layer")
+    return problems
