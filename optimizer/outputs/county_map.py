@@ -7,10 +7,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from pyproj import CRS
 
 from geodata.travel import TravelTimes
 from optimizer.county_spec import CountyPlan, CountySpec
@@ -69,60 +73,96 @@ def plot_county(
     fig = Figure(figsize=(10, 10), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    districts = plan.districts
+    _draw_districts(ax, plan.districts)
+    _draw_boundary(ax, boundary, sites.crs)
+    _draw_reach(ax, reach, sites.crs)
+    _draw_demand(ax, plan.assignments, hub_radius)
+    _draw_routes(ax, plan)
+    _draw_sites(ax, sites)
+    _label_sites(ax, sites, font)
+    _frame(ax, sites, title, font)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        fig.savefig(path, bbox_inches="tight")
+    return path
+
+
+def _draw_districts(ax: Axes, districts: pd.DataFrame) -> None:
+    """District polygons, one pastel colour each (nothing when the table has no geometry)."""
     if isinstance(districts, gpd.GeoDataFrame) and len(districts):
         palette = colormaps["Pastel1"].colors + colormaps["Pastel2"].colors
         colours = [palette[k % len(palette)] for k in range(len(districts))]
         districts.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.8, zorder=0)
-    if boundary is not None and len(boundary) and sites.crs is not None:
-        boundary.to_crs(sites.crs).boundary.plot(ax=ax, color="black", linewidth=1.2, zorder=1)
-    if reach is not None and len(reach):
-        for (level, minutes), group in reach.to_crs(sites.crs).groupby(["level", "minutes"]):
-            colour = "#d62728" if level == "hub" else "#1f77b4"
-            outline = gpd.GeoSeries([shapely.union_all(group.geometry.to_numpy())], crs=sites.crs)
-            outline.boundary.plot(
-                ax=ax,
-                color=colour,
-                linewidth=0.8,
-                linestyle="--" if level == "hub" else ":",
-                zorder=1,
-                label=f"{level} reach, {minutes:g} min",
-            )
-    demand = plan.assignments
-    if len(demand):
-        population = demand["population"].astype(float).clip(lower=0)
-        sizes = 3 + 40 * (population / (float(population.max()) or 1.0)) ** 0.5
-        demand.plot(
+
+
+def _draw_boundary(ax: Axes, boundary: gpd.GeoDataFrame | None, crs: CRS | None) -> None:
+    """The county outline, moved to the plan's ``crs`` (nothing without one)."""
+    if boundary is not None and len(boundary) and crs is not None:
+        boundary.to_crs(crs).boundary.plot(ax=ax, color="black", linewidth=1.2, zorder=1)
+
+
+def _draw_reach(ax: Axes, reach: gpd.GeoDataFrame | None, crs: CRS | None) -> None:
+    """The outline of the union of the reach areas per (level, minutes): hubs dashed red,
+    clinics dotted blue."""
+    if reach is None or not len(reach):
+        return
+    for (level, minutes), group in reach.to_crs(crs).groupby(["level", "minutes"]):
+        colour = "#d62728" if level == "hub" else "#1f77b4"
+        outline = gpd.GeoSeries([shapely.union_all(group.geometry.to_numpy())], crs=crs)
+        outline.boundary.plot(
             ax=ax,
-            markersize=sizes.to_numpy(),
-            color="#555555",
-            alpha=0.6,
-            zorder=2,
-            label="village (size = population)",
+            color=colour,
+            linewidth=0.8,
+            linestyle="--" if level == "hub" else ":",
+            zorder=1,
+            label=f"{level} reach, {minutes:g} min",
         )
-        if hub_radius is not None and "nearest_hub_minutes" in demand:
-            minutes = demand["nearest_hub_minutes"].astype(float).fillna(np.inf)
-            beyond = demand[minutes > hub_radius]
-            rings(
-                ax,
-                beyond,
-                "#ff7f0e",
-                45,
-                3,
-                f"beyond {hub_radius:g} min of every open hub",
-                width=1.2,
-            )
-        far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
-        if far is not None and far.any():
-            demand[far].plot(
-                ax=ax,
-                marker="x",
-                color="#d62728",
-                markersize=40,
-                zorder=3,
-                label="beyond a radius of every possible site",
-            )
-    _draw_routes(ax, plan)
+
+
+def _draw_demand(ax: Axes, demand: gpd.GeoDataFrame, hub_radius: float | None) -> None:
+    """Demand points sized by population, rings at the units beyond ``hub_radius`` (minutes)
+    of every open hub, and crosses at the units beyond a radius of every possible site."""
+    if not len(demand):
+        return
+    population = demand["population"].astype(float).clip(lower=0)
+    sizes = 3 + 40 * (population / (float(population.max()) or 1.0)) ** 0.5
+    demand.plot(
+        ax=ax,
+        markersize=sizes.to_numpy(),
+        color="#555555",
+        alpha=0.6,
+        zorder=2,
+        label="village (size = population)",
+    )
+    if hub_radius is not None and "nearest_hub_minutes" in demand:
+        _draw_beyond_hubs(ax, demand, hub_radius)
+    _draw_unreachable(ax, demand)
+
+
+def _draw_beyond_hubs(ax: Axes, demand: gpd.GeoDataFrame, hub_radius: float) -> None:
+    """Orange rings at the units beyond ``hub_radius`` (minutes) of every open hub."""
+    minutes = demand["nearest_hub_minutes"].astype(float).fillna(np.inf)
+    beyond = demand[minutes > hub_radius]
+    rings(ax, beyond, "#ff7f0e", 45, 3, f"beyond {hub_radius:g} min of every open hub", width=1.2)
+
+
+def _draw_unreachable(ax: Axes, demand: gpd.GeoDataFrame) -> None:
+    """Red crosses at the units the ``unreachable`` column marks (beyond a level's radius of
+    every possible site)."""
+    far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
+    if far is not None and far.any():
+        demand[far].plot(
+            ax=ax,
+            marker="x",
+            color="#d62728",
+            markersize=40,
+            zorder=3,
+            label="beyond a radius of every possible site",
+        )
+
+
+def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame) -> None:
+    """Closed candidates as faint rings, then hubs and clinics in their ``SITE_STYLES``."""
     closed = sites[sites["level"] == ""]
     rings(ax, closed, "#aaaaaa", 25, 4, "not opened")
     for (level, status), (marker, colour, size, label) in SITE_STYLES.items():
@@ -137,6 +177,10 @@ def plot_county(
                 zorder=5,
                 label=label,
             )
+
+
+def _label_sites(ax: Axes, sites: gpd.GeoDataFrame, font: FontProperties | None) -> None:
+    """Names of the open sites, or of the hubs only when more than ``MAX_LABELS`` are open."""
     open_sites = sites[sites["level"] != ""]
     labelled = open_sites if len(open_sites) <= MAX_LABELS else sites[sites["level"] == "hub"]
     for _, row in labelled.iterrows():
@@ -148,6 +192,13 @@ def plot_county(
             fontproperties=sized_font(font, 8),
             zorder=6,
         )
+
+
+def _frame(
+    ax: Axes, sites: gpd.GeoDataFrame, title: str | None, font: FontProperties | None
+) -> None:
+    """Equal aspect without ticks, the title (default: hub and clinic counts), the legend
+    beside the map, a scale bar (projected CRS only) and the north arrow."""
     ax.set_aspect("equal")
     ax.margins(0.05)
     ax.set_xticks([])
@@ -163,10 +214,6 @@ def plot_county(
     if sites.crs is not None and sites.crs.is_projected:
         scale_bar(ax, sites.crs.axis_info[0].unit_conversion_factor)
     north_arrow(ax)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from")
-        fig.savefig(path, bbox_inches="tight")
-    return path
 
 
 def reach_areas(
@@ -207,7 +254,7 @@ def reach_areas(
     )
 
 
-def _draw_routes(ax, plan: CountyPlan) -> None:
+def _draw_routes(ax: Axes, plan: CountyPlan) -> None:
     """Roaming day-routes (one colour per vehicle) and the villages served by roaming."""
     routes = plan.routes
     if routes is None or not len(routes):
