@@ -70,28 +70,105 @@ def solve_pyomo(
     objective get the value in their bounds nearest to 0. Fixed variables keep their values.
     """
     began = time.perf_counter()
-    objectives = list(model.component_data_objects(pyo.Objective, active=True))
-    if len(objectives) != 1:
-        raise ValueError(f"solve_pyomo needs exactly one active objective, got {len(objectives)}")
-    maximise = objectives[0].sense == pyo.maximize
+    maximise = _maximise(model)
     try:
         form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     except InfeasibleConstraintException as exc:
         return _decided("infeasible", np.nan, time.perf_counter() - began, str(exc))
-    columns = form.columns
-    n_cols = len(columns)
-    cost = form.c.toarray().reshape(-1)
-    offset = float(form.c_offset[0])
-    col_lower, col_upper, integrality = _columns(columns)
-    matrix, row_lower, row_upper = _rows(form)
+    arrays = _arrays(form)
     seconds_compile = time.perf_counter() - began
-    scale = objective_scale(cost)  # the objective goes to HiGHS divided by it
-    if not n_cols:  # every variable is fixed or unused: the objective is its constant
-        if not np.all((row_lower <= 0) & (row_upper >= 0)):
-            return _decided("infeasible", np.nan, seconds_compile)
-        _load(model, [], np.zeros(0))
-        return _decided("optimal", offset, seconds_compile)
+    scale = objective_scale(arrays.cost)  # the objective goes to HiGHS divided by it
+    if not arrays.n_cols:  # every variable is fixed or unused: the objective is its constant
+        return _constant(model, arrays, seconds_compile)
+    highs = _highs(arrays, maximise, scale, time_limit, mip_gap, node_limit)
+    run_began = time.perf_counter()
+    interrupt.run(highs)
+    run = _Run(*_outcome(highs, arrays.integrality, scale))
+    if _short_of_bound(run, arrays.integrality, mip_gap):
+        # HiGHS can claim optimality with a dual bound the incumbent does not reach (a
+        # presolve fault): solve again without presolve and keep the better solution.
+        again = _without_presolve(highs, arrays.integrality, scale, time_limit, run_began)
+        run = _merged(run, again, mip_gap, maximise)
+    seconds = time.perf_counter() - run_began
+    if run.values is not None:
+        _load(model, form.columns, run.values)
+    return _solution(run, arrays, seconds, seconds_compile)
 
+
+@dataclass
+class _Arrays:
+    """The compiled model: number of columns, cost vector, objective constant, column bounds
+    and integrality (1 = integer), CSC constraint matrix and row bounds (inf where
+    unbounded)."""
+
+    n_cols: int
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+    matrix: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass
+class _Run:
+    """One HiGHS outcome: status, objective and dual bound (unscaled), the column values
+    (None without a solution), branch-and-bound nodes and a note on how it was reached."""
+
+    status: str
+    objective: float
+    bound: float
+    values: np.ndarray | None
+    nodes: int
+    message: str = ""
+
+
+def _maximise(model: pyo.ConcreteModel) -> bool:
+    """The sense of the model's one active objective (ValueError unless exactly one)."""
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"solve_pyomo needs exactly one active objective, got {len(objectives)}")
+    return objectives[0].sense == pyo.maximize
+
+
+def _arrays(form: LinearStandardFormInfo) -> _Arrays:
+    """The compiled model's arrays, as HiGHS takes them."""
+    col_lower, col_upper, integrality = _columns(form.columns)
+    matrix, row_lower, row_upper = _rows(form)
+    return _Arrays(
+        n_cols=len(form.columns),
+        cost=form.c.toarray().reshape(-1),
+        offset=float(form.c_offset[0]),
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integrality=integrality,
+        matrix=matrix,
+        row_lower=row_lower,
+        row_upper=row_upper,
+    )
+
+
+def _constant(model: pyo.ConcreteModel, arrays: _Arrays, seconds_compile: float) -> PyomoSolution:
+    """A model with no variable left to choose: optimal at its constant when every row
+    holds at 0, else infeasible."""
+    if not np.all((arrays.row_lower <= 0) & (arrays.row_upper >= 0)):
+        return _decided("infeasible", np.nan, seconds_compile)
+    _load(model, [], np.zeros(0))
+    return _decided("optimal", arrays.offset, seconds_compile)
+
+
+def _highs(
+    arrays: _Arrays,
+    maximise: bool,
+    scale: float,
+    time_limit: float,
+    mip_gap: float,
+    node_limit: int | None,
+) -> highspy.Highs:
+    """A quiet, deterministic HiGHS (one thread, fixed seed) holding the model with its
+    objective divided by ``scale``; ``time_limit`` in seconds."""
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", SEED)
@@ -100,69 +177,93 @@ def solve_pyomo(
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
     if node_limit is not None:
         highs.setOptionValue("mip_max_nodes", int(node_limit))
+    matrix = arrays.matrix
     highs.passModel(
-        n_cols,
+        arrays.n_cols,
         int(matrix.shape[0]),
         int(matrix.nnz),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
-        offset / scale,
-        cost / scale,
-        col_lower,
-        col_upper,
-        row_lower,
-        row_upper,
+        arrays.offset / scale,
+        arrays.cost / scale,
+        arrays.col_lower,
+        arrays.col_upper,
+        arrays.row_lower,
+        arrays.row_upper,
         matrix.indptr.astype(np.int32),
         matrix.indices.astype(np.int32),
         matrix.data.astype(float),
-        integrality,
+        arrays.integrality,
     )
-    run_began = time.perf_counter()
-    interrupt.run(highs)
-    status, objective, bound, values, nodes = _outcome(highs, integrality, scale)
-    message = ""
-    if (
-        status == "optimal"
+    return highs
+
+
+def _short_of_bound(run: _Run, integrality: np.ndarray, mip_gap: float) -> bool:
+    """HiGHS claims an optimal MIP whose incumbent is farther than ``mip_gap`` from its own
+    dual bound (a presolve fault)."""
+    return bool(
+        run.status == "optimal"
         and integrality.any()
-        and relative_gap(objective, bound) > mip_gap + SLACK
-    ):
-        # HiGHS can claim optimality with a dual bound the incumbent does not reach (a
-        # presolve fault): solve again without presolve and keep the better solution.
-        highs.setOptionValue("presolve", "off")
-        left = time_limit - (time.perf_counter() - run_began)
-        highs.setOptionValue("time_limit", float(max(left, 0.1 * time_limit, 0.01)))
-        highs.clearSolver()
-        interrupt.run(highs)
-        again = _outcome(highs, integrality, scale)
-        better = np.isfinite(again[1]) and (
-            again[1] > objective if maximise else again[1] < objective
-        )
-        if better:
-            objective, values = again[1], again[3]
-        bound = min(bound, again[2]) if maximise else max(bound, again[2])
-        nodes += again[4]
-        if relative_gap(objective, bound) <= mip_gap + SLACK:
-            status = "optimal"
-        else:
-            status = again[0] if again[0] in ("node_limit", "interrupted") else "time_limit"
-        message = "HiGHS reported optimal short of its own dual bound; re-solved without presolve"
-    seconds = time.perf_counter() - run_began
-    has_solution = values is not None
-    gap = relative_gap(objective, bound) if has_solution else np.inf
-    if has_solution:
-        _load(model, columns, values)
+        and relative_gap(run.objective, run.bound) > mip_gap + SLACK
+    )
+
+
+def _without_presolve(
+    highs: highspy.Highs,
+    integrality: np.ndarray,
+    scale: float,
+    time_limit: float,
+    run_began: float,
+) -> _Run:
+    """Solve again without presolve, in what is left of ``time_limit`` (seconds, counted from
+    ``run_began``; at least a tenth of it)."""
+    highs.setOptionValue("presolve", "off")
+    left = time_limit - (time.perf_counter() - run_began)
+    highs.setOptionValue("time_limit", float(max(left, 0.1 * time_limit, 0.01)))
+    highs.clearSolver()
+    interrupt.run(highs)
+    return _Run(*_outcome(highs, integrality, scale))
+
+
+def _merged(first: _Run, again: _Run, mip_gap: float, maximise: bool) -> _Run:
+    """The better solution of two runs, the tighter bound and both runs' nodes; optimal when
+    within ``mip_gap``, else the second run's node limit or interruption, or time_limit."""
+    objective, values = first.objective, first.values
+    better = np.isfinite(again.objective) and (
+        again.objective > objective if maximise else again.objective < objective
+    )
+    if better:
+        objective, values = again.objective, again.values
+    bound = min(first.bound, again.bound) if maximise else max(first.bound, again.bound)
+    if relative_gap(objective, bound) <= mip_gap + SLACK:
+        status = "optimal"
+    else:
+        status = again.status if again.status in ("node_limit", "interrupted") else "time_limit"
+    return _Run(
+        status,
+        objective,
+        bound,
+        values,
+        first.nodes + again.nodes,
+        "HiGHS reported optimal short of its own dual bound; re-solved without presolve",
+    )
+
+
+def _solution(run: _Run, arrays: _Arrays, seconds: float, seconds_compile: float) -> PyomoSolution:
+    """The outcome of a HiGHS run (gap inf without a solution); times in seconds."""
+    gap = relative_gap(run.objective, run.bound) if run.values is not None else np.inf
     return PyomoSolution(
-        status=status,
-        objective=objective,
-        bound=bound,
+        status=run.status,
+        objective=run.objective,
+        bound=run.bound,
         gap=gap,
         seconds=seconds,
         seconds_compile=seconds_compile,
-        nodes=nodes,
-        n_cols=n_cols,
-        n_rows=int(matrix.shape[0]),
-        n_nonzeros=int(matrix.nnz),
-        message=message,
+        nodes=run.nodes,
+        n_cols=arrays.n_cols,
+        n_rows=int(arrays.matrix.shape[0]),
+        n_nonzeros=int(arrays.matrix.nnz),
+        message=run.message,
     )
 
 
