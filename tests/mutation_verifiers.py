@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/mutation_verifiers.py            # every mutant (11 minutes on 2 cores)
     .venv/bin/python tests/mutation_verifiers.py --list     # the mutants only, nothing run
-    .venv/bin/python tests/mutation_verifiers.py --only verify_roaming.py
+    .venv/bin/python tests/mutation_verifiers.py --only verify/roaming.py
 
 (Not collected by pytest: the name has no ``test_`` prefix.)
 
