@@ -24,6 +24,8 @@ from .lazy import lazy_names
 _SOURCES = {
     "SyntheticCounty": "geodata.synthetic",
     "TravelTimes": "geodata.travel",
+    "chinese_crs_name": "geodata.chinese_crs",
+    "chinese_to_wgs84": "geodata.crs",
     "demand_frame": "geodata.inputs",
     "metric_crs": "geodata.crs",
     "network_minutes": "geodata.network",
@@ -46,6 +48,8 @@ __all__ = [
     "SolverError",
     "SyntheticCounty",
     "TravelTimes",
+    "chinese_crs_name",
+    "chinese_to_wgs84",
     "demand_frame",
     "metric_crs",
     "network_minutes",

@@ -8,6 +8,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from .chinese_crs import chinese_crs_name, coordinates_to_wgs84
 from .errors import InputError
 from .messages import frame_label, frame_rows
 
@@ -26,6 +27,18 @@ def parse_crs(crs: object, where: str = "") -> CRS:
         raise InputError(
             f"{prefix}crs {crs!r} is not a CRS pyproj knows ({exc}); give e.g. 'EPSG:4326'"
         ) from None
+
+
+def chinese_to_wgs84(geometry: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:
+    """Geometries in GCJ-02 or BD-09 longitude/latitude (`crs`; degrees) converted vertex by
+    vertex to WGS84 (EPSG:4326); whatever CRS the series is labelled with is ignored."""
+    name = chinese_crs_name(crs)
+    if name is None:
+        raise ValueError(f"{crs!r} is neither GCJ-02 nor BD-09")
+    values = shapely.transform(
+        np.asarray(geometry.values, dtype=object), lambda xy: coordinates_to_wgs84(xy, name)
+    )
+    return gpd.GeoSeries(values, index=geometry.index, crs=WGS84)
 
 
 def in_metres(crs: CRS) -> bool:

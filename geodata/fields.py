@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import WGS84, look_like_degrees, outside_lonlat, parse_crs
+from .chinese_crs import WHO, chinese_crs_name, out_of_china
+from .crs import WGS84, chinese_to_wgs84, look_like_degrees, outside_lonlat, parse_crs
 from .errors import HealthplanWarning
 from .layers import Source
 from .messages import listing
@@ -162,24 +163,78 @@ def points(
 
     A frame without geometry (CSV) takes points from the `lon`/`lat` columns, in `crs` or WGS84.
     Polygons become a point inside them; a one-point MultiPoint becomes that point; lines,
-    many-point MultiPoints and collections are errors.
+    many-point MultiPoints and collections are errors. ``crs="GCJ-02"`` or ``"BD-09"`` says the
+    longitude/latitude are Amap/Tencent or Baidu coordinates: they are converted to WGS84, with
+    a warning (see ``from_chinese_crs``).
     """
+    chinese = chinese_crs_name(crs)
     if isinstance(frame, gpd.GeoDataFrame):
         if lon is not None or lat is not None:
             raise source.error("has its own geometry; lon= and lat= are for CSV files, drop them")
-        geometry = _with_crs(frame.geometry, source, crs)
+        if chinese is not None:
+            geometry = from_chinese_crs(frame.geometry, frame, source, ids_, chinese)
+        else:
+            geometry = _with_crs(frame.geometry, source, crs)
     else:
         lon_col = _coordinate_column(frame, source, lon, LON_NAMES, "lon")
         lat_col = _coordinate_column(frame, source, lat, LAT_NAMES, "lat")
         common = {"unit": "CRS units", "minimum": None}
         x = numbers(frame, lon_col, source, ids_, field="lon", **common)
         y = numbers(frame, lat_col, source, ids_, field="lat", **common)
-        geometry = gpd.GeoSeries(
-            gpd.points_from_xy(x, y),
-            index=frame.index,
-            crs=WGS84 if crs is None else parse_crs(crs, str(source)),
-        )
+        if chinese is not None:
+            geometry = gpd.GeoSeries(gpd.points_from_xy(x, y), index=frame.index)
+            geometry = from_chinese_crs(geometry, frame, source, ids_, chinese)
+        else:
+            geometry = gpd.GeoSeries(
+                gpd.points_from_xy(x, y),
+                index=frame.index,
+                crs=WGS84 if crs is None else parse_crs(crs, str(source)),
+            )
     return _as_points(geometry, frame, source, ids_)
+
+
+def from_chinese_crs(
+    geometry: gpd.GeoSeries, frame: pd.DataFrame, source: Source, ids_: np.ndarray, crs: str
+) -> gpd.GeoSeries:
+    """Geometries in GCJ-02 or BD-09 longitude/latitude (degrees) converted to WGS84, vertex
+    by vertex, with a ``HealthplanWarning`` naming the file and the conversion.
+
+    A layer in a projected CRS, or coordinates outside [-180, 180] x [-90, 90], are errors:
+    these offsets apply to longitude/latitude only. A layer labelled with a geographic CRS
+    (often EPSG:4326 for Amap data) is taken as GCJ-02 / BD-09 all the same. Points outside
+    China are left unchanged by the GCJ-02 step.
+    """
+    name = chinese_crs_name(crs)
+    if name is None:
+        raise ValueError(f"{crs!r} is neither GCJ-02 nor BD-09")
+    key = f"crs = '{name}' applies to longitude/latitude in degrees"
+    if geometry.crs is not None and not geometry.crs.is_geographic:
+        raise source.error(
+            f"{key}, but the layer is in the projected CRS {geometry.crs.to_string()} (metres); "
+            "drop crs to use the layer's own CRS, or give the GCJ-02 / BD-09 longitude/latitude"
+        )
+    bad = outside_lonlat(geometry)
+    if bad.size:
+        raise source.error(
+            f"{key}, but {_rows(source, frame, bad, ids_)} lie outside [-180, 180] x [-90, 90] "
+            "(they look like metres); give crs the CRS the coordinates are really in, or give "
+            "the GCJ-02 / BD-09 longitude/latitude"
+        )
+    bounds = shapely.bounds(geometry.values)
+    with np.errstate(invalid="ignore"):
+        abroad = out_of_china((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
+    abroad &= np.isfinite(bounds).all(axis=1)
+    converted = chinese_to_wgs84(geometry, name)
+    note = ""
+    if abroad.any():
+        rows = _rows(source, frame, np.flatnonzero(abroad), ids_)
+        note = f"; {rows} lie outside China, where the GCJ-02 offset is not applied"
+    warnings.warn(
+        f"{source}: coordinates converted from {name} to WGS84 ({WHO[name]}){note}",
+        HealthplanWarning,
+        stacklevel=4,
+    )
+    return converted
 
 
 def _with_crs(geometry: gpd.GeoSeries, source: Source, crs: object) -> gpd.GeoSeries:

@@ -65,6 +65,9 @@ def read_demand(
       without a CRS is an error unless `crs` says which CRS it is in.
     - CSV: points from the `lon`/`lat` columns (found among lon/lng/longitude/x and
       lat/latitude/y when not given), in WGS84 unless `crs` says otherwise; UTF-8 text.
+    - ``crs="GCJ-02"`` or ``"BD-09"`` (Amap/Tencent or Baidu longitude/latitude, degrees), for a
+      CSV or a layer in a geographic CRS or none: converted to WGS84 (EPSG:4326) with a
+      ``HealthplanWarning``; on a layer in metres it is an error.
     - Polygons become a point inside them (``representative_point``); a MultiPoint of one point
       becomes that point; lines and many-point MultiPoints are errors.
     - Without a name column (the default "name" absent, or ``name=None``) the name is the id; an

@@ -141,6 +141,24 @@ def test_bad_crs(tmp_path):
     assert "demand.crs: unknown CRS 'EPSG:999999'" in error_of(write(tmp_path, text))
 
 
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [("GCJ-02", "GCJ-02"), ("gcj02", "GCJ-02"), ("bd-09", "BD-09"), ("BD09", "BD-09")],
+)
+def test_chinese_offsets_are_point_crs_names(tmp_path, given, canonical):
+    text = replace(VALID, 'layer = "villages"', f'layer = "villages"\ncrs = "{given}"')
+    text = replace(text, 'kind = "kind"', f'kind = "kind"\ncrs = "{given}"')
+    config = load_config(write(tmp_path, text))
+    assert config.demand.crs == config.sites.crs == canonical
+
+
+def test_chinese_offsets_are_not_output_crs(tmp_path):
+    text = VALID + '\n[output]\ncrs = "GCJ-02"\n'
+    message = error_of(write(tmp_path, text))
+    assert "output.crs: 'GCJ-02' is an offset of input longitude/latitude" in message
+    assert "EPSG:4326" in message
+
+
 @pytest.mark.parametrize("problem", ["mclp", "p-median", "p-center"])
 def test_p_is_required(tmp_path, problem):
     text = replace(VALID, 'problem = "p-median"\np = 8', f'problem = "{problem}"\nradius = 30')

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import geodata
 import optimizer.cli as cli
+from geodata.chinese_crs import wgs84_to_gcj02
 
 runner = CliRunner()
 
@@ -128,6 +129,13 @@ def degrees_in_projected(case: Case) -> None:
     )
 
 
+def gcj02_in_metres(case: Case) -> None:
+    case.county.demand.to_file(case.folder / "villages.gpkg")
+    case.config = case.config.replace(
+        'path = "demand.csv"', 'path = "villages.gpkg"\ncrs = "GCJ-02"'
+    )
+
+
 def metres_in_degrees(case: Case) -> None:
     points = case.county.demand.geometry
     case.demand["lon"], case.demand["lat"] = points.x.astype(str), points.y.astype(str)
@@ -207,6 +215,15 @@ CATALOGUE = {
     "degrees in a projected CRS": (
         degrees_in_projected,
         ["[demand]", "demand.csv", "EPSG:32650 is projected", "look like degrees", "crs="],
+    ),
+    "GCJ-02 on a layer in metres": (
+        gcj02_in_metres,
+        [
+            "[demand]",
+            "villages.gpkg",
+            "crs = 'GCJ-02' applies to longitude/latitude in degrees",
+            "projected CRS EPSG:32650 (metres)",
+        ],
     ),
     "metres in a geographic CRS": (
         metres_in_degrees,
@@ -401,3 +418,16 @@ def test_utf8_shapefile_with_a_gbk_cpg_solves_with_a_warning(county, tmp_path):
     assert "warning: " in message and "villages.shp" in message
     assert "declared as GBK in villages.cpg" in message and "is UTF-8" in message
     assert "write UTF-8 into villages.cpg" in message
+
+
+def test_gcj02_villages_solve_with_a_warning(county, tmp_path):
+    case = Case(county, tmp_path)
+    points = case.county.demand.to_crs("EPSG:4326").geometry
+    lon, lat = wgs84_to_gcj02(points.x.to_numpy(), points.y.to_numpy())
+    case.demand["lon"], case.demand["lat"] = lon.astype(str), lat.astype(str)
+    case.config = case.config.replace('path = "demand.csv"', 'path = "demand.csv"\ncrs = "gcj02"')
+    result = case.run()
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.stderr.split())
+    assert "warning: " in message and "demand.csv" in message
+    assert "converted from GCJ-02 to WGS84 (Amap/Tencent coordinates)" in message

@@ -17,10 +17,10 @@ from pydantic import Field, field_validator, model_validator
 from geodata.errors import ConfigError
 from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
-    CrsName,
     DemandConfig,
     FilePath,
     OutputConfig,
+    PointCrsName,
     Section,
     TravelConfig,
     read_toml,
@@ -43,7 +43,7 @@ class CountySitesConfig(Section):
     kind: str = "kind"  # e.g. county_hospital, township_centre, candidate
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
-    crs: CrsName | None = None
+    crs: PointCrsName | None = None
 
 
 class BoundaryConfig(Section):

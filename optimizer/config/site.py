@@ -25,6 +25,7 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geodata.chinese_crs import chinese_crs_name
 from geodata.errors import ConfigError
 
 Problem = Literal["lscp", "mclp", "p-median", "p-center", "capacitated"]
@@ -63,6 +64,11 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
 
 def _check_crs(value: str) -> str:
     """Reject a CRS string that pyproj cannot read."""
+    if chinese_crs_name(value) is not None:
+        raise ValueError(
+            f"{value!r} is an offset of input longitude/latitude (for [demand] and [sites]); "
+            "give a CRS pyproj knows, e.g. 'EPSG:4326'"
+        )
     try:
         CRS.from_user_input(value)
     except CRSError as exc:
@@ -70,10 +76,27 @@ def _check_crs(value: str) -> str:
     return value
 
 
+def _check_point_crs(value: str) -> str:
+    """A CRS of input points: "GCJ-02" or "BD-09" (any spelling, made canonical) or a CRS
+    pyproj reads."""
+    chinese = chinese_crs_name(value)
+    if chinese is not None:
+        return chinese
+    try:
+        CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ValueError(
+            f"unknown CRS {value!r} (use e.g. 'EPSG:4326', 'EPSG:4547', or 'GCJ-02' / 'BD-09' "
+            "for Amap/Tencent / Baidu longitude/latitude)"
+        ) from exc
+    return value
+
+
 M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
+PointCrsName = Annotated[str, AfterValidator(_check_point_crs)]
 
 
 class Section(BaseModel):
@@ -90,7 +113,7 @@ class DemandConfig(Section):
     population: str = "population"  # persons
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
-    crs: CrsName | None = None  # CRS of the coordinates when the file does not say
+    crs: PointCrsName | None = None  # CRS of the coordinates when the file does not say
 
 
 class SitesConfig(Section):
@@ -107,7 +130,7 @@ class SitesConfig(Section):
     fixed_cost: str | None = None  # cost of opening
     lon: str | None = None
     lat: str | None = None
-    crs: CrsName | None = None
+    crs: PointCrsName | None = None
     required: list[str] = Field(default_factory=list)  # site ids kept open
     barred: list[str] = Field(default_factory=list)  # site ids kept closed
 

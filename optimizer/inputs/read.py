@@ -153,7 +153,8 @@ def read_county_inputs(
 
 
 def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The ``[demand]`` section's units in metres, and the file's table as read."""
+    """The ``[demand]`` section's units in metres, and the file's table as read (its
+    geometry converted to WGS84 when ``crs`` is GCJ-02 or BD-09)."""
     with config_section("demand"):
         frame, source = read_any(d.path, d.layer)
         demand = geodata.demand_frame(
@@ -166,6 +167,8 @@ def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             lat=d.lat,
             crs=d.crs,
         )
+        if isinstance(frame, gpd.GeoDataFrame) and geodata.chinese_crs_name(d.crs) is not None:
+            frame = frame.set_geometry(geodata.chinese_to_wgs84(frame.geometry, d.crs))
         return geodata.to_metric(demand), frame
 
 
