@@ -24,18 +24,22 @@ from .lazy import lazy_names
 _SOURCES = {
     "SyntheticCounty": "geodata.synthetic",
     "TravelTimes": "geodata.travel",
+    "around": "geodata.raster",
     "chinese_crs_name": "geodata.chinese_crs",
     "chinese_to_wgs84": "geodata.crs",
     "demand_frame": "geodata.inputs",
     "metric_crs": "geodata.crs",
     "network_minutes": "geodata.network",
+    "raster_population": "geodata.raster",
     "read_demand": "geodata.inputs",
     "read_sites": "geodata.inputs",
+    "shared_counts": "geodata.raster",
     "sites_frame": "geodata.inputs",
     "straight_line_minutes": "geodata.straight",
     "synthetic_county": "geodata.synthetic",
     "table_minutes": "geodata.table",
     "to_metric": "geodata.crs",
+    "voronoi_catchments": "geodata.raster",
 }
 
 __all__ = [
@@ -48,18 +52,22 @@ __all__ = [
     "SolverError",
     "SyntheticCounty",
     "TravelTimes",
+    "around",
     "chinese_crs_name",
     "chinese_to_wgs84",
     "demand_frame",
     "metric_crs",
     "network_minutes",
+    "raster_population",
     "read_demand",
     "read_sites",
+    "shared_counts",
     "sites_frame",
     "straight_line_minutes",
     "synthetic_county",
     "table_minutes",
     "to_metric",
+    "voronoi_catchments",
 ]
 
 

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import rasterio
 import shapely
+from rasterio.transform import from_origin
 from typer.testing import CliRunner
 
 import geodata
@@ -164,6 +167,19 @@ def geometry(shape: shapely.Geometry) -> Callable[[Case], None]:
         case.config = case.config.replace('path = "demand.csv"', 'path = "villages.gpkg"')
 
     return change
+
+
+def raster_elsewhere(case: Case) -> None:
+    """A population raster 500 km east of the county."""
+    x, y = case.county.demand.total_bounds[2] + 500_000, case.county.demand.total_bounds[1]
+    with rasterio.open(
+        case.folder / "pop.tif", "w", driver="GTiff", height=4, width=4, count=1,
+        dtype="float64", crs=case.county.demand.crs, transform=from_origin(x, y, 100, 100),
+    ) as dst:  # fmt: skip
+        dst.write(np.ones((4, 4)), 1)
+    case.config = case.config.replace(
+        'path = "demand.csv"', 'path = "demand.csv"\npopulation_raster = "pop.tif"'
+    )
 
 
 def unreachable(case: Case) -> None:
@@ -326,6 +342,10 @@ CATALOGUE = {
     "wrong county type": (
         county_config("pool = 500", 'pool = "many"'),
         ["plan.toml", "staff.doctors.pool", "'many'"],
+    ),
+    "population raster beside the demand": (
+        raster_elsewhere,
+        ["[demand]", "pop.tif: the raster does not overlap the demand units", "its CRS"],
     ),
     "missing input file": (
         missing_file,

@@ -23,6 +23,7 @@ from optimizer.config.site import (
     PointCrsName,
     Section,
     TravelConfig,
+    demand_checks,
     read_toml,
     travel_checks,
     validate,
@@ -278,6 +279,7 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
                     ("travel.max_minutes", f"{limit:g} is below {key} {value:g}; raise it")
                 )
     found += travel_checks(config.travel)
+    found += demand_checks(config.demand)
     files = {
         "demand.path": config.demand.path,
         "sites.path": config.sites.path,

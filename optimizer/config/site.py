@@ -114,6 +114,9 @@ class DemandConfig(Section):
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
     crs: PointCrsName | None = None  # CRS of the coordinates when the file does not say
+    # persons per unit from a raster (GeoTIFF, any CRS) instead of the population column
+    population_raster: FilePath | None = None
+    population_total: float | None = Field(default=None, gt=0)  # census total to rescale to
 
 
 class SitesConfig(Section):
@@ -338,6 +341,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
             )
         )
     found += travel_checks(travel)
+    found += demand_checks(config.demand)
     for key, file in (
         ("demand.path", config.demand.path),
         ("sites.path", config.sites.path),
@@ -346,6 +350,23 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     ):
         if file is not None and not file.is_file():
             found.append((key, f"file not found: {file}"))
+    return found
+
+
+def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
+    """(key, message) for [demand] keys that need another: a census total needs a raster to
+    spread, and a raster file must exist."""
+    found: list[tuple[str, str]] = []
+    if demand.population_total is not None and demand.population_raster is None:
+        found.append(
+            (
+                "demand.population_total",
+                "rescales a population raster; give demand.population_raster too",
+            )
+        )
+    raster = demand.population_raster
+    if raster is not None and not raster.is_file():
+        found.append(("demand.population_raster", f"file not found: {raster}"))
     return found
 
 

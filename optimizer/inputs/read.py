@@ -9,6 +9,7 @@ once, against these frames (see ``optimizer.inputs.names``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import geodata
-from geodata.errors import ConfigError, InputError
+from geodata.errors import ConfigError, HealthplanWarning, InputError
 from geodata.layers import Source, read_any
 from geodata.messages import listing
 from optimizer.config.county import CountyConfig, CountySitesConfig
@@ -83,6 +84,9 @@ def read_site_inputs(config: Config, progress: Progress | None = None) -> Inputs
     step = progress or (lambda _name: None)
     step("reading demand")
     demand, frame = read_demand_layer(config.demand)
+    if config.demand.population_raster is not None:
+        areas = unit_areas(demand, frame, config.demand.id)
+        demand = with_raster_population(demand, areas, config.demand, None)
     step("reading sites")
     s = config.sites
     with config_section("sites"):
@@ -129,6 +133,8 @@ def read_county_inputs(
             boundary = read_boundary(config.boundary.path, config.boundary.layer)
             for layer, what in ((sites, "site"), (demand, "demand unit")):
                 check_inside(layer, boundary, what, config.boundary.path)
+    if d.population_raster is not None:
+        demand = with_raster_population(demand, areas, d, boundary)
     if spec.roaming is not None:
         spec = replace(spec, roaming=resolve_villages(spec.roaming, demand, source))
 
@@ -162,7 +168,7 @@ def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             source,
             id=d.id,
             name=d.name,
-            population=d.population,
+            population=None if d.population_raster is not None else d.population,
             lon=d.lon,
             lat=d.lat,
             crs=d.crs,
@@ -170,6 +176,46 @@ def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         if isinstance(frame, gpd.GeoDataFrame) and geodata.chinese_crs_name(d.crs) is not None:
             frame = frame.set_geometry(geodata.chinese_to_wgs84(frame.geometry, d.crs))
         return geodata.to_metric(demand), frame
+
+
+def with_raster_population(
+    demand: gpd.GeoDataFrame,
+    areas: gpd.GeoSeries | None,
+    d: DemandConfig,
+    boundary: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """``demand`` with each unit's persons from ``demand.population_raster``: the raster
+    population of its own polygon (``areas``), else of its Voronoi cell among the demand
+    points clipped to the boundary (or to the points' hull widened by 5 km); rescaled to
+    ``demand.population_total`` when given. Warns how many raster persons no unit takes."""
+    raster = d.population_raster
+    assert raster is not None
+    with config_section("demand"):
+        shares = None
+        if areas is None:
+            if boundary is not None:
+                clip = boundary.to_crs(demand.crs).union_all()
+            else:
+                clip = geodata.around(demand.geometry)
+            areas = geodata.voronoi_catchments(demand.geometry, clip)
+            shares = geodata.shared_counts(demand.geometry)
+        found = geodata.raster_population(areas, raster, total=d.population_total, shares=shares)
+    demand = demand.copy()
+    demand["population"] = found.population
+    share = found.outside / found.raster_total if found.raster_total else 0.0
+    rescaled = (
+        f"; rescaled by {found.scale:.4g} to population_total {d.population_total:,.0f}"
+        if d.population_total is not None
+        else ""
+    )
+    warnings.warn(
+        f"{raster}: population from the raster ({found.raster_total:,.0f} persons); "
+        f"{found.outside:,.0f} persons ({share:.1%}) lie outside every demand unit's "
+        f"catchment{rescaled}",
+        HealthplanWarning,
+        stacklevel=2,
+    )
+    return demand
 
 
 def site_frame(
