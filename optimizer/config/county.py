@@ -19,10 +19,13 @@ from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
     CrsName,
     DemandConfig,
+    Encoding,
     FilePath,
     OutputConfig,
     Section,
+    SheetName,
     TravelConfig,
+    demand_checks,
     read_toml,
     travel_checks,
     validate,
@@ -38,6 +41,8 @@ class CountySitesConfig(Section):
 
     path: FilePath
     layer: str | None = None
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
     kind: str = "kind"  # e.g. county_hospital, township_centre, candidate
@@ -278,8 +283,10 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
                     ("travel.max_minutes", f"{limit:g} is below {key} {value:g}; raise it")
                 )
     found += travel_checks(config.travel)
+    found += demand_checks(config.demand)
     files = {
         "demand.path": config.demand.path,
+        "demand.population_table": config.demand.population_table,
         "sites.path": config.sites.path,
         "travel.roads": config.travel.roads,
         "travel.table": config.travel.table,

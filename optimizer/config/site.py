@@ -8,6 +8,7 @@ holds the config file. :func:`load_config` turns every problem into one
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from pathlib import Path
@@ -48,7 +49,7 @@ MODE_KEYS = {
         "default_speed_kmh",
         "access_speed_kmh",
     ),
-    "table": ("table", "origin", "destination", "minutes"),
+    "table": ("table", "origin", "destination", "minutes", "table_sheet", "table_encoding"),
 }
 
 
@@ -70,10 +71,23 @@ def _check_crs(value: str) -> str:
     return value
 
 
+def _check_encoding(value: str) -> str:
+    """Reject a text encoding name Python does not know."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {value!r} (use e.g. 'utf-8', 'gbk' or 'gb18030')"
+        ) from None
+    return value
+
+
 M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
+Encoding = Annotated[str, AfterValidator(_check_encoding)]
+SheetName = str | int  # a workbook sheet's name, or its 0-based index
 
 
 class Section(BaseModel):
@@ -83,14 +97,21 @@ class Section(BaseModel):
 class DemandConfig(Section):
     """Where the demand units (villages, communities) come from and which columns to read."""
 
-    path: FilePath  # GeoPackage, shapefile, GeoJSON or CSV
+    path: FilePath  # GeoPackage, shapefile, GeoJSON, CSV or workbook (.xlsx, .xls, .ods)
     layer: str | None = None  # layer of a multi-layer file
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
-    population: str = "population"  # persons
+    population: str = "population"  # persons (a column of population_table when given)
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
     crs: CrsName | None = None  # CRS of the coordinates when the file does not say
+    # population joined from another table (CSV or workbook) by code
+    population_table: FilePath | None = None
+    population_key: str | None = None  # its code column (default: the id column's name)
+    population_sheet: SheetName | None = None
+    population_encoding: Encoding | None = None
 
 
 class SitesConfig(Section):
@@ -100,6 +121,8 @@ class SitesConfig(Section):
 
     path: FilePath
     layer: str | None = None
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
     kind: str | None = None
@@ -128,11 +151,13 @@ class TravelConfig(Section):
     class_speeds: dict[str, float] | None = None
     default_speed_kmh: float = Field(default=30.0, gt=0)
     access_speed_kmh: float = Field(default=5.0, gt=0)  # from a point to the nearest road
-    # table: origin-destination table (CSV or Parquet) with its column names
+    # table: origin-destination table (CSV, workbook or Parquet) with its column names
     table: FilePath | None = None
     origin: str = "origin"
     destination: str = "destination"
     minutes: str = "minutes"
+    table_sheet: SheetName | None = None  # sheet of a workbook table
+    table_encoding: Encoding | None = None  # text encoding of a CSV table
 
     @field_validator("class_speeds")
     @classmethod
@@ -315,8 +340,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
             )
         )
     found += travel_checks(travel)
+    found += demand_checks(config.demand)
     for key, file in (
         ("demand.path", config.demand.path),
+        ("demand.population_table", config.demand.population_table),
         ("sites.path", config.sites.path),
         ("travel.roads", travel.roads),
         ("travel.table", travel.table),
@@ -324,6 +351,17 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
         if file is not None and not file.is_file():
             found.append((key, f"file not found: {file}"))
     return found
+
+
+def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
+    """(key, message) for population_table keys given without a population_table."""
+    if demand.population_table is not None:
+        return []
+    return [
+        (f"demand.{key}", "only used with demand.population_table")
+        for key in ("population_key", "population_sheet", "population_encoding")
+        if key in demand.model_fields_set
+    ]
 
 
 def travel_checks(travel: TravelConfig) -> list[tuple[str, str]]:
