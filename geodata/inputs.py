@@ -79,7 +79,8 @@ def read_demand(
       empty name cell also takes the id.
     - ``population=None`` gives every unit the weight 1.0.
 
-    Bad input raises one ``InputError`` naming the file, rows (line, row or feature and id) and field.
+    Bad input raises one ``InputError`` naming the file, rows (CSV line, sheet row or feature,
+    and id) and field.
     """
     frame, source = read_any(path, layer, sheet=sheet, encoding=encoding)
     return demand_frame(
