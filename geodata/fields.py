@@ -6,6 +6,8 @@ run after the ids are known also take them, so messages name rows by line or fea
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 
@@ -22,6 +24,8 @@ from .messages import listing
 
 LON_NAMES = ("lon", "lng", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
+# "12,345", "-1,234,567.5": commas between groups of three digits
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def require_columns(frame: pd.DataFrame, source: Source, columns: Mapping[str, str | None]) -> None:
@@ -50,6 +54,25 @@ def as_text(values: pd.Series) -> np.ndarray:
         return str(value).strip()
 
     return np.array([text(v) for v in values], dtype=object)
+
+
+def parse_numbers(raw: pd.Series) -> np.ndarray:
+    """Cells as float64, NaN where a cell is missing or not a number.
+
+    Text cells may hold full-width digits ("１２３") and thousands separators ("12,345",
+    "１２，３４５"); numbers already read as numbers are taken as they are.
+    """
+    if raw.dtype.kind in "biuf":
+        return raw.to_numpy(dtype=float, na_value=np.nan)
+
+    def clean(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = unicodedata.normalize("NFKC", value).strip()
+        return text.replace(",", "") if GROUPED.fullmatch(text) else text
+
+    cleaned = pd.Series([clean(v) for v in raw], index=raw.index, dtype=object)
+    return pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def ids(frame: pd.DataFrame, column: str, source: Source) -> np.ndarray:
@@ -111,10 +134,10 @@ def numbers(
     missing_ok: bool = False,
     minimum: float | None = 0.0,
 ) -> np.ndarray:
-    """A numeric column as float64; text, missing (unless `missing_ok`) and values below
-    `minimum` are errors listing the rows."""
+    """A numeric column as float64 (see ``parse_numbers``); text, missing (unless
+    `missing_ok`) and values below `minimum` are errors listing the rows."""
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = parse_numbers(raw)
     absent = raw.isna().to_numpy()
     problems = [
         ("not a number", ~absent & ~np.isfinite(values)),

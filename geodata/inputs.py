@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import fields
-from .layers import Source, read_any
+from .layers import Sheet, Source, read_any
 
 CANDIDATE = "candidate"
 
@@ -55,8 +55,11 @@ def read_demand(
     lon: str | None = None,
     lat: str | None = None,
     crs: object = None,
+    sheet: Sheet | None = None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read demand units (villages, communities, townships) from a spatial file or a CSV.
+    """Read demand units (villages, communities, townships) from a spatial file, a CSV file or
+    a workbook sheet.
 
     Returns columns ``id`` (unique text), ``name``, ``population`` (persons, float >= 0) and
     Point ``geometry`` in the file's CRS (project with ``to_metric``).
@@ -64,19 +67,25 @@ def read_demand(
     - Spatial files: anything pyogrio reads; a file with several layers needs `layer`. A file
       without a CRS is an error unless `crs` says which CRS it is in.
     - CSV: points from the `lon`/`lat` columns (found among lon/lng/longitude/x and
-      lat/latitude/y when not given), in WGS84 unless `crs` says otherwise; UTF-8 text.
+      lat/latitude/y when not given), in WGS84 unless `crs` says otherwise; UTF-8 (with or
+      without BOM) or GBK/GB18030 text, detected, or the `encoding` given.
+    - Workbooks (.xlsx, .xlsm, .xls, .ods): like CSV, one `sheet` (name or 0-based index;
+      optional when only one sheet holds cells); a number cell reads as its text
+      (331126100201, not 3.31126100201e+11), so ids stay text.
     - ``crs="GCJ-02"`` or ``"BD-09"`` (Amap/Tencent or Baidu longitude/latitude, degrees), for a
       CSV or a layer in a geographic CRS or none: converted to WGS84 (EPSG:4326) with a
       ``HealthplanWarning``; on a layer in metres it is an error.
+    - Numbers may carry thousands separators ("12,345") and full-width digits.
     - Polygons become a point inside them (``representative_point``); a MultiPoint of one point
       becomes that point; lines and many-point MultiPoints are errors.
     - Without a name column (the default "name" absent, or ``name=None``) the name is the id; an
       empty name cell also takes the id.
     - ``population=None`` gives every unit the weight 1.0.
 
-    Bad input raises one ``InputError`` naming the file, rows (line or feature and id) and field.
+    Bad input raises one ``InputError`` naming the file, rows (CSV line, sheet row or feature,
+    and id) and field.
     """
-    frame, source = read_any(path, layer)
+    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding)
     return demand_frame(
         frame, source, id=id, name=name, population=population, lon=lon, lat=lat, crs=crs
     )
@@ -117,16 +126,20 @@ def read_sites(
     lon: str | None = None,
     lat: str | None = None,
     crs: object = None,
+    sheet: Sheet | None = None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read existing facilities and candidate sites from a spatial file or a CSV.
+    """Read existing facilities and candidate sites from a spatial file, a CSV file or a
+    workbook sheet.
 
     Returns columns ``id``, ``name``, ``kind`` (text; "candidate" without a `kind` column),
     ``capacity`` (beds, float >= 0; NaN means no limit: without a `capacity` column, or an empty
     cell), ``fixed_cost`` (cost of opening, in the plan's currency, float >= 0; 0 without a
-    column) and Point ``geometry``. Files, CRS, names and geometry follow ``read_demand``; an
+    column) and Point ``geometry``. Files, sheets, encodings, CRS, names and geometry follow
+    ``read_demand``; an
     empty `kind` or `fixed_cost` cell is an error.
     """
-    frame, source = read_any(path, layer)
+    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding)
     return sites_frame(
         frame,
         source,

@@ -1,12 +1,19 @@
 """Open a data file as a table of attributes, with its geometry when the format has one.
 
-A CSV file is read with pandas, every cell as text (so ids such as ``"0012"`` keep their zeros),
-UTF-8 with or without a byte-order mark. Every other file goes through pyogrio: GeoPackage,
-shapefile (its ``.cpg`` file names the encoding), GeoJSON and any other format GDAL reads.
+A CSV file is read with pandas, every cell as text (so ids such as ``"0012"`` keep their zeros):
+UTF-8 with or without a byte-order mark, else GB18030 (a superset of GBK), or the encoding the
+caller names. A workbook (.xlsx, .xlsm, .xls, .ods) is read with python-calamine, one sheet,
+every cell turned into the text a CSV export would hold (a number stored as 331126100201.0
+reads "331126100201"). Every other file goes through pyogrio: GeoPackage, shapefile (its
+``.cpg`` file names the encoding), GeoJSON and any other format GDAL reads.
 """
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
+import io
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +27,12 @@ from .errors import HealthplanWarning, InputError
 from .messages import listing
 
 CSV_SUFFIXES = (".csv",)
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# Tried in order when a CSV file's encoding is not given: GB18030 is a superset of GBK and
+# GB2312, the encodings Excel and WPS use for "CSV" on Chinese Windows.
+DETECTED_ENCODINGS = ("utf-8-sig", "gb18030")
+
+Sheet = str | int
 
 
 @dataclass(frozen=True)
@@ -29,12 +42,18 @@ class Source:
     path: Path
     layer: str | None = None
     csv: bool = False
+    sheet: str | None = None
 
     def __str__(self) -> str:
+        if self.sheet is not None:
+            return f"{self.path} (sheet '{self.sheet}')"
         return f"{self.path} (layer '{self.layer}')" if self.layer else str(self.path)
 
     def row(self, label: object) -> str:
-        """A row as the user finds it: the line of a CSV file, or the 1-based feature number."""
+        """A row as the user finds it: the line of a CSV file, the row number of a sheet, or
+        the 1-based feature number."""
+        if self.sheet is not None:
+            return f"row {int(label) + 2}"
         return f"line {int(label) + 2}" if self.csv else f"feature {int(label) + 1}"
 
     def error(self, message: str) -> InputError:
@@ -53,26 +72,66 @@ def is_csv(path: Path) -> bool:
     return path.suffix.lower() in CSV_SUFFIXES
 
 
-def read_csv(path: Path) -> tuple[pd.DataFrame, Source]:
+def is_sheet(path: Path) -> bool:
+    """Whether the file is a workbook read by sheet (Excel, WPS or OpenDocument)."""
+    return path.suffix.lower() in SHEET_SUFFIXES
+
+
+def check_encoding(name: str) -> str:
+    """The encoding name as given, or ValueError when Python knows no such encoding."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {name!r} (use e.g. 'utf-8', 'gbk' or 'gb18030')"
+        ) from None
+    return name
+
+
+def decode_text(data: bytes, source: Source, encoding: str | None = None) -> str:
+    """The text of a file's bytes: in `encoding` when given, else the first of
+    ``DETECTED_ENCODINGS`` that decodes every byte. A byte-order mark is dropped."""
+    if encoding is not None:
+        try:
+            check_encoding(encoding)
+        except ValueError as exc:
+            raise source.error(f"encoding: {exc}") from None
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise source.error(
+                f"not valid {encoding} text ({exc.reason} at byte {exc.start}); give the "
+                "encoding it was saved in as encoding=, or save it as UTF-8 CSV"
+            ) from None
+    for name in DETECTED_ENCODINGS:
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    raise source.error(
+        "is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV (Excel: 'CSV UTF-8'), "
+        "or give the encoding it was saved in as encoding="
+    )
+
+
+def read_csv(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, Source]:
     """Read a CSV file as text cells; an empty cell is missing (NaN), any other text is kept.
 
-    Blank lines are dropped but the index keeps each row's place, so ``Source.row`` names the
-    right line of the file.
+    The text is decoded with `encoding` when given, else as UTF-8 (with or without BOM) or
+    GB18030/GBK, whichever decodes the whole file (see ``decode_text``). Blank lines are
+    dropped but the index keeps each row's place, so ``Source.row`` names the right line of
+    the file.
     """
     source = Source(path, csv=True)
     try:
+        text = decode_text(path.read_bytes(), source, encoding)
         frame = pd.read_csv(
-            path,
+            io.StringIO(text),
             dtype=str,
             keep_default_na=False,
             na_values=[""],
             skip_blank_lines=False,
-            encoding="utf-8-sig",
         )
-    except UnicodeDecodeError as exc:
-        raise source.error(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8 CSV"
-        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise source.error(f"cannot be read as CSV ({exc}); check the file") from None
     return frame.dropna(how="all"), source
@@ -197,11 +256,129 @@ def _is_utf8(name: str) -> bool:
     return name.replace("-", "").replace("_", "").upper() == "UTF8"
 
 
-def read_any(path: str | Path, layer: str | None = None) -> tuple[pd.DataFrame, Source]:
-    """Read a CSV file or a spatial layer (see the module docstring)."""
+def read_sheet(path: Path, sheet: Sheet | None = None) -> tuple[pd.DataFrame, Source]:
+    """Read one sheet of a workbook (.xlsx, .xlsm, .xls, .ods) as text cells, like ``read_csv``.
+
+    `sheet` is a sheet name or a 0-based index; without it the workbook's only sheet that
+    holds cells is read. The first row that holds cells is the header. Numbers become the
+    shortest text that reads back as the same number, whole numbers without ".0"; dates
+    become ISO text; empty cells are missing. The index keeps each row's place, so
+    ``Source.row`` names the sheet's row number.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = [str(name) for name in book.sheet_names]
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{path}: cannot be read as a workbook ({exc}); save it again as .xlsx, or as CSV"
+        ) from None
+    name = _sheet_name(path, book, names, sheet)
+    source = Source(path, sheet=name)
+    try:
+        content = book.get_sheet_by_name(name)
+        rows = content.to_python()
+    except (CalamineError, OSError, ValueError) as exc:
+        raise source.error(f"cannot be read ({exc}); check the file") from None
+    if not rows:
+        raise source.error("is empty; give a sheet with a header row and data rows")
+    header = _header([cell_text(cell) for cell in rows[0]])
+    body = [[cell_text(cell) for cell in row] for row in rows[1:]]
+    first = content.start[0] if content.start is not None else 0
+    frame = pd.DataFrame(
+        body, columns=header, index=pd.RangeIndex(first, first + len(body)), dtype=object
+    ).astype(str)  # the string dtype read_csv gives, empty cells missing
+    return frame.dropna(how="all"), source
+
+
+def _sheet_name(path: Path, book: object, names: list[str], sheet: Sheet | None) -> str:
+    """The name of the sheet asked for, or an InputError listing the sheets there are."""
+    which = ", ".join(f"{k}: '{n}'" for k, n in enumerate(names))
+    if sheet is None:
+        filled = [n for n in names if book.get_sheet_by_name(n).to_python(nrows=1)]
+        if len(filled) == 1 or (not filled and names):
+            return filled[0] if filled else names[0]
+        raise InputError(
+            f"{path}: sheets {listing(filled, quote=True)} all hold cells; name one as sheet= "
+            f"(its sheets are {which})"
+        )
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return names[sheet]
+        asked = f"sheet {sheet} (0-based index)"
+    elif str(sheet) in names:
+        return str(sheet)
+    else:
+        asked = f"sheet '{sheet}'"
+    raise InputError(
+        f"{path}: no {asked}; its sheets are {which}; give one of these names or 0-based "
+        "indices as sheet="
+    )
+
+
+def _header(cells: list[object]) -> list[str]:
+    """Column names of a header row: an empty cell becomes "Unnamed: k" and a repeated name
+    gets ".1", ".2", ... as pandas does for CSV files."""
+    seen: dict[str, int] = {}
+    names = []
+    for k, cell in enumerate(cells):
+        name = f"Unnamed: {k}" if cell is None else str(cell)
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def cell_text(value: object) -> str | None:
+    """A workbook cell as the text a CSV export holds; None for an empty cell.
+
+    Whole numbers lose their ".0" (331126100201.0 -> "331126100201"); other numbers take the
+    shortest text that reads back as the same float; booleans read "TRUE"/"FALSE"; dates and
+    times ISO 8601.
+    """
+    if value is None or (isinstance(value, str) and value == ""):
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 2**63:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_any(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    sheet: Sheet | None = None,
+    encoding: str | None = None,
+) -> tuple[pd.DataFrame, Source]:
+    """Read a CSV file, a workbook sheet or a spatial layer (see the module docstring).
+
+    `sheet` (name or 0-based index) applies to workbooks only, `encoding` to CSV files only.
+    """
     path = existing(path)
+    if encoding is not None and not is_csv(path):
+        raise InputError(f"{path}: encoding= applies to CSV files only; drop encoding='{encoding}'")
+    if is_sheet(path):
+        if layer is not None:
+            raise InputError(f"{path}: a workbook has sheets, not layers; use sheet='{layer}'")
+        return read_sheet(path, sheet)
+    if sheet is not None:
+        raise InputError(
+            f"{path}: sheet= applies to workbooks (.xlsx, .xls, .ods) only; drop sheet={sheet!r}"
+        )
     if is_csv(path):
         if layer is not None:
             raise InputError(f"{path}: a CSV file has no layers; drop layer='{layer}'")
-        return read_csv(path)
+        return read_csv(path, encoding=encoding)
     return read_layer(path, layer)

@@ -1,4 +1,4 @@
-"""Travel times from an origin-destination table the user supplies (CSV or Parquet)."""
+"""Travel times from an origin-destination table the user supplies (CSV, workbook or Parquet)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .fields import as_text, require_columns
-from .layers import Source, existing, is_csv, read_csv
+from .fields import as_text, parse_numbers, require_columns
+from .layers import Sheet, Source, existing, is_csv, is_sheet, read_any
 from .messages import listing
 from .travel import TravelTimes, from_pairs, positive
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, Source]:
-    if is_csv(path):
-        return read_csv(path)
+def _read(path: Path, sheet: Sheet | None, encoding: str | None) -> tuple[pd.DataFrame, Source]:
+    if is_csv(path) or is_sheet(path):
+        return read_any(path, sheet=sheet, encoding=encoding)
     source = Source(path)
     if path.suffix.lower() not in PARQUET_SUFFIXES:
-        raise source.error("is neither CSV (.csv) nor Parquet (.parquet); give one of those")
+        raise source.error(
+            "is neither CSV (.csv), a workbook (.xlsx, .xls, .ods) nor Parquet (.parquet); "
+            "give one of those"
+        )
+    for key, value in (("sheet", sheet), ("encoding", encoding)):
+        if value is not None:
+            raise source.error(f"a Parquet file takes no {key}=; drop {key}={value!r}")
     try:
         return pd.read_parquet(path).reset_index(drop=True), source
     except ImportError:
@@ -50,15 +56,19 @@ def table_minutes(
     destination: str = "destination",
     minutes: str = "minutes",
     max_minutes: float | None = None,
+    sheet: Sheet | None = None,
+    encoding: str | None = None,
 ) -> TravelTimes:
     """Travel times read from a table with one row per (origin, destination) pair.
 
     Origins are demand ids, destinations site ids, `minutes` the travel time (minutes, >= 0).
     Pairs not in the table are unreachable; with `max_minutes`, longer pairs are dropped too.
     Unknown ids, repeated pairs and missing, non-numeric or negative minutes are errors.
+    `sheet` (name or 0-based index) picks a workbook's sheet; `encoding` a CSV file's text
+    encoding (default: UTF-8 or GBK/GB18030, detected).
     """
     limit = None if max_minutes is None else positive("max_minutes", max_minutes)
-    frame, source = _read(existing(path))
+    frame, source = _read(existing(path), sheet, encoding)
     require_columns(
         frame, source, {"origin": origin, "destination": destination, "minutes": minutes}
     )
@@ -87,7 +97,7 @@ def table_minutes(
         )
         raise source.error(f"repeated pairs: {where}; keep one row per pair")
     raw = frame[minutes]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = parse_numbers(raw)
     with np.errstate(invalid="ignore"):
         bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:

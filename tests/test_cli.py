@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from plan_samples import sample_plan
+from table_samples import VILLAGES, excel_plan
 from typer.testing import CliRunner
 
 import optimizer.cli as cli
@@ -215,3 +217,19 @@ def test_current_folder_as_out_in_a_real_run(tmp_path):
     assert "Traceback" not in done.stderr
     assert "the current folder cannot be an output folder" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml", "villages.gpkg"]
+
+
+def test_a_plan_read_from_an_excel_workbook_and_a_gbk_population_table(tmp_path):
+    """Villages with 12-digit codes stored as numbers, sites and travel minutes on sheets."""
+    out = tmp_path / "out"
+    result = invoke("solve", excel_plan(tmp_path), "--out", out)
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert "warning: " in warning and "pop.csv" in warning and "'331126100204'" in warning
+    assignments = gpd.read_file(out / "plan.gpkg", layer="assignments")
+    assert assignments["demand_id"].tolist() == [str(v[0]) for v in VILLAGES]
+    assert assignments["name"].tolist() == [v[1] for v in VILLAGES]
+    assert assignments["population"].tolist() == [1200, 850, 2345, 0]
+    assert set(assignments["site_id"]) == {"S1"}
+    summary = pd.read_csv(out / "summary.csv").set_index("item")["value"]
+    assert summary["population"] == "4395.0" and summary["status"] == "optimal"

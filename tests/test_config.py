@@ -246,3 +246,33 @@ def test_utf8_file_with_byte_order_mark_loads(tmp_path):
     path = write(tmp_path, VALID)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert load_config(path).name == "示例县 30分钟健康圈"
+
+
+def test_sheet_and_encoding_keys(tmp_path):
+    text = replace(VALID, 'layer = "villages"', 'sheet = 0\nencoding = "GBK"')
+    text = replace(text, 'kind = "kind"', 'kind = "kind"\nsheet = "医疗点"')
+    text += '\n[travel]\nmode = "table"\ntable = "data/od.csv"\ntable_sheet = "od"\n'
+    config = load_config(write(tmp_path, text))
+    assert (config.demand.sheet, config.demand.encoding) == (0, "GBK")
+    assert (config.sites.sheet, config.travel.table_sheet) == ("医疗点", "od")
+    bad = replace(text, 'encoding = "GBK"', 'encoding = "gbkk"')
+    bad = replace(bad, 'table_sheet = "od"', 'table_encoding = "utf-9"')
+    message = error_of(write(tmp_path, bad))
+    assert "demand.encoding: unknown encoding 'gbkk'" in message
+    assert "travel.table_encoding: unknown encoding 'utf-9'" in message
+    other_mode = error_of(write(tmp_path, VALID + '\n[travel]\ntable_sheet = "od"\n'))
+    assert "travel.table_sheet: only used when mode = 'table'" in other_mode
+
+
+def test_population_table_keys(tmp_path):
+    keys = 'population_key = "code"\npopulation_sheet = "人口"'
+    message = error_of(write(tmp_path, replace(VALID, 'layer = "villages"', keys)))
+    assert "demand.population_key: only used with demand.population_table" in message
+    assert "demand.population_sheet: only used with demand.population_table" in message
+    table = 'population_table = "data/pop.xlsx"\n' + keys
+    message = error_of(write(tmp_path, replace(VALID, 'layer = "villages"', table)))
+    assert f"demand.population_table: file not found: {tmp_path.resolve() / 'data'}" in message
+    (tmp_path / "data" / "pop.xlsx").touch()
+    config = load_config(write(tmp_path, replace(VALID, 'layer = "villages"', table)))
+    assert config.demand.population_table == tmp_path.resolve() / "data" / "pop.xlsx"
+    assert (config.demand.population_key, config.demand.population_sheet) == ("code", "人口")

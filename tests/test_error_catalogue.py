@@ -220,6 +220,26 @@ def unreadable_file(case: Case) -> None:
     case.config = case.config.replace('path = "sites.csv"', 'path = "broken.gpkg"')
 
 
+def workbook_sheet(sheet: str) -> Callable[[Case], None]:
+    def change(case: Case) -> None:
+        case.demand.to_excel(case.folder / "villages.xlsx", sheet_name="村", index=False)
+        case.config = case.config.replace(
+            'path = "demand.csv"', f'path = "villages.xlsx"\nsheet = "{sheet}"'
+        )
+
+    return change
+
+
+def population_table_repeating_a_code(case: Case) -> None:
+    table = case.demand[["id", "population"]].rename(columns={"id": "code"})
+    table = pd.concat([table.iloc[:3], table.iloc[[2]], table.iloc[3:]])
+    table.to_csv(case.folder / "pop.csv", index=False, encoding="gbk")
+    case.config = case.config.replace(
+        'path = "demand.csv"',
+        'path = "demand.csv"\npopulation_table = "pop.csv"\npopulation_key = "code"',
+    )
+
+
 BOWTIE = shapely.Polygon(
     [(700000, 3050000), (710000, 3060000), (710000, 3050000), (700000, 3060000)]
 )
@@ -350,6 +370,24 @@ CATALOGUE = {
     "missing input file": (
         missing_file,
         ["plan.toml", "sites.path: file not found", "no_such_sites"],
+    ),
+    "unknown text encoding": (
+        site_config('path = "demand.csv"', 'path = "demand.csv"\nencoding = "gbkk"'),
+        ["plan.toml", "demand.encoding", "unknown encoding 'gbkk'", "'gbk'"],
+    ),
+    "workbook sheet not found": (
+        workbook_sheet("乡镇"),
+        ["[demand]", "villages.xlsx", "no sheet '乡镇'", "its sheets are 0: '村'", "sheet="],
+    ),
+    "population table repeating a code": (
+        population_table_repeating_a_code,
+        [
+            "[demand]",
+            "pop.csv",
+            "column 'code' (population_key)",
+            "'V0003' on line 4, line 5",
+            "one row per code",
+        ],
     ),
     "unreadable input file": (
         unreadable_file,

@@ -157,11 +157,11 @@ def test_unreadable_file(tmp_path):
     assert "broken.gpkg" in message and "cannot be read" in message
 
 
-def test_csv_not_utf8(tmp_path):
-    path = tmp_path / "gbk.csv"
-    path.write_bytes("id,lon,lat\n石门,119,27\n".encode("gbk"))
+def test_csv_neither_utf8_nor_gbk(tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("id,lon,lat\n石门,119,27\n".encode("utf-16"))
     message = error_of(read_demand, path, population=None)
-    assert "gbk.csv" in message and "UTF-8" in message
+    assert "utf16.csv" in message and "save it as UTF-8" in message and "encoding=" in message
 
 
 @pytest.mark.parametrize("encoding", ["UTF-8", "GBK"])

@@ -79,8 +79,11 @@ def test_repeated_pairs(tmp_path):
 
 def test_unknown_column_and_format(tmp_path):
     assert "'minutes'" in error_of(tmp_path, "origin,destination,time\nV1,S1,3\n")
-    path = write(tmp_path, TABLE, "od.xlsx")
+    path = write(tmp_path, TABLE, "od.txt")
     with pytest.raises(InputError, match="neither CSV"):
+        table_minutes(path, DEMAND, SITES)
+    path = write(tmp_path, TABLE, "od.xlsx")
+    with pytest.raises(InputError, match="cannot be read as a workbook"):
         table_minutes(path, DEMAND, SITES)
     with pytest.raises(InputError, match="not found"):
         table_minutes(tmp_path / "missing.csv", DEMAND, SITES)

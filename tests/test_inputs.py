@@ -9,10 +9,11 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from table_samples import VILLAGES, excel_plan
 
 import geodata
 import geodata.layers
-from geodata.errors import ConfigError
+from geodata.errors import ConfigError, HealthplanWarning
 from optimizer.config import load
 from optimizer.inputs import read_county_inputs, read_site_inputs
 from optimizer.inputs.names import resolve_names
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def reads(monkeypatch) -> Counter:
     """(file name, layer) of every table read from now on, counted."""
     seen: Counter = Counter()
-    for name in ("read_layer", "read_csv"):
+    for name in ("read_layer", "read_csv", "read_sheet"):
         original = getattr(geodata.layers, name)
 
         def counting(path, *args, _original=original, **kwargs):
@@ -60,6 +61,23 @@ def test_a_site_configs_files_are_each_read_once(reads) -> None:
     inputs = read_site_inputs(load(ROOT / "examples" / "synthetic.toml"))
     assert sorted(reads.values()) == [1, 1, 1], reads  # villages, sites, roads
     assert inputs.travel.minutes.shape == (len(inputs.demand), len(inputs.sites))
+
+
+def test_workbook_sheets_and_a_population_table_are_each_read_once(tmp_path, reads) -> None:
+    """Villages, sites and travel minutes on three sheets of one workbook, populations in a
+    GBK CSV joined by code."""
+    with pytest.warns(HealthplanWarning, match=r"pop\.csv.*'331126100204'.*population 0"):
+        inputs = read_site_inputs(load(excel_plan(tmp_path)))
+    assert dict(reads) == {
+        ("plan.xlsx", "村"): 1,
+        ("plan.xlsx", 1): 1,
+        ("plan.xlsx", "od"): 1,
+        ("pop.csv", None): 1,
+    }
+    assert inputs.demand["id"].tolist() == [str(v[0]) for v in VILLAGES]
+    assert inputs.demand["population"].tolist() == [1200.0, 850.0, 2345.0, 0.0]
+    assert inputs.sites["name"].tolist() == ["竹口镇卫生院", "左溪镇卫生院"]
+    assert inputs.travel.minutes.shape == (4, 2)
 
 
 IDS = ["A", "B", "C", "D"]

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 
 from geodata.errors import HealthplanError
-from geodata.layers import is_csv, read_any
+from geodata.layers import is_csv, is_sheet, read_any
 from optimizer.config.batch import Task, check_task, task_label
 from optimizer.config.county import CountyConfig
 from optimizer.config.site import Config
@@ -205,10 +205,16 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
             continue
         file = Path(table[path_key]).expanduser()
         file = file if file.is_absolute() else base / file
-        key = (str(file), table.get(layer_key))
+        text = {k: table.get(k) for k in ("sheet", "encoding")} if path_key == "path" else {}
+        key = (str(file), table.get(layer_key), *text.values())
         if key not in done:
-            done[key] = _extract(file, table.get(layer_key), region.column, region.value, scratch)
+            done[key] = _extract(
+                file, table.get(layer_key), region.column, region.value, scratch, **text
+            )
         new_path, new_layer = done[key]
+        if new_path != str(file):
+            for name in text:
+                table.pop(name, None)  # the part is a UTF-8 CSV or a GeoPackage layer
         table[path_key] = new_path
         if new_layer is not None:
             table[layer_key] = new_layer
@@ -216,12 +222,20 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
 
 
 def _extract(
-    file: Path, layer: str | None, column: str, value: Any, scratch: Path
+    file: Path,
+    layer: str | None,
+    column: str,
+    value: Any,
+    scratch: Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
 ) -> tuple[str, str | None]:
-    """The rows of one layer whose ``column`` equals ``value``, written to a scratch file;
-    the file's own (path, layer) when the layer has no such column."""
-    if is_csv(file) or layer is None:
-        frame, _ = read_any(file, layer)
+    """The rows of one layer (or CSV file, or workbook `sheet`) whose ``column`` equals
+    ``value``, written to a scratch file; the file's own (path, layer) when the layer has no
+    such column."""
+    if is_csv(file) or is_sheet(file) or layer is None:
+        frame, _ = read_any(file, layer, sheet=sheet, encoding=encoding)
         if column not in frame.columns:
             return str(file), layer
         part = frame[frame[column].astype(str) == str(value)]
@@ -230,7 +244,7 @@ def _extract(
             return str(file), layer
         part = gpd.read_file(file, layer=layer, where=_equals(column, value), engine="pyogrio")
     name = f"part{len(list(scratch.iterdir()))}"
-    if is_csv(file) or not isinstance(part, gpd.GeoDataFrame):
+    if is_csv(file) or is_sheet(file) or not isinstance(part, gpd.GeoDataFrame):
         out = scratch / f"{name}.csv"
         pd.DataFrame(part).to_csv(out, index=False, encoding="utf-8")
         return str(out), None

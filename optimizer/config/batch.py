@@ -30,7 +30,7 @@ import pyogrio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.errors import ConfigError, InputError
-from geodata.layers import is_csv, read_any
+from geodata.layers import is_csv, is_sheet, read_any
 from optimizer.config.county import CountyConfig, check_county_config, is_county_config
 from optimizer.config.site import (
     Config,
@@ -320,7 +320,14 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
     if file is None:
         raise ConfigError(f"{path}: demand.path: required (the layer with the region column)")
     file = Path(file) if Path(file).is_absolute() else path.resolve().parent / file
-    values = region_values(file, demand.get("layer"), cfg.column, path)
+    values = region_values(
+        file,
+        demand.get("layer"),
+        cfg.column,
+        path,
+        sheet=demand.get("sheet"),
+        encoding=demand.get("encoding"),
+    )
     if cfg.only is not None:
         missing = [v for v in cfg.only if v not in {str(x) for x in values}]
         if missing:
@@ -334,11 +341,20 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
     )
 
 
-def region_values(file: Path, layer: str | None, column: str, source: Path) -> list[Any]:
-    """The distinct, sorted values of ``column`` in a layer (empty cells are an error)."""
+def region_values(
+    file: Path,
+    layer: str | None,
+    column: str,
+    source: Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+) -> list[Any]:
+    """The distinct, sorted values of ``column`` in a layer, a CSV file or a workbook sheet
+    (empty cells are an error)."""
     try:
-        if is_csv(file):
-            frame, src = read_any(file)
+        if is_csv(file) or is_sheet(file):
+            frame, src = read_any(file, sheet=sheet, encoding=encoding)
         else:
             frame = pyogrio.read_dataframe(file, layer=layer, columns=[column], read_geometry=False)
             src = f"{file}" + (f" layer {layer!r}" if layer else "")

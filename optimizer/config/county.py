@@ -18,10 +18,12 @@ from geodata.errors import ConfigError
 from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
     DemandConfig,
+    Encoding,
     FilePath,
     OutputConfig,
     PointCrsName,
     Section,
+    SheetName,
     TravelConfig,
     demand_checks,
     read_toml,
@@ -39,6 +41,8 @@ class CountySitesConfig(Section):
 
     path: FilePath
     layer: str | None = None
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
     kind: str = "kind"  # e.g. county_hospital, township_centre, candidate
@@ -282,6 +286,7 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
     found += demand_checks(config.demand)
     files = {
         "demand.path": config.demand.path,
+        "demand.population_table": config.demand.population_table,
         "sites.path": config.sites.path,
         "travel.roads": config.travel.roads,
         "travel.table": config.travel.table,

@@ -8,6 +8,7 @@ holds the config file. :func:`load_config` turns every problem into one
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from pathlib import Path
@@ -49,7 +50,7 @@ MODE_KEYS = {
         "default_speed_kmh",
         "access_speed_kmh",
     ),
-    "table": ("table", "origin", "destination", "minutes"),
+    "table": ("table", "origin", "destination", "minutes", "table_sheet", "table_encoding"),
 }
 
 
@@ -92,11 +93,24 @@ def _check_point_crs(value: str) -> str:
     return value
 
 
+def _check_encoding(value: str) -> str:
+    """Reject a text encoding name Python does not know."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {value!r} (use e.g. 'utf-8', 'gbk' or 'gb18030')"
+        ) from None
+    return value
+
+
 M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
 PointCrsName = Annotated[str, AfterValidator(_check_point_crs)]
+Encoding = Annotated[str, AfterValidator(_check_encoding)]
+SheetName = str | int  # a workbook sheet's name, or its 0-based index
 
 
 class Section(BaseModel):
@@ -106,17 +120,24 @@ class Section(BaseModel):
 class DemandConfig(Section):
     """Where the demand units (villages, communities) come from and which columns to read."""
 
-    path: FilePath  # GeoPackage, shapefile, GeoJSON or CSV
+    path: FilePath  # GeoPackage, shapefile, GeoJSON, CSV or workbook (.xlsx, .xls, .ods)
     layer: str | None = None  # layer of a multi-layer file
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
-    population: str = "population"  # persons
+    population: str = "population"  # persons (a column of population_table when given)
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
     crs: PointCrsName | None = None  # CRS of the coordinates when the file does not say
     # persons per unit from a raster (GeoTIFF, any CRS) instead of the population column
     population_raster: FilePath | None = None
     population_total: float | None = Field(default=None, gt=0)  # census total to rescale to
+    # population joined from another table (CSV or workbook) by code
+    population_table: FilePath | None = None
+    population_key: str | None = None  # its code column (default: the id column's name)
+    population_sheet: SheetName | None = None
+    population_encoding: Encoding | None = None
 
 
 class SitesConfig(Section):
@@ -126,6 +147,8 @@ class SitesConfig(Section):
 
     path: FilePath
     layer: str | None = None
+    sheet: SheetName | None = None  # sheet of a workbook
+    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
     kind: str | None = None
@@ -154,11 +177,13 @@ class TravelConfig(Section):
     class_speeds: dict[str, float] | None = None
     default_speed_kmh: float = Field(default=30.0, gt=0)
     access_speed_kmh: float = Field(default=5.0, gt=0)  # from a point to the nearest road
-    # table: origin-destination table (CSV or Parquet) with its column names
+    # table: origin-destination table (CSV, workbook or Parquet) with its column names
     table: FilePath | None = None
     origin: str = "origin"
     destination: str = "destination"
     minutes: str = "minutes"
+    table_sheet: SheetName | None = None  # sheet of a workbook table
+    table_encoding: Encoding | None = None  # text encoding of a CSV table
 
     @field_validator("class_speeds")
     @classmethod
@@ -344,6 +369,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     found += demand_checks(config.demand)
     for key, file in (
         ("demand.path", config.demand.path),
+        ("demand.population_table", config.demand.population_table),
         ("sites.path", config.sites.path),
         ("travel.roads", travel.roads),
         ("travel.table", travel.table),
@@ -354,9 +380,22 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
 
 
 def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
-    """(key, message) for [demand] keys that need another: a census total needs a raster to
-    spread, and a raster file must exist."""
+    """(key, message) for [demand] keys that need another: population_table keys without a
+    population_table, a census total without a raster to spread it over, a missing raster."""
     found: list[tuple[str, str]] = []
+    if demand.population_table is None:
+        found += [
+            (f"demand.{key}", "only used with demand.population_table")
+            for key in ("population_key", "population_sheet", "population_encoding")
+            if key in demand.model_fields_set
+        ]
+    if demand.population_table is not None and demand.population_raster is not None:
+        found.append(
+            (
+                "demand.population_raster",
+                "and demand.population_table both give the population; keep one",
+            )
+        )
     if demand.population_total is not None and demand.population_raster is None:
         found.append(
             (

@@ -21,8 +21,10 @@ import pandas as pd
 
 import geodata
 from geodata.errors import ConfigError, HealthplanWarning, InputError
+from geodata.fields import parse_numbers
 from geodata.layers import Source, read_any
 from geodata.messages import listing
+from geodata.tables import with_population
 from optimizer.config.county import CountyConfig, CountySitesConfig
 from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig
 from optimizer.county_spec import CountySpec
@@ -90,7 +92,7 @@ def read_site_inputs(config: Config, progress: Progress | None = None) -> Inputs
     step("reading sites")
     s = config.sites
     with config_section("sites"):
-        raw, source = read_any(s.path, s.layer)
+        raw, source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding)
         sites = site_frame(raw, source, s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
     step("travel times")
     with config_section("travel"):
@@ -120,7 +122,7 @@ def read_county_inputs(
 
     step("reading sites")
     with config_section("sites"):
-        raw, site_source = read_any(s.path, s.layer)
+        raw, site_source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding)
         sites = site_frame(raw, site_source, s, demand.crs)
         sites = with_site_columns(sites, raw, config, source)
     spec = county_spec(config, sites, source)
@@ -150,7 +152,11 @@ def read_county_inputs(
     if config.compare is not None and config.compare.seats_layer is not None:
         with config_section("compare"):
             seat_config = d.model_copy(
-                update={"layer": config.compare.seats_layer, "id": config.compare.seats_id}
+                update={
+                    "layer": config.compare.seats_layer,
+                    "id": config.compare.seats_id,
+                    "population_table": None,
+                }
             )
             towns, _ = read_demand_layer(seat_config)
         with config_section("travel"):
@@ -159,10 +165,22 @@ def read_county_inputs(
 
 
 def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The ``[demand]`` section's units in metres, and the file's table as read (its
-    geometry converted to WGS84 when ``crs`` is GCJ-02 or BD-09)."""
+    """The ``[demand]`` section's units in metres, and the file's table as read (with the
+    population joined from ``population_table`` when the section names one, and its geometry
+    converted to WGS84 when ``crs`` is GCJ-02 or BD-09)."""
     with config_section("demand"):
-        frame, source = read_any(d.path, d.layer)
+        frame, source = read_any(d.path, d.layer, sheet=d.sheet, encoding=d.encoding)
+        if d.population_table is not None:
+            frame = with_population(
+                frame,
+                source,
+                d.population_table,
+                id=d.id,
+                key=d.id if d.population_key is None else d.population_key,
+                population=d.population,
+                sheet=d.population_sheet,
+                encoding=d.population_encoding,
+            )
         demand = geodata.demand_frame(
             frame,
             source,
@@ -290,7 +308,7 @@ def with_site_columns(
         if column not in raw.columns:
             problems.append(f"{source}: {key}: the sites have no column {column!r}")
             continue
-        values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+        values = parse_numbers(raw[column])
         if np.isnan(values).any() or (values < 0).any():
             problems.append(f"{source}: {key}: column {column!r} needs a number >= 0 in every row")
             continue
@@ -372,6 +390,8 @@ def travel_times(
         destination=t.destination,
         minutes=t.minutes,
         max_minutes=limit,
+        sheet=t.table_sheet,
+        encoding=t.table_encoding,
     )
 
 
