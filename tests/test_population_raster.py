@@ -183,3 +183,67 @@ def test_population_total_without_a_raster_is_a_config_error(tmp_path):
     )
     assert result.exit_code == 2
     assert "demand.population_total: rescales a population raster" in result.output
+
+
+COUNTY = """\
+name = "raster county plan"
+[demand]
+path = "county.gpkg"
+layer = "villages"
+population_raster = "pop.tif"
+population_total = 100000
+[sites]
+path = "county.gpkg"
+layer = "sites"
+[boundary]
+path = "county.gpkg"
+layer = "boundary"
+[travel]
+speed_kmh = 30
+max_minutes = 90
+[hub]
+radius = 30
+kinds = ["township_centre"]
+fixed_kinds = ["county_hospital"]
+count = [1, 3]
+[clinic]
+radius = 20
+kinds = ["township_centre", "candidate"]
+fixed_kinds = ["township_centre"]
+[districts]
+max_minutes = 90
+[output]
+formats = ["gpkg"]
+"""
+
+
+def test_a_county_plan_spreads_the_raster_over_cells_clipped_to_its_boundary(tmp_path):
+    """The raster reaches 5 km beyond the county on every side: what lies outside the
+    boundary is reported, and the census total is what the plan's units add up to."""
+    county = geodata.synthetic_county(40, 10, seed=3)
+    path = tmp_path / "county.gpkg"
+    county.demand.drop(columns="population").to_file(path, layer="villages")
+    county.sites.to_file(path, layer="sites")
+    county.boundary.to_file(path, layer="boundary")
+    x0, y0, x1, y1 = county.boundary.total_bounds + np.array([-5000, -5000, 5000, 5000])
+    cols, rows = int((x1 - x0) // 1000) + 1, int((y1 - y0) // 1000) + 1
+    with rasterio.open(
+        tmp_path / "pop.tif", "w", driver="GTiff", height=rows, width=cols, count=1,
+        dtype="float64", crs=UTM, transform=from_origin(x0, y0 + rows * 1000, 1000, 1000),
+    ) as dst:  # fmt: skip
+        dst.write(np.full((rows, cols), 10.0), 1)
+    (tmp_path / "plan.toml").write_text(COUNTY, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli.app, ["solve", str(tmp_path / "plan.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    said = result.stderr.replace("\n", " ")
+    total = rows * cols * 10.0
+    inside = county.boundary.union_all().area / 1e6 * 10.0  # persons: 10 per km2
+    outside = float(said.split("persons); ")[1].split(" persons")[0].replace(",", ""))
+    assert f"population from the raster ({total:,.0f} persons)" in said
+    assert outside == pytest.approx(total - inside, abs=1.0)
+    assert "rescaled by" in said and "to population_total 100,000" in said
+    units = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="assignments")
+    assert units["population"].sum() == pytest.approx(100_000.0, rel=1e-9)
+    assert (units["population"] > 0).all()
