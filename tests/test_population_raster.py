@@ -247,3 +247,18 @@ def test_a_county_plan_spreads_the_raster_over_cells_clipped_to_its_boundary(tmp
     units = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="assignments")
     assert units["population"].sum() == pytest.approx(100_000.0, rel=1e-9)
     assert (units["population"] > 0).all()
+
+
+def test_a_population_table_and_a_raster_together_are_a_config_error(tmp_path):
+    text = CONFIG.replace(
+        'population_raster = "pop.tif"',
+        'population_raster = "pop.tif"\npopulation_table = "pop.csv"',
+    )
+    (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
+    for name in ("villages.csv", "sites.csv", "pop.csv", "pop.tif"):
+        (tmp_path / name).write_text("id,name,x,y\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli.app, ["solve", str(tmp_path / "plan.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "demand.population_raster: and demand.population_table both give" in result.output
