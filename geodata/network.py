@@ -1,4 +1,5 @@
-"""Travel times on a road network: walk to the nearest node, drive the shortest path, walk on."""
+"""Travel times on a road network (one-way streets included): walk to the nearest node, drive
+the shortest path, walk on."""
 
 from __future__ import annotations
 
@@ -35,15 +36,18 @@ def network_minutes(
     class_speeds: Mapping[str, float] | None = None,
     default_speed_kmh: float = 30.0,
     access_speed_kmh: float = 5.0,
+    direction_column: str | None = None,
     max_minutes: float,
 ) -> TravelTimes:
-    """Minutes from each demand unit to each site over an undirected road network.
+    """Minutes from each demand unit to each site over a road network.
 
     The graph's nodes are the roads' vertices (snapped to a 0.1 m grid, so lines meeting at a
     shared vertex connect; lines that cross without one do not). A segment takes length km /
     speed km/h x 60 minutes, the speed coming from `speed_column` (km/h), or from
     `class_speeds[road class]` for the value in `class_column`, or `default_speed_kmh` for every
-    road; give at most one of the two columns. Each demand unit and site joins its nearest node
+    road; give at most one of the two columns. Roads are driven both ways unless
+    `direction_column` says otherwise: 1 along the line's vertex order only, -1 against it
+    only, 0 both ways (one-way streets). Each demand unit and site joins its nearest node
     by an access leg at `access_speed_kmh` over the straight distance. Minutes = access +
     shortest path + access; only pairs within `max_minutes` are kept. All lengths are measured
     in the metric CRS of the demand (``to_metric``).
@@ -54,7 +58,8 @@ def network_minutes(
     sites_m = to_metric(sites, demand_m.crs)
     roads_m = to_metric(_checked_roads(roads), demand_m.crs)
     speeds = _road_speeds(roads_m, speed_column, class_column, class_speeds, default_speed_kmh)
-    graph, node_xy = _road_graph(roads_m.geometry.values, speeds)
+    directions = _road_directions(roads_m, direction_column)
+    graph, node_xy = _road_graph(roads_m.geometry.values, speeds, directions)
 
     tree = cKDTree(node_xy)
     d_metres, d_node = tree.query(point_xy(demand_m, "demand"))
@@ -136,11 +141,31 @@ def _road_speeds(
     return np.full(len(roads), positive("default_speed_kmh", default_speed_kmh))
 
 
-def _road_graph(lines: np.ndarray, speeds: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
-    """The network as a sparse matrix of segment minutes, and its nodes' (x, y) in metres.
+def _road_directions(roads: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
+    """Each road's direction of travel: 1 along its vertices, -1 against them, 0 both ways."""
+    if column is None:
+        return np.zeros(len(roads), dtype=np.int8)
+    label = frame_label(roads, "roads")
+    if column not in roads.columns:
+        raise InputError(f"{label}: no column '{column}' (direction of travel: 1, -1 or 0)")
+    raw = pd.to_numeric(roads[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isin(raw, (-1.0, 0.0, 1.0))
+    if bad.any():
+        raise InputError(
+            f"{label}: column '{column}' (direction of travel): "
+            f"{frame_rows(roads, np.flatnonzero(bad))} are not 1, -1 or 0; fix them"
+        )
+    return raw.astype(np.int8)
 
-    Each pair of nodes keeps its fastest segment; the matrix holds each edge once (upper
-    triangle) and is meant for ``directed=False`` searches.
+
+def _road_graph(
+    lines: np.ndarray, speeds: np.ndarray, directions: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """The network as a directed sparse matrix of segment minutes (row: from-node, column:
+    to-node), and its nodes' (x, y) in metres.
+
+    A segment gives an arc each way its road's direction (1, -1, 0) allows; each ordered pair
+    of nodes keeps its fastest arc.
     """
     parts, feature = shapely.get_parts(lines, return_index=True)
     coords, part = shapely.get_coordinates(parts, return_index=True)
@@ -150,8 +175,16 @@ def _road_graph(lines: np.ndarray, speeds: np.ndarray) -> tuple[sparse.csr_array
     segment = np.flatnonzero(part[:-1] == part[1:])
     a, b = node[segment], node[segment + 1]
     km = np.hypot(*(coords[segment + 1] - coords[segment]).T) / 1000.0
-    minutes = km / speeds[feature[part[segment]]] * 60.0
-    edges = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": minutes})
+    road = feature[part[segment]]
+    minutes = km / speeds[road] * 60.0
+    forward, backward = directions[road] >= 0, directions[road] <= 0
+    edges = pd.DataFrame(
+        {
+            "u": np.concatenate([a[forward], b[backward]]),
+            "v": np.concatenate([b[forward], a[backward]]),
+            "w": np.concatenate([minutes[forward], minutes[backward]]),
+        }
+    )
     edges = edges[edges["u"] != edges["v"]].groupby(["u", "v"], as_index=False)["w"].min()
     n = len(first)
     graph = sparse.csr_array((edges["w"], (edges["u"], edges["v"])), shape=(n, n))
@@ -177,7 +210,7 @@ def _door_to_door(
     paths = []
     for start in range(0, len(d_nodes), CHUNK):
         dist = dijkstra(
-            graph, directed=False, indices=d_nodes[start : start + CHUNK], limit=path_limit
+            graph, directed=True, indices=d_nodes[start : start + CHUNK], limit=path_limit
         )[:, s_nodes]
         rows, cols = np.nonzero(np.isfinite(dist))
         paths.append(pd.DataFrame({"dg": rows + start, "sg": cols, "path": dist[rows, cols]}))
