@@ -11,7 +11,6 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .crs import to_metric
 from .errors import InputError
@@ -47,10 +46,11 @@ def network_minutes(
     `class_speeds[road class]` for the value in `class_column`, or `default_speed_kmh` for every
     road; give at most one of the two columns. Roads are driven both ways unless
     `direction_column` says otherwise: 1 along the line's vertex order only, -1 against it
-    only, 0 both ways (one-way streets). Each demand unit and site joins its nearest node
-    by an access leg at `access_speed_kmh` over the straight distance. Minutes = access +
-    shortest path + access; only pairs within `max_minutes` are kept. All lengths are measured
-    in the metric CRS of the demand (``to_metric``).
+    only, 0 both ways (one-way streets). Each demand unit and site joins the nearest point of
+    its nearest road segment (the foot of the perpendicular, or an end), splitting the segment
+    there, by an access leg at `access_speed_kmh` over the straight distance (metres).
+    Minutes = access + shortest path + access; only pairs within `max_minutes` are kept. All
+    lengths are measured in the metric CRS of the demand (``to_metric``).
     """
     limit = positive("max_minutes", max_minutes)
     access_speed = positive("access_speed_kmh", access_speed_kmh)
@@ -61,11 +61,11 @@ def network_minutes(
     directions = _road_directions(roads_m, direction_column)
     graph, node_xy = _road_graph(roads_m.geometry.values, speeds, directions)
 
-    tree = cKDTree(node_xy)
-    d_metres, d_node = tree.query(point_xy(demand_m, "demand"))
-    s_metres, s_node = tree.query(point_xy(sites_m, "sites"))
-    d_access = d_metres / 1000.0 / access_speed * 60.0
-    s_access = s_metres / 1000.0 / access_speed * 60.0
+    points = np.vstack([point_xy(demand_m, "demand"), point_xy(sites_m, "sites")])
+    graph, node, metres = _join_points(graph, node_xy, points)
+    access = metres / 1000.0 / access_speed * 60.0
+    n = len(demand_m)
+    d_node, s_node, d_access, s_access = node[:n], node[n:], access[:n], access[n:]
     pairs = _door_to_door(graph, d_node, d_access, s_node, s_access, limit)
     return from_pairs(
         pairs["row"].to_numpy(),
@@ -189,6 +189,58 @@ def _road_graph(
     n = len(first)
     graph = sparse.csr_array((edges["w"], (edges["u"], edges["v"])), shape=(n, n))
     return graph, coords[first]
+
+
+def _join_points(
+    graph: sparse.csr_array, node_xy: np.ndarray, points: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+    """Join each point (x, y in metres) to the nearest point of the nearest segment.
+
+    A segment is split at every foot point inside it by a new node, its minutes shared in
+    proportion to length, each way the segment is driven. Returns the graph with those nodes,
+    each point's node, and each point's distance to it (metres).
+    """
+    coo = graph.tocoo()
+    arcs = pd.DataFrame({"u": coo.row, "v": coo.col, "w": coo.data})
+    arcs["a"], arcs["b"] = np.minimum(arcs["u"], arcs["v"]), np.maximum(arcs["u"], arcs["v"])
+    arcs["along"] = arcs["u"] < arcs["v"]
+    segments = arcs.pivot_table(index=["a", "b"], columns="along", values="w", aggfunc="min")
+    segments = segments.reindex(columns=[True, False]).fillna(np.inf).reset_index()
+    a, b = segments["a"].to_numpy(), segments["b"].to_numpy()
+    forward, backward = segments[True].to_numpy(), segments[False].to_numpy()
+    lines = shapely.linestrings(np.stack([node_xy[a], node_xy[b]], axis=1))
+    where = shapely.points(points)
+    found = shapely.STRtree(lines).query_nearest(where, all_matches=False)
+    seg = np.empty(len(points), dtype=np.int64)
+    seg[found[0]] = found[1]
+    t = shapely.line_locate_point(lines[seg], where, normalized=True)
+    metres = shapely.distance(lines[seg], where)
+    n = graph.shape[0]
+    node = np.where(t <= 0.0, a[seg], b[seg])
+    inside = (t > 0.0) & (t < 1.0)
+    if not inside.any():
+        return graph, node, metres
+    cuts = pd.DataFrame({"seg": seg[inside], "t": t[inside]}).drop_duplicates()
+    cuts = cuts.sort_values(["seg", "t"], ignore_index=True)
+    cuts["node"] = n + np.arange(len(cuts))
+    lookup = cuts.set_index(["seg", "t"])["node"]
+    node[inside] = lookup.loc[list(zip(seg[inside], t[inside], strict=True))].to_numpy()
+    same = cuts["seg"].shift() == cuts["seg"]
+    prev_node = np.where(same, cuts["node"].shift(fill_value=0), a[cuts["seg"]])
+    prev_t = np.where(same, cuts["t"].shift(fill_value=0.0), 0.0)
+    last = cuts["seg"].shift(-1) != cuts["seg"]
+    tails = cuts[last]
+    starts = np.concatenate([prev_node, tails["node"]]).astype(np.int64)
+    ends = np.concatenate([cuts["node"], b[tails["seg"]]]).astype(np.int64)
+    share = np.concatenate([cuts["t"] - prev_t, 1.0 - tails["t"]])
+    chain_seg = np.concatenate([cuts["seg"], tails["seg"]])
+    fw, bw = forward[chain_seg] * share, backward[chain_seg] * share
+    ok_f, ok_b = np.isfinite(fw), np.isfinite(bw)
+    rows = np.concatenate([coo.row, starts[ok_f], ends[ok_b]])
+    cols = np.concatenate([coo.col, ends[ok_f], starts[ok_b]])
+    data = np.concatenate([coo.data, fw[ok_f], bw[ok_b]])
+    size = n + len(cuts)
+    return sparse.csr_array((data, (rows, cols)), shape=(size, size)), node, metres
 
 
 def _door_to_door(
