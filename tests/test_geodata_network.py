@@ -206,3 +206,40 @@ def test_bad_options(options, text):
 
 def test_roads_without_crs():
     assert "no CRS" in error_of(grid_roads().set_crs(None, allow_override=True))
+
+
+def straight_road(direction: int = 0) -> gpd.GeoDataFrame:
+    """One 10 km straight road along the x axis (UTM 50N), driven both ways or one way."""
+    return gpd.GeoDataFrame(
+        {"direction": [direction]},
+        geometry=[shapely.LineString([(500000, 3000000), (510000, 3000000)])],
+        crs="EPSG:32650",
+    )
+
+
+def utm_points(xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": [f"P{k}" for k in range(len(xy))], "name": "", "population": 1.0},
+        geometry=[shapely.Point(500000 + x, 3000000 + y) for x, y in xy],
+        crs="EPSG:32650",
+    )
+
+
+def test_a_village_beside_a_long_road_joins_at_its_foot_point() -> None:
+    """300 m and 200 m access legs at 5 km/h (3.6 + 2.4 min) and 3 km of road at 30 km/h
+    (6 min); joining the road's ends instead would walk kilometres."""
+    village, site = utm_points([(5000, 300)]), utm_points([(8000, -200), (5000, 300)])
+    times = network_minutes(village, site, straight_road(), default_speed_kmh=30, max_minutes=60)
+    assert times.minutes.toarray()[0] == pytest.approx([12.0, 7.2])
+
+
+def test_two_points_on_one_segment_and_a_one_way_road() -> None:
+    """Both points split the same segment; against a one-way road there is no trip."""
+    a, b = utm_points([(2000, 100)]), utm_points([(6000, 100)])
+    options = dict(default_speed_kmh=60, max_minutes=60, direction_column="direction")
+    along = network_minutes(a, b, straight_road(1), **options)
+    assert along.minutes.toarray()[0, 0] == pytest.approx(1.2 + 4.0 + 1.2)
+    against = network_minutes(b, a, straight_road(1), **options)
+    assert against.minutes.nnz == 0
+    both = network_minutes(b, a, straight_road(0), **options)
+    assert both.minutes.toarray()[0, 0] == pytest.approx(6.4)

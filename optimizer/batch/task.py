@@ -24,7 +24,7 @@ from geodata.errors import HealthplanError
 from geodata.layers import is_csv, is_sheet, read_any
 from optimizer.config.batch import Task, check_task, task_label
 from optimizer.config.county import CountyConfig
-from optimizer.config.site import Config
+from optimizer.config.site import Config, is_pbf
 from optimizer.outputs.export import to_crs
 from optimizer.plan.county_result import CountyRun
 from optimizer.results import SitePlan
@@ -205,6 +205,8 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
             continue
         file = Path(table[path_key]).expanduser()
         file = file if file.is_absolute() else base / file
+        if section == "travel" and is_pbf(file):
+            continue  # an OpenStreetMap extract is read around each region's demand anyway
         text = {k: table.get(k) for k in ("sheet", "encoding")} if path_key == "path" else {}
         key = (str(file), table.get(layer_key), *text.values())
         if key not in done:

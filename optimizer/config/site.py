@@ -49,9 +49,41 @@ MODE_KEYS = {
         "class_speeds",
         "default_speed_kmh",
         "access_speed_kmh",
+        "osm_margin_km",
     ),
     "table": ("table", "origin", "destination", "minutes", "table_sheet", "table_encoding"),
 }
+
+
+# Default speeds (km/h) of OpenStreetMap `highway` classes for roads read from an .osm.pbf
+# extract. They follow the design speeds (设计速度) by highway grade of the Chinese highway
+# standard JTG B01-2014 (公路工程技术标准): 高速公路 100-120, 一级公路 60-100, 二级公路 60-80,
+# 三级公路 30-40, 四级公路 20-30. Each entry names the grade row it is taken from. A tagged
+# `maxspeed` wins over these; [travel.class_speeds] overrides any class; classes missing here
+# (footway, path, cycleway, steps, ...) are not driven unless class_speeds gives them a speed.
+OSM_CLASS_SPEEDS: dict[str, float] = {
+    "motorway": 100.0,  # 高速公路 row (100-120), its lower value
+    "motorway_link": 60.0,  # 一级公路 row (60-100), its lower value: ramps are slower
+    "trunk": 80.0,  # 一级公路 row (60-100), its middle value
+    "trunk_link": 60.0,  # 一级公路 row (60-100), its lower value
+    "primary": 60.0,  # 二级公路 row (60-80), its lower value
+    "primary_link": 40.0,  # 三级公路 row (30-40), its upper value
+    "secondary": 40.0,  # 三级公路 row (30-40), its upper value
+    "secondary_link": 30.0,  # 三级公路 row (30-40), its lower value
+    "tertiary": 30.0,  # 三级公路 row (30-40), its lower value
+    "tertiary_link": 30.0,  # 三级公路 row (30-40), its lower value
+    "unclassified": 30.0,  # 四级公路 row (20-30), its upper value
+    "road": 30.0,  # 四级公路 row (20-30), its upper value (class unknown)
+    "residential": 20.0,  # 四级公路 row (20-30), its lower value
+    "living_street": 20.0,  # 四级公路 row (20-30), its lower value
+    "service": 20.0,  # 四级公路 row (20-30), its lower value
+    "track": 15.0,  # below the 四级公路 row: no grade covers unpaved tracks
+}
+
+
+def is_pbf(path: Path | str) -> bool:
+    """True for an OpenStreetMap extract (name ending in .osm.pbf or .pbf)."""
+    return str(path).lower().endswith(".pbf")
 
 
 def _resolve(value: Path, info: ValidationInfo) -> Path:
@@ -177,6 +209,8 @@ class TravelConfig(Section):
     class_speeds: dict[str, float] | None = None
     default_speed_kmh: float = Field(default=30.0, gt=0)
     access_speed_kmh: float = Field(default=5.0, gt=0)  # from a point to the nearest road
+    # roads from an OpenStreetMap .osm.pbf: the area read around the demand (km)
+    osm_margin_km: float = Field(default=5.0, ge=0)
     # table: origin-destination table (CSV, workbook or Parquet) with its column names
     table: FilePath | None = None
     origin: str = "origin"
@@ -184,6 +218,11 @@ class TravelConfig(Section):
     minutes: str = "minutes"
     table_sheet: SheetName | None = None  # sheet of a workbook table
     table_encoding: Encoding | None = None  # text encoding of a CSV table
+
+    def osm_class_speeds(self) -> dict[str, float]:
+        """Speeds (km/h) of OpenStreetMap highway classes: ``OSM_CLASS_SPEEDS`` (JTG B01-2014)
+        with ``class_speeds`` overriding any class."""
+        return {**OSM_CLASS_SPEEDS, **(self.class_speeds or {})}
 
     @field_validator("class_speeds")
     @classmethod
@@ -422,6 +461,14 @@ def travel_checks(travel: TravelConfig) -> list[tuple[str, str]]:
                 )
     if travel.mode == "network" and travel.roads is None:
         found.append(("travel.roads", "required for mode 'network' (road line layer)"))
+    if travel.mode == "network" and travel.roads is not None:
+        pbf = is_pbf(travel.roads)
+        only_pbf = ("osm_margin_km",)
+        only_layers = ("roads_layer", "speed_column", "class_column")
+        for key in only_layers if pbf else only_pbf:
+            if key in travel.model_fields_set:
+                what = "a line layer" if pbf else "an OpenStreetMap .osm.pbf extract"
+                found.append((f"travel.{key}", f"only used when roads is {what}"))
     if travel.mode == "table" and travel.table is None:
         found.append(("travel.table", "required for mode 'table' (origin-destination table)"))
     return found

@@ -26,7 +26,7 @@ from geodata.layers import Source, read_any
 from geodata.messages import listing
 from geodata.tables import with_population
 from optimizer.config.county import CountyConfig, CountySitesConfig
-from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig
+from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig, is_pbf
 from optimizer.county_spec import CountySpec
 from optimizer.inputs.names import resolve_names
 from optimizer.inputs.spec import county_spec, existing_staff, resolve_villages
@@ -145,7 +145,7 @@ def read_county_inputs(
     stop_travel = seats = roads = None
     with config_section("travel"):
         if t.mode == "network":
-            roads = read_roads(t.roads, t.roads_layer)
+            roads = read_roads(t, demand)
         travel = travel_times(t, demand, sites, limit, roads)
         if spec.roaming is not None:
             stop_travel = travel_times(t, demand, demand, spec.roaming.leg_minutes, roads)
@@ -348,9 +348,14 @@ def check_compare_names(
     )
 
 
-def read_roads(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...)."""
-    roads, source = read_any(path, layer)
+def read_roads(t: TravelConfig, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...), or the
+    driven ways of an OpenStreetMap .osm.pbf extract within ``t.osm_margin_km`` km of the
+    demand's convex hull (columns ``speed_kmh`` and ``direction``)."""
+    if is_pbf(t.roads):
+        area = geodata.osm_demand_area(demand, t.osm_margin_km)
+        return geodata.read_osm_roads(t.roads, t.osm_class_speeds(), area)
+    roads, source = read_any(t.roads, t.roads_layer)
     if not isinstance(roads, gpd.GeoDataFrame):
         raise source.error("has no geometry; give a line layer of roads as travel.roads")
     roads.attrs["source"] = str(source)
@@ -371,13 +376,15 @@ def travel_times(
             demand, sites, speed_kmh=t.speed_kmh, circuity=t.circuity, max_minutes=limit
         )
     if t.mode == "network":
+        osm = is_pbf(t.roads)
         return geodata.network_minutes(
             demand,
             sites,
-            read_roads(t.roads, t.roads_layer) if roads is None else roads,
-            speed_column=t.speed_column,
-            class_column=t.class_column,
-            class_speeds=t.class_speeds,
+            read_roads(t, demand) if roads is None else roads,
+            speed_column="speed_kmh" if osm else t.speed_column,
+            class_column=None if osm else t.class_column,
+            class_speeds=None if osm else t.class_speeds,
+            direction_column="direction" if osm else None,
             default_speed_kmh=t.default_speed_kmh,
             access_speed_kmh=t.access_speed_kmh,
             max_minutes=limit,
