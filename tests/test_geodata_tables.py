@@ -7,9 +7,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
+from table_samples import xlsx
 
 from geodata import HealthplanWarning, InputError, read_demand, read_sites, table_minutes
 from geodata.layers import read_any
@@ -24,18 +24,6 @@ ROWS = [
     ("0123", "荷地村", "１２，３４５", 119.15, 27.58),
 ]
 HEADER = ["code", "名称", "pop", "lon", "lat"]
-
-
-def xlsx(path: Path, sheets: dict[str, list[tuple]]) -> Path:
-    """A workbook written with openpyxl: per sheet the header row and data rows as cells."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    book.save(path)
-    return path
 
 
 def xls(path: Path, rows: list[tuple], sheet: str = "村") -> Path:
