@@ -20,7 +20,7 @@ def test_the_own_data_example_reads_back_the_qingyuan_villages(tmp_path):
     config = ROOT / "examples" / "qingyuan_own_data.toml"
     result = CliRunner().invoke(cli.app, ["solve", str(config), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "converted from GCJ-02 to WGS84" in result.stderr.replace("\n", " ")
+    assert "converted from GCJ-02 to WGS84" in " ".join(result.stderr.split())
     got = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="assignments")
     want = gpd.read_file(SOURCE, layer="demand")
     assert got["demand_id"].tolist() == want["id"].tolist()  # 12-digit codes, as text

@@ -166,7 +166,7 @@ def test_a_solve_takes_the_population_from_the_raster(tmp_path):
         )
     assert result.exit_code == 0, result.output
     assert "population from the raster (4,950 persons); 0 persons (0.0%) lie outside" in (
-        result.stderr.replace("\n", " ")
+        " ".join(result.stderr.split())
     )
     written = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="assignments")
     got = dict(zip(written["demand_id"], written["population"], strict=True))
@@ -237,7 +237,7 @@ def test_a_county_plan_spreads_the_raster_over_cells_clipped_to_its_boundary(tmp
         cli.app, ["solve", str(tmp_path / "plan.toml"), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
-    said = result.stderr.replace("\n", " ")
+    said = " ".join(result.stderr.split())
     total = rows * cols * 10.0
     inside = county.boundary.union_all().area / 1e6 * 10.0  # persons: 10 per km2
     outside = float(said.split("persons); ")[1].split(" persons")[0].replace(",", ""))
