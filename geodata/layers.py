@@ -5,7 +5,9 @@ UTF-8 with or without a byte-order mark, else GB18030 (a superset of GBK), or th
 caller names. A workbook (.xlsx, .xlsm, .xls, .ods) is read with python-calamine, one sheet,
 every cell turned into the text a CSV export would hold (a number stored as 331126100201.0
 reads "331126100201"). Every other file goes through pyogrio: GeoPackage, shapefile (its
-``.cpg`` file names the encoding), GeoJSON and any other format GDAL reads.
+``.cpg`` file names the encoding), GeoJSON and any other format GDAL reads. A
+``postgresql://`` URL names a PostGIS database: one table (``layer``) or query (``sql``) is
+read from it (see ``geodata.postgis``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pyogrio.errors
 
 from .errors import HealthplanWarning, InputError
 from .messages import listing
+from .postgis import DatabaseUrl, is_database_url, read_postgis
 
 CSV_SUFFIXES = (".csv",)
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -33,18 +36,24 @@ SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 DETECTED_ENCODINGS = ("utf-8-sig", "gb18030")
 
 Sheet = str | int
+SHOWN_SQL = 60  # characters of a query named in messages
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a frame was read from, used to name files and rows in error messages."""
 
-    path: Path
+    path: Path | DatabaseUrl
     layer: str | None = None
     csv: bool = False
     sheet: str | None = None
+    sql: str | None = None
 
     def __str__(self) -> str:
+        if self.sql is not None:
+            query = " ".join(self.sql.split())
+            shown = query if len(query) <= SHOWN_SQL else query[: SHOWN_SQL - 3] + "..."
+            return f"{self.path} (sql '{shown}')"
         if self.sheet is not None:
             return f"{self.path} (sheet '{self.sheet}')"
         return f"{self.path} (layer '{self.layer}')" if self.layer else str(self.path)
@@ -356,16 +365,27 @@ def cell_text(value: object) -> str | None:
 
 
 def read_any(
-    path: str | Path,
+    path: str | Path | DatabaseUrl,
     layer: str | None = None,
     *,
     sheet: Sheet | None = None,
     encoding: str | None = None,
+    sql: str | None = None,
 ) -> tuple[pd.DataFrame, Source]:
-    """Read a CSV file, a workbook sheet or a spatial layer (see the module docstring).
+    """Read a CSV file, a workbook sheet, a spatial layer, or a PostGIS table or query (see
+    the module docstring).
 
-    `sheet` (name or 0-based index) applies to workbooks only, `encoding` to CSV files only.
+    `sheet` (name or 0-based index) applies to workbooks only, `encoding` to CSV files only,
+    `sql` to database URLs only.
     """
+    if is_database_url(path):
+        for key, value in (("sheet", sheet), ("encoding", encoding)):
+            if value is not None:
+                raise InputError(f"{DatabaseUrl(path)}: {key}= applies to files only; drop it")
+        url = DatabaseUrl(path)
+        return read_postgis(url, layer, sql), Source(url, layer, sql=sql)
+    if sql is not None:
+        raise InputError(f"{path}: sql= applies to postgresql:// URLs only; drop it")
     path = existing(path)
     if encoding is not None and not is_csv(path):
         raise InputError(f"{path}: encoding= applies to CSV files only; drop encoding='{encoding}'")

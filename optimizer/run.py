@@ -17,6 +17,7 @@ from optimizer.inputs import Inputs, read_county_inputs, read_site_inputs
 from optimizer.inputs.read import config_section
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.export import write_outputs
+from optimizer.outputs.postgis import plan_layers, write_postgis
 from optimizer.plan.compare import compare_plan, nearest
 from optimizer.plan.county import plan_county
 from optimizer.plan.county_result import CountyRun
@@ -159,7 +160,8 @@ def write(
     run: Run, out_dir: str | Path, *, title: str | None = None, inputs: Iterable[Path] = ()
 ) -> list[Path]:
     """Write ``run``'s plan into ``out_dir`` in the config's formats and CRS, replacing the
-    folder atomically (see ``optimizer.outputs.export.write_atomically``).
+    folder atomically (see ``optimizer.outputs.export.write_atomically``); then, with
+    ``[output] postgis``, replace the plan's tables in that database in one transaction.
 
     Args:
         title: map and report title; default the config's name (a site plan adds its problem).
@@ -171,14 +173,21 @@ def write(
     """
     config = run.config
     files = [*inputs, *input_files(config)]
-    formats, crs = config.output.formats, config.output.crs
+    output = config.output
+    formats, crs = output.formats, output.crs
     if run.county is not None:
-        return write_county_outputs(
+        written = write_county_outputs(
             run.county, out_dir, formats=formats, crs=crs, title=title, inputs=files
         )
-    assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
-    label = title or f"{config.name}: {config.model.problem}"
-    return write_outputs(run.plan, out_dir, formats=formats, crs=crs, title=label, inputs=files)
+    else:
+        assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
+        label = title or f"{config.name}: {config.model.problem}"
+        written = write_outputs(
+            run.plan, out_dir, formats=formats, crs=crs, title=label, inputs=files
+        )
+    if output.postgis is not None:
+        write_postgis(plan_layers(run.plan, crs), output.postgis, output.schema_)
+    return written
 
 
 def unreachable_column(plan: CountyPlan) -> np.ndarray:

@@ -240,6 +240,15 @@ def population_table_repeating_a_code(case: Case) -> None:
     )
 
 
+UNREACHABLE_DB = "postgresql://planner:s3cret-pw@127.0.0.1:1/county"
+
+
+def unreachable_database(case: Case) -> None:
+    case.config = case.config.replace(
+        'path = "sites.csv"', f'path = "{UNREACHABLE_DB}"\nlayer = "public.sites"'
+    )
+
+
 BOWTIE = shapely.Polygon(
     [(700000, 3050000), (710000, 3060000), (710000, 3050000), (700000, 3060000)]
 )
@@ -413,6 +422,15 @@ CATALOGUE = {
         ),
         ["plan.toml", "travel.osm_margin_km", "only used when roads is an OpenStreetMap"],
     ),
+    "unreachable database": (
+        unreachable_database,
+        [
+            "[sites]",
+            "postgresql://planner:***@127.0.0.1:1/county",
+            "cannot connect to the database",
+            "PGPASSWORD",
+        ],
+    ),
     "unreadable input file": (
         unreadable_file,
         ["[sites]", "broken.gpkg", "cannot be read as a spatial file", "GeoPackage, shapefile"],
@@ -434,7 +452,22 @@ def test_bad_input_gives_one_clear_message_and_exit_code_2(name, county, tmp_pat
     change, fragments = CATALOGUE[name]
     case = Case(county, tmp_path)
     change(case)
-    assert_clean_failure(case.run(), fragments)
+    result = case.run()
+    assert_clean_failure(result, fragments)
+    assert "s3cret-pw" not in result.output + result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_database_without_the_table(county, tmp_path, postgis):
+    case = Case(county, tmp_path)
+    url = postgis.url()
+    case.config = case.config.replace(
+        'path = "sites.csv"', f'path = "{url}"\nlayer = "public.no_such_sites"'
+    )
+    masked = url.replace(postgis.password, "***")
+    result = case.run()
+    assert_clean_failure(result, ["[sites]", masked, "no table 'public.no_such_sites' (layer)"])
+    assert postgis.password not in result.output + result.stderr
     assert not (tmp_path / "out").exists()
 
 

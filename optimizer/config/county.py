@@ -17,9 +17,9 @@ from pydantic import Field, field_validator, model_validator
 from geodata.errors import ConfigError
 from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
+    DataPath,
     DemandConfig,
     Encoding,
-    FilePath,
     OutputConfig,
     PointCrsName,
     Section,
@@ -27,6 +27,7 @@ from optimizer.config.site import (
     TravelConfig,
     demand_checks,
     read_toml,
+    source_checks,
     travel_checks,
     validate,
 )
@@ -39,8 +40,9 @@ Range = tuple[int, int]
 class CountySitesConfig(Section):
     """Where existing facilities and candidate sites come from; ``kind`` tells them apart."""
 
-    path: FilePath
+    path: DataPath
     layer: str | None = None
+    sql: str | None = None  # query whose rows are the sites (database URLs)
     sheet: SheetName | None = None  # sheet of a workbook
     encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
@@ -54,8 +56,9 @@ class CountySitesConfig(Section):
 class BoundaryConfig(Section):
     """The county area (polygons) that district polygons are clipped to."""
 
-    path: FilePath
+    path: DataPath
     layer: str | None = None
+    sql: str | None = None  # query giving the polygons (database URLs)
 
 
 class LevelConfig(Section):
@@ -292,9 +295,7 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
         "travel.table": config.travel.table,
         "boundary.path": config.boundary.path if config.boundary else None,
     }
-    for key, file in files.items():
-        if file is not None and not file.is_file():
-            found.append((key, f"file not found: {file}"))
+    found += source_checks(files, config)
     if found:
         raise ConfigError("\n".join(f"{source}: {key}: {message}" for key, message in found))
 

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,6 +29,7 @@ from pyproj.exceptions import CRSError
 
 from geodata.chinese_crs import chinese_crs_name
 from geodata.errors import ConfigError
+from geodata.postgis import DatabaseUrl, is_database_url
 
 Problem = Literal["lscp", "mclp", "p-median", "p-center", "capacitated"]
 TravelMode = Literal["straight-line", "network", "table"]
@@ -44,6 +46,7 @@ MODE_KEYS = {
     "network": (
         "roads",
         "roads_layer",
+        "roads_sql",
         "speed_column",
         "class_column",
         "class_speeds",
@@ -95,6 +98,24 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     return value
 
 
+def _path_or_url(value: Any, info: ValidationInfo) -> Path | DatabaseUrl:
+    """A ``postgresql://`` URL as a :class:`DatabaseUrl`, anything else as a resolved path."""
+    if is_database_url(value):
+        return DatabaseUrl(value)
+    if isinstance(value, str | Path):
+        return _resolve(Path(value), info)
+    raise ValueError(
+        f"must be a file path or a postgresql:// URL as text (got {type(value).__name__})"
+    )
+
+
+def _database_url(value: Any) -> DatabaseUrl:
+    """A ``postgresql://`` URL, or ValueError."""
+    if not is_database_url(value):
+        raise ValueError("must be a postgresql://user@host:port/database URL")
+    return DatabaseUrl(value)
+
+
 def _check_crs(value: str) -> str:
     """Reject a CRS string that pyproj cannot read."""
     if chinese_crs_name(value) is not None:
@@ -139,7 +160,10 @@ def _check_encoding(value: str) -> str:
 M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
+# a data file, or a PostGIS database (postgresql://...) read by layer = "schema.table" or sql
+DataPath = Annotated[Path | DatabaseUrl, PlainValidator(_path_or_url)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
+DatabaseUrlText = Annotated[DatabaseUrl, PlainValidator(lambda value: _database_url(value))]
 PointCrsName = Annotated[str, AfterValidator(_check_point_crs)]
 Encoding = Annotated[str, AfterValidator(_check_encoding)]
 SheetName = str | int  # a workbook sheet's name, or its 0-based index
@@ -152,8 +176,10 @@ class Section(BaseModel):
 class DemandConfig(Section):
     """Where the demand units (villages, communities) come from and which columns to read."""
 
-    path: FilePath  # GeoPackage, shapefile, GeoJSON, CSV or workbook (.xlsx, .xls, .ods)
-    layer: str | None = None  # layer of a multi-layer file
+    # GeoPackage, shapefile, GeoJSON, CSV, workbook (.xlsx, .xls, .ods) or postgresql:// URL
+    path: DataPath
+    layer: str | None = None  # layer of a multi-layer file, or "schema.table" of a database
+    sql: str | None = None  # query whose rows are the units (database URLs)
     sheet: SheetName | None = None  # sheet of a workbook
     encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
@@ -177,8 +203,9 @@ class SitesConfig(Section):
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
-    path: FilePath
+    path: DataPath
     layer: str | None = None
+    sql: str | None = None  # query whose rows are the sites (database URLs)
     sheet: SheetName | None = None  # sheet of a workbook
     encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
@@ -202,8 +229,9 @@ class TravelConfig(Section):
     speed_kmh: float = Field(default=30.0, gt=0)
     circuity: float = Field(default=1.3, ge=1)
     # network: shortest paths on a road line layer
-    roads: FilePath | None = None
+    roads: DataPath | None = None
     roads_layer: str | None = None
+    roads_sql: str | None = None  # query giving the roads (database URLs)
     speed_column: str | None = None  # column of speeds (km/h), or ...
     class_column: str | None = None  # ... a road-class column with class_speeds (km/h)
     class_speeds: dict[str, float] | None = None
@@ -247,10 +275,13 @@ class ModelConfig(Section):
 
 
 class OutputConfig(Section):
-    """Which files to write and in which coordinate reference system."""
+    """Which files to write and in which coordinate reference system, and optionally the
+    PostGIS database and schema the plan's layers also go to."""
 
     formats: list[OutputFormat] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
     crs: CrsName = "EPSG:4326"
+    postgis: DatabaseUrlText | None = None  # postgresql://user@host:port/database
+    schema_: str = Field(default="public", alias="schema", min_length=1)
 
 
 class Config(Section):
@@ -406,15 +437,57 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
         )
     found += travel_checks(travel)
     found += demand_checks(config.demand)
-    for key, file in (
-        ("demand.path", config.demand.path),
-        ("demand.population_table", config.demand.population_table),
-        ("sites.path", config.sites.path),
-        ("travel.roads", travel.roads),
-        ("travel.table", travel.table),
-    ):
-        if file is not None and not file.is_file():
-            found.append((key, f"file not found: {file}"))
+    found += source_checks(
+        {
+            "demand.path": config.demand.path,
+            "demand.population_table": config.demand.population_table,
+            "sites.path": config.sites.path,
+            "travel.roads": travel.roads,
+            "travel.table": travel.table,
+        },
+        config,
+    )
+    return found
+
+
+# Per key that may name a database, the keys giving its table and its query.
+DATABASE_KEYS = {
+    "demand.path": ("demand.layer", "demand.sql"),
+    "sites.path": ("sites.layer", "sites.sql"),
+    "travel.roads": ("travel.roads_layer", "travel.roads_sql"),
+    "boundary.path": ("boundary.layer", "boundary.sql"),
+}
+
+
+def _value(config: BaseModel, dotted: str) -> Any:
+    section, key = dotted.split(".")
+    part = getattr(config, section, None)
+    return None if part is None else getattr(part, key, None)
+
+
+def source_checks(
+    paths: dict[str, Path | DatabaseUrl | None], config: BaseModel
+) -> list[tuple[str, str]]:
+    """(key, message) for a missing file, a database URL where none is read, a database
+    without exactly one of layer and sql, and sql beside a file."""
+    found: list[tuple[str, str]] = []
+    for key, path in paths.items():
+        if isinstance(path, Path) and not path.is_file():
+            found.append((key, f"file not found: {path}"))
+        layer_key, sql_key = DATABASE_KEYS.get(key, (None, None))
+        if isinstance(path, DatabaseUrl):
+            if layer_key is None:
+                found.append((key, f"a database URL cannot be read here ({path}); give a file"))
+            elif (_value(config, layer_key) is None) == (_value(config, sql_key) is None):
+                found.append(
+                    (
+                        key,
+                        f"a database ({path}) needs one of {layer_key} = 'schema.table' or "
+                        f"{sql_key} = 'SELECT ...'",
+                    )
+                )
+        elif sql_key is not None and _value(config, sql_key) is not None:
+            found.append((sql_key, f"applies to postgresql:// URLs only, not to {path}"))
     return found
 
 
@@ -496,7 +569,8 @@ def error_message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
     """A planner-readable message for one pydantic error, with the allowed values or keys."""
     kind, loc = err["type"], err["loc"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(_model_at(loc[:-1], root).model_fields)
+        fields = _model_at(loc[:-1], root).model_fields
+        allowed = ", ".join(field.alias or name for name, field in fields.items())
         what = "section or key" if len(loc) == 1 else "key"
         return f"unknown {what} (allowed: {allowed})"
     if kind == "missing":

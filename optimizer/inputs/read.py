@@ -24,6 +24,7 @@ from geodata.errors import ConfigError, HealthplanWarning, InputError
 from geodata.fields import parse_numbers
 from geodata.layers import Source, read_any
 from geodata.messages import listing
+from geodata.postgis import DatabaseUrl
 from geodata.tables import with_population
 from optimizer.config.county import CountyConfig, CountySitesConfig
 from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig, is_pbf
@@ -92,7 +93,7 @@ def read_site_inputs(config: Config, progress: Progress | None = None) -> Inputs
     step("reading sites")
     s = config.sites
     with config_section("sites"):
-        raw, source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding)
+        raw, source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding, sql=s.sql)
         sites = site_frame(raw, source, s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
     step("travel times")
     with config_section("travel"):
@@ -122,7 +123,7 @@ def read_county_inputs(
 
     step("reading sites")
     with config_section("sites"):
-        raw, site_source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding)
+        raw, site_source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding, sql=s.sql)
         sites = site_frame(raw, site_source, s, demand.crs)
         sites = with_site_columns(sites, raw, config, source)
     spec = county_spec(config, sites, source)
@@ -132,7 +133,8 @@ def read_county_inputs(
     boundary = None
     if config.boundary is not None:
         with config_section("boundary"):
-            boundary = read_boundary(config.boundary.path, config.boundary.layer)
+            b = config.boundary
+            boundary = read_boundary(b.path, b.layer, b.sql)
             for layer, what in ((sites, "site"), (demand, "demand unit")):
                 check_inside(layer, boundary, what, config.boundary.path)
     if d.population_raster is not None:
@@ -156,6 +158,7 @@ def read_county_inputs(
                     "layer": config.compare.seats_layer,
                     "id": config.compare.seats_id,
                     "population_table": None,
+                    "sql": None,
                 }
             )
             towns, _ = read_demand_layer(seat_config)
@@ -169,7 +172,7 @@ def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     population joined from ``population_table`` when the section names one, and its geometry
     converted to WGS84 when ``crs`` is GCJ-02 or BD-09)."""
     with config_section("demand"):
-        frame, source = read_any(d.path, d.layer, sheet=d.sheet, encoding=d.encoding)
+        frame, source = read_any(d.path, d.layer, sheet=d.sheet, encoding=d.encoding, sql=d.sql)
         if d.population_table is not None:
             frame = with_population(
                 frame,
@@ -349,13 +352,14 @@ def check_compare_names(
 
 
 def read_roads(t: TravelConfig, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...), or the
-    driven ways of an OpenStreetMap .osm.pbf extract within ``t.osm_margin_km`` km of the
-    demand's convex hull (columns ``speed_kmh`` and ``direction``)."""
+    """The road line layer of a spatial file (GeoPackage, shapefile, GeoJSON, ...) or of a
+    PostGIS table or query; or the driven ways of an OpenStreetMap .osm.pbf extract within
+    ``t.osm_margin_km`` km of the demand's convex hull (columns ``speed_kmh`` and
+    ``direction``)."""
     if is_pbf(t.roads):
         area = geodata.osm_demand_area(demand, t.osm_margin_km)
         return geodata.read_osm_roads(t.roads, t.osm_class_speeds(), area)
-    roads, source = read_any(t.roads, t.roads_layer)
+    roads, source = read_any(t.roads, t.roads_layer, sql=t.roads_sql)
     if not isinstance(roads, gpd.GeoDataFrame):
         raise source.error("has no geometry; give a line layer of roads as travel.roads")
     roads.attrs["source"] = str(source)
@@ -402,9 +406,11 @@ def travel_times(
     )
 
 
-def read_boundary(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    """The county boundary polygons of a spatial file."""
-    frame, src = read_any(path, layer)
+def read_boundary(
+    path: Path | DatabaseUrl, layer: str | None, sql: str | None = None
+) -> gpd.GeoDataFrame:
+    """The county boundary polygons of a spatial file or of a PostGIS table or query."""
+    frame, src = read_any(path, layer, sql=sql)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise src.error("has no geometry; give a polygon layer as boundary.path")
     kinds = set(frame.geometry.geom_type.dropna())
@@ -416,7 +422,7 @@ def read_boundary(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 
 
 def check_inside(
-    layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, what: str, path: Path
+    layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, what: str, path: Path | DatabaseUrl
 ) -> None:
     """Refuse points (in a metric CRS) farther than ``BOUNDARY_TOLERANCE_M`` outside the
     boundary: their coordinates, CRS or the boundary file are wrong."""

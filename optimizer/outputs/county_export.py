@@ -115,7 +115,7 @@ def _write_all(
     names = list(LAYERS)
     if plan.routes is not None and len(plan.routes):
         names += ["routes", "stops"]
-    layers = {name: to_crs(_as_layer(getattr(plan, name)), name, crs) for name in names}
+    layers = {name: to_crs(as_layer(getattr(plan, name)), name, crs) for name in names}
     written = write_layers(
         layers,
         folder,
@@ -190,7 +190,7 @@ def _links(folder: Path, written: list[Path]) -> list[Block]:
     return [Block("h2", "Files"), *found] if found else []
 
 
-def _as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+def as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """A plan table as a layer; a districts table without polygons is refused."""
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError("plan districts have no polygons; add them with district_polygons")
