@@ -8,7 +8,6 @@ holds the config file. :func:`load_config` turns every problem into one
 
 from __future__ import annotations
 
-import codecs
 import re
 import tomllib
 from pathlib import Path
@@ -29,6 +28,7 @@ from pyproj.exceptions import CRSError
 
 from geodata.chinese_crs import chinese_crs_name
 from geodata.errors import ConfigError
+from geodata.layers import check_encoding
 from geodata.postgis import DatabaseUrl, is_database_url
 
 Problem = Literal["lscp", "mclp", "p-median", "p-center", "capacitated"]
@@ -146,17 +146,6 @@ def _check_point_crs(value: str) -> str:
     return value
 
 
-def _check_encoding(value: str) -> str:
-    """Reject a text encoding name Python does not know."""
-    try:
-        codecs.lookup(value)
-    except LookupError:
-        raise ValueError(
-            f"unknown encoding {value!r} (use e.g. 'utf-8', 'gbk' or 'gb18030')"
-        ) from None
-    return value
-
-
 M = TypeVar("M", bound=BaseModel)
 
 FilePath = Annotated[Path, AfterValidator(_resolve)]
@@ -165,7 +154,7 @@ DataPath = Annotated[Path | DatabaseUrl, PlainValidator(_path_or_url)]
 CrsName = Annotated[str, AfterValidator(_check_crs)]
 DatabaseUrlText = Annotated[DatabaseUrl, PlainValidator(lambda value: _database_url(value))]
 PointCrsName = Annotated[str, AfterValidator(_check_point_crs)]
-Encoding = Annotated[str, AfterValidator(_check_encoding)]
+Encoding = Annotated[str, AfterValidator(check_encoding)]
 SheetName = str | int  # a workbook sheet's name, or its 0-based index
 
 
