@@ -12,12 +12,22 @@ from .errors import InputError
 from .fields import as_text, parse_numbers, require_columns
 from .layers import Sheet, Source, existing, is_csv, is_sheet, read_any
 from .messages import listing
+from .postgis import DatabaseUrl, is_database_url
 from .travel import TravelTimes, from_pairs, positive
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _read(path: Path, sheet: Sheet | None, encoding: str | None) -> tuple[pd.DataFrame, Source]:
+def _read(
+    path: Path | DatabaseUrl,
+    sheet: Sheet | None,
+    encoding: str | None,
+    layer: str | None,
+    sql: str | None,
+) -> tuple[pd.DataFrame, Source]:
+    if is_database_url(path):
+        return read_any(path, layer, sql=sql)
+    path = existing(path)
     if is_csv(path) or is_sheet(path):
         return read_any(path, sheet=sheet, encoding=encoding)
     source = Source(path)
@@ -48,7 +58,7 @@ def _known(ids: Sequence[str], what: str) -> pd.Index:
 
 
 def table_minutes(
-    path: str | Path,
+    path: str | Path | DatabaseUrl,
     demand_ids: Sequence[str],
     site_ids: Sequence[str],
     *,
@@ -58,6 +68,8 @@ def table_minutes(
     max_minutes: float | None = None,
     sheet: Sheet | None = None,
     encoding: str | None = None,
+    layer: str | None = None,
+    sql: str | None = None,
 ) -> TravelTimes:
     """Travel times read from a table with one row per (origin, destination) pair.
 
@@ -65,10 +77,11 @@ def table_minutes(
     Pairs not in the table are unreachable; with `max_minutes`, longer pairs are dropped too.
     Unknown ids, repeated pairs and missing, non-numeric or negative minutes are errors.
     `sheet` (name or 0-based index) picks a workbook's sheet; `encoding` a CSV file's text
-    encoding (default: UTF-8 or GBK/GB18030, detected).
+    encoding (default: UTF-8 or GBK/GB18030, detected). A ``postgresql://`` URL is read by
+    `layer` ("schema.table") or `sql` (a query).
     """
     limit = None if max_minutes is None else positive("max_minutes", max_minutes)
-    frame, source = _read(existing(path), sheet, encoding)
+    frame, source = _read(path, sheet, encoding, layer, sql)
     require_columns(
         frame, source, {"origin": origin, "destination": destination, "minutes": minutes}
     )
@@ -114,5 +127,5 @@ def table_minutes(
         values[keep],
         rows_index.to_numpy(),
         cols_index.to_numpy(),
-        f"table {source.path.name}{cut}",
+        f"table {source.path.name if isinstance(source.path, Path) else source}{cut}",
     )

@@ -198,3 +198,37 @@ def test_missing_table_and_password_from_the_environment(postgis, loaded, monkey
     with pytest.raises(InputError, match="no table '数据.nothing' \\(layer\\)"):
         geodata.layers.read_any(url, "数据.nothing")
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_travel_minutes_from_a_table_and_a_query(postgis, loaded, county, tmp_path):
+    """An origin-destination table in PostGIS gives the same plan as the same table as CSV."""
+    table = pd.DataFrame(
+        [
+            (i, j, float((k * 7 + m * 3) % 40 + 5))
+            for k, i in enumerate(county.demand["id"])
+            for m, j in enumerate(county.sites["id"])
+        ],
+        columns=["origin", "destination", "minutes"],
+    )
+    table.to_csv(tmp_path / "od.csv", index=False)
+    db = engine(postgis)
+    with db.begin() as conn:
+        table.to_sql("od", conn, schema="数据", if_exists="replace", index=False)
+    db.dispose()
+    url = postgis.url()
+    demand = f'path = "{loaded / "county.gpkg"}"\nlayer = "villages"'
+    sites = f'path = "{loaded / "county.gpkg"}"\nlayer = "sites"'
+    plans = []
+    for travel in (
+        f'table = "{tmp_path / "od.csv"}"',
+        f'table = "{url}"\ntable_layer = "数据.od"',
+        f'table = "{url}"\ntable_sql = "SELECT * FROM 数据.od WHERE minutes >= 0"',
+    ):
+        config = write_config(tmp_path, demand, sites).read_text(encoding="utf-8")
+        config = config.replace(
+            'mode = "straight-line"\nspeed_kmh = 30', f'mode = "table"\n{travel}'
+        )
+        (tmp_path / "plan.toml").write_text(config, encoding="utf-8")
+        plan = run(load(tmp_path / "plan.toml")).plan
+        plans.append((sorted(plan.sites.loc[plan.sites["open"], "site_id"]), plan.result.objective))
+    assert plans[1] == plans[0] and plans[2] == plans[0]

@@ -54,7 +54,16 @@ MODE_KEYS = {
         "access_speed_kmh",
         "osm_margin_km",
     ),
-    "table": ("table", "origin", "destination", "minutes", "table_sheet", "table_encoding"),
+    "table": (
+        "table",
+        "table_layer",
+        "table_sql",
+        "origin",
+        "destination",
+        "minutes",
+        "table_sheet",
+        "table_encoding",
+    ),
 }
 
 
@@ -228,8 +237,10 @@ class TravelConfig(Section):
     access_speed_kmh: float = Field(default=5.0, gt=0)  # from a point to the nearest road
     # roads from an OpenStreetMap .osm.pbf: the area read around the demand (km)
     osm_margin_km: float = Field(default=5.0, ge=0)
-    # table: origin-destination table (CSV, workbook or Parquet) with its column names
-    table: FilePath | None = None
+    # table: origin-destination table (CSV, workbook, Parquet or postgresql:// URL) and columns
+    table: DataPath | None = None
+    table_layer: str | None = None  # "schema.table" of a database
+    table_sql: str | None = None  # or a query of a database
     origin: str = "origin"
     destination: str = "destination"
     minutes: str = "minutes"
@@ -445,6 +456,7 @@ DATABASE_KEYS = {
     "sites.path": ("sites.layer", "sites.sql"),
     "travel.roads": ("travel.roads_layer", "travel.roads_sql"),
     "boundary.path": ("boundary.layer", "boundary.sql"),
+    "travel.table": ("travel.table_layer", "travel.table_sql"),
 }
 
 

@@ -403,6 +403,8 @@ def travel_times(
         max_minutes=limit,
         sheet=t.table_sheet,
         encoding=t.table_encoding,
+        layer=t.table_layer,
+        sql=t.table_sql,
     )
 
 
