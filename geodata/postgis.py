@@ -141,6 +141,51 @@ def qualified(layer: str) -> str:
     return ".".join(quote_identifier(part) for part in layer.split(".", 1))
 
 
+def sql_literal(value: object) -> str:
+    """``value`` as an SQL literal: numbers as they are, anything else as quoted text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def region_query(layer: str | None, sql: str | None, column: str, value: object) -> str:
+    """A query of the rows of a table (``layer``) or of a query (``sql``) whose ``column``
+    equals ``value``."""
+    inner = sql.strip().rstrip(";") if sql is not None else f"SELECT * FROM {qualified(layer)}"
+    return (
+        f"SELECT * FROM ({inner}) AS region WHERE {quote_identifier(column)} = {sql_literal(value)}"
+    )
+
+
+def query_columns(url: DatabaseUrl | str, layer: str | None, sql: str | None) -> list[str]:
+    """The column names of a table (``layer``) or of a query (``sql``).
+
+    Raises:
+        InputError: the database cannot be reached, no such table, or the query fails.
+    """
+    import psycopg
+    import sqlalchemy
+
+    url = DatabaseUrl(url)
+    db = engine(url)
+    try:
+        try:
+            conn = db.connect()
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise connection_error(exc, url) from None
+        with conn:
+            query = sql.strip().rstrip(";") if sql is not None else _table_query(conn, url, layer)
+            raw = conn.connection.driver_connection
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+                    return [c.name for c in cursor.description or []]
+            except psycopg.Error as exc:
+                raise InputError(f"{url}: the query cannot be read ({reason(exc, url)})") from None
+    finally:
+        db.dispose()
+
+
 def read_postgis(
     url: DatabaseUrl | str, layer: str | None = None, sql: str | None = None
 ) -> pd.DataFrame:

@@ -232,3 +232,70 @@ def test_travel_minutes_from_a_table_and_a_query(postgis, loaded, county, tmp_pa
         plan = run(load(tmp_path / "plan.toml")).plan
         plans.append((sorted(plan.sites.loc[plan.sites["open"], "site_id"]), plan.result.objective))
     assert plans[1] == plans[0] and plans[2] == plans[0]
+
+
+REGIONS = """\
+name = "province"
+[demand]
+{demand}
+[sites]
+{sites}
+kind = "kind"
+[travel]
+mode = "straight-line"
+speed_kmh = 30
+[model]
+problem = "p-median"
+p = 2
+[regions]
+column = "county"
+[output]
+formats = ["gpkg", "csv"]
+"""
+
+
+def test_regions_by_a_column_of_database_tables_equal_those_of_a_geopackage(postgis, tmp_path):
+    """Each region's rows are cut by a query on the server, as they are cut from the file."""
+    layers: dict[str, list[gpd.GeoDataFrame]] = {"villages": [], "sites": []}
+    for k in range(2):
+        county = geodata.synthetic_county(20, 6, seed=20 + k)
+        for name, frame in (("villages", county.demand), ("sites", county.sites)):
+            frame = frame.copy()
+            frame["geometry"] = frame.geometry.translate(k * 80_000, 0)
+            frame["id"] = f"c{k}-" + frame["id"]
+            frame.insert(0, "county", f"县{k}")
+            layers[name].append(frame)
+    db = engine(postgis)
+    with db.begin() as conn:
+        conn.exec_driver_sql('CREATE SCHEMA IF NOT EXISTS "省"')
+        for name, parts in layers.items():
+            frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True))
+            frame.to_file(tmp_path / "province.gpkg", layer=name)
+            frame.to_postgis(name, conn, schema="省", if_exists="replace")
+    db.dispose()
+    url = postgis.url()
+    gpkg = tmp_path / "province.gpkg"
+    sources = [
+        (f'path = "{gpkg}"\nlayer = "villages"', f'path = "{gpkg}"\nlayer = "sites"'),
+        (
+            f'path = "{url}"\nlayer = "省.villages"',
+            f'path = "{url}"\nsql = "SELECT * FROM 省.sites"',
+        ),
+    ]
+    results = []
+    for demand, sites in sources:
+        config = tmp_path / "province.toml"
+        config.write_text(REGIONS.format(demand=demand, sites=sites), encoding="utf-8")
+        out = tmp_path / f"out{len(results)}"
+        result = runner.invoke(cli.app, ["solve", str(config), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert postgis.password not in result.output
+        for written in out.rglob("*"):
+            if written.is_file():
+                assert postgis.password.encode() not in written.read_bytes(), written
+        combined = gpd.read_file(out / "regions.gpkg", layer="assignments")
+        results.append(combined.drop(columns="geometry").sort_values("demand_id"))
+    assert sorted(results[1]["region"].unique()) == ["县0", "县1"]
+    pd.testing.assert_frame_equal(
+        results[0].reset_index(drop=True), results[1].reset_index(drop=True)
+    )

@@ -22,6 +22,7 @@ import pyogrio
 
 from geodata.errors import HealthplanError
 from geodata.layers import is_csv, is_sheet, read_any
+from geodata.postgis import DatabaseUrl, is_database_url, query_columns, region_query
 from optimizer.config.batch import Task, check_task, task_label
 from optimizer.config.county import CountyConfig
 from optimizer.config.site import Config, is_pbf
@@ -38,10 +39,10 @@ COMBINED_LAYERS = {
 
 # (section, path key, layer key) of every input file a region column may split.
 SPLIT_FILES = (
-    ("demand", "path", "layer"),
-    ("sites", "path", "layer"),
-    ("travel", "roads", "roads_layer"),
-    ("boundary", "path", "layer"),
+    ("demand", "path", "layer", "sql"),
+    ("sites", "path", "layer", "sql"),
+    ("travel", "roads", "roads_layer", "roads_sql"),
+    ("boundary", "path", "layer", "sql"),
 )
 
 
@@ -199,9 +200,13 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
     raw = copy.deepcopy(task.raw)
     base = Path(task.source).resolve().parent
     done: dict[tuple[str, str | None], tuple[str, str | None]] = {}
-    for section, path_key, layer_key in SPLIT_FILES:
+    for section, path_key, layer_key, sql_key in SPLIT_FILES:
         table = raw.get(section)
         if not isinstance(table, dict) or table.get(path_key) is None:
+            continue
+        if is_database_url(table[path_key]):
+            keys = (path_key, layer_key, sql_key)
+            _filter_database(table, keys, region.column, region.value)
             continue
         file = Path(table[path_key]).expanduser()
         file = file if file.is_absolute() else base / file
@@ -221,6 +226,20 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
         if new_layer is not None:
             table[layer_key] = new_layer
     return raw
+
+
+def _filter_database(
+    table: dict[str, Any], keys: tuple[str, str, str], column: str, value: Any
+) -> None:
+    """Cut the database input of ``table`` (a config section; ``keys``: its path, layer and
+    sql keys) to the region's rows by a query, when its table or query has the region
+    ``column``; else leave it whole."""
+    path_key, layer_key, sql_key = keys
+    layer, sql = table.get(layer_key), table.get(sql_key)
+    if column not in query_columns(DatabaseUrl(table[path_key]), layer, sql):
+        return
+    table[sql_key] = region_query(layer, sql, column, value)
+    table.pop(layer_key, None)
 
 
 def _extract(

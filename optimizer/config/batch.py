@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.errors import ConfigError, InputError
 from geodata.layers import is_csv, is_sheet, read_any
+from geodata.postgis import DatabaseUrl, is_database_url
 from optimizer.config.county import CountyConfig, check_county_config, is_county_config
 from optimizer.config.site import (
     Config,
@@ -319,7 +320,10 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
     file = demand.get("path")
     if file is None:
         raise ConfigError(f"{path}: demand.path: required (the layer with the region column)")
-    file = Path(file) if Path(file).is_absolute() else path.resolve().parent / file
+    if is_database_url(file):
+        file = DatabaseUrl(file)
+    else:
+        file = Path(file) if Path(file).is_absolute() else path.resolve().parent / file
     values = region_values(
         file,
         demand.get("layer"),
@@ -327,6 +331,7 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
         path,
         sheet=demand.get("sheet"),
         encoding=demand.get("encoding"),
+        sql=demand.get("sql"),
     )
     if cfg.only is not None:
         missing = [v for v in cfg.only if v not in {str(x) for x in values}]
@@ -342,18 +347,21 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
 
 
 def region_values(
-    file: Path,
+    file: Path | DatabaseUrl,
     layer: str | None,
     column: str,
     source: Path,
     *,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    sql: str | None = None,
 ) -> list[Any]:
-    """The distinct, sorted values of ``column`` in a layer, a CSV file or a workbook sheet
-    (empty cells are an error)."""
+    """The distinct, sorted values of ``column`` in a layer, a CSV file, a workbook sheet or
+    a database table or query (empty cells are an error)."""
     try:
-        if is_csv(file) or is_sheet(file):
+        if isinstance(file, DatabaseUrl):
+            frame, src = read_any(file, layer, sql=sql)
+        elif is_csv(file) or is_sheet(file):
             frame, src = read_any(file, sheet=sheet, encoding=encoding)
         else:
             frame = pyogrio.read_dataframe(file, layer=layer, columns=[column], read_geometry=False)
