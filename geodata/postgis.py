@@ -9,6 +9,8 @@ database errors are scrubbed of it. SQLAlchemy, psycopg and GeoPandas load on fi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
@@ -157,16 +159,18 @@ def region_query(layer: str | None, sql: str | None, column: str, value: object)
     )
 
 
-def query_columns(url: DatabaseUrl | str, layer: str | None, sql: str | None) -> list[str]:
-    """The column names of a table (``layer``) or of a query (``sql``).
+@contextmanager
+def connected(
+    url: DatabaseUrl, layer: str | None, sql: str | None
+) -> Iterator[tuple[sqlalchemy.Connection, str]]:
+    """A connection to ``url`` and the query of a table (``layer``) or the ``sql`` given;
+    the engine is disposed of afterwards.
 
     Raises:
-        InputError: the database cannot be reached, no such table, or the query fails.
+        InputError: the database cannot be reached, or it has no such table.
     """
-    import psycopg
     import sqlalchemy
 
-    url = DatabaseUrl(url)
     db = engine(url)
     try:
         try:
@@ -175,15 +179,27 @@ def query_columns(url: DatabaseUrl | str, layer: str | None, sql: str | None) ->
             raise connection_error(exc, url) from None
         with conn:
             query = sql.strip().rstrip(";") if sql is not None else _table_query(conn, url, layer)
-            raw = conn.connection.driver_connection
-            try:
-                with raw.cursor() as cursor:
-                    cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
-                    return [c.name for c in cursor.description or []]
-            except psycopg.Error as exc:
-                raise InputError(f"{url}: the query cannot be read ({reason(exc, url)})") from None
+            yield conn, query
     finally:
         db.dispose()
+
+
+def query_columns(url: DatabaseUrl | str, layer: str | None, sql: str | None) -> list[str]:
+    """The column names of a table (``layer``) or of a query (``sql``).
+
+    Raises:
+        InputError: the database cannot be reached, no such table, or the query fails.
+    """
+    import psycopg
+
+    url = DatabaseUrl(url)
+    with connected(url, layer, sql) as (conn, query):
+        try:
+            with conn.connection.driver_connection.cursor() as cursor:
+                cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+                return [c.name for c in cursor.description or []]
+        except psycopg.Error as exc:
+            raise InputError(f"{url}: the query cannot be read ({reason(exc, url)})") from None
 
 
 def read_postgis(
@@ -208,25 +224,16 @@ def read_postgis(
             f"{url}: a database path needs layer = 'schema.table' or sql = 'SELECT ...' "
             "(one of them)"
         )
-    db = engine(url)
-    try:
+    with connected(url, layer, sql) as (conn, query):
         try:
-            conn = db.connect()
-        except sqlalchemy.exc.DBAPIError as exc:
-            raise connection_error(exc, url) from None
-        with conn:
-            query = sql.strip().rstrip(";") if sql is not None else _table_query(conn, url, layer)
-            try:
-                geometry = _geometry_columns(conn, query)
-                if geometry:
-                    frame = gpd.read_postgis(query, conn, geom_col=geometry[0])
-                else:
-                    frame = pd.read_sql(query, conn)
-            except (sqlalchemy.exc.DBAPIError, psycopg.Error) as exc:
-                what = f"table '{layer}' (layer)" if sql is None else "query given as sql"
-                raise InputError(f"{url}: the {what} cannot be read ({reason(exc, url)})") from None
-    finally:
-        db.dispose()
+            geometry = _geometry_columns(conn, query)
+            if geometry:
+                frame = gpd.read_postgis(query, conn, geom_col=geometry[0])
+            else:
+                frame = pd.read_sql(query, conn)
+        except (sqlalchemy.exc.DBAPIError, psycopg.Error) as exc:
+            what = f"table '{layer}' (layer)" if sql is None else "query given as sql"
+            raise InputError(f"{url}: the {what} cannot be read ({reason(exc, url)})") from None
     return frame.reset_index(drop=True)
 
 

@@ -234,24 +234,7 @@ def test_travel_minutes_from_a_table_and_a_query(postgis, loaded, county, tmp_pa
     assert plans[1] == plans[0] and plans[2] == plans[0]
 
 
-REGIONS = """\
-name = "province"
-[demand]
-{demand}
-[sites]
-{sites}
-kind = "kind"
-[travel]
-mode = "straight-line"
-speed_kmh = 30
-[model]
-problem = "p-median"
-p = 2
-[regions]
-column = "county"
-[output]
-formats = ["gpkg", "csv"]
-"""
+REGIONS = CONFIG.replace("p = 3", 'p = 2\n[regions]\ncolumn = "county"').replace("{output}", "")
 
 
 def test_regions_by_a_column_of_database_tables_equal_those_of_a_geopackage(postgis, tmp_path):
