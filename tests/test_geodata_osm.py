@@ -115,6 +115,14 @@ def points(lonlat: list[tuple[float, float]]) -> gpd.GeoDataFrame:
     )
 
 
+def write_csv(folder: Path, **frames: gpd.GeoDataFrame) -> None:
+    """Each frame as ``<name>.csv`` with lon/lat columns (degrees)."""
+    for name, frame in frames.items():
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
+        table.to_csv(folder / f"{name}.csv", index=False)
+
+
 def networkx_minutes(roads: gpd.GeoDataFrame, crs) -> nx.DiGraph:
     """The roads as a networkx graph of minutes between vertices (0.1 m grid keys in `crs`),
     one-way streets as single arcs."""
@@ -163,10 +171,7 @@ def test_travel_times_match_networkx_with_one_way_streets(roads) -> None:
 def test_a_config_with_a_pbf_solves_its_travel(tmp_path) -> None:
     demand = points([(24.940, 60.168), (24.946, 60.170), (24.950, 60.166)])
     sites = points([(24.944, 60.169), (24.948, 60.167)])
-    for name, frame in (("demand", demand), ("sites", sites)):
-        table = frame[["id", "name", "population"]].copy()
-        table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
-        table.to_csv(tmp_path / f"{name}.csv", index=False)
+    write_csv(tmp_path, demand=demand, sites=sites)
     (tmp_path / "plan.toml").write_text(
         f"""name = "osm"
 [demand]
@@ -198,10 +203,7 @@ def test_a_county_reads_its_pbf_once_for_the_site_and_the_roaming_minutes(
     demand = points([(24.940, 60.168), (24.946, 60.170), (24.950, 60.166)])
     sites = points([(24.944, 60.169), (24.948, 60.167)])
     sites["id"], sites["kind"] = ["S1", "S2"], "centre"
-    for name, frame in (("demand", demand), ("sites", sites)):
-        table = pd.DataFrame(frame.drop(columns="geometry"))
-        table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
-        table.to_csv(tmp_path / f"{name}.csv", index=False)
+    write_csv(tmp_path, demand=demand, sites=sites)
     (tmp_path / "plan.toml").write_text(
         f"""name = "osm county"
 [demand]

@@ -21,6 +21,7 @@ from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.outputs.maps import (
     cjk_font,
     drawable_text,
+    label_sites,
     north_arrow,
     rings,
     scale_bar,
@@ -183,15 +184,7 @@ def _label_sites(ax: Axes, sites: gpd.GeoDataFrame, font: FontProperties | None)
     """Names of the open sites, or of the hubs only when more than ``MAX_LABELS`` are open."""
     open_sites = sites[sites["level"] != ""]
     labelled = open_sites if len(open_sites) <= MAX_LABELS else sites[sites["level"] == "hub"]
-    for _, row in labelled.iterrows():
-        ax.annotate(
-            drawable_text(str(row["name"]), font, str(row["site_id"])),
-            xy=(row.geometry.x, row.geometry.y),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontproperties=sized_font(font, 8),
-            zorder=6,
-        )
+    label_sites(ax, labelled, font, zorder=6)
 
 
 def _frame(

@@ -167,15 +167,7 @@ def _plot_open_sites(ax: Axes, open_sites: gpd.GeoDataFrame, font: FontPropertie
         )
     required = open_sites[open_sites["required"].astype(bool)]
     rings(ax, required, "#d62728", 320, 6, "required site", width=1.5)
-    for _, row in open_sites.iterrows():
-        ax.annotate(
-            drawable_text(str(row["name"]), font, str(row["site_id"])),
-            xy=(row.geometry.x, row.geometry.y),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontproperties=sized_font(font, 8),
-            zorder=7,
-        )
+    label_sites(ax, open_sites, font, zorder=7)
 
 
 def drawable_text(text: str, font: FontProperties | None, fallback: str) -> str:
@@ -249,4 +241,19 @@ def rings(
             markersize=size,
             zorder=zorder,
             label=label,
+        )
+
+
+def label_sites(
+    ax: Axes, sites: gpd.GeoDataFrame, font: FontProperties | None, zorder: int
+) -> None:
+    """Each site's name (its id where the font cannot draw the name) beside its point."""
+    for _, row in sites.iterrows():
+        ax.annotate(
+            drawable_text(str(row["name"]), font, str(row["site_id"])),
+            xy=(row.geometry.x, row.geometry.y),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontproperties=sized_font(font, 8),
+            zorder=zorder,
         )

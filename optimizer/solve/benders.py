@@ -25,7 +25,7 @@ import numpy as np
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
 from optimizer import interrupt
-from optimizer.solve.highs import SEED, objective_scale
+from optimizer.solve.highs import objective_scale, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
@@ -112,10 +112,7 @@ class _Master:
         self.m = n_sites
         self.theta_col = np.full(weights.size, -1, dtype=np.int64)
         self.theta_col[units] = n_sites + np.arange(units.size)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", SEED)
-        h.setOptionValue("threads", 1)
+        h = quiet_highs()
         self.h = h
         n_cols = n_sites + units.size
         self.scale = objective_scale(weights[units])

@@ -32,6 +32,18 @@ def _construct_quietly() -> None:
 _construct_quietly()
 
 
+def quiet_highs(time_limit: float | None = None) -> highspy.Highs:
+    """A HiGHS that prints nothing and runs deterministically (fixed seed, one thread),
+    stopped after ``time_limit`` seconds when given."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", SEED)
+    highs.setOptionValue("threads", 1)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    return highs
+
+
 # HiGHS warns that a model is badly scaled when its largest objective coefficient is large
 # against its tolerances (e.g. persons 1e7 x minutes 1e4, or fixed costs of 1e9 yuan). The
 # objective handed to HiGHS is therefore divided by a power of ten that brings its largest
@@ -83,11 +95,7 @@ def solve(
     """
     arrays = model.arrays()
     matrix = arrays["matrix"]
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("random_seed", SEED)
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs = quiet_highs(time_limit)
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
     for name, value in (options or {}).items():
         highs.setOptionValue(name, value)

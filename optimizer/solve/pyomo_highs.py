@@ -19,7 +19,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo
 
 from optimizer import interrupt
-from optimizer.solve.highs import SEED, objective_scale, relative_gap, status_name
+from optimizer.solve.highs import objective_scale, quiet_highs, relative_gap, status_name
 
 #: Gap beyond the requested one that still counts as solved (float noise).
 SLACK = 1e-6
@@ -169,11 +169,7 @@ def _highs(
 ) -> highspy.Highs:
     """A quiet, deterministic HiGHS (one thread, fixed seed) holding the model with its
     objective divided by ``scale``; ``time_limit`` in seconds."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("random_seed", SEED)
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs = quiet_highs(time_limit)
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
     if node_limit is not None:
         highs.setOptionValue("mip_max_nodes", int(node_limit))

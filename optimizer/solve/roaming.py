@@ -51,7 +51,7 @@ from models.routes import (
 )
 from optimizer import interrupt
 from optimizer.county_spec import RoamingRecord, RoamingSpec
-from optimizer.solve.highs import SEED, objective_scale
+from optimizer.solve.highs import objective_scale, quiet_highs
 
 #: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
 MIP_NODES = 500
@@ -482,11 +482,7 @@ def _highs(
     """A quiet, seeded, single-threaded HiGHS with a ``time_limit`` (seconds), at most
     ``nodes`` branch-and-bound nodes, no relative gap when ``exact`` and the objective
     bound ``cutoff`` (yuan, divided by ``scale`` like the costs)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", SEED)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h = quiet_highs(time_limit)
     h.setOptionValue("mip_max_nodes", nodes)
     if exact:
         h.setOptionValue("mip_rel_gap", 0.0)
