@@ -19,11 +19,10 @@ from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
     DataPath,
     DemandConfig,
-    Encoding,
     OutputConfig,
     PointCrsName,
+    RowsSource,
     Section,
-    SheetName,
     TravelConfig,
     demand_checks,
     read_toml,
@@ -37,16 +36,9 @@ Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
 
 
-class CountySitesConfig(Section):
+class CountySitesConfig(RowsSource):
     """Where existing facilities and candidate sites come from; ``kind`` tells them apart."""
 
-    path: DataPath
-    layer: str | None = None
-    sql: str | None = None  # query whose rows are the sites (database URLs)
-    sheet: SheetName | None = None  # sheet of a workbook
-    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
-    id: str = "id"  # column names ...
-    name: str = "name"
     kind: str = "kind"  # e.g. county_hospital, township_centre, candidate
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None

@@ -171,17 +171,22 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DemandConfig(Section):
-    """Where the demand units (villages, communities) come from and which columns to read."""
+class RowsSource(Section):
+    """Where rows with an id and a name come from: a file or a database table or query."""
 
     # GeoPackage, shapefile, GeoJSON, CSV, workbook (.xlsx, .xls, .ods) or postgresql:// URL
     path: DataPath
     layer: str | None = None  # layer of a multi-layer file, or "schema.table" of a database
-    sql: str | None = None  # query whose rows are the units (database URLs)
+    sql: str | None = None  # query whose rows are read (database URLs)
     sheet: SheetName | None = None  # sheet of a workbook
     encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
     id: str = "id"  # column names ...
     name: str = "name"
+
+
+class DemandConfig(RowsSource):
+    """Where the demand units (villages, communities) come from and which columns to read."""
+
     population: str = "population"  # persons (a column of population_table when given)
     lon: str | None = None  # CSV coordinate columns
     lat: str | None = None
@@ -196,18 +201,11 @@ class DemandConfig(Section):
     population_encoding: Encoding | None = None
 
 
-class SitesConfig(Section):
+class SitesConfig(RowsSource):
     """Where the existing and candidate sites come from, and which are forced open or barred."""
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
-    path: DataPath
-    layer: str | None = None
-    sql: str | None = None  # query whose rows are the sites (database URLs)
-    sheet: SheetName | None = None  # sheet of a workbook
-    encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
-    id: str = "id"  # column names ...
-    name: str = "name"
     kind: str | None = None
     capacity: str | None = None  # beds
     fixed_cost: str | None = None  # cost of opening
