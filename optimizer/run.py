@@ -17,7 +17,7 @@ from optimizer.inputs import Inputs, read_county_inputs, read_site_inputs
 from optimizer.inputs.read import config_section
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.export import write_outputs
-from optimizer.outputs.postgis import plan_layers, write_postgis
+from optimizer.outputs.postgis import plan_layers, postgis_transaction
 from optimizer.plan.compare import compare_plan, nearest
 from optimizer.plan.county import plan_county
 from optimizer.plan.county_result import CountyRun
@@ -160,8 +160,10 @@ def write(
     run: Run, out_dir: str | Path, *, title: str | None = None, inputs: Iterable[Path] = ()
 ) -> list[Path]:
     """Write ``run``'s plan into ``out_dir`` in the config's formats and CRS, replacing the
-    folder atomically (see ``optimizer.outputs.export.write_atomically``); then, with
-    ``[output] postgis``, replace the plan's tables in that database in one transaction.
+    folder atomically (see ``optimizer.outputs.export.write_atomically``). With ``[output]
+    postgis`` the plan's tables in that database are replaced in one transaction, committed
+    once the folder is swapped in: when the database write fails the folder keeps its earlier
+    outputs, and when the swap fails the tables are rolled back.
 
     Args:
         title: map and report title; default the config's name (a site plan adds its problem).
@@ -175,18 +177,31 @@ def write(
     files = [*inputs, *input_files(config)]
     output = config.output
     formats, crs = output.formats, output.crs
+    database = None
+    if output.postgis is not None:
+        database = postgis_transaction(plan_layers(run.plan, crs), output.postgis, output.schema_)
     if run.county is not None:
         written = write_county_outputs(
-            run.county, out_dir, formats=formats, crs=crs, title=title, inputs=files
+            run.county,
+            out_dir,
+            formats=formats,
+            crs=crs,
+            title=title,
+            inputs=files,
+            alongside=database,
         )
     else:
         assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
         label = title or f"{config.name}: {config.model.problem}"
         written = write_outputs(
-            run.plan, out_dir, formats=formats, crs=crs, title=label, inputs=files
+            run.plan,
+            out_dir,
+            formats=formats,
+            crs=crs,
+            title=label,
+            inputs=files,
+            alongside=database,
         )
-    if output.postgis is not None:
-        write_postgis(plan_layers(run.plan, crs), output.postgis, output.schema_)
     return written
 
 

@@ -20,7 +20,7 @@ import optimizer.cli as cli
 from geodata.errors import InputError
 from geodata.postgis import DatabaseUrl, mask_password
 from optimizer.config import load
-from optimizer.outputs.postgis import write_postgis
+from optimizer.outputs.postgis import postgis_transaction, write_postgis
 from optimizer.run import run
 
 runner = CliRunner()
@@ -150,6 +150,40 @@ def test_a_failed_write_leaves_the_previous_tables(postgis):
             names = conn.exec_driver_sql(f"SELECT name FROM transaction.{table}").scalars()
             assert list(names) == ["旧站"]
     db.dispose()
+
+
+def test_a_failure_after_the_tables_are_written_rolls_them_back(postgis):
+    url = DatabaseUrl(postgis.url())
+    old = gpd.GeoDataFrame(
+        {"name": ["旧站"]}, geometry=[shapely.Point(110.0, 39.6)], crs="EPSG:4326"
+    )
+    write_postgis({"sites": old}, url, "rollback")
+    with pytest.raises(OSError, match="swap failed"):
+        with postgis_transaction({"sites": old.assign(name=["新站"])}, url, "rollback") as done:
+            assert done == ["rollback.sites"]
+            raise OSError("swap failed")  # as a failed folder swap would
+    db = engine(postgis)
+    with db.connect() as conn:
+        names = conn.exec_driver_sql("SELECT name FROM rollback.sites").scalars()
+        assert list(names) == ["旧站"]
+    db.dispose()
+
+
+def test_a_failed_database_write_leaves_the_earlier_folder(postgis, loaded, tmp_path):
+    good = postgis.url()
+    inputs = (f'path = "{good}"\nlayer = "数据.villages"', f'path = "{good}"\nlayer = "数据.sites"')
+    out = tmp_path / "out"
+    first = write_config(tmp_path, *inputs, f'postgis = "{good}"\nschema = "folder"')
+    result = runner.invoke(cli.app, ["solve", str(first), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = good.replace(postgis.password, postgis.password + "-wrong")
+    second = write_config(tmp_path, *inputs, f'postgis = "{bad}"\nschema = "folder"')
+    second.write_text(second.read_text().replace("p = 3", "p = 5"))
+    result = runner.invoke(cli.app, ["solve", str(second), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def all_text(folder: Path) -> str:

@@ -22,6 +22,7 @@ Layout of the output folder::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def write_county_outputs(
     crs: str = "EPSG:4326",
     title: str | None = None,
     inputs: Iterable[str | Path] = (),
+    alongside: AbstractContextManager | None = None,
 ) -> list[Path]:
     """Write the plan's layers, tables, map and report into ``out_dir``, replacing it atomically.
 
@@ -90,6 +92,8 @@ def write_county_outputs(
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map and report title; defaults to the plan's name.
         inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
+        alongside: entered just before the folder swap (see
+            :func:`optimizer.outputs.export.write_atomically`).
 
     Returns:
         The written files, inside ``out_dir`` (the manifest last).
@@ -104,6 +108,7 @@ def write_county_outputs(
         formats,
         lambda folder, fmts: _write_all(run, folder, fmts, crs, label),
         inputs=inputs,
+        alongside=alongside,
     )
 
 

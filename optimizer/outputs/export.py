@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -71,6 +71,7 @@ def write_outputs(
     crs: str = "EPSG:4326",
     title: str | None = None,
     inputs: Iterable[str | Path] = (),
+    alongside: AbstractContextManager | None = None,
 ) -> list[Path]:
     """Write the plan's layers, summary and map into ``out_dir``, replacing it atomically.
 
@@ -82,6 +83,7 @@ def write_outputs(
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map title.
         inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
+        alongside: entered just before the folder swap (see :func:`write_atomically`).
 
     Returns:
         The written files, inside ``out_dir`` (the manifest last).
@@ -95,6 +97,7 @@ def write_outputs(
         formats,
         lambda folder, fmts: _write_all(plan, folder, fmts, crs, title),
         inputs=inputs,
+        alongside=alongside,
     )
 
 
@@ -104,11 +107,15 @@ def write_atomically(
     write: Callable[[Path, list[str]], list[Path]],
     *,
     inputs: Iterable[str | Path] = (),
+    alongside: AbstractContextManager | None = None,
 ) -> list[Path]:
     """Check ``formats`` and ``out_dir``, let ``write`` fill a staging folder, add the
     manifest, then swap the staging folder in for ``out_dir``.
 
-    A failure leaves ``out_dir`` as it was and no staging folder behind.
+    ``alongside`` (e.g. a database transaction writing the same plan) is entered once the
+    staging folder is complete and left once it is swapped in: a failure on entering leaves
+    ``out_dir`` as it was, a failed swap reaches its exit as an exception. A failure leaves
+    ``out_dir`` as it was and no staging folder behind.
 
     Raises:
         InputError: unknown format, or ``out_dir`` cannot be replaced (see
@@ -132,7 +139,8 @@ def write_atomically(
         with fixed_file_dates():
             written = write(staging, formats)
         written.append(write_manifest(staging))
-        replace_folder(staging, out_dir)
+        with alongside if alongside is not None else nullcontext():
+            replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

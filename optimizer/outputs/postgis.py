@@ -9,7 +9,8 @@ or killed run leaves the previous tables as they were. The password is never sho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import geopandas as gpd
 
@@ -44,11 +45,26 @@ def write_postgis(
         InputError: the database cannot be reached, or a table cannot be written (then no
             table has changed); naming the masked URL, the schema and the table.
     """
+    with postgis_transaction(layers, url, schema) as tables:
+        return tables
+
+
+@contextmanager
+def postgis_transaction(
+    layers: Mapping[str, gpd.GeoDataFrame], url: DatabaseUrl, schema: str = "public"
+) -> Iterator[list[str]]:
+    """Write ``layers`` as in :func:`write_postgis` on entering, yield the tables written, and
+    commit on leaving; an exception inside the ``with`` block rolls every table back.
+
+    Raises:
+        InputError: as :func:`write_postgis`, on entering or when the commit fails.
+    """
     import psycopg
     import sqlalchemy
 
     db = engine(url)
     name = None
+    inside = False  # an exception of the caller's block passes through unchanged
     try:
         try:
             conn = db.connect()
@@ -58,7 +74,13 @@ def write_postgis(
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
             for name, layer in layers.items():
                 layer.to_postgis(name, conn, schema=schema, if_exists="replace", index=False)
+            name = None
+            inside = True
+            yield [f"{schema}.{table}" for table in layers]
+            inside = False
     except (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, ValueError, TypeError) as exc:
+        if inside:
+            raise
         where = f"table '{schema}.{name}'" if name is not None else f"schema '{schema}'"
         raise InputError(
             f"{url}: cannot write {where} ({reason(exc, url)}); no table of the plan was "
@@ -66,4 +88,3 @@ def write_postgis(
         ) from None
     finally:
         db.dispose()
-    return [f"{schema}.{name}" for name in layers]
