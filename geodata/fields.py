@@ -31,11 +31,14 @@ GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 def require_columns(frame: pd.DataFrame, source: Source, columns: Mapping[str, str | None]) -> None:
     """Check that each column named for an argument (``{"population": "pop"}``) is in the frame."""
     available = [str(c) for c in frame.columns if c != "geometry"]
+    titled = source.sheet is not None or source.csv  # the names may sit below a title
+    hint = "; if the column names sit below a title, give their row as header_row" if titled else ""
     for argument, column in columns.items():
         if column is not None and column not in frame.columns:
             raise source.error(
                 f"no column '{column}' (given as {argument}=); its columns are "
-                f"{listing(available, limit=30, quote=True)}; pass {argument}= with one of them"
+                f"{listing(available, limit=30, quote=True)}; pass {argument}= with one of "
+                f"them{hint}"
             )
 
 

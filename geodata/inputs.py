@@ -57,6 +57,7 @@ def read_demand(
     crs: object = None,
     sheet: Sheet | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read demand units (villages, communities, townships) from a spatial file, a CSV file or
     a workbook sheet.
@@ -70,7 +71,8 @@ def read_demand(
       lat/latitude/y when not given), in WGS84 unless `crs` says otherwise; UTF-8 (with or
       without BOM) or GBK/GB18030 text, detected, or the `encoding` given.
     - Workbooks (.xlsx, .xlsm, .xls, .ods): like CSV, one `sheet` (name or 0-based index;
-      optional when only one sheet holds cells); a number cell reads as its text
+      optional when only one sheet holds cells; `header_row` is the 1-based row of the column
+      names when a title sits above them); a number cell reads as its text
       (331126100201, not 3.31126100201e+11), so ids stay text.
     - ``crs="GCJ-02"`` or ``"BD-09"`` (Amap/Tencent or Baidu longitude/latitude, degrees), for a
       CSV or a layer in a geographic CRS or none: converted to WGS84 (EPSG:4326) with a
@@ -85,7 +87,7 @@ def read_demand(
     Bad input raises one ``InputError`` naming the file, rows (CSV line, sheet row or feature,
     and id) and field.
     """
-    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding)
+    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding, header_row=header_row)
     return demand_frame(
         frame, source, id=id, name=name, population=population, lon=lon, lat=lat, crs=crs
     )
@@ -128,6 +130,7 @@ def read_sites(
     crs: object = None,
     sheet: Sheet | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read existing facilities and candidate sites from a spatial file, a CSV file or a
     workbook sheet.
@@ -139,7 +142,7 @@ def read_sites(
     ``read_demand``; an
     empty `kind` or `fixed_cost` cell is an error.
     """
-    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding)
+    frame, source = read_any(path, layer, sheet=sheet, encoding=encoding, header_row=header_row)
     return sites_frame(
         frame,
         source,

@@ -123,13 +123,16 @@ def decode_text(data: bytes, source: Source, encoding: str | None = None) -> str
     )
 
 
-def read_csv(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, Source]:
+def read_csv(
+    path: Path, *, encoding: str | None = None, header_row: int = 1
+) -> tuple[pd.DataFrame, Source]:
     """Read a CSV file as text cells; an empty cell is missing (NaN), any other text is kept.
 
     The text is decoded with `encoding` when given, else as UTF-8 (with or without BOM) or
-    GB18030/GBK, whichever decodes the whole file (see ``decode_text``). Blank lines are
-    dropped but the index keeps each row's place, so ``Source.row`` names the right line of
-    the file.
+    GB18030/GBK, whichever decodes the whole file (see ``decode_text``). Line `header_row`
+    (1-based) holds the column names; the lines above it (a title) are skipped. Blank lines
+    are dropped but the index keeps each row's place, so ``Source.row`` names the right line
+    of the file.
     """
     source = Source(path, csv=True)
     try:
@@ -140,9 +143,12 @@ def read_csv(path: Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, 
             keep_default_na=False,
             na_values=[""],
             skip_blank_lines=False,
+            skiprows=header_row - 1,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise source.error(f"cannot be read as CSV ({exc}); check the file") from None
+    if header_row > 1:
+        frame.index += header_row - 1
     return frame.dropna(how="all"), source
 
 
@@ -265,11 +271,15 @@ def _is_utf8(name: str) -> bool:
     return name.replace("-", "").replace("_", "").upper() == "UTF8"
 
 
-def read_sheet(path: Path, sheet: Sheet | None = None) -> tuple[pd.DataFrame, Source]:
+def read_sheet(
+    path: Path, sheet: Sheet | None = None, header_row: int | None = None
+) -> tuple[pd.DataFrame, Source]:
     """Read one sheet of a workbook (.xlsx, .xlsm, .xls, .ods) as text cells, like ``read_csv``.
 
     `sheet` is a sheet name or a 0-based index; without it the workbook's only sheet that
-    holds cells is read. The first row that holds cells is the header. Numbers become the
+    holds cells is read. The header is row `header_row` (1-based, as the spreadsheet numbers
+    it; the rows above, such as a title, are skipped), by default the first row that holds
+    cells. Numbers become the
     shortest text that reads back as the same number, whole numbers without ".0"; dates
     become ISO text; empty cells are missing. The index keeps each row's place, so
     ``Source.row`` names the sheet's row number.
@@ -292,9 +302,16 @@ def read_sheet(path: Path, sheet: Sheet | None = None) -> tuple[pd.DataFrame, So
         raise source.error(f"cannot be read ({exc}); check the file") from None
     if not rows:
         raise source.error("is empty; give a sheet with a header row and data rows")
-    header = _header([cell_text(cell) for cell in rows[0]])
-    body = [[cell_text(cell) for cell in row] for row in rows[1:]]
-    first = content.start[0] if content.start is not None else 0
+    top = content.start[0] if content.start is not None else 0  # 0-based row of rows[0]
+    skip = 0 if header_row is None else header_row - 1 - top
+    if not 0 <= skip < len(rows):
+        raise source.error(
+            f"row {header_row} holds no cells (rows {top + 1} to {top + len(rows)} do); "
+            "give the row that holds the column names as header_row"
+        )
+    header = _header([cell_text(cell) for cell in rows[skip]])
+    body = [[cell_text(cell) for cell in row] for row in rows[skip + 1 :]]
+    first = top + skip  # Source.row(first) names the sheet row below the header
     frame = pd.DataFrame(
         body, columns=header, index=pd.RangeIndex(first, first + len(body)), dtype=object
     ).astype(str)  # the string dtype read_csv gives, empty cells missing
@@ -371,15 +388,17 @@ def read_any(
     sheet: Sheet | None = None,
     encoding: str | None = None,
     sql: str | None = None,
+    header_row: int | None = None,
 ) -> tuple[pd.DataFrame, Source]:
     """Read a CSV file, a workbook sheet, a spatial layer, or a PostGIS table or query (see
     the module docstring).
 
     `sheet` (name or 0-based index) applies to workbooks only, `encoding` to CSV files only,
-    `sql` to database URLs only.
+    `header_row` (1-based row of the column names) to workbooks and CSV files, `sql` to
+    database URLs only.
     """
     if is_database_url(path):
-        for key, value in (("sheet", sheet), ("encoding", encoding)):
+        for key, value in (("sheet", sheet), ("encoding", encoding), ("header_row", header_row)):
             if value is not None:
                 raise InputError(f"{DatabaseUrl(path)}: {key}= applies to files only; drop it")
         url = DatabaseUrl(path)
@@ -392,7 +411,7 @@ def read_any(
     if is_sheet(path):
         if layer is not None:
             raise InputError(f"{path}: a workbook has sheets, not layers; use sheet='{layer}'")
-        return read_sheet(path, sheet)
+        return read_sheet(path, sheet, header_row)
     if sheet is not None:
         raise InputError(
             f"{path}: sheet= applies to workbooks (.xlsx, .xls, .ods) only; drop sheet={sheet!r}"
@@ -400,5 +419,7 @@ def read_any(
     if is_csv(path):
         if layer is not None:
             raise InputError(f"{path}: a CSV file has no layers; drop layer='{layer}'")
-        return read_csv(path, encoding=encoding)
+        return read_csv(path, encoding=encoding, header_row=header_row or 1)
+    if header_row is not None:
+        raise InputError(f"{path}: header_row= applies to workbooks and CSV files only; drop it")
     return read_layer(path, layer)

@@ -24,6 +24,7 @@ def with_population(
     population: str,
     sheet: Sheet | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
 ) -> pd.DataFrame:
     """The demand table `frame` with its `population` column (persons) taken from another
     table, joined by code: the demand's `id` column against the table's `key` column.
@@ -36,7 +37,7 @@ def with_population(
     """
     fields.require_columns(frame, source, {"id": id})
     demand_ids = fields.ids(frame, id, source)
-    table, table_source = read_any(path, sheet=sheet, encoding=encoding)
+    table, table_source = read_any(path, sheet=sheet, encoding=encoding, header_row=header_row)
     fields.require_columns(table, table_source, {"population_key": key, "population": population})
     codes = fields.as_text(table[key])
     wanted = pd.Index(demand_ids)

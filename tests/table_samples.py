@@ -23,6 +23,7 @@ name = "表格县"
 [demand]
 path = "plan.xlsx"
 sheet = "村"
+header_row = 3
 id = "代码"
 name = "名称"
 population = "常住人口"
@@ -66,7 +67,8 @@ def xlsx(path: Path, sheets: dict[str, list[tuple]]) -> Path:
 def excel_plan(folder: Path) -> Path:
     """Write the workbook, the GBK population table and the config; the config's path.
 
-    Village 331126100204 has no population row (a warning; population 0).
+    Village 331126100204 has no population row (a warning; population 0). The villages' sheet
+    has a title above its column names.
     """
     od = [("origin", "destination", "minutes")]
     for code, _, x, y in VILLAGES:
@@ -75,7 +77,7 @@ def excel_plan(folder: Path) -> Path:
     xlsx(
         folder / "plan.xlsx",
         {
-            "村": [("代码", "名称", "经度", "纬度"), *VILLAGES],
+            "村": [("庆元县村庄名录",), (), ("代码", "名称", "经度", "纬度"), *VILLAGES],
             "点": [("id", "name", "lon", "lat"), *SITES],
             "od": od,
         },

@@ -80,6 +80,34 @@ def test_rows_are_named_by_the_sheets_row_numbers(tmp_path):
     assert "bad.xlsx (sheet '村')" in message and "not a number on row 5 (id 'V9')" in message
 
 
+def test_column_names_below_a_title_are_read_from_header_row(tmp_path):
+    title = [("浙江省庆元县行政村人口统计表（2023年）",), (), ("单位：人",)]
+    rows = [*title, HEADER, *ROWS[:2], ("V9", "空村", "many", 119.2, 27.6)]
+    path = xlsx(tmp_path / "titled.xlsx", {"村": rows})
+    with pytest.raises(InputError, match="give their row as header_row"):
+        read_villages(path)
+    with pytest.raises(InputError) as caught:
+        read_villages(path, header_row=4)
+    assert "not a number on row 7 (id 'V9')" in str(caught.value)  # the sheet's own numbering
+    good = xlsx(tmp_path / "good.xlsx", {"村": [*title, HEADER, *ROWS]})
+    demand = read_villages(good, header_row=4)
+    assert demand["id"].tolist() == CODES and demand["name"].tolist() == NAMES
+    with pytest.raises(InputError, match="row 9 holds no cells \\(rows 1 to 7 do\\)"):
+        read_villages(good, header_row=9)
+    text = "县村庄名录\n" + ",".join(HEADER) + "\n" + "V1,甲村,12,119.1,27.6\nV2,乙村,x,119.1,27.6\n"
+    csv = tmp_path / "titled.csv"
+    csv.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="give their row as header_row"):
+        read_villages(csv)
+    with pytest.raises(InputError) as caught:
+        read_villages(csv, header_row=2)
+    assert "not a number on line 4 (id 'V2')" in str(caught.value)
+    layer = tmp_path / "villages.gpkg"
+    demand.to_file(layer)
+    with pytest.raises(InputError, match="header_row= applies to workbooks and CSV files only"):
+        read_any(layer, header_row=2)
+
+
 def test_xls_written_by_xlwt(tmp_path):
     path = xls(tmp_path / "villages.xls", [HEADER, *ROWS])
     demand = read_villages(path)

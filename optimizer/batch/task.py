@@ -212,7 +212,11 @@ def _split_region(task: Task, scratch: Path) -> dict[str, Any]:
         file = file if file.is_absolute() else base / file
         if section == "travel" and is_pbf(file):
             continue  # an OpenStreetMap extract is read around each region's demand anyway
-        text = {k: table.get(k) for k in ("sheet", "encoding")} if path_key == "path" else {}
+        text = (
+            {k: table.get(k) for k in ("sheet", "encoding", "header_row")}
+            if path_key == "path"
+            else {}
+        )
         key = (str(file), table.get(layer_key), *text.values())
         if key not in done:
             done[key] = _extract(
@@ -251,12 +255,13 @@ def _extract(
     *,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
 ) -> tuple[str, str | None]:
     """The rows of one layer (or CSV file, or workbook `sheet`) whose ``column`` equals
     ``value``, written to a scratch file; the file's own (path, layer) when the layer has no
     such column."""
     if is_csv(file) or is_sheet(file) or layer is None:
-        frame, _ = read_any(file, layer, sheet=sheet, encoding=encoding)
+        frame, _ = read_any(file, layer, sheet=sheet, encoding=encoding, header_row=header_row)
         if column not in frame.columns:
             return str(file), layer
         part = frame[frame[column].astype(str) == str(value)]

@@ -331,6 +331,7 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
         path,
         sheet=demand.get("sheet"),
         encoding=demand.get("encoding"),
+        header_row=demand.get("header_row"),
         sql=demand.get("sql"),
     )
     if cfg.only is not None:
@@ -355,6 +356,7 @@ def region_values(
     sheet: str | int | None = None,
     encoding: str | None = None,
     sql: str | None = None,
+    header_row: int | None = None,
 ) -> list[Any]:
     """The distinct, sorted values of ``column`` in a layer, a CSV file, a workbook sheet or
     a database table or query (empty cells are an error)."""
@@ -362,7 +364,7 @@ def region_values(
         if isinstance(file, DatabaseUrl):
             frame, src = read_any(file, layer, sql=sql)
         elif is_csv(file) or is_sheet(file):
-            frame, src = read_any(file, sheet=sheet, encoding=encoding)
+            frame, src = read_any(file, sheet=sheet, encoding=encoding, header_row=header_row)
         else:
             frame = pyogrio.read_dataframe(file, layer=layer, columns=[column], read_geometry=False)
             src = f"{file}" + (f" layer {layer!r}" if layer else "")

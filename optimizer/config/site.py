@@ -180,6 +180,7 @@ class RowsSource(Section):
     sql: str | None = None  # query whose rows are read (database URLs)
     sheet: SheetName | None = None  # sheet of a workbook
     encoding: Encoding | None = None  # text encoding of a CSV file (default: detected)
+    header_row: int | None = Field(default=None, ge=1)  # row of the column names (title above)
     id: str = "id"  # column names ...
     name: str = "name"
 
@@ -199,6 +200,7 @@ class DemandConfig(RowsSource):
     population_key: str | None = None  # its code column (default: the id column's name)
     population_sheet: SheetName | None = None
     population_encoding: Encoding | None = None
+    population_header_row: int | None = Field(default=None, ge=1)
 
 
 class SitesConfig(RowsSource):
@@ -497,7 +499,12 @@ def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
     if demand.population_table is None:
         found += [
             (f"demand.{key}", "only used with demand.population_table")
-            for key in ("population_key", "population_sheet", "population_encoding")
+            for key in (
+                "population_key",
+                "population_sheet",
+                "population_encoding",
+                "population_header_row",
+            )
             if key in demand.model_fields_set
         ]
     if demand.population_table is not None and demand.population_raster is not None:

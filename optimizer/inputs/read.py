@@ -27,7 +27,14 @@ from geodata.messages import listing
 from geodata.postgis import DatabaseUrl
 from geodata.tables import with_population
 from optimizer.config.county import CountyConfig, CountySitesConfig
-from optimizer.config.site import Config, DemandConfig, SitesConfig, TravelConfig, is_pbf
+from optimizer.config.site import (
+    Config,
+    DemandConfig,
+    RowsSource,
+    SitesConfig,
+    TravelConfig,
+    is_pbf,
+)
 from optimizer.county_spec import CountySpec
 from optimizer.inputs.names import resolve_names
 from optimizer.inputs.spec import county_spec, existing_staff, resolve_villages
@@ -93,7 +100,7 @@ def read_site_inputs(config: Config, progress: Progress | None = None) -> Inputs
     step("reading sites")
     s = config.sites
     with config_section("sites"):
-        raw, source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding, sql=s.sql)
+        raw, source = rows(s)
         sites = site_frame(raw, source, s, demand.crs, capacity=s.capacity, fixed_cost=s.fixed_cost)
     step("travel times")
     with config_section("travel"):
@@ -123,7 +130,7 @@ def read_county_inputs(
 
     step("reading sites")
     with config_section("sites"):
-        raw, site_source = read_any(s.path, s.layer, sheet=s.sheet, encoding=s.encoding, sql=s.sql)
+        raw, site_source = rows(s)
         sites = site_frame(raw, site_source, s, demand.crs)
         sites = with_site_columns(sites, raw, config, source)
     spec = county_spec(config, sites, source)
@@ -167,12 +174,20 @@ def read_county_inputs(
     return Inputs(demand, sites, travel, labels, areas, boundary, spec, stop_travel, seats)
 
 
+def rows(s: RowsSource) -> tuple[pd.DataFrame, Source]:
+    """The table a rows section (``[demand]``, ``[sites]``) names, as read (see
+    ``geodata.layers.read_any``)."""
+    return read_any(
+        s.path, s.layer, sheet=s.sheet, encoding=s.encoding, sql=s.sql, header_row=s.header_row
+    )
+
+
 def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The ``[demand]`` section's units in metres, and the file's table as read (with the
     population joined from ``population_table`` when the section names one, and its geometry
     converted to WGS84 when ``crs`` is GCJ-02 or BD-09)."""
     with config_section("demand"):
-        frame, source = read_any(d.path, d.layer, sheet=d.sheet, encoding=d.encoding, sql=d.sql)
+        frame, source = rows(d)
         if d.population_table is not None:
             frame = with_population(
                 frame,
@@ -183,6 +198,7 @@ def read_demand_layer(d: DemandConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
                 population=d.population,
                 sheet=d.population_sheet,
                 encoding=d.population_encoding,
+                header_row=d.population_header_row,
             )
         demand = geodata.demand_frame(
             frame,
