@@ -94,7 +94,8 @@ def test_column_names_below_a_title_are_read_from_header_row(tmp_path):
     assert demand["id"].tolist() == CODES and demand["name"].tolist() == NAMES
     with pytest.raises(InputError, match="row 9 holds no cells \\(rows 1 to 7 do\\)"):
         read_villages(good, header_row=9)
-    text = "县村庄名录\n" + ",".join(HEADER) + "\n" + "V1,甲村,12,119.1,27.6\nV2,乙村,x,119.1,27.6\n"
+    body = "V1,甲村,12,119.1,27.6\nV2,乙村,x,119.1,27.6\n"
+    text = "县村庄名录\n" + ",".join(HEADER) + "\n" + body
     csv = tmp_path / "titled.csv"
     csv.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="give their row as header_row"):
