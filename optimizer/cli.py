@@ -13,6 +13,7 @@ its gap).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,13 @@ app = typer.Typer(
 )
 
 out_console = Console()
+
+
+class Language(StrEnum):
+    """Languages of the outputs and messages."""
+
+    zh = "zh"
+    en = "en"
 
 
 @app.command()
@@ -74,6 +82,14 @@ def solve(
             help="On Ctrl-C, write the best plan found so far (flagged as interrupted).",
         ),
     ] = False,
+    lang: Annotated[
+        Language | None,
+        typer.Option(
+            "--lang",
+            help="Language of the report, maps and messages (default: [output] language, "
+            "else zh when the demand names are Chinese).",
+        ),
+    ] = None,
 ) -> None:
     """Solve the location model or county plan a config describes; write maps and GIS layers."""
     if time_limit is not None and time_limit <= 0:
@@ -90,6 +106,7 @@ def solve(
         workers=workers,
         scheduler=scheduler,
         keep_incumbent=keep_incumbent,
+        language=lang.value if lang is not None else None,
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geodata.i18n import N_, has_chinese, use_language
 from optimizer.config.county import CountyConfig
 from optimizer.config.site import Config, input_files
 from optimizer.county_spec import CountyPlan
@@ -26,16 +27,15 @@ from optimizer.plan.sites import plan_sites
 from optimizer.results import SitePlan
 
 # The steps ``run`` reports, in order, by kind of plan; "writing outputs" belongs to ``write``.
-SITE_STEPS = ("reading demand", "reading sites", "travel times", "solving", "writing outputs")
-COUNTY_STEPS = (
-    "reading demand",
-    "reading sites",
-    "travel times",
-    "solving",
-    "districts",
-    "comparing",
-    "writing outputs",
+# Their text is shown translated (``geodata.i18n.gettext``).
+SITE_STEPS = (
+    N_("reading demand"),
+    N_("reading sites"),
+    N_("travel times"),
+    N_("solving"),
+    N_("writing outputs"),
 )
+COUNTY_STEPS = (*SITE_STEPS[:4], N_("districts"), N_("comparing"), SITE_STEPS[4])
 
 Progress = Callable[[str], None]
 
@@ -49,12 +49,15 @@ class Run:
         inputs: what its files held.
         plan: the plan (a ``SitePlan`` or a ``CountyPlan``).
         county: for a county plan, what its outputs draw from (spec, boundary, comparison).
+        language: of the report, maps and summary ("zh", "en"): ``[output] language``, else
+            "zh" when most demand names are Chinese.
     """
 
     config: Config | CountyConfig
     inputs: Inputs
     plan: SitePlan | CountyPlan
     county: CountyRun | None = None
+    language: str = "en"
 
 
 def run(
@@ -98,7 +101,7 @@ def run(
         time_limit=m.time_limit,
         mip_gap=m.mip_gap,
     )
-    return Run(config, inputs, plan)
+    return Run(config, inputs, plan, language=plan_language(config, inputs))
 
 
 def _run_county(config: CountyConfig, step: Progress, source: str | Path) -> Run:
@@ -153,7 +156,14 @@ def _run_county(config: CountyConfig, step: Progress, source: str | Path) -> Run
         km_per_minute=t.speed_kmh / 60.0 / t.circuity if t.mode == "straight-line" else None,
         plan_hub_count=config.compare.plan_hub_count if config.compare else None,
     )
-    return Run(config, inputs, plan, county)
+    return Run(config, inputs, plan, county, plan_language(config, inputs))
+
+
+def plan_language(config: Config | CountyConfig, inputs: Inputs) -> str:
+    """The config's output language, else "zh" when most demand names are Chinese."""
+    if config.output.language is not None:
+        return config.output.language
+    return "zh" if has_chinese(inputs.demand["name"]) else "en"
 
 
 def write(
@@ -173,36 +183,38 @@ def write(
     Returns:
         The written files, inside ``out_dir`` (the manifest last).
     """
-    config = run.config
-    files = [*inputs, *input_files(config)]
-    output = config.output
-    formats, crs = output.formats, output.crs
-    database = None
-    if output.postgis is not None:
-        database = postgis_transaction(plan_layers(run.plan, crs), output.postgis, output.schema_)
-    if run.county is not None:
-        written = write_county_outputs(
-            run.county,
-            out_dir,
-            formats=formats,
-            crs=crs,
-            title=title,
-            inputs=files,
-            alongside=database,
-        )
-    else:
-        assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
-        label = title or f"{config.name}: {config.model.problem}"
-        written = write_outputs(
-            run.plan,
-            out_dir,
-            formats=formats,
-            crs=crs,
-            title=label,
-            inputs=files,
-            alongside=database,
-        )
-    return written
+    with use_language(run.language):
+        config = run.config
+        files = [*inputs, *input_files(config)]
+        output = config.output
+        formats, crs = output.formats, output.crs
+        database = None
+        if output.postgis is not None:
+            layers = plan_layers(run.plan, crs)
+            database = postgis_transaction(layers, output.postgis, output.schema_)
+        if run.county is not None:
+            written = write_county_outputs(
+                run.county,
+                out_dir,
+                formats=formats,
+                crs=crs,
+                title=title,
+                inputs=files,
+                alongside=database,
+            )
+        else:
+            assert isinstance(config, Config) and isinstance(run.plan, SitePlan)
+            label = title or f"{config.name}: {config.model.problem}"
+            written = write_outputs(
+                run.plan,
+                out_dir,
+                formats=formats,
+                crs=crs,
+                title=label,
+                inputs=files,
+                alongside=database,
+            )
+        return written
 
 
 def unreachable_column(plan: CountyPlan) -> np.ndarray:

@@ -19,11 +19,13 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
+from geodata.i18n import gettext as _
+from geodata.i18n import set_language
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
 from optimizer.config import load
 from optimizer.config.batch import is_batch, parse_sweep_option
-from optimizer.config.site import Config, input_files, read_toml
+from optimizer.config.site import Config, input_files, read_toml, with_language
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.outputs.export import check_out_folder
 from optimizer.outputs.report import level_counts
@@ -54,7 +56,7 @@ class _Steps:
 
     def __call__(self, name: str) -> None:
         self.finish()
-        self.current = self.progress.add_task(name, total=1)
+        self.current = self.progress.add_task(_(name), total=1)
 
     def finish(self) -> None:
         if self.current is not None:
@@ -97,7 +99,8 @@ def _shown_warnings() -> Iterator[None]:
         finally:
             for item in caught:
                 if issubclass(item.category, HealthplanWarning):
-                    err_console.print(Text(f"warning: {item.message}", style="yellow"))
+                    line = _("warning: {message}").format(message=item.message)
+                    err_console.print(Text(line, style="yellow"))
 
 
 def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
@@ -114,7 +117,8 @@ def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
 
 def _fail(message: str, code: int) -> typer.Exit:
     """Print ``message`` in red on stderr; the Exit to raise with ``code``."""
-    err_console.print(Text(f"error: {message}", style="red"), soft_wrap=True)
+    line = _("error: {message}").format(message=message)
+    err_console.print(Text(line, style="red"), soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -127,11 +131,13 @@ def solve_config(
     workers: int | None,
     scheduler: str | None,
     keep_incumbent: bool,
+    language: str | None = None,
 ) -> None:
     """Solve and write a config (a sweep or regions too); raise ``typer.Exit`` on failure.
 
     The arguments are those of ``healthplan solve``; ``out_dir`` is the resolved output folder.
     """
+    set_language(language)
     try:
         raw = read_toml(config)
         grid = dict(parse_sweep_option(text) for text in sweep or [])
@@ -150,7 +156,7 @@ def solve_config(
                 )
             raise typer.Exit(code)
         with interrupt.signals(), _shown_warnings():
-            stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent)
+            stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
     except (InputError, InfeasibleError) as exc:
         raise _fail(str(exc), 2) from None
     except Interrupted as exc:
@@ -165,16 +171,25 @@ def solve_config(
 
 
 def _solve(
-    config: Path, raw: dict, out_dir: Path, time_limit: float | None, keep_incumbent: bool
+    config: Path,
+    raw: dict,
+    out_dir: Path,
+    time_limit: float | None,
+    keep_incumbent: bool,
+    language: str | None,
 ) -> bool:
     """Solve and write a site or county config (``raw``: its parsed TOML) and print the
-    summary; True when a signal stopped the solve."""
+    summary in the plan's language; True when a signal stopped the solve."""
     cfg = load(config, raw)
     if time_limit is not None:
         cfg = cfg.with_time_limit(time_limit)
+    if language is not None:
+        cfg = with_language(cfg, language)
+    set_language(cfg.output.language)
     check_out_folder(out_dir, [config, *input_files(cfg)])  # before the solve; write checks again
     with _progress() as step:
         done = run(cfg, progress=step, source=config)
+        set_language(done.language)
         stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
         try:

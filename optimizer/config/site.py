@@ -282,6 +282,9 @@ class OutputConfig(Section):
     crs: CrsName = "EPSG:4326"
     postgis: DatabaseUrlText | None = None  # postgresql://user@host:port/database
     schema_: str = Field(default="public", alias="schema", min_length=1)
+    # language of the report, maps and summary (default: "zh" when the demand names are
+    # Chinese, else "en")
+    language: Literal["zh", "en"] | None = None
 
 
 class Config(Section):
@@ -312,6 +315,12 @@ class Config(Section):
         return self.model_copy(
             update={"model": self.model.model_copy(update={"time_limit": seconds})}
         )
+
+
+def with_language(config: M, language: str) -> M:
+    """A copy of a site or county config whose outputs are in ``language`` ("zh", "en")."""
+    output = config.output.model_copy(update={"language": language})  # type: ignore[attr-defined]
+    return config.model_copy(update={"output": output})
 
 
 def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Config:
