@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.blocks import Block
 from optimizer.outputs.compare import comparison_blocks, plot_curve
@@ -183,16 +184,20 @@ def _reach(run: CountyRun) -> gpd.GeoDataFrame | None:
 def _links(folder: Path, written: list[Path]) -> list[Block]:
     """Report links to the interactive map and the tables written beside the report."""
     labels = {
-        "map.html": "interactive map (map.html)",
-        "map.png": "map (map.png)",
-        "plan.gpkg": "GIS layers (plan.gpkg)",
-        "summary.csv": "summary table (summary.csv)",
-        "staffing.csv": "staffing table (staffing.csv)",
-        "stages.csv": "solve record (stages.csv)",
+        "map.html": _("interactive map ({file})"),
+        "map.png": _("map ({file})"),
+        "plan.gpkg": _("GIS layers ({file})"),
+        "summary.csv": _("summary table ({file})"),
+        "staffing.csv": _("staffing table ({file})"),
+        "stages.csv": _("solve record ({file})"),
     }
     names = {p.name for p in written if p.parent == folder}
-    found = [Block("link", label, target=name) for name, label in labels.items() if name in names]
-    return [Block("h2", "Files"), *found] if found else []
+    found = [
+        Block("link", label.format(file=name), target=name)
+        for name, label in labels.items()
+        if name in names
+    ]
+    return [Block("h2", _("Files")), *found] if found else []
 
 
 def as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
