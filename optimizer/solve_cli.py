@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
-from geodata.i18n import N_, set_language
+from geodata.i18n import N_, language_scope, set_language
 from geodata.i18n import gettext as _
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
@@ -147,37 +147,38 @@ def solve_config(
 
     The arguments are those of ``healthplan solve``; ``out_dir`` is the resolved output folder.
     """
-    set_language(language)
-    try:
-        raw = read_toml(config)
-        grid = dict(parse_sweep_option(text) for text in sweep or [])
-        if is_batch(raw, grid):
-            with interrupt.signals():
-                code = solve_batch(
-                    config,
-                    out_dir,
-                    sweep=grid,
-                    time_limit=time_limit,
-                    workers=workers,
-                    scheduler=scheduler,
-                    out_console=out_console,
-                    err_console=err_console,
-                    raw=raw,
-                )
-            raise typer.Exit(code)
-        with interrupt.signals(), _shown_warnings():
-            stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
-    except (InputError, InfeasibleError) as exc:
-        raise _fail(str(exc), 2) from None
-    except Interrupted as exc:
-        raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
-    except SolverError as exc:
-        raise _fail(str(exc), 1) from None
-    except KeyboardInterrupt:
-        code = 128 + (interrupt.signal_number() or 2)
-        raise _fail(_("stopped; {folder} is untouched").format(folder=out_dir), code) from None
-    if stopped:
-        raise typer.Exit(128 + interrupt.signal_number())
+    with language_scope():  # the language chosen here ends with the command
+        set_language(language)
+        try:
+            raw = read_toml(config)
+            grid = dict(parse_sweep_option(text) for text in sweep or [])
+            if is_batch(raw, grid):
+                with interrupt.signals():
+                    code = solve_batch(
+                        config,
+                        out_dir,
+                        sweep=grid,
+                        time_limit=time_limit,
+                        workers=workers,
+                        scheduler=scheduler,
+                        out_console=out_console,
+                        err_console=err_console,
+                        raw=raw,
+                    )
+                raise typer.Exit(code)
+            with interrupt.signals(), _shown_warnings():
+                stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
+        except (InputError, InfeasibleError) as exc:
+            raise _fail(str(exc), 2) from None
+        except Interrupted as exc:
+            raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
+        except SolverError as exc:
+            raise _fail(str(exc), 1) from None
+        except KeyboardInterrupt:
+            code = 128 + (interrupt.signal_number() or 2)
+            raise _fail(_("stopped; {folder} is untouched").format(folder=out_dir), code) from None
+        if stopped:
+            raise typer.Exit(128 + interrupt.signal_number())
 
 
 def _solve(
