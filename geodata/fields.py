@@ -55,7 +55,9 @@ def require_columns(frame: pd.DataFrame, source: Source, columns: Mapping[str, s
 
 
 def _rows(source: Source, frame: pd.DataFrame, positions: np.ndarray, ids_: np.ndarray) -> str:
-    return listing(f"{source.row(frame.index[p])} (id '{ids_[p]}')" for p in positions)
+    return listing(
+        _("{row} (id '{id}')").format(row=source.row(frame.index[p]), id=ids_[p]) for p in positions
+    )
 
 
 def as_text(values: pd.Series) -> np.ndarray:
