@@ -16,6 +16,7 @@ Layout of the output folder::
     timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
     map.png                    districts, hubs, clinics and demand points
     report.md, report.html     the plan report (always written)
+    report.pdf                 the HTML report printed on A4 (see optimizer.outputs.pdf)
     manifest.json              written last: tool, version and every file of the folder
 """
 
@@ -41,6 +42,7 @@ from optimizer.outputs.export import (
     write_atomically,
     write_layers,
 )
+from optimizer.outputs.pdf import write_pdf
 from optimizer.outputs.report import report_blocks, write_reports
 from optimizer.outputs.web_map import write_web_map
 from optimizer.plan.county_result import CountyRun
@@ -89,7 +91,8 @@ def write_county_outputs(
         run: the solved county plan.
         out_dir: output folder; created if missing. An existing folder is replaced only if it
             is empty or holds nothing but the files an earlier run listed in its manifest.
-        formats: any of "gpkg", "shp", "geojson", "csv", "png"; the report is always written.
+        formats: any of "gpkg", "shp", "geojson", "csv", "png", "pdf"; the report is always
+            written (Markdown and HTML; "pdf" prints it when a browser is installed).
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map and report title; defaults to the plan's name.
         inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
@@ -171,6 +174,10 @@ def _write_all(
     if comparison is not None:
         blocks += comparison_blocks(comparison, curve_file)
     written += write_reports(blocks, folder)
+    if "pdf" in formats:
+        pdf = write_pdf(folder)
+        if pdf is not None:
+            written.append(pdf)
     return written
 
 

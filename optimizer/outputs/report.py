@@ -68,13 +68,23 @@ HTML_PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{title}</title>
 <style>
-body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+  sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; }}
 td.num {{ text-align: right; }}
 th {{ background: #f0f0f0; }}
 .warning {{ background: #fff3cd; border-left: 4px solid #d39e00; padding: 0.5em 1em; }}
 img {{ max-width: 100%; }}
+@media print {{
+  @page {{ size: A4; margin: 18mm 15mm 18mm 15mm; }}
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10pt; }}
+  h1, h2, p:has(+ table) {{ break-after: avoid; }}
+  table {{ width: 100%; font-size: 8.5pt; }}
+  tr, img, .warning {{ break-inside: avoid; }}
+  img {{ display: block; width: 100%; max-height: 250mm; object-fit: contain; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
 </style>
 </head>
 <body>
