@@ -4,50 +4,21 @@ with no English sentence left; otherwise the English message is the one it alway
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import warnings
-from gettext import GNUTranslations
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 import geodata
 from geodata import i18n
 from geodata.errors import HealthplanWarning, InputError
 
-ROOT = Path(__file__).resolve().parent.parent
-# Chinese of messages not yet merged into the catalogue (see docs/translating.md)
-PENDING = sorted(ROOT.glob("locale-*.json"))
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 QUOTED = re.compile(r"'[^']*'")
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}\b")  # three words in a row
-
-
-@pytest.fixture(autouse=True)
-def catalogue(monkeypatch):
-    """The Chinese catalogue, with the pending translations added where it lacks them."""
-    if not PENDING:
-        return
-    with i18n.catalogue_path("zh").open("rb") as po:
-        catalog = read_po(po, locale="zh", domain=i18n.DOMAIN)
-    for path in PENDING:
-        for english, chinese in json.loads(path.read_text(encoding="utf-8")).items():
-            if isinstance(chinese, list):
-                continue  # plural forms: not used by the inputs below
-            if catalog.get(english) is None:
-                catalog.add(english, chinese)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    compiled.seek(0)
-    zh = GNUTranslations(compiled)
-    english = i18n.translations("en")
-    monkeypatch.setattr(i18n, "translations", lambda name: zh if name == "zh" else english)
 
 
 def error(read, language: str) -> str:
