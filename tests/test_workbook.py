@@ -233,7 +233,7 @@ def test_county_workbook_equals_the_csv_files_and_layers(county_run) -> None:
 def test_county_workbook_is_in_chinese(county_run, county) -> None:
     _, folder = county_run
     sheets = read_sheets(folder / "out" / "plan.xlsx")
-    assert list(sheets)[:4] == ["概要", "机构点位", "服务分配", "片区"]
+    assert list(sheets)[:4] == ["汇总", "机构点位", "服务分配", "片区"]
     for title in ("人员配置", "智慧流动医院排班", "智慧流动医院停靠点", "求解记录", "对比-次中心"):
         assert title in sheets
     assert sheets["片区"][0] == ["次中心编码", "名称", "人口（人）", "需求单元数"]
