@@ -112,7 +112,7 @@ def test_bad_travel_mode_and_output_format(tmp_path):
     assert "travel.mode: 'walking' is not allowed (allowed: straight-line, network or table)" in (
         message
     )
-    allowed = "(allowed: gpkg, shp, geojson, csv, png or pdf)"
+    allowed = "(allowed: gpkg, shp, geojson, csv, png, xlsx or pdf)"
     assert f"output.formats[1]: 'kml' is not allowed {allowed}" in message
 
 
