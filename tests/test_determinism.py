@@ -21,7 +21,7 @@ from test_error_catalogue import Case
 import geodata
 from geodata.i18n import LANGUAGES, use_language
 from optimizer.outputs.export import FIXED_DATE, write_outputs
-from optimizer.outputs.workbook import column_header
+from optimizer.outputs.labels import heading, value_text
 
 ALL_FORMATS = '["gpkg", "shp", "geojson", "csv", "png", "xlsx"]'
 TIMING_TABLES = {"stages.csv", "report.md", "report.html", "plan.xlsx"}
@@ -53,7 +53,7 @@ def without_seconds(path: Path, stages: list[str]) -> str:
     text = path.read_text(encoding="utf-8")
     if path.name == "stages.csv":
         return pd.read_csv(path).drop(columns="seconds").to_csv(index=False)
-    for stage in stages:
+    for stage in map(value_text, stages):  # as the report shows it
         if path.suffix == ".md":
             pattern = rf"(?m)^(\| {stage} \|.*\| )[\d.,]+( \|)$"
         else:
@@ -68,7 +68,7 @@ def workbook_without_seconds(path: Path) -> str:
     headers = set()
     for language in LANGUAGES:
         with use_language(language):
-            headers.add(column_header("seconds"))
+            headers.add(heading("seconds"))
     book = CalamineWorkbook.from_path(str(path))
     sheets = {}
     for name in book.sheet_names:

@@ -87,4 +87,4 @@ def test_the_report_in_chinese(planned) -> None:
     for record in plan.stages:
         assert f"| {record.stage} |" not in md  # stage names and statuses translated too
     assert "| 覆盖 | 最优 |" in md and "![地图](map.png)" in md
-    assert '<html lang="zh-CN">' in page and "<th>机构编号</th>" in page
+    assert '<html lang="zh-CN">' in page and "<th>机构编码</th>" in page

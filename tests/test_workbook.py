@@ -22,9 +22,9 @@ from shapely.geometry import Point
 import geodata
 from geodata.i18n import gettext, use_language
 from optimizer.config import load
+from optimizer.outputs.labels import heading
 from optimizer.outputs.workbook import (
     SHEETS,
-    column_header,
     is_id_column,
     sheet_name,
     text_width,
@@ -215,7 +215,7 @@ def assert_workbook_matches(out: Path, language: str) -> dict[str, list[list]]:
         for title, rows in sheets.items():
             table = tables[titles[title]]
             header, *body = rows
-            assert header == [column_header(c) for c in table.columns], title
+            assert header == [heading(c) for c in table.columns], title
             assert len(body) == len(table), title
             for row, values in zip(body, table.itertuples(index=False), strict=True):
                 for cell, text, column in zip(row, values, table.columns, strict=True):
@@ -326,24 +326,24 @@ def test_cell_types_and_sheet_names(tmp_path) -> None:
     assert [r[5] for r in rows[1:]] == ["=1+1", "卫生院", ""]
     book = openpyxl.load_workbook(path)
     assert book[first]["B3"].data_type == "s"  # text, not a formula
-    assert sheets[second][0] == [column_header(c) for c in ("demand_id", "x", "y")]
+    assert sheets[second][0] == [heading(c) for c in ("demand_id", "x", "y")]
     assert sheets[second][2][1:] == [500_001.5, 3_400_002.0]
 
 
 def test_english_headers_and_unknown_columns_keep_their_name() -> None:
     with use_language("en"):
-        assert column_header("population_served") == "Population served (persons)"
-        assert column_header("shortfall_midwives") == "midwives: shortfall"
-        assert column_header("existing_doctors") == "Doctors: on post"
-        assert column_header("within 10 min with the plan") == "Within 10 min with the plan"
-        assert column_header("road_class") == "road_class"
+        assert heading("population_served") == "Population served (persons)"
+        assert heading("shortfall_midwives") == "midwives: shortfall"
+        assert heading("existing_doctors") == "Doctors: on post"
+        assert heading("within 10 min with the plan") == "Within 10 min with the plan"
+        assert heading("road_class") == "road_class"
     assert text_width("卫生院 A") == 8
     assert sheet_name("x", ["x"]) == "x (2)"
 
 
 def test_chinese_headers() -> None:
     with use_language("zh"):
-        assert column_header("population_served") == "服务人口（人）"
-        assert column_header("existing_doctors") == "执业（助理）医师在岗"
-        assert column_header("within 10 min now") == "现状 10 分钟内"
-        assert column_header("road_class") == "road_class"
+        assert heading("population_served") == "服务人口（人）"
+        assert heading("existing_doctors") == "执业（助理）医师在岗"
+        assert heading("within 10 min now") == "现状 10 分钟内"
+        assert heading("road_class") == "road_class"

@@ -26,6 +26,7 @@ import xlsxwriter
 
 from geodata.i18n import N_
 from geodata.i18n import gettext as _
+from optimizer.outputs.labels import heading
 
 # Sheet title of each table, keyed by its name (a layer's name or a CSV file's stem); a table
 # not listed here is titled by its name.
@@ -48,102 +49,6 @@ SHEETS: dict[str, str] = {
     "compare_least_seats": N_("Least hubs (seats)"),
     "compare_named_gaps": N_("Named gaps"),
     "compare_staff_by_site": N_("Staff by site"),
-}
-
-# Header of each column; a column not listed here (nor matched by PATTERNS) keeps its name.
-COLUMNS: dict[str, str] = {
-    "item": N_("Item"),
-    "value": N_("Value"),
-    "id": N_("ID"),
-    "site_id": N_("Site ID"),
-    "demand_id": N_("Demand unit ID"),
-    "hub_id": N_("Hub ID"),
-    "base_id": N_("Base ID"),
-    "route_id": N_("Route ID"),
-    "stop_ids": N_("Stop IDs"),
-    "name": N_("Name"),
-    "site_name": N_("Site name"),
-    "base_name": N_("Base name"),
-    "base": N_("Base"),
-    "kind": N_("Kind"),
-    "level": N_("Level"),
-    "status": N_("Status"),
-    "open": N_("Open"),
-    "required": N_("Required"),
-    "barred": N_("Barred"),
-    "n_assigned": N_("Demand units served"),
-    "n_units": N_("Demand units"),
-    "population": N_("Population (persons)"),
-    "population_served": N_("Population served (persons)"),
-    "district_population": N_("District population (persons)"),
-    "minutes": N_("Minutes"),
-    "hub_minutes": N_("Minutes to hub"),
-    "nearest_hub_minutes": N_("Minutes to nearest hub"),
-    "nearest_site_minutes": N_("Minutes to nearest site"),
-    "roaming": N_("Served by roaming"),
-    "visits": N_("Roaming visits per cycle"),
-    "unreachable": N_("Unreachable levels"),
-    "doctors": N_("Doctors"),
-    "nurses": N_("Nurses"),
-    "beds": N_("Beds"),
-    "gps": N_("General practitioners"),
-    "public_health": N_("Public-health staff"),
-    "staff_type": N_("Staff type"),
-    "need": N_("Need"),
-    "planned": N_("Planned"),
-    "pool": N_("Pool"),
-    "shortfall": N_("Shortfall"),
-    "sites_short": N_("Sites short"),
-    "stage": N_("Stage"),
-    "objective": N_("Objective"),
-    "bound": N_("Bound"),
-    "gap": N_("Gap"),
-    "seconds": N_("Seconds"),
-    "held": N_("Value held"),
-    "vehicle": N_("Vehicle"),
-    "day": N_("Day"),
-    "stops": N_("Stops"),
-    "n_stops": N_("Number of stops"),
-    "km": N_("Kilometres"),
-    "stop_order": N_("Stop order"),
-    "arrival_minute": N_("Arrival (minute of the day)"),
-    "departure_minute": N_("Departure (minute of the day)"),
-    "figure": N_("Figure"),
-    "optimiser": N_("Optimiser"),
-    "plan": N_("Plan"),
-    "plan's hubs": N_("Plan's hubs"),
-    "plan minus optimiser": N_("Plan minus optimiser"),
-    "plan's hubs fixed": N_("Plan's hubs fixed"),
-    "hubs besides those by kind": N_("Hubs besides those by kind"),
-    "gain over one fewer": N_("Gain over one hub fewer (persons)"),
-    "share of population": N_("Share of population"),
-    "share of reachable population": N_("Share of reachable population"),
-    "hubs": N_("Hubs"),
-    "unit": N_("Demand unit"),
-    "minutes to nearest existing site": N_("Minutes to nearest existing site"),
-    "minutes with the plan": N_("Minutes with the plan"),
-    "lon": N_("Longitude"),
-    "lat": N_("Latitude"),
-    "x": N_("X coordinate"),
-    "y": N_("Y coordinate"),
-}
-
-# Headers of columns whose names carry a figure or a staff type: (pattern, header); the
-# pattern's named groups fill the header's fields.
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"population within (?P<minutes>[\d.]+) min"),
-        N_("Population within {minutes} min"),
-    ),
-    (re.compile(r"within (?P<minutes>[\d.]+) min now"), N_("Within {minutes} min now")),
-    (
-        re.compile(r"within (?P<minutes>[\d.]+) min with the plan"),
-        N_("Within {minutes} min with the plan"),
-    ),
-)
-STAFF_PREFIXES: dict[str, str] = {
-    "shortfall_": N_("{staff}: shortfall"),
-    "existing_": N_("{staff}: on post"),
 }
 
 # Columns whose values are ids: always written as text.
@@ -175,7 +80,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
 def _write_sheet(sheet, table: pd.DataFrame, header_format) -> None:
     """Header row, then one row per table row; frozen header, filter, column widths."""
     for col, column in enumerate(table.columns):
-        header = column_header(str(column))
+        header = heading(str(column))
         sheet.write_string(0, col, header, header_format)
         width = text_width(header)
         as_text = is_id_column(str(column))
@@ -226,21 +131,6 @@ def with_coordinates(table: pd.DataFrame) -> pd.DataFrame:
         frame[x] = geometry.x.round(digits).to_numpy()
         frame[y] = geometry.y.round(digits).to_numpy()
     return frame
-
-
-def column_header(column: str) -> str:
-    """The header of a column in the language in use; an unknown column keeps its name."""
-    if column in COLUMNS:
-        return _(COLUMNS[column])
-    for pattern, header in PATTERNS:
-        found = pattern.fullmatch(column)
-        if found:
-            return _(header).format(**found.groupdict())
-    for prefix, header in STAFF_PREFIXES.items():
-        staff = column.removeprefix(prefix)
-        if staff != column and staff:
-            return _(header).format(staff=_(COLUMNS[staff]) if staff in COLUMNS else staff)
-    return column
 
 
 def is_id_column(column: str) -> bool:
