@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from geodata.i18n import use_language
 from optimizer.config.county import load_county_config
 from optimizer.outputs.county_export import write_county_outputs
 from optimizer.outputs.web_map import write_web_map
@@ -99,3 +100,56 @@ def test_html_map_draws_the_roaming_routes(tmp_path: Path) -> None:
     first = plan.stops.sort_values(["vehicle", "route_id", "stop_order"]).iloc[0]
     entry = f"1. {first['name']} {first['arrival_minute']:.0f} min"
     assert entry in text or json.dumps(entry)[1:-1] in text  # GeoJSON may escape non-ASCII
+
+
+def _popup(html: Path, profile: Path, layer_name: str) -> tuple[list[str], str]:
+    """Open ``html`` and click the first feature of the overlay named ``layer_name``: the
+    overlay names and the text of the popup that opens."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS
+        )
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        page.wait_for_selector(".leaflet-control-layers-overlays label")
+        names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        page.evaluate(
+            """(name) => {
+                const map = Object.values(window).find((v) => v instanceof L.Map);
+                const layers = Object.entries(window).find(
+                    ([key]) => key.startsWith("layer_control_") && key.endsWith("_layers")
+                )[1];
+                let leaf = null;  // the first marker or shape; a click opens its group's popup
+                layers.overlays[name].eachLayer(function visit(layer) {
+                    if (leaf) return;
+                    if (layer.eachLayer) { layer.eachLayer(visit); return; }
+                    leaf = layer;
+                });
+                const at = leaf.getLatLng ? leaf.getLatLng() : leaf.getBounds().getCenter();
+                leaf.fire("click", { latlng: at }, true);
+                map.invalidateSize();
+            }""",
+            layer_name,
+        )
+        page.wait_for_selector(".leaflet-popup-content")
+        text = page.locator(".leaflet-popup-content").inner_text()
+        browser.close()
+    return [name.strip() for name in names], text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed")
+def test_html_map_in_chinese_names_its_layers_and_popups_in_chinese(tmp_path: Path) -> None:
+    config = load_county_config(EXAMPLE)
+    done = run(config, source=EXAMPLE)
+    assert done.language == "zh"  # the Kangbashi names are Chinese
+    with use_language(done.language):
+        html = write_web_map(done.plan, tmp_path / "map.html", title=config.name)
+    hubs = "次中心（现有）"
+    names, text = _popup(html, tmp_path / "profile", hubs)
+    assert {"片区", hubs, "村和社区", "基层医疗卫生机构（新建）"} <= set(names)
+    for label in ("机构", "编号", "层级", "状态", "服务人口"):
+        assert label in text, text
+    assert "县域医疗卫生次中心" in text and "现有" in text
+    hub_names = done.plan.sites.loc[done.plan.sites["level"] == "hub", "name"]
+    assert any(name in text for name in hub_names), text
