@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from geodata.i18n import gettext as _  # noqa: E402
 from optimizer.batch.task import COMBINED_LAYERS, FAILED, TaskResult  # noqa: E402
 from optimizer.config.batch import Batch, value_text  # noqa: E402
 from optimizer.outputs.blocks import Block  # noqa: E402
@@ -100,14 +101,14 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     swept keys that do not set a count."""
     ok = table[table["status"] != FAILED].copy()
     if batch.kind == "county":
-        x, xlabel = "hubs", "hubs open (county hospital included)"
-        y, ylabel = "hub_share", "share of population within the hub radius"
+        x, xlabel = "hubs", _("hubs open (county hospital included)")
+        y, ylabel = "hub_share", _("share of population within the hub radius")
     elif "radius_share" in ok.columns and ok["radius_share"].notna().any():
-        x, xlabel = "sites_open", "sites open"
-        y, ylabel = "radius_share", "share of population within the radius"
+        x, xlabel = "sites_open", _("sites open")
+        y, ylabel = "radius_share", _("share of population within the radius")
     else:
-        x, xlabel = "sites_open", "sites open"
-        y, ylabel = "mean_minutes", "mean travel per person (minutes)"
+        x, xlabel = "sites_open", _("sites open")
+        y, ylabel = "mean_minutes", _("mean travel per person (minutes)")
     series = [k for k in batch.sweep_keys if k not in COUNT_KEYS]
     if "region" in ok.columns:
         series.insert(0, "region")
@@ -118,9 +119,8 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
         values = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{k}={value_text(v)}" for k, v in zip(series, values, strict=True))
         group = group.sort_values(x)
-        ax.plot(
-            group[x], group[y], marker="o", label=drawable_text(label, font, f"series {number}")
-        )
+        fallback = _("series {n}").format(n=number)
+        ax.plot(group[x], group[y], marker="o", label=drawable_text(label, font, fallback))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     low, high = ok[x].min(), ok[x].max()
     ax.set_xlim(low - max(1, (high - low) * 0.05), high + max(1, (high - low) * 0.05))
@@ -128,7 +128,7 @@ def tradeoff_chart(batch: Batch, table: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel(ylabel)
     if y.endswith("share"):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    title = f"trade-off over {len(ok)} plan(s)"
+    title = _("trade-off over {n} plan(s)").format(n=len(ok))
     ax.set_title(
         drawable_text(f"{batch.name}: {title}", font, title), fontproperties=sized_font(font, 10)
     )
@@ -145,50 +145,37 @@ def report_blocks(batch: Batch, table: pd.DataFrame, chart: str | None) -> list[
     """The batch report: counts, chart, results table, failures and links to each plan."""
     failed = table[table["status"] == FAILED]
     early = table[(table["status"] != FAILED) & (table["status"] != "ok")]
-    what = "scenario" if batch.sweep_keys else "region"
-    blocks = [
-        Block("h1", batch.name),
-        Block(
-            "p",
-            f"{len(table)} plan(s) from {batch.source.name}: {len(table) - len(failed)} solved, "
-            f"{len(failed)} failed"
-            + (
-                f"; {len(early)} not proven optimal (status names the limit)."
-                if len(early)
-                else "."
-            )
-            + (f" Swept: {', '.join(batch.sweep_keys)}." if batch.sweep_keys else ""),
-        ),
-    ]
+    counts = _("{n} plan(s) from {config}: {solved} solved, {failed} failed").format(
+        n=len(table), config=batch.source.name, solved=len(table) - len(failed), failed=len(failed)
+    )
+    if len(early):
+        counts += _("; {n} not proven optimal (status names the limit).").format(n=len(early))
+    else:
+        counts += _(".")
+    if batch.sweep_keys:
+        counts += " " + _("Swept: {keys}.").format(keys=", ".join(batch.sweep_keys))
+    blocks = [Block("h1", batch.name), Block("p", counts)]
     if chart is not None:
         blocks.append(Block("image", chart))
     keys = [c for c in ("plan", "region", *batch.sweep_keys, "status") if c in table.columns]
     shown = keys + [c for c in REPORT_COLUMNS[batch.kind] if c in table.columns]
     blocks += [
-        Block("h2", "Results"),
-        Block("p", "Every figure of every plan is in results.csv."),
+        Block("h2", _("Results")),
+        Block("p", _("Every figure of every plan is in results.csv.")),
         Block("table", table=_shares_as_percent(table[shown])),
     ]
-    if len(failed):
-        blocks.append(Block("h2", "Failed plans"))
-        for row in failed.to_dict("records"):
-            blocks.append(
-                Block("warning", f"plan {row['plan']} ({_label(row, keys)}): {row['error']}")
-            )
-    if len(early):
-        blocks.append(Block("h2", "Plans not proven optimal"))
-        for row in early.to_dict("records"):
-            blocks.append(
-                Block("warning", f"plan {row['plan']} ({_label(row, keys)}): {row['error']}")
-            )
-    blocks.append(Block("h2", f"Each {what}"))
+    problem = _("plan {n} ({label}): {error}")
+    for rows, heading in ((failed, _("Failed plans")), (early, _("Plans not proven optimal"))):
+        if len(rows):
+            blocks.append(Block("h2", heading))
+            for row in rows.to_dict("records"):
+                text = problem.format(n=row["plan"], label=_label(row, keys), error=row["error"])
+                blocks.append(Block("warning", text))
+    blocks.append(Block("h2", _("Each scenario") if batch.sweep_keys else _("Each region")))
     page = "report.html" if batch.kind == "county" else ""
     for row in table[table["status"] != FAILED].to_dict("records"):
-        blocks.append(
-            Block(
-                "link", f"plan {row['plan']}: {_label(row, keys)}", target=f"{row['folder']}/{page}"
-            )
-        )
+        text = _("plan {n}: {label}").format(n=row["plan"], label=_label(row, keys))
+        blocks.append(Block("link", text, target=f"{row['folder']}/{page}"))
     return blocks
 
 
@@ -204,4 +191,4 @@ def _label(row: dict[str, Any], keys: list[str]) -> str:
     """``region / key=value, ...`` of one results row."""
     parts = [str(row["region"])] if "region" in row else []
     parts += [f"{k}={row[k]}" for k in keys if k not in ("plan", "region", "status")]
-    return " / ".join(parts) or "plan"
+    return " / ".join(parts) or _("plan")
