@@ -221,7 +221,7 @@ def _draw_demand(ax: Axes, demand: gpd.GeoDataFrame, hub_radius: float | None) -
         minutes = demand["nearest_hub_minutes"].astype(float).fillna(np.inf)
         beyond = demand[(minutes > hub_radius).to_numpy()]
         label = _("beyond {minutes} min of every hub").format(minutes=f"{hub_radius:g}")
-        draw_rings(ax, beyond, "#ff7f0e", 40, Z_RING, label, width=1.1)
+        draw_rings(ax, beyond, "#ff7f0e", 32, Z_RING, label, width=0.9)
     far = demand["unreachable"].astype(str) != "" if "unreachable" in demand else None
     if far is not None and far.any():
         draw_points(

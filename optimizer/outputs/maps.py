@@ -401,11 +401,12 @@ def scale_bar(ax: Axes, metres_per_unit: float, font: FontProperties | None = No
 
 
 def north_arrow(ax: Axes, font: FontProperties | None = None) -> None:
-    """An arrow pointing up with an N, in the upper-right corner (axes coordinates)."""
+    """An arrow pointing up with an N, right of the lower-right corner, outside the map where
+    no label can cover it."""
     ax.annotate(
         _("N"),
-        xy=(0.95, 0.97),
-        xytext=(0.95, 0.88),
+        xy=(1.05, 0.12),
+        xytext=(1.05, 0.03),
         xycoords="axes fraction",
         ha="center",
         va="center",
