@@ -81,7 +81,7 @@ LABEL_BOX = {
     "alpha": 0.75,
 }
 SITE_CLEARANCE = 7.0  # points: the radius of an open site's marker (size 110 points^2)
-LABEL_ITERATIONS = 120  # adjustText rounds (a fixed count keeps the PNG byte-identical)
+LABEL_ITERATIONS = 100  # adjustText rounds (a fixed count keeps the PNG byte-identical)
 LEADER_POINTS = 8.0  # a label farther than this (points) beyond its marker gets a line to it
 
 
@@ -299,6 +299,8 @@ def place_labels(ax: Axes, labels: Sequence[Label]) -> list[Text]:
         target_x=[label.x for label in labels],
         target_y=[label.y for label in labels],
         ax=ax,
+        avoid_self=False,
+        prevent_crossings=False,
         iter_lim=LABEL_ITERATIONS,
         expand=(1.1, 1.25),
         force_text=(0.3, 0.5),
