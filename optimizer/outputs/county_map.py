@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from pyproj import CRS
 
@@ -92,7 +93,20 @@ def plot_county(
     Returns:
         ``path``.
     """
-    path = Path(path)
+    figure = county_figure(plan, boundary=boundary, title=title, reach=reach, hub_radius=hub_radius)
+    return save(figure, Path(path))
+
+
+def county_figure(
+    plan: CountyPlan,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    reach: gpd.GeoDataFrame | None = None,
+    hub_radius: float | None = None,
+) -> Figure:
+    """The figure ``plot_county`` saves (labels: texts with gid "hub", "clinic" or
+    "district")."""
     font = cjk_font()
     with map_language(font):
         sites = plan.sites
@@ -110,7 +124,7 @@ def plot_county(
         draw_title(ax, drawable_text(title or default, font, default), figures(plan), font)
         finish_frame(ax, sites.crs, font)
         _label(ax, plan, font)
-        return save(fig, path)
+    return fig
 
 
 def figures(plan: CountyPlan) -> list[str]:
@@ -268,7 +282,8 @@ def _label(ax: Axes, plan: CountyPlan, font: FontProperties | None) -> None:
             districts[["hub_id", "name"]].to_numpy(), points, strict=True
         ):
             text = drawable_text(district_name(str(name)), font, str(hub_id))
-            labels.append(Label(text, point.x, point.y, sized_font(font, 10.5), DISTRICT_TEXT))
+            font_ = sized_font(font, 10.5)
+            labels.append(Label(text, point.x, point.y, font_, DISTRICT_TEXT, kind="district"))
     shown = ["hub"] if int((level != "").sum()) > MAX_LABELS else ["hub", "clinic"]
     for kind in shown:
         size, weight, colour = LABEL_STYLES[kind]
@@ -280,7 +295,9 @@ def _label(ax: Axes, plan: CountyPlan, font: FontProperties | None) -> None:
             text = drawable_text(str(name), font, str(site_id))
             clearance = np.sqrt(SITE_STYLES[kind, "existing"][2]) / 2
             font_ = sized_font(font, size, weight)
-            labels.append(Label(text, xi, yi, font_, colour, clearance=clearance, leader=True))
+            labels.append(
+                Label(text, xi, yi, font_, colour, clearance=clearance, leader=True, kind=kind)
+            )
     place_labels(ax, labels)
 
 

@@ -251,6 +251,7 @@ class Label:
     colour: str
     clearance: float = 0.0
     leader: bool = False
+    kind: str = "site"  # the text's gid: "hub", "clinic", "district" or "site"
 
 
 def place_labels(ax: Axes, labels: Sequence[Label]) -> list[Text]:
@@ -279,6 +280,7 @@ def place_labels(ax: Axes, labels: Sequence[Label]) -> list[Text]:
             va="center",
             zorder=Z_LABEL,
             bbox=LABEL_BOX,
+            gid=label.kind,
         )
         for label, (x, y) in zip(labels, starts, strict=True)
     ]
@@ -433,7 +435,11 @@ def plot_plan(plan: SitePlan, path: str | Path, *, title: str | None = None) -> 
     Returns:
         ``path``.
     """
-    path = Path(path)
+    return save(plan_figure(plan, title=title), Path(path))
+
+
+def plan_figure(plan: SitePlan, *, title: str | None = None) -> Figure:
+    """The figure ``plot_plan`` saves (labels: texts with gid "site")."""
     font = cjk_font()
     with map_language(font):
         fig, ax = new_figure()
@@ -471,7 +477,7 @@ def plot_plan(plan: SitePlan, path: str | Path, *, title: str | None = None) -> 
             )
         ]
         place_labels(ax, labels)
-        return save(fig, path)
+    return fig
 
 
 def _figures(plan: SitePlan) -> list[str]:
