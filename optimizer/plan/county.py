@@ -390,4 +390,7 @@ def _explain(data, spec, site_ids, demand, unreachable) -> str:
                 ids=", ".join(names[unreachable["hub"][:15]]),
             )
         )
-    return " ".join(lines)
+    text = lines[0]
+    for line in lines[1:]:
+        text = _("{text} {sentence}").format(text=text, sentence=line)
+    return text
