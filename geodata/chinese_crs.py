@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .i18n import N_
+
 GCJ02 = "GCJ-02"
 BD09 = "BD-09"
 ALIASES = {"gcj-02": GCJ02, "gcj02": GCJ02, "bd-09": BD09, "bd09": BD09}
-WHO = {GCJ02: "Amap/Tencent coordinates", BD09: "Baidu coordinates"}
+WHO = {GCJ02: N_("Amap/Tencent coordinates"), BD09: N_("Baidu coordinates")}
 
 # Krasovsky 1940 ellipsoid: semi-major axis (metres) and first eccentricity squared.
 KRASOVSKY_A = 6378245.0

@@ -10,6 +10,7 @@ from pyproj.exceptions import CRSError
 
 from .chinese_crs import chinese_crs_name, coordinates_to_wgs84
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import frame_label, frame_rows
 
 WGS84 = CRS.from_epsg(4326)
@@ -23,10 +24,13 @@ def parse_crs(crs: object, where: str = "") -> CRS:
     try:
         return CRS.from_user_input(crs)
     except CRSError as exc:
-        prefix = f"{where}: " if where else ""
-        raise InputError(
-            f"{prefix}crs {crs!r} is not a CRS pyproj knows ({exc}); give e.g. 'EPSG:4326'"
-        ) from None
+        if where:
+            message = _(
+                "{where}: crs {crs} is not a CRS pyproj knows ({problem}); give e.g. 'EPSG:4326'"
+            )
+        else:
+            message = _("crs {crs} is not a CRS pyproj knows ({problem}); give e.g. 'EPSG:4326'")
+        raise InputError(message.format(where=where, crs=repr(crs), problem=exc)) from None
 
 
 def chinese_to_wgs84(geometry: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:
@@ -82,10 +86,12 @@ def look_like_degrees(geometry: gpd.GeoSeries) -> bool:
 
 def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """The frame's CRS, after checking that it has one and that degrees look like degrees."""
-    label = frame_label(gdf, "layer")
+    label = frame_label(gdf, _("layer"))
     if gdf.crs is None:
         raise InputError(
-            f"{label}: no CRS; set the CRS the coordinates are in with gdf.set_crs('EPSG:...')"
+            _(
+                "{label}: no CRS; set the CRS the coordinates are in with gdf.set_crs('EPSG:...')"
+            ).format(label=label)
         )
     values = gdf.geometry.values
     present = ~(shapely.is_missing(values) | shapely.is_empty(values))
@@ -93,22 +99,26 @@ def _checked_crs(gdf: gpd.GeoDataFrame) -> CRS:
     nonfinite = np.flatnonzero(present & ~np.isfinite(bounds).all(axis=1))
     if nonfinite.size:
         raise InputError(
-            f"{label}: {frame_rows(gdf, nonfinite)} have NaN or infinite coordinates; "
-            "give every row a real location"
+            _(
+                "{label}: {rows} have NaN or infinite coordinates; give every row a real location"
+            ).format(label=label, rows=frame_rows(gdf, nonfinite))
         )
     if gdf.crs.is_geographic:
         bad = outside_lonlat(gdf.geometry)
         if bad.size:
             raise InputError(
-                f"{label}: CRS {gdf.crs.to_string()} is in degrees but {frame_rows(gdf, bad)} lie "
-                "outside [-180, 180] x [-90, 90]; the coordinates look like metres: set the CRS "
-                "they are really in"
+                _(
+                    "{label}: CRS {crs} is in degrees but {rows} lie outside [-180, 180] x "
+                    "[-90, 90]; the coordinates look like metres: set the CRS they are really in"
+                ).format(label=label, crs=gdf.crs.to_string(), rows=frame_rows(gdf, bad))
             )
     elif look_like_degrees(gdf.geometry):
         raise InputError(
-            f"{label}: CRS {gdf.crs.to_string()} is projected (metres) but every coordinate "
-            "lies within [-180, 180] x [-90, 90]; they look like degrees: set the CRS they are "
-            "really in, e.g. gdf.set_crs('EPSG:4326', allow_override=True)"
+            _(
+                "{label}: CRS {crs} is projected (metres) but every coordinate lies within "
+                "[-180, 180] x [-90, 90]; they look like degrees: set the CRS they are really "
+                "in, e.g. gdf.set_crs('EPSG:4326', allow_override=True)"
+            ).format(label=label, crs=gdf.crs.to_string())
         )
     return gdf.crs
 
@@ -123,7 +133,11 @@ def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     if in_metres(crs):
         return crs
     if gdf.empty or gdf.geometry.is_empty.all() or not np.isfinite(gdf.total_bounds).all():
-        raise InputError(f"{frame_label(gdf, 'layer')}: no points to choose a UTM zone from")
+        raise InputError(
+            _("{label}: no points to choose a UTM zone from").format(
+                label=frame_label(gdf, _("layer"))
+            )
+        )
     return gdf.estimate_utm_crs()
 
 
@@ -136,7 +150,9 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: object = None) -> gpd.GeoDataFrame:
         target = parse_crs(crs)
         if not in_metres(target):
             raise InputError(
-                f"crs {target.to_string()} is not a projected CRS in metres; give one, "
-                "e.g. a UTM zone, or leave crs out to choose the UTM zone of the data"
+                _(
+                    "crs {crs} is not a projected CRS in metres; give one, e.g. a UTM zone, or "
+                    "leave crs out to choose the UTM zone of the data"
+                ).format(crs=target.to_string())
             )
     return gdf.copy() if gdf.crs == target else gdf.to_crs(target)

@@ -19,6 +19,7 @@ import shapely
 from .chinese_crs import WHO, chinese_crs_name, out_of_china
 from .crs import WGS84, chinese_to_wgs84, look_like_degrees, outside_lonlat, parse_crs
 from .errors import HealthplanWarning
+from .i18n import gettext as _
 from .layers import Source
 from .messages import listing
 
@@ -31,19 +32,32 @@ GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 def require_columns(frame: pd.DataFrame, source: Source, columns: Mapping[str, str | None]) -> None:
     """Check that each column named for an argument (``{"population": "pop"}``) is in the frame."""
     available = [str(c) for c in frame.columns if c != "geometry"]
-    titled = source.sheet is not None or source.csv  # the names may sit below a title
-    hint = "; if the column names sit below a title, give their row as header_row" if titled else ""
+    if source.sheet is not None or source.csv:  # the names may sit below a title
+        message = _(
+            "no column '{column}' (given as {argument}=); its columns are {columns}; pass "
+            "{argument}= with one of them; if the column names sit below a title, give their "
+            "row as header_row"
+        )
+    else:
+        message = _(
+            "no column '{column}' (given as {argument}=); its columns are {columns}; pass "
+            "{argument}= with one of them"
+        )
     for argument, column in columns.items():
         if column is not None and column not in frame.columns:
             raise source.error(
-                f"no column '{column}' (given as {argument}=); its columns are "
-                f"{listing(available, limit=30, quote=True)}; pass {argument}= with one of "
-                f"them{hint}"
+                message.format(
+                    column=column,
+                    argument=argument,
+                    columns=listing(available, limit=30, quote=True),
+                )
             )
 
 
 def _rows(source: Source, frame: pd.DataFrame, positions: np.ndarray, ids_: np.ndarray) -> str:
-    return listing(f"{source.row(frame.index[p])} (id '{ids_[p]}')" for p in positions)
+    return listing(
+        _("{row} (id '{id}')").format(row=source.row(frame.index[p]), id=ids_[p]) for p in positions
+    )
 
 
 def as_text(values: pd.Series) -> np.ndarray:
@@ -84,17 +98,25 @@ def ids(frame: pd.DataFrame, column: str, source: Source) -> np.ndarray:
     empty = np.flatnonzero(values == "")
     if empty.size:
         rows = listing(source.row(frame.index[p]) for p in empty)
-        raise source.error(f"column '{column}' (id): empty id on {rows}; give every row an id")
+        raise source.error(
+            _("column '{column}' (id): empty id on {rows}; give every row an id").format(
+                column=column, rows=rows
+            )
+        )
     counts = pd.Series(values).value_counts()
     repeated = counts.index[counts > 1]
     if len(repeated):
         where = [
-            f"'{value}' on "
-            + ", ".join(source.row(frame.index[p]) for p in np.flatnonzero(values == value))
+            _("'{value}' on {rows}").format(
+                value=value,
+                rows=", ".join(source.row(frame.index[p]) for p in np.flatnonzero(values == value)),
+            )
             for value in repeated
         ]
         raise source.error(
-            f"column '{column}' (id): duplicate ids {listing(where)}; ids must be unique"
+            _("column '{column}' (id): duplicate ids {ids}; ids must be unique").format(
+                column=column, ids=listing(where)
+            )
         )
     return values
 
@@ -119,8 +141,9 @@ def texts(
     empty = np.flatnonzero(values == "")
     if empty.size and not fill_missing:
         raise source.error(
-            f"column '{column}' ({field}): empty on {_rows(source, frame, empty, ids_)}; "
-            f"fill in a {field}"
+            _("column '{column}' ({field}): empty on {rows}; fill in a {field}").format(
+                column=column, field=field, rows=_rows(source, frame, empty, ids_)
+            )
         )
     values[empty] = np.broadcast_to(np.asarray(default, dtype=object), len(frame))[empty]
     return values
@@ -143,19 +166,45 @@ def numbers(
     values = parse_numbers(raw)
     absent = raw.isna().to_numpy()
     problems = [
-        ("not a number", ~absent & ~np.isfinite(values)),
-        ("empty", absent & ~missing_ok),
+        (
+            _(
+                "column '{column}' ({field}, {unit}): not a number on {rows} (values {values}); "
+                "fix these cells"
+            ),
+            ~absent & ~np.isfinite(values),
+        ),
+        (
+            _(
+                "column '{column}' ({field}, {unit}): empty on {rows} (values {values}); "
+                "fix these cells"
+            ),
+            absent & ~missing_ok,
+        ),
     ]
     if minimum is not None:
         with np.errstate(invalid="ignore"):
-            problems.append((f"below {minimum:g}", values < minimum))
-    for problem, mask in problems:
+            below = values < minimum
+        problems.append(
+            (
+                _(
+                    "column '{column}' ({field}, {unit}): below {minimum} on {rows} "
+                    "(values {values}); fix these cells"
+                ),
+                below,
+            )
+        )
+    for message, mask in problems:
         bad = np.flatnonzero(mask)
         if bad.size:
             raise source.error(
-                f"column '{column}' ({field}, {unit}): {problem} on "
-                f"{_rows(source, frame, bad, ids_)} "
-                f"(values {listing(raw.to_numpy()[bad], quote=True)}); fix these cells"
+                message.format(
+                    column=column,
+                    field=field,
+                    unit=unit,
+                    minimum=f"{minimum:g}" if minimum is not None else "",
+                    rows=_rows(source, frame, bad, ids_),
+                    values=listing(raw.to_numpy()[bad], quote=True),
+                )
             )
     return values
 
@@ -168,10 +217,23 @@ def _coordinate_column(
         return given
     found = [c for c in frame.columns if str(c).strip().lower() in names]
     if len(found) != 1:
-        what = "no column" if not found else f"columns {listing(found, quote=True)}"
+        if found:
+            message = _(
+                "columns {found} for {argument} among the names {names}; its columns are "
+                "{columns}; pass {argument}= to name it"
+            )
+        else:
+            message = _(
+                "no column for {argument} among the names {names}; its columns are {columns}; "
+                "pass {argument}= to name it"
+            )
         raise source.error(
-            f"{what} for {argument} among the names {listing(names, quote=True)}; its columns are "
-            f"{listing(frame.columns, limit=30, quote=True)}; pass {argument}= to name it"
+            message.format(
+                found=listing(found, quote=True),
+                argument=argument,
+                names=listing(names, quote=True),
+                columns=listing(frame.columns, limit=30, quote=True),
+            )
         )
     return found[0]
 
@@ -196,7 +258,9 @@ def points(
     chinese = chinese_crs_name(crs)
     if isinstance(frame, gpd.GeoDataFrame):
         if lon is not None or lat is not None:
-            raise source.error("has its own geometry; lon= and lat= are for CSV files, drop them")
+            raise source.error(
+                _("has its own geometry; lon= and lat= are for CSV files, drop them")
+            )
         if chinese is not None:
             geometry = from_chinese_crs(frame.geometry, frame, source, ids_, chinese)
         else:
@@ -204,7 +268,7 @@ def points(
     else:
         lon_col = _coordinate_column(frame, source, lon, LON_NAMES, "lon")
         lat_col = _coordinate_column(frame, source, lat, LAT_NAMES, "lat")
-        common = {"unit": "CRS units", "minimum": None}
+        common = {"unit": _("CRS units"), "minimum": None}
         x = numbers(frame, lon_col, source, ids_, field="lon", **common)
         y = numbers(frame, lat_col, source, ids_, field="lat", **common)
         if chinese is not None:
@@ -233,30 +297,42 @@ def from_chinese_crs(
     name = chinese_crs_name(crs)
     if name is None:
         raise ValueError(f"{crs!r} is neither GCJ-02 nor BD-09")
-    key = f"crs = '{name}' applies to longitude/latitude in degrees"
     if geometry.crs is not None and not geometry.crs.is_geographic:
         raise source.error(
-            f"{key}, but the layer is in the projected CRS {geometry.crs.to_string()} (metres); "
-            "drop crs to use the layer's own CRS, or give the GCJ-02 / BD-09 longitude/latitude"
+            _(
+                "crs = '{name}' applies to longitude/latitude in degrees, but the layer is in "
+                "the projected CRS {crs} (metres); drop crs to use the layer's own CRS, or give "
+                "the GCJ-02 / BD-09 longitude/latitude"
+            ).format(name=name, crs=geometry.crs.to_string())
         )
     bad = outside_lonlat(geometry)
     if bad.size:
         raise source.error(
-            f"{key}, but {_rows(source, frame, bad, ids_)} lie outside [-180, 180] x [-90, 90] "
-            "(they look like metres); give crs the CRS the coordinates are really in, or give "
-            "the GCJ-02 / BD-09 longitude/latitude"
+            _(
+                "crs = '{name}' applies to longitude/latitude in degrees, but {rows} lie outside "
+                "[-180, 180] x [-90, 90] (they look like metres); give crs the CRS the "
+                "coordinates are really in, or give the GCJ-02 / BD-09 longitude/latitude"
+            ).format(name=name, rows=_rows(source, frame, bad, ids_))
         )
     bounds = shapely.bounds(geometry.values)
     with np.errstate(invalid="ignore"):
         abroad = out_of_china((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
     abroad &= np.isfinite(bounds).all(axis=1)
     converted = chinese_to_wgs84(geometry, name)
-    note = ""
     if abroad.any():
-        rows = _rows(source, frame, np.flatnonzero(abroad), ids_)
-        note = f"; {rows} lie outside China, where the GCJ-02 offset is not applied"
+        message = _(
+            "{source}: coordinates converted from {name} to WGS84 ({who}); {rows} lie outside "
+            "China, where the GCJ-02 offset is not applied"
+        )
+    else:
+        message = _("{source}: coordinates converted from {name} to WGS84 ({who})")
     warnings.warn(
-        f"{source}: coordinates converted from {name} to WGS84 ({WHO[name]}){note}",
+        message.format(
+            source=source,
+            name=name,
+            who=_(WHO[name]),
+            rows=_rows(source, frame, np.flatnonzero(abroad), ids_) if abroad.any() else "",
+        ),
         HealthplanWarning,
         stacklevel=4,
     )
@@ -267,14 +343,17 @@ def _with_crs(geometry: gpd.GeoSeries, source: Source, crs: object) -> gpd.GeoSe
     if geometry.crs is None:
         if crs is None:
             raise source.error(
-                "has no CRS (for a shapefile: the .prj file is missing); pass crs='EPSG:...' "
-                "naming the CRS its coordinates are in"
+                _(
+                    "has no CRS (for a shapefile: the .prj file is missing); pass crs='EPSG:...' "
+                    "naming the CRS its coordinates are in"
+                )
             )
         return geometry.set_crs(parse_crs(crs, str(source)))
     if crs is not None and parse_crs(crs, str(source)) != geometry.crs:
         raise source.error(
-            f"is in CRS {geometry.crs.to_string()} but crs={crs!r} was given; drop crs= "
-            "(use to_metric to reproject)"
+            _(
+                "is in CRS {crs} but crs={given} was given; drop crs= (use to_metric to reproject)"
+            ).format(crs=geometry.crs.to_string(), given=repr(crs))
         )
     return geometry
 
@@ -291,41 +370,51 @@ def _as_points(
     )
     areal = np.isin(kinds, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
     checks = (
-        (missing, "no geometry (null or empty)", "give every row a location"),
+        (missing, _("geometry: no geometry (null or empty) on {rows}; give every row a location")),
         (
             ~missing & ~shapely.is_valid(values),
-            "invalid geometry",
-            "repair it (e.g. QGIS 'Fix geometries') or fix the coordinates",
+            _(
+                "geometry: invalid geometry on {rows}; repair it (e.g. QGIS 'Fix geometries') "
+                "or fix the coordinates"
+            ),
         ),
         (
             (kinds != shapely.GeometryType.POINT) & ~single_multipoint & ~areal,
-            "geometry that is not a point or polygon",
-            "give points or polygons",
+            _(
+                "geometry: geometry that is not a point or polygon on {rows}; give points or "
+                "polygons"
+            ),
         ),
     )
-    for mask, problem, todo in checks:
+    for mask, message in checks:
         bad = np.flatnonzero(mask)
         if bad.size:
-            raise source.error(f"geometry: {problem} on {_rows(source, frame, bad, ids_)}; {todo}")
+            raise source.error(message.format(rows=_rows(source, frame, bad, ids_)))
     if geometry.crs.is_geographic:
         bad = outside_lonlat(geometry)
         if bad.size:
             raise source.error(
-                f"geometry: coordinates outside [-180, 180] x [-90, 90] in the degree CRS "
-                f"{geometry.crs.to_string()} on {_rows(source, frame, bad, ids_)}; they look "
-                "like metres: give the CRS they are really in (crs=)"
+                _(
+                    "geometry: coordinates outside [-180, 180] x [-90, 90] in the degree CRS "
+                    "{crs} on {rows}; they look like metres: give the CRS they are really in "
+                    "(crs=)"
+                ).format(crs=geometry.crs.to_string(), rows=_rows(source, frame, bad, ids_))
             )
     elif look_like_degrees(geometry):
         raise source.error(
-            f"geometry: CRS {geometry.crs.to_string()} is projected (metres) but every "
-            "coordinate lies within [-180, 180] x [-90, 90]; they look like degrees: give the "
-            "CRS they are really in (crs='EPSG:4326' for a CSV, or fix the file's CRS)"
+            _(
+                "geometry: CRS {crs} is projected (metres) but every coordinate lies within "
+                "[-180, 180] x [-90, 90]; they look like degrees: give the CRS they are really "
+                "in (crs='EPSG:4326' for a CSV, or fix the file's CRS)"
+            ).format(crs=geometry.crs.to_string())
         )
     points = kinds == shapely.GeometryType.POINT
     if areal.any() and points.any():
         warnings.warn(
-            f"{source}: geometry: mixed points ({int(points.sum())}) and polygons "
-            f"({int(areal.sum())}); each polygon is reduced to a point inside it",
+            _(
+                "{source}: geometry: mixed points ({points}) and polygons ({polygons}); each "
+                "polygon is reduced to a point inside it"
+            ).format(source=source, points=int(points.sum()), polygons=int(areal.sum())),
             HealthplanWarning,
             stacklevel=4,
         )
@@ -359,8 +448,10 @@ def _repair_polygons(
     if repaired:
         rows = _rows(source, frame, np.asarray(repaired), ids_)
         warnings.warn(
-            f"{source}: geometry: invalid polygons on {rows} were repaired with make_valid "
-            "(a point inside the repaired shape is used); check them in a GIS",
+            _(
+                "{source}: geometry: invalid polygons on {rows} were repaired with make_valid "
+                "(a point inside the repaired shape is used); check them in a GIS"
+            ).format(source=source, rows=rows),
             HealthplanWarning,
             stacklevel=4,
         )

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import frame_label, listing
 
 
@@ -30,36 +31,53 @@ def check_layer(
     """
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(
-            f"{what}: expected a GeoDataFrame, got {type(frame).__name__}; read it with "
-            f"geodata.read_{what}"
+            _(
+                "{what}: expected a GeoDataFrame, got {type}; read it with geodata.read_{what}"
+            ).format(what=what, type=type(frame).__name__)
         )
-    label = frame_label(frame, f"the {what} layer")
+    label = frame_label(frame, _("the {what} layer").format(what=what))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
-            f"{label}: no column {listing(missing, quote=True)}; its columns are "
-            f"{listing([str(c) for c in frame.columns], limit=20, quote=True)}; "
-            f"read it with geodata.read_{what} or rename the columns"
+            _(
+                "{label}: no column {missing}; its columns are {columns}; read it with "
+                "geodata.read_{what} or rename the columns"
+            ).format(
+                label=label,
+                missing=listing(missing, quote=True),
+                columns=listing([str(c) for c in frame.columns], limit=20, quote=True),
+                what=what,
+            )
         )
     if frame.empty:
-        raise InputError(f"{label}: has no rows")
+        raise InputError(_("{label}: has no rows").format(label=label))
     if frame.crs is None:
-        raise InputError(f"{label}: no CRS; set it with gdf.set_crs('EPSG:...')")
+        raise InputError(
+            _("{label}: no CRS; set it with gdf.set_crs('EPSG:...')").format(label=label)
+        )
     ids = frame["id"].astype(str).to_numpy()
     empty = frame["id"].isna().to_numpy() | (np.char.strip(ids.astype(str)) == "")
     if empty.any():
-        raise InputError(f"{label}: column 'id': empty on rows {_rows(np.flatnonzero(empty))}")
+        raise InputError(
+            _("{label}: column 'id': empty on rows {rows}").format(
+                label=label, rows=_rows(np.flatnonzero(empty))
+            )
+        )
     repeated = pd.Series(ids).value_counts()
     repeated = repeated.index[repeated > 1].tolist()
     if repeated:
         raise InputError(
-            f"{label}: column 'id': ids {listing(repeated, quote=True)} repeat; ids must be unique"
+            _("{label}: column 'id': ids {ids} repeat; ids must be unique").format(
+                label=label, ids=listing(repeated, quote=True)
+            )
         )
     not_points = _bad_points(np.asarray(frame.geometry.values, dtype=object))
     if not_points.any():
         raise InputError(
-            f"{label}: geometry: not a point with finite coordinates at ids "
-            f"{listing(ids[not_points], quote=True)}; give each row a point"
+            _(
+                "{label}: geometry: not a point with finite coordinates at ids {ids}; give each "
+                "row a point"
+            ).format(label=label, ids=listing(ids[not_points], quote=True))
         )
     for column in numbers:
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
@@ -69,9 +87,15 @@ def check_layer(
             bad |= ~np.isfinite(values)
         if bad.any():
             raise InputError(
-                f"{label}: column '{column}': needs numbers >= 0, not at ids "
-                f"{listing(ids[bad], quote=True)} (values "
-                f"{listing(frame[column].to_numpy()[bad], quote=True)}); fix these values"
+                _(
+                    "{label}: column '{column}': needs numbers >= 0, not at ids {ids} "
+                    "(values {values}); fix these values"
+                ).format(
+                    label=label,
+                    column=column,
+                    ids=listing(ids[bad], quote=True),
+                    values=listing(frame[column].to_numpy()[bad], quote=True),
+                )
             )
 
 

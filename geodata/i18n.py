@@ -61,6 +61,16 @@ def use_language(name: str | None) -> Iterator[None]:
         _chosen.reset(token)
 
 
+@contextmanager
+def language_scope() -> Iterator[None]:
+    """Let ``set_language`` calls inside the block last only until it ends."""
+    token = _chosen.set(_chosen.get())
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
 def check_language(name: str) -> str:
     """``name`` if it is a language with a catalogue, else a ValueError listing them."""
     if name not in LANGUAGES:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import fields
+from .i18n import gettext as _
 from .layers import Sheet, Source, read_any
 
 CANDIDATE = "candidate"
@@ -28,7 +29,7 @@ def _located(
     The default name column "name" may be absent: then `columns["name"]` becomes None.
     """
     if frame.empty:
-        raise source.error("has no rows; give a file with at least one row")
+        raise source.error(_("has no rows; give a file with at least one row"))
     if columns["name"] == "name" and "name" not in frame.columns:
         columns["name"] = None
     fields.require_columns(frame, source, columns)
@@ -112,7 +113,9 @@ def demand_frame(
     if population is None:
         people = np.ones(len(frame))
     else:
-        people = fields.numbers(frame, population, source, ids, field="population", unit="persons")
+        people = fields.numbers(
+            frame, population, source, ids, field="population", unit=_("persons")
+        )
     return _canonical({"id": ids, "name": names, "population": people}, geometry, source)
 
 
@@ -186,11 +189,11 @@ def sites_frame(
         beds = np.full(len(frame), np.nan)
     else:
         beds = fields.numbers(
-            frame, capacity, source, ids, field="capacity", unit="beds", missing_ok=True
+            frame, capacity, source, ids, field="capacity", unit=_("beds"), missing_ok=True
         )
     if fixed_cost is None:
         cost = np.zeros(len(frame))
     else:
-        cost = fields.numbers(frame, fixed_cost, source, ids, field="fixed_cost", unit="cost")
+        cost = fields.numbers(frame, fixed_cost, source, ids, field="fixed_cost", unit=_("cost"))
     result = {"id": ids, "name": names, "kind": kinds, "capacity": beds, "fixed_cost": cost}
     return _canonical(result, geometry, source)

@@ -26,6 +26,8 @@ import pyogrio
 import pyogrio.errors
 
 from .errors import HealthplanWarning, InputError
+from .i18n import gettext as _
+from .i18n import ngettext
 from .messages import listing
 from .postgis import DatabaseUrl, is_database_url, read_postgis
 
@@ -53,27 +55,33 @@ class Source:
         if self.sql is not None:
             query = " ".join(self.sql.split())
             shown = query if len(query) <= SHOWN_SQL else query[: SHOWN_SQL - 3] + "..."
-            return f"{self.path} (sql '{shown}')"
+            return _("{path} (sql '{sql}')").format(path=self.path, sql=shown)
         if self.sheet is not None:
-            return f"{self.path} (sheet '{self.sheet}')"
-        return f"{self.path} (layer '{self.layer}')" if self.layer else str(self.path)
+            return _("{path} (sheet '{sheet}')").format(path=self.path, sheet=self.sheet)
+        if self.layer:
+            return _("{path} (layer '{layer}')").format(path=self.path, layer=self.layer)
+        return str(self.path)
 
     def row(self, label: object) -> str:
         """A row as the user finds it: the line of a CSV file, the row number of a sheet, or
         the 1-based feature number."""
         if self.sheet is not None:
-            return f"row {int(label) + 2}"
-        return f"line {int(label) + 2}" if self.csv else f"feature {int(label) + 1}"
+            return _("row {row}").format(row=int(label) + 2)
+        if self.csv:
+            return _("line {line}").format(line=int(label) + 2)
+        return _("feature {feature}").format(feature=int(label) + 1)
 
     def error(self, message: str) -> InputError:
-        return InputError(f"{self}: {message}")
+        return InputError(_("{source}: {message}").format(source=self, message=message))
 
 
 def existing(path: str | Path) -> Path:
     """The path as a Path, or an InputError when nothing is there."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found; check the path and the working directory")
+        raise InputError(
+            _("{path}: file not found; check the path and the working directory").format(path=path)
+        )
     return path
 
 
@@ -92,7 +100,9 @@ def check_encoding(name: str) -> str:
         codecs.lookup(name)
     except LookupError:
         raise ValueError(
-            f"unknown encoding {name!r} (use e.g. 'utf-8', 'gbk' or 'gb18030')"
+            _("unknown encoding {name} (use e.g. 'utf-8', 'gbk' or 'gb18030')").format(
+                name=repr(name)
+            )
         ) from None
     return name
 
@@ -104,13 +114,15 @@ def decode_text(data: bytes, source: Source, encoding: str | None = None) -> str
         try:
             check_encoding(encoding)
         except ValueError as exc:
-            raise source.error(f"encoding: {exc}") from None
+            raise source.error(_("encoding: {problem}").format(problem=exc)) from None
         try:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise source.error(
-                f"not valid {encoding} text ({exc.reason} at byte {exc.start}); give the "
-                "encoding it was saved in as encoding=, or save it as UTF-8 CSV"
+                _(
+                    "not valid {encoding} text ({reason} at byte {byte}); give the "
+                    "encoding it was saved in as encoding=, or save it as UTF-8 CSV"
+                ).format(encoding=encoding, reason=exc.reason, byte=exc.start)
             ) from None
     for name in DETECTED_ENCODINGS:
         try:
@@ -118,8 +130,10 @@ def decode_text(data: bytes, source: Source, encoding: str | None = None) -> str
         except UnicodeDecodeError:
             continue
     raise source.error(
-        "is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV (Excel: 'CSV UTF-8'), "
-        "or give the encoding it was saved in as encoding="
+        _(
+            "is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV (Excel: 'CSV UTF-8'), "
+            "or give the encoding it was saved in as encoding="
+        )
     )
 
 
@@ -146,7 +160,9 @@ def read_csv(
             skiprows=header_row - 1,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
-        raise source.error(f"cannot be read as CSV ({exc}); check the file") from None
+        raise source.error(
+            _("cannot be read as CSV ({problem}); check the file").format(problem=exc)
+        ) from None
     if header_row > 1:
         frame.index += header_row - 1
     return frame.dropna(how="all"), source
@@ -161,23 +177,30 @@ def read_layer(path: Path, layer: str | None) -> tuple[pd.DataFrame, Source]:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise InputError(
-            f"{path}: cannot be read as a spatial file ({exc}); give a GeoPackage, shapefile, "
-            "GeoJSON or CSV file"
+            _(
+                "{path}: cannot be read as a spatial file ({problem}); give a GeoPackage, "
+                "shapefile, GeoJSON or CSV file"
+            ).format(path=path, problem=exc)
         ) from None
     if layer is None and len(layers) > 1:
         raise InputError(
-            f"{path}: has layers {listing(layers, quote=True)}; pass layer= to choose one"
+            _("{path}: has layers {layers}; pass layer= to choose one").format(
+                path=path, layers=listing(layers, quote=True)
+            )
         )
     if layer is not None and layer not in layers:
         raise InputError(
-            f"{path}: no layer '{layer}'; its layers are {listing(layers, quote=True)}; "
-            "pass one as layer="
+            _("{path}: no layer '{layer}'; its layers are {layers}; pass one as layer=").format(
+                path=path, layer=layer, layers=listing(layers, quote=True)
+            )
         )
     source = Source(path, layer)
     try:
         frame = gpd.read_file(path, layer=layer if layer is not None else layers[0])
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise source.error(f"cannot be read ({exc}); check the file") from None
+        raise source.error(
+            _("cannot be read ({problem}); check the file").format(problem=exc)
+        ) from None
     _check_shapefile_text(path, frame, source)
     _check_declared_encoding(path, frame, source)
     return frame.reset_index(drop=True), source
@@ -196,8 +219,10 @@ def _check_shapefile_text(path: Path, frame: pd.DataFrame, source: Source) -> No
     text = frame.select_dtypes(include=["object", "string"])
     if not all(text[c].dropna().astype(str).map(str.isascii).all() for c in text.columns):
         raise source.error(
-            "has no .cpg file saying how its text is encoded, and its text is not plain ASCII; "
-            f"add {path.with_suffix('.cpg').name} holding the encoding, e.g. UTF-8 or GBK"
+            _(
+                "has no .cpg file saying how its text is encoded, and its text is not plain "
+                "ASCII; add {cpg} holding the encoding, e.g. UTF-8 or GBK"
+            ).format(cpg=path.with_suffix(".cpg").name)
         )
 
 
@@ -229,12 +254,19 @@ def _check_declared_encoding(path: Path, frame: pd.DataFrame, source: Source) ->
             row = int(differs.to_numpy().argmax())
             garbled.append((str(column), str(right[row]).strip(), str(wrong[row]).strip()))
     if garbled:
-        names = ", ".join(f"'{column}'" for column, _, _ in garbled)
-        _, right, wrong = garbled[0]
+        names = ", ".join(f"'{column}'" for column, _right, _wrong in garbled)
+        right, wrong = garbled[0][1:]
+        message = ngettext(
+            "{source}: its text encoding is declared as {declared}, but the text of field "
+            "{names} is UTF-8, so names read garbled ('{right}' reads as '{wrong}'); {fix}",
+            "{source}: its text encoding is declared as {declared}, but the text of fields "
+            "{names} is UTF-8, so names read garbled ('{right}' reads as '{wrong}'); {fix}",
+            len(garbled),
+        )
         warnings.warn(
-            f"{source}: its text encoding is declared as {declared}, but the text of "
-            f"{'field' if len(garbled) == 1 else 'fields'} {names} is UTF-8, so names read "
-            f"garbled ('{right}' reads as '{wrong}'); {fix}",
+            message.format(
+                source=source, declared=declared, names=names, right=right, wrong=wrong, fix=fix
+            ),
             HealthplanWarning,
             stacklevel=4,
         )
@@ -251,20 +283,22 @@ def _declared_encoding(path: Path) -> tuple[str | None, str]:
         if _is_utf8(str(override)) or not str(override):
             return None, ""
         return (
-            f"{override} by the SHAPE_ENCODING setting",
-            "set SHAPE_ENCODING=UTF-8 (or unset it and give the file a .cpg saying UTF-8)",
+            _("{encoding} by the SHAPE_ENCODING setting").format(encoding=override),
+            _("set SHAPE_ENCODING=UTF-8 (or unset it and give the file a .cpg saying UTF-8)"),
         )
     name = path.with_suffix(".cpg").name if cpg is None else cpg.name
-    fix = (
-        f"write UTF-8 into {name}, or set the encoding GDAL reads it with "
+    fix = _(
+        "write UTF-8 into {cpg}, or set the encoding GDAL reads it with "
         "(environment variable SHAPE_ENCODING=UTF-8 overrides the .cpg)"
-    )
+    ).format(cpg=name)
     if cpg is not None:
         text = cpg.read_bytes().decode("ascii", errors="replace").strip()
-        return (None, "") if _is_utf8(text) else (f"{text} in {cpg.name}", fix)
+        if _is_utf8(text):
+            return None, ""
+        return _("{encoding} in {cpg}").format(encoding=text, cpg=cpg.name), fix
     if pyogrio.read_info(path)["encoding"] in ("ISO-8859-1", "UTF-8"):
         return None, ""  # no declaration (see _check_shapefile_text) or UTF-8
-    return f"the code page mark of {path.with_suffix('.dbf').name}", fix
+    return _("the code page mark of {dbf}").format(dbf=path.with_suffix(".dbf").name), fix
 
 
 def _is_utf8(name: str) -> bool:
@@ -291,7 +325,10 @@ def read_sheet(
         names = [str(name) for name in book.sheet_names]
     except (CalamineError, OSError, ValueError) as exc:
         raise InputError(
-            f"{path}: cannot be read as a workbook ({exc}); save it again as .xlsx, or as CSV"
+            _(
+                "{path}: cannot be read as a workbook ({problem}); save it again as .xlsx, "
+                "or as CSV"
+            ).format(path=path, problem=exc)
         ) from None
     name = _sheet_name(path, book, names, sheet)
     source = Source(path, sheet=name)
@@ -299,15 +336,19 @@ def read_sheet(
         content = book.get_sheet_by_name(name)
         rows = content.to_python()
     except (CalamineError, OSError, ValueError) as exc:
-        raise source.error(f"cannot be read ({exc}); check the file") from None
+        raise source.error(
+            _("cannot be read ({problem}); check the file").format(problem=exc)
+        ) from None
     if not rows:
-        raise source.error("is empty; give a sheet with a header row and data rows")
+        raise source.error(_("is empty; give a sheet with a header row and data rows"))
     top = content.start[0] if content.start is not None else 0  # 0-based row of rows[0]
     skip = 0 if header_row is None else header_row - 1 - top
     if not 0 <= skip < len(rows):
         raise source.error(
-            f"row {header_row} holds no cells (rows {top + 1} to {top + len(rows)} do); "
-            "give the row that holds the column names as header_row"
+            _(
+                "row {row} holds no cells (rows {first} to {last} do); "
+                "give the row that holds the column names as header_row"
+            ).format(row=header_row, first=top + 1, last=top + len(rows))
         )
     header = _header([cell_text(cell) for cell in rows[skip]])
     body = [[cell_text(cell) for cell in row] for row in rows[skip + 1 :]]
@@ -326,21 +367,26 @@ def _sheet_name(path: Path, book: object, names: list[str], sheet: Sheet | None)
         if len(filled) == 1 or (not filled and names):
             return filled[0] if filled else names[0]
         raise InputError(
-            f"{path}: sheets {listing(filled, quote=True)} all hold cells; name one as sheet= "
-            f"(its sheets are {which})"
+            _(
+                "{path}: sheets {filled} all hold cells; name one as sheet= "
+                "(its sheets are {sheets})"
+            ).format(path=path, filled=listing(filled, quote=True), sheets=which)
         )
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if 0 <= sheet < len(names):
             return names[sheet]
-        asked = f"sheet {sheet} (0-based index)"
+        message = _(
+            "{path}: no sheet {sheet} (0-based index); its sheets are {sheets}; give one of "
+            "these names or 0-based indices as sheet="
+        )
     elif str(sheet) in names:
         return str(sheet)
     else:
-        asked = f"sheet '{sheet}'"
-    raise InputError(
-        f"{path}: no {asked}; its sheets are {which}; give one of these names or 0-based "
-        "indices as sheet="
-    )
+        message = _(
+            "{path}: no sheet '{sheet}'; its sheets are {sheets}; give one of these names or "
+            "0-based indices as sheet="
+        )
+    raise InputError(message.format(path=path, sheet=sheet, sheets=which))
 
 
 def _header(cells: list[object]) -> list[str]:
@@ -400,26 +446,50 @@ def read_any(
     if is_database_url(path):
         for key, value in (("sheet", sheet), ("encoding", encoding), ("header_row", header_row)):
             if value is not None:
-                raise InputError(f"{DatabaseUrl(path)}: {key}= applies to files only; drop it")
+                raise InputError(
+                    _("{url}: {key}= applies to files only; drop it").format(
+                        url=DatabaseUrl(path), key=key
+                    )
+                )
         url = DatabaseUrl(path)
         return read_postgis(url, layer, sql), Source(url, layer, sql=sql)
     if sql is not None:
-        raise InputError(f"{path}: sql= applies to postgresql:// URLs only; drop it")
+        raise InputError(
+            _("{path}: sql= applies to postgresql:// URLs only; drop it").format(path=path)
+        )
     path = existing(path)
     if encoding is not None and not is_csv(path):
-        raise InputError(f"{path}: encoding= applies to CSV files only; drop encoding='{encoding}'")
+        raise InputError(
+            _("{path}: encoding= applies to CSV files only; drop encoding='{encoding}'").format(
+                path=path, encoding=encoding
+            )
+        )
     if is_sheet(path):
         if layer is not None:
-            raise InputError(f"{path}: a workbook has sheets, not layers; use sheet='{layer}'")
+            raise InputError(
+                _("{path}: a workbook has sheets, not layers; use sheet='{layer}'").format(
+                    path=path, layer=layer
+                )
+            )
         return read_sheet(path, sheet, header_row)
     if sheet is not None:
         raise InputError(
-            f"{path}: sheet= applies to workbooks (.xlsx, .xls, .ods) only; drop sheet={sheet!r}"
+            _(
+                "{path}: sheet= applies to workbooks (.xlsx, .xls, .ods) only; drop sheet={sheet}"
+            ).format(path=path, sheet=repr(sheet))
         )
     if is_csv(path):
         if layer is not None:
-            raise InputError(f"{path}: a CSV file has no layers; drop layer='{layer}'")
+            raise InputError(
+                _("{path}: a CSV file has no layers; drop layer='{layer}'").format(
+                    path=path, layer=layer
+                )
+            )
         return read_csv(path, encoding=encoding, header_row=header_row or 1)
     if header_row is not None:
-        raise InputError(f"{path}: header_row= applies to workbooks and CSV files only; drop it")
+        raise InputError(
+            _("{path}: header_row= applies to workbooks and CSV files only; drop it").format(
+                path=path
+            )
+        )
     return read_layer(path, layer)

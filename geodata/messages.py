@@ -7,6 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .i18n import gettext as _
+from .i18n import ngettext
+
 SHOWN = 8
 
 
@@ -15,7 +18,9 @@ def listing(items: Iterable[object], limit: int = SHOWN, *, quote: bool = False)
     items = [f"'{item}'" if quote else str(item) for item in items]
     hidden = len(items) - limit
     shown = ", ".join(items[:limit])
-    return f"{shown} and {hidden} more" if hidden > 0 else shown
+    if hidden <= 0:
+        return shown
+    return _("{shown} and {hidden} more").format(shown=shown, hidden=hidden)
 
 
 def frame_label(frame: pd.DataFrame, default: str) -> str:
@@ -26,7 +31,5 @@ def frame_label(frame: pd.DataFrame, default: str) -> str:
 def frame_rows(frame: pd.DataFrame, positions: np.ndarray) -> str:
     """Rows of an in-memory frame: 1-based feature numbers, with the id where there is one."""
     ids = frame["id"].to_numpy() if "id" in frame.columns else None
-    word = "feature" if len(positions) == 1 else "features"
-    return f"{word} " + listing(
-        f"{p + 1}" + ("" if ids is None else f" (id '{ids[p]}')") for p in positions
-    )
+    rows = listing(f"{p + 1}" + ("" if ids is None else f" (id '{ids[p]}')") for p in positions)
+    return ngettext("feature {rows}", "features {rows}", len(positions)).format(rows=rows)

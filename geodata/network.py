@@ -14,6 +14,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .crs import to_metric
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import frame_label, frame_rows, listing
 from .travel import TravelTimes, frame_ids, from_pairs, point_xy, positive
 
@@ -82,14 +83,18 @@ def _checked_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The road layer, checked to hold at least one feature and only (multi)lines."""
     label = frame_label(roads, "roads")
     if roads.empty:
-        raise InputError(f"{label}: the road layer has no features; give a line layer")
+        raise InputError(
+            _("{label}: the road layer has no features; give a line layer").format(label=label)
+        )
     values = roads.geometry.values
     bad = ~np.isin(shapely.get_type_id(values), LINE_TYPES) | shapely.is_empty(values)
     if bad.any():
         kinds = listing(sorted({str(t) for t in roads.geom_type[bad]}), quote=True)
         raise InputError(
-            f"{label}: geometry: {frame_rows(roads, np.flatnonzero(bad))} are not lines "
-            f"({kinds}); give a layer of LineStrings or MultiLineStrings"
+            _(
+                "{label}: geometry: {rows} are not lines ({kinds}); give a layer of LineStrings "
+                "or MultiLineStrings"
+            ).format(label=label, rows=frame_rows(roads, np.flatnonzero(bad)), kinds=kinds)
         )
     return roads
 
@@ -104,15 +109,17 @@ def _road_speeds(
     """Each road's speed (km/h) from its speed column, its class, or the default."""
     label = frame_label(roads, "roads")
     if speed_column is not None and class_column is not None:
-        raise InputError("give speed_column= or class_column=, not both")
+        raise InputError(_("give speed_column= or class_column=, not both"))
     if (class_column is None) != (class_speeds is None):
-        raise InputError("class_column= and class_speeds= go together; give both or neither")
+        raise InputError(_("class_column= and class_speeds= go together; give both or neither"))
     for column in (speed_column, class_column):
         if column is not None and column not in roads.columns:
             names = [c for c in roads.columns if c != roads.geometry.name]
             available = listing(names, limit=30, quote=True)
             raise InputError(
-                f"{label}: no column '{column}'; its columns are {available}; name one of them"
+                _(
+                    "{label}: no column '{column}'; its columns are {columns}; name one of them"
+                ).format(label=label, column=column, columns=available)
             )
     if speed_column is not None:
         raw = roads[speed_column]
@@ -121,9 +128,15 @@ def _road_speeds(
             bad = ~(np.isfinite(speeds) & (speeds > 0))
         if bad.any():
             raise InputError(
-                f"{label}: column '{speed_column}' (speed, km/h): "
-                f"{frame_rows(roads, np.flatnonzero(bad))} have speeds "
-                f"{listing(raw[bad].tolist(), quote=True)}, not positive numbers; fix them"
+                _(
+                    "{label}: column '{column}' (speed, km/h): {rows} have speeds {speeds}, not "
+                    "positive numbers; fix them"
+                ).format(
+                    label=label,
+                    column=speed_column,
+                    rows=frame_rows(roads, np.flatnonzero(bad)),
+                    speeds=listing(raw[bad].tolist(), quote=True),
+                )
             )
         return speeds
     if class_column is not None:
@@ -133,9 +146,16 @@ def _road_speeds(
         if unknown:
             rows = frame_rows(roads, np.flatnonzero(np.isin(classes, unknown)))
             raise InputError(
-                f"{label}: column '{class_column}' (road class): classes "
-                f"{listing(unknown, quote=True)} ({rows}) have no speed in class_speeds (which has "
-                f"{listing(table, quote=True)}); add them to class_speeds"
+                _(
+                    "{label}: column '{column}' (road class): classes {classes} ({rows}) have no "
+                    "speed in class_speeds (which has {known}); add them to class_speeds"
+                ).format(
+                    label=label,
+                    column=class_column,
+                    classes=listing(unknown, quote=True),
+                    rows=rows,
+                    known=listing(table, quote=True),
+                )
             )
         return np.array([table[c] for c in classes], dtype=float)
     return np.full(len(roads), positive("default_speed_kmh", default_speed_kmh))
@@ -147,13 +167,19 @@ def _road_directions(roads: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
         return np.zeros(len(roads), dtype=np.int8)
     label = frame_label(roads, "roads")
     if column not in roads.columns:
-        raise InputError(f"{label}: no column '{column}' (direction of travel: 1, -1 or 0)")
+        raise InputError(
+            _("{label}: no column '{column}' (direction of travel: 1, -1 or 0)").format(
+                label=label, column=column
+            )
+        )
     raw = pd.to_numeric(roads[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isin(raw, (-1.0, 0.0, 1.0))
     if bad.any():
         raise InputError(
-            f"{label}: column '{column}' (direction of travel): "
-            f"{frame_rows(roads, np.flatnonzero(bad))} are not 1, -1 or 0; fix them"
+            _(
+                "{label}: column '{column}' (direction of travel): {rows} are not 1, -1 or 0; "
+                "fix them"
+            ).format(label=label, column=column, rows=frame_rows(roads, np.flatnonzero(bad)))
         )
     return raw.astype(np.int8)
 

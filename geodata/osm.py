@@ -15,6 +15,7 @@ import shapely
 
 from .crs import to_metric
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import listing
 from .travel import positive
 
@@ -99,7 +100,9 @@ def read_osm_roads(
             )
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise InputError(
-            f"{label}: could not be read as an OpenStreetMap .osm.pbf extract ({exc})"
+            _("{path}: could not be read as an OpenStreetMap .osm.pbf extract ({problem})").format(
+                path=label, problem=exc
+            )
         ) from exc
     if ways is not None and not ways.empty:
         closed = np.zeros(len(ways), dtype=bool)
@@ -109,9 +112,10 @@ def read_osm_roads(
         ways = ways[~closed & ways["highway"].isin(list(speeds)).to_numpy()]
     if ways is None or ways.empty:
         raise InputError(
-            f"{label}: no roads of the driven classes ({listing(sorted(speeds), quote=True)}) "
-            "in the demand's area; give an extract that covers the demand, or raise "
-            "travel.osm_margin_km"
+            _(
+                "{path}: no roads of the driven classes ({classes}) in the demand's area; give "
+                "an extract that covers the demand, or raise travel.osm_margin_km"
+            ).format(path=label, classes=listing(sorted(speeds), quote=True))
         )
     geometry = ways.geometry.values
     polygons = np.isin(shapely.get_type_id(geometry), (3, 6))

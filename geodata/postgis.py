@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import listing
 
 if TYPE_CHECKING:
@@ -113,7 +114,9 @@ def engine(url: DatabaseUrl) -> sqlalchemy.Engine:
         parsed = sqlalchemy.make_url(url.url).set(drivername="postgresql+psycopg")
     except sqlalchemy.exc.ArgumentError:
         raise InputError(
-            f"{url}: not a valid database URL; write postgresql://user@host:port/database"
+            _("{url}: not a valid database URL; write postgresql://user@host:port/database").format(
+                url=url
+            )
         ) from None
     return sqlalchemy.create_engine(parsed, poolclass=NullPool)
 
@@ -128,8 +131,10 @@ def reason(exc: BaseException, url: DatabaseUrl) -> str:
 def connection_error(exc: BaseException, url: DatabaseUrl) -> InputError:
     """The message for a database that cannot be reached or refuses the login."""
     return InputError(
-        f"{url}: cannot connect to the database ({reason(exc, url)}); check the host, port, "
-        "database name, user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+        _(
+            "{url}: cannot connect to the database ({problem}); check the host, port, "
+            "database name, user and password (in the URL, PGPASSWORD or ~/.pgpass)"
+        ).format(url=url, problem=reason(exc, url))
     )
 
 
@@ -199,7 +204,11 @@ def query_columns(url: DatabaseUrl | str, layer: str | None, sql: str | None) ->
                 cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
                 return [c.name for c in cursor.description or []]
         except psycopg.Error as exc:
-            raise InputError(f"{url}: the query cannot be read ({reason(exc, url)})") from None
+            raise InputError(
+                _("{url}: the query cannot be read ({problem})").format(
+                    url=url, problem=reason(exc, url)
+                )
+            ) from None
 
 
 def read_postgis(
@@ -221,8 +230,10 @@ def read_postgis(
     url = DatabaseUrl(url)
     if (layer is None) == (sql is None):
         raise InputError(
-            f"{url}: a database path needs layer = 'schema.table' or sql = 'SELECT ...' "
-            "(one of them)"
+            _(
+                "{url}: a database path needs layer = 'schema.table' or sql = 'SELECT ...' "
+                "(one of them)"
+            ).format(url=url)
         )
     with connected(url, layer, sql) as (conn, query):
         try:
@@ -232,8 +243,13 @@ def read_postgis(
             else:
                 frame = pd.read_sql(query, conn)
         except (sqlalchemy.exc.DBAPIError, psycopg.Error) as exc:
-            what = f"table '{layer}' (layer)" if sql is None else "query given as sql"
-            raise InputError(f"{url}: the {what} cannot be read ({reason(exc, url)})") from None
+            if sql is None:
+                message = _("{url}: the table '{layer}' (layer) cannot be read ({problem})")
+            else:
+                message = _("{url}: the query given as sql cannot be read ({problem})")
+            raise InputError(
+                message.format(url=url, layer=layer, problem=reason(exc, url))
+            ) from None
     return frame.reset_index(drop=True)
 
 
@@ -250,10 +266,12 @@ def _table_query(conn: sqlalchemy.Connection, url: DatabaseUrl, layer: str | Non
             "'geography_columns', 'raster_columns', 'raster_overviews') ORDER BY 1"
         ).scalars()
         names = list(tables)
-        shown = listing(names[:SHOWN_TABLES], quote=True) if names else "none"
+        shown = listing(names[:SHOWN_TABLES], quote=True) if names else _("none")
         raise InputError(
-            f"{url}: no table '{layer}' (layer); its tables are {shown}; give one as "
-            "layer = 'schema.table', or a query as sql"
+            _(
+                "{url}: no table '{layer}' (layer); its tables are {tables}; give one as "
+                "layer = 'schema.table', or a query as sql"
+            ).format(url=url, layer=layer, tables=shown)
         )
     return f"SELECT * FROM {name}"
 

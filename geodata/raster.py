@@ -19,6 +19,7 @@ import shapely
 from exactextract import exact_extract
 
 from .errors import InputError
+from .i18n import gettext as _
 from .layers import existing
 
 # People this far (metres) beyond the outermost demand points still count towards the
@@ -95,10 +96,16 @@ def raster_population(
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"{path}: cannot read it as a raster ({exc}); give a GeoTIFF") from None
+        raise InputError(
+            _("{path}: cannot read it as a raster ({problem}); give a GeoTIFF").format(
+                path=path, problem=exc
+            )
+        ) from None
     with src:
         if src.crs is None:
-            raise InputError(f"{path}: the raster has no CRS; give it one (e.g. EPSG:4326)")
+            raise InputError(
+                _("{path}: the raster has no CRS; give it one (e.g. EPSG:4326)").format(path=path)
+            )
         band = src.read(1, masked=True)
         raster_total = float(np.ma.sum(band.astype(float))) if band.count() else 0.0
         areas = catchments.to_crs(src.crs)
@@ -110,8 +117,10 @@ def raster_population(
             sums[solid] = np.nan_to_num(found["sum"].to_numpy(dtype=float))
     if not sums.any() and not _overlaps(areas, src.bounds):
         raise InputError(
-            f"{path}: the raster does not overlap the demand units; give a raster that covers "
-            "them (check its CRS and extent)"
+            _(
+                "{path}: the raster does not overlap the demand units; give a raster that covers "
+                "them (check its CRS and extent)"
+            ).format(path=path)
         )
     outside = max(raster_total - float(sums.sum()), 0.0)
     if shares is not None:
@@ -121,8 +130,10 @@ def raster_population(
         got = float(sums.sum())
         if got <= 0:
             raise InputError(
-                f"{path}: the demand units hold no raster population, so population_total "
-                "cannot be spread over them"
+                _(
+                    "{path}: the demand units hold no raster population, so population_total "
+                    "cannot be spread over them"
+                ).format(path=path)
             )
         scale = total / got
     return RasterPopulation(sums * scale, raster_total, outside, scale)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InputError
 from .fields import as_text, parse_numbers, require_columns
+from .i18n import gettext as _
 from .layers import Sheet, Source, existing, is_csv, is_sheet, read_any
 from .messages import listing
 from .postgis import DatabaseUrl, is_database_url
@@ -33,27 +34,39 @@ def _read(
     source = Source(path)
     if path.suffix.lower() not in PARQUET_SUFFIXES:
         raise source.error(
-            "is neither CSV (.csv), a workbook (.xlsx, .xls, .ods) nor Parquet (.parquet); "
-            "give one of those"
+            _(
+                "is neither CSV (.csv), a workbook (.xlsx, .xls, .ods) nor Parquet (.parquet); "
+                "give one of those"
+            )
         )
     for key, value in (("sheet", sheet), ("encoding", encoding)):
         if value is not None:
-            raise source.error(f"a Parquet file takes no {key}=; drop {key}={value!r}")
+            raise source.error(
+                _("a Parquet file takes no {key}=; drop {key}={value}").format(
+                    key=key, value=repr(value)
+                )
+            )
     try:
         return pd.read_parquet(path).reset_index(drop=True), source
     except ImportError:
         raise source.error(
-            "reading Parquet needs pyarrow (pip install pyarrow); or save the table as CSV"
+            _("reading Parquet needs pyarrow (pip install pyarrow); or save the table as CSV")
         ) from None
     except (OSError, ValueError) as exc:
-        raise source.error(f"cannot be read as Parquet ({exc}); check the file") from None
+        raise source.error(
+            _("cannot be read as Parquet ({problem}); check the file").format(problem=exc)
+        ) from None
 
 
 def _known(ids: Sequence[str], what: str) -> pd.Index:
     index = pd.Index([str(i) for i in ids], dtype=object)
     if index.has_duplicates:
         repeated = listing(index[index.duplicated()].unique(), quote=True)
-        raise InputError(f"{what} ids given to table_minutes repeat: {repeated}; pass unique ids")
+        raise InputError(
+            _("{what} ids given to table_minutes repeat: {ids}; pass unique ids").format(
+                what=what, ids=repeated
+            )
+        )
     return index
 
 
@@ -97,18 +110,31 @@ def table_minutes(
     ):
         bad = np.flatnonzero(found < 0)
         if bad.size:
-            where = listing(f"'{values[p]}' on {source.row(frame.index[p])}" for p in bad)
-            raise source.error(
-                f"column '{column}': ids not among the {what} ids given: {where}; "
-                "fix the ids or the table"
+            where = listing(
+                _("'{value}' on {rows}").format(value=values[p], rows=source.row(frame.index[p]))
+                for p in bad
             )
+            if what == "demand":
+                message = _(
+                    "column '{column}': ids not among the demand ids given: {ids}; fix the ids "
+                    "or the table"
+                )
+            else:
+                message = _(
+                    "column '{column}': ids not among the site ids given: {ids}; fix the ids "
+                    "or the table"
+                )
+            raise source.error(message.format(column=column, ids=where))
     pairs = pd.DataFrame({"origin": origins, "destination": destinations})
     repeated = np.flatnonzero(pairs.duplicated(keep=False).to_numpy())
     if repeated.size:
         where = listing(
-            f"{origins[p]} -> {destinations[p]} on {source.row(frame.index[p])}" for p in repeated
+            _("{origin} -> {destination} on {row}").format(
+                origin=origins[p], destination=destinations[p], row=source.row(frame.index[p])
+            )
+            for p in repeated
         )
-        raise source.error(f"repeated pairs: {where}; keep one row per pair")
+        raise source.error(_("repeated pairs: {pairs}; keep one row per pair").format(pairs=where))
     raw = frame[minutes]
     values = parse_numbers(raw)
     with np.errstate(invalid="ignore"):
@@ -116,8 +142,10 @@ def table_minutes(
     if bad.size:
         where = listing(f"{source.row(frame.index[p])} ({raw.iloc[p]!r})" for p in bad)
         raise source.error(
-            f"column '{minutes}' (minutes): missing, non-numeric or negative on {where}; "
-            "give minutes >= 0, and leave unreachable pairs out of the table"
+            _(
+                "column '{column}' (minutes): missing, non-numeric or negative on {rows}; "
+                "give minutes >= 0, and leave unreachable pairs out of the table"
+            ).format(column=minutes, rows=where)
         )
     keep = np.ones(len(values), dtype=bool) if limit is None else values <= limit
     cut = "" if limit is None else f", <= {limit:g} min"

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import fields
 from .errors import HealthplanWarning
+from .i18n import gettext as _
 from .layers import Sheet, Source, read_any
 from .messages import listing
 
@@ -47,25 +48,39 @@ def with_population(
     twice = np.flatnonzero(counts > 1)
     if twice.size:
         where = [
-            f"'{wanted[u]}' on "
-            + ", ".join(table_source.row(table.index[p]) for p in matched[found[matched] == u])
+            _("'{value}' on {rows}").format(
+                value=wanted[u],
+                rows=", ".join(
+                    table_source.row(table.index[p]) for p in matched[found[matched] == u]
+                ),
+            )
             for u in twice
         ]
         raise table_source.error(
-            f"column '{key}' (population_key): demand codes on more than one row: "
-            f"{listing(where)}; keep one row per code"
+            _(
+                "column '{column}' (population_key): demand codes on more than one row: "
+                "{codes}; keep one row per code"
+            ).format(column=key, codes=listing(where))
         )
     rows = table.iloc[matched]
     people = fields.numbers(
-        rows, population, table_source, codes[matched], field="population", unit="persons"
+        rows, population, table_source, codes[matched], field="population", unit=_("persons")
     )
     values = np.zeros(len(wanted))
     values[found[matched]] = people
     missing = np.flatnonzero(counts == 0)
     if missing.size:
         warnings.warn(
-            f"{table_source}: no row in column '{key}' for {missing.size} demand unit(s) of "
-            f"{source}: {listing(wanted[missing], quote=True)}; they get population 0",
+            _(
+                "{table}: no row in column '{column}' for {count} demand unit(s) of "
+                "{source}: {ids}; they get population 0"
+            ).format(
+                table=table_source,
+                column=key,
+                count=missing.size,
+                source=source,
+                ids=listing(wanted[missing], quote=True),
+            ),
             HealthplanWarning,
             stacklevel=2,
         )

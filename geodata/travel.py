@@ -12,6 +12,7 @@ import shapely
 from scipy import sparse
 
 from .errors import InputError
+from .i18n import gettext as _
 from .messages import frame_label, frame_rows, listing
 
 
@@ -36,8 +37,10 @@ class TravelTimes:
         expected = (len(self.demand_ids), len(self.site_ids))
         if self.minutes.shape != expected:
             raise InputError(
-                f"travel times of shape {self.minutes.shape} do not match {expected[0]} demand "
-                f"ids and {expected[1]} site ids"
+                _(
+                    "travel times of shape {shape} do not match {demand} demand ids and {sites} "
+                    "site ids"
+                ).format(shape=self.minutes.shape, demand=expected[0], sites=expected[1])
             )
 
     def to_frame(self) -> pd.DataFrame:
@@ -76,39 +79,50 @@ def positive(name: str, value: float, minimum: float = 0.0, *, strict: bool = Tr
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or number < minimum or (strict and number == minimum):
-        relation = "above" if strict else "at least"
-        raise InputError(f"{name}={value!r}: must be a finite number {relation} {minimum:g}")
+        if strict:
+            message = _("{name}={value}: must be a finite number above {minimum}")
+        else:
+            message = _("{name}={value}: must be a finite number at least {minimum}")
+        raise InputError(message.format(name=name, value=repr(value), minimum=f"{minimum:g}"))
     return number
 
 
 def frame_ids(frame: pd.DataFrame, what: str) -> np.ndarray:
     """The ``id`` column of a canonical frame as an array of str, checked to be unique."""
     if "id" not in frame.columns:
-        raise InputError(f"the {what} frame has no 'id' column; read it with read_{what}")
+        raise InputError(
+            _("the {what} frame has no 'id' column; read it with read_{what}").format(what=what)
+        )
     ids = frame["id"].astype(str)
     if not ids.is_unique:
         repeated = listing(ids[ids.duplicated()].unique(), quote=True)
-        raise InputError(f"{frame_label(frame, what)}: ids {repeated} repeat; ids must be unique")
+        raise InputError(
+            _("{label}: ids {ids} repeat; ids must be unique").format(
+                label=frame_label(frame, what), ids=repeated
+            )
+        )
     return ids.to_numpy(dtype=object)
 
 
 def point_xy(frame: gpd.GeoDataFrame, what: str) -> np.ndarray:
     """The (n, 2) coordinates of a frame of Points (CRS units)."""
     if frame.empty:
-        raise InputError(f"the {what} frame has no rows")
+        raise InputError(_("the {what} frame has no rows").format(what=what))
     values = frame.geometry.values
     is_point = shapely.get_type_id(values) == shapely.GeometryType.POINT
     bad = np.flatnonzero(~is_point | shapely.is_empty(values))
     if bad.size:
         raise InputError(
-            f"{frame_label(frame, what)}: {frame_rows(frame, bad)} are not points; "
-            f"read the {what} with read_{what}"
+            _("{label}: {rows} are not points; read the {what} with read_{what}").format(
+                label=frame_label(frame, what), rows=frame_rows(frame, bad), what=what
+            )
         )
     xy = shapely.get_coordinates(values)
     bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
     if bad.size:
         raise InputError(
-            f"{frame_label(frame, what)}: {frame_rows(frame, bad)} have NaN or infinite "
-            "coordinates; give every row a real location"
+            _(
+                "{label}: {rows} have NaN or infinite coordinates; give every row a real location"
+            ).format(label=frame_label(frame, what), rows=frame_rows(frame, bad))
         )
     return xy

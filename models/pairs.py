@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 
 SORT_BLOCK = 1 << 20  # dense entries sorted at a time
 
@@ -96,8 +97,10 @@ def cost_pairs(
         _check_values(rows, cols, vals)
         if rows.size and np.unique(rows * shape[1] + cols).size != rows.size:
             raise InputError(
-                "cost matrix: the sparse matrix lists a (demand, site) pair twice; "
-                "call .sum_duplicates() or keep one entry per pair"
+                _(
+                    "cost matrix: the sparse matrix lists a (demand, site) pair twice; "
+                    "call .sum_duplicates() or keep one entry per pair"
+                )
             )
         keep = np.isfinite(vals) if radius is None else vals <= radius
         rows, cols, vals = _sorted_triples(rows[keep], cols[keep], vals[keep])
@@ -105,10 +108,14 @@ def cost_pairs(
         try:
             dense = dense_costs(cost)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"cost matrix: values must be numbers ({exc})") from None
+            raise InputError(
+                _("cost matrix: values must be numbers ({problem})").format(problem=exc)
+            ) from None
         if dense.ndim != 2:
             raise InputError(
-                f"cost matrix: expected a 2-D demand x site array, got {dense.ndim} dimension(s)"
+                _(
+                    "cost matrix: expected a 2-D demand x site array, got {dimensions} dimension(s)"
+                ).format(dimensions=dense.ndim)
             )
         shape = dense.shape
         _check_dense(dense)
@@ -120,7 +127,10 @@ def cost_pairs(
     n_demand, n_sites = int(shape[0]), int(shape[1])
     if n_demand == 0 or n_sites == 0:
         raise InputError(
-            f"cost matrix: shape {shape} has no demand units or no sites; pass at least one of each"
+            _(
+                "cost matrix: shape {shape} has no demand units or no sites; pass at least one "
+                "of each"
+            ).format(shape=shape)
         )
     counts = np.bincount(rows, minlength=n_demand)
     indptr = np.concatenate([[0], np.cumsum(counts)])
@@ -181,14 +191,18 @@ def _check_values(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"cost matrix: entry [demand {rows[k]}, site {cols[k]}] is NaN "
-            f"({int(bad.sum())} NaN entries in all); give every reachable pair a cost >= 0 "
-            "and leave unreachable pairs out (or inf in a dense array)"
+            _(
+                "cost matrix: entry [demand {row}, site {col}] is NaN ({count} NaN entries in "
+                "all); give every reachable pair a cost >= 0 and leave unreachable pairs out "
+                "(or inf in a dense array)"
+            ).format(row=rows[k], col=cols[k], count=int(bad.sum()))
         )
     neg = vals < 0
     if neg.any():
         k = int(np.flatnonzero(neg)[0])
         raise InputError(
-            f"cost matrix: entry [demand {rows[k]}, site {cols[k]}] is negative ({vals[k]}); "
-            "costs must be >= 0"
+            _(
+                "cost matrix: entry [demand {row}, site {col}] is negative ({value}); costs "
+                "must be >= 0"
+            ).format(row=rows[k], col=cols[k], value=vals[k])
         )

@@ -4,50 +4,52 @@ from __future__ import annotations
 
 import math
 
+from geodata.i18n import gettext as _
+
 CLEAN = ("optimal",)
 
 
 def gap_text(gap: float) -> str:
-    """``"2.35%"``, or ``"unknown"`` when there is no finite bound."""
-    return f"{gap:.2%}" if math.isfinite(gap) else "unknown"
+    """``"2.35%"``, or "unknown" when there is no finite bound."""
+    return f"{gap:.2%}" if math.isfinite(gap) else _("unknown")
 
 
-def solve_warning(status: str, gap: float, what: str = "the solve") -> str:
+def solve_warning(status: str, gap: float, what: str | None = None) -> str:
     """A sentence for a planner when ``status`` is not "optimal" ("" when it is).
 
-    ``gap`` is the relative gap between the plan and the proven bound.
+    ``gap`` is the relative gap between the plan and the proven bound; ``what`` names what
+    was solved (default "the solve").
     """
     if status in CLEAN:
         return ""
-    if status == "time_limit":
-        return (
-            f"{what} reached its time limit: this is the best plan found, with a gap of "
-            f"{gap_text(gap)} to the proven bound; raise the time limit (or accept a mip_gap) "
-            "for a proven optimum"
-        )
-    if status == "node_limit":
-        return (
-            f"{what} reached its node limit: this is the best plan found, with a gap of "
-            f"{gap_text(gap)} to the proven bound; raise solve.node_limit for a proven optimum"
-        )
-    if status == "iteration_limit":
-        return (
-            f"{what} reached an iteration limit: this is the best plan found, with a gap of "
-            f"{gap_text(gap)} to the proven bound"
-        )
-    if status == "mip_gap":
-        return (
-            f"{what} stopped at the requested mip_gap: the plan is within {gap_text(gap)} of "
-            "the proven bound; set solve.mip_gap = 0 for a proven optimum"
-        )
-    if status == "interrupted":
-        return (
-            f"{what} was interrupted: this is the best plan found so far, with a gap of "
-            f"{gap_text(gap)} to the proven bound"
-        )
-    if status == "no_solution":
-        return f"{what} found no plan within its limits; the previous stage's plan is kept"
-    return f"{what} ended with status {status!r}"
+    texts = {
+        "time_limit": _(
+            "{what} reached its time limit: this is the best plan found, with a gap of {gap} to "
+            "the proven bound; raise the time limit (or accept a mip_gap) for a proven optimum"
+        ),
+        "node_limit": _(
+            "{what} reached its node limit: this is the best plan found, with a gap of {gap} to "
+            "the proven bound; raise solve.node_limit for a proven optimum"
+        ),
+        "iteration_limit": _(
+            "{what} reached an iteration limit: this is the best plan found, with a gap of "
+            "{gap} to the proven bound"
+        ),
+        "mip_gap": _(
+            "{what} stopped at the requested mip_gap: the plan is within {gap} of the proven "
+            "bound; set solve.mip_gap = 0 for a proven optimum"
+        ),
+        "interrupted": _(
+            "{what} was interrupted: this is the best plan found so far, with a gap of {gap} to "
+            "the proven bound"
+        ),
+        "no_solution": _(
+            "{what} found no plan within its limits; the previous stage's plan is kept"
+        ),
+    }
+    text = texts.get(status, _("{what} ended with status {status}"))
+    what = _("the solve") if what is None else what
+    return text.format(what=what, gap=gap_text(gap), status=repr(status))
 
 
 def stages_warning(records: list) -> str:
@@ -57,15 +59,18 @@ def stages_warning(records: list) -> str:
     for r in records:
         if not r.stopped_early:
             continue
-        text = solve_warning(r.status, r.gap, f"stage {r.stage}")
+        text = solve_warning(r.status, r.gap, _("stage {stage}").format(stage=r.stage))
         if math.isfinite(r.held):
-            better = "more" if r.stage == "coverage" else "less"
-            text += (
-                f"; later stages held {r.stage} at {number_text(r.held)} or {better}, and the "
-                f"plan gives {number_text(r.objective)}"
+            held = (
+                _("later stages held {stage} at {held} or more, and the plan gives {value}")
+                if r.stage == "coverage"
+                else _("later stages held {stage} at {held} or less, and the plan gives {value}")
+            )
+            text += _("; ") + held.format(
+                stage=r.stage, held=number_text(r.held), value=number_text(r.objective)
             )
         parts.append(text)
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
 def number_text(value: float) -> str:

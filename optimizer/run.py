@@ -107,56 +107,59 @@ def run(
 def _run_county(config: CountyConfig, step: Progress, source: str | Path) -> Run:
     """Plan a county: solve the stages, draw districts, answer the comparison."""
     inputs = read_county_inputs(config, step, source)
-    demand, sites, travel, spec = inputs.demand, inputs.sites, inputs.travel, inputs.spec
-    assert spec is not None
-    step("solving")
-    plan = plan_county(demand, sites, travel, spec, inputs.stop_travel)
-    for name, column in spec.existing_staff.items():
-        plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
-    plan.assignments["unreachable"] = unreachable_column(plan)
-    levels = plan.sites["level"].to_numpy()
-    for column, open_sites in (("nearest_hub", levels == "hub"), ("nearest_site", levels != "")):
-        minutes = nearest(travel, open_sites)
-        plan.assignments[f"{column}_minutes"] = np.where(np.isinf(minutes), np.nan, minutes)
+    language = plan_language(config, inputs)
+    with use_language(language):  # warnings and findings in the plan's language
+        demand, sites, travel, spec = inputs.demand, inputs.sites, inputs.travel, inputs.spec
+        assert spec is not None
+        step("solving")
+        plan = plan_county(demand, sites, travel, spec, inputs.stop_travel)
+        for name, column in spec.existing_staff.items():
+            plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
+        plan.assignments["unreachable"] = unreachable_column(plan)
+        levels = plan.sites["level"].to_numpy()
+        nearest_to = (("nearest_hub", levels == "hub"), ("nearest_site", levels != ""))
+        for column, open_sites in nearest_to:
+            minutes = nearest(travel, open_sites)
+            plan.assignments[f"{column}_minutes"] = np.where(np.isinf(minutes), np.nan, minutes)
 
-    step("districts")
-    units = plan.assignments
-    if inputs.areas is not None:
-        units = units.copy()
-        units["geometry"] = inputs.areas.to_numpy()
-    plan.districts = district_polygons(
-        units,
-        inputs.boundary,
-        names=dict(zip(plan.districts["hub_id"], plan.districts["name"], strict=True)),
-    )
-    comparison = None
-    if config.compare is not None:
-        step("comparing")
-        with config_section("compare"):
-            comparison = compare_plan(
-                config.compare,
-                plan,
-                spec,
-                demand,
-                sites,
-                travel,
-                labels=inputs.labels,
-                seats=inputs.seats,
-                stop_travel=inputs.stop_travel,
-                source=source,
-            )
-    t = config.travel
-    county = CountyRun(
-        name=config.name,
-        spec=spec,
-        plan=plan,
-        boundary=inputs.boundary,
-        travel=travel,
-        comparison=comparison,
-        km_per_minute=t.speed_kmh / 60.0 / t.circuity if t.mode == "straight-line" else None,
-        plan_hub_count=config.compare.plan_hub_count if config.compare else None,
-    )
-    return Run(config, inputs, plan, county, plan_language(config, inputs))
+        step("districts")
+        units = plan.assignments
+        if inputs.areas is not None:
+            units = units.copy()
+            units["geometry"] = inputs.areas.to_numpy()
+        plan.districts = district_polygons(
+            units,
+            inputs.boundary,
+            names=dict(zip(plan.districts["hub_id"], plan.districts["name"], strict=True)),
+        )
+        comparison = None
+        if config.compare is not None:
+            step("comparing")
+            with config_section("compare"):
+                comparison = compare_plan(
+                    config.compare,
+                    plan,
+                    spec,
+                    demand,
+                    sites,
+                    travel,
+                    labels=inputs.labels,
+                    seats=inputs.seats,
+                    stop_travel=inputs.stop_travel,
+                    source=source,
+                )
+        t = config.travel
+        county = CountyRun(
+            name=config.name,
+            spec=spec,
+            plan=plan,
+            boundary=inputs.boundary,
+            travel=travel,
+            comparison=comparison,
+            km_per_minute=t.speed_kmh / 60.0 / t.circuity if t.mode == "straight-line" else None,
+            plan_hub_count=config.compare.plan_hub_count if config.compare else None,
+        )
+        return Run(config, inputs, plan, county, language)
 
 
 def plan_language(config: Config | CountyConfig, inputs: Inputs) -> str:

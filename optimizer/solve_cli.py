@@ -19,8 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
+from geodata.i18n import N_, language_scope, set_language
 from geodata.i18n import gettext as _
-from geodata.i18n import set_language
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
 from optimizer.config import load
@@ -28,6 +28,7 @@ from optimizer.config.batch import is_batch, parse_sweep_option
 from optimizer.config.site import Config, input_files, read_toml, with_language
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.outputs.export import check_out_folder
+from optimizer.outputs.labels import value_text
 from optimizer.outputs.report import level_counts
 from optimizer.plan.county_result import CountyRun
 from optimizer.results import SitePlan
@@ -38,11 +39,11 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 OBJECTIVE_UNITS = {
-    "lscp": "sites opened (or fixed cost)",
-    "mclp": "persons covered",
-    "p-median": "person-minutes",
-    "p-center": "minutes, longest trip",
-    "capacitated": "fixed cost + person-minutes",
+    "lscp": N_("sites opened (or fixed cost)"),
+    "mclp": N_("persons covered"),
+    "p-median": N_("person-minutes"),
+    "p-center": N_("minutes, longest trip"),
+    "capacitated": N_("fixed cost + person-minutes"),
 }
 SHOWN_SITES = 15
 
@@ -53,10 +54,17 @@ class _Steps:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.current: TaskID | None = None
+        self.names: dict[TaskID, str] = {}
 
     def __call__(self, name: str) -> None:
         self.finish()
         self.current = self.progress.add_task(_(name), total=1)
+        self.names[self.current] = name
+
+    def relabel(self) -> None:
+        """Show every step in the language in use (known once the demand names are read)."""
+        for task, name in self.names.items():
+            self.progress.update(task, description=_(name))
 
     def finish(self) -> None:
         if self.current is not None:
@@ -109,8 +117,10 @@ def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
         return False
     if not keep_incumbent:
         raise Interrupted(
-            f"stopped before the plan was written; {out_dir} is untouched "
-            "(--keep-incumbent writes the best plan found so far)"
+            _(
+                "stopped before the plan was written; {folder} is untouched "
+                "(--keep-incumbent writes the best plan found so far)"
+            ).format(folder=out_dir)
         )
     return True
 
@@ -137,37 +147,38 @@ def solve_config(
 
     The arguments are those of ``healthplan solve``; ``out_dir`` is the resolved output folder.
     """
-    set_language(language)
-    try:
-        raw = read_toml(config)
-        grid = dict(parse_sweep_option(text) for text in sweep or [])
-        if is_batch(raw, grid):
-            with interrupt.signals():
-                code = solve_batch(
-                    config,
-                    out_dir,
-                    sweep=grid,
-                    time_limit=time_limit,
-                    workers=workers,
-                    scheduler=scheduler,
-                    out_console=out_console,
-                    err_console=err_console,
-                    raw=raw,
-                )
-            raise typer.Exit(code)
-        with interrupt.signals(), _shown_warnings():
-            stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
-    except (InputError, InfeasibleError) as exc:
-        raise _fail(str(exc), 2) from None
-    except Interrupted as exc:
-        raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
-    except SolverError as exc:
-        raise _fail(str(exc), 1) from None
-    except KeyboardInterrupt:
-        code = 128 + (interrupt.signal_number() or 2)
-        raise _fail(f"stopped; {out_dir} is untouched", code) from None
-    if stopped:
-        raise typer.Exit(128 + interrupt.signal_number())
+    with language_scope():  # the language chosen here ends with the command
+        set_language(language)
+        try:
+            raw = read_toml(config)
+            grid = dict(parse_sweep_option(text) for text in sweep or [])
+            if is_batch(raw, grid):
+                with interrupt.signals():
+                    code = solve_batch(
+                        config,
+                        out_dir,
+                        sweep=grid,
+                        time_limit=time_limit,
+                        workers=workers,
+                        scheduler=scheduler,
+                        out_console=out_console,
+                        err_console=err_console,
+                        raw=raw,
+                    )
+                raise typer.Exit(code)
+            with interrupt.signals(), _shown_warnings():
+                stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
+        except (InputError, InfeasibleError) as exc:
+            raise _fail(str(exc), 2) from None
+        except Interrupted as exc:
+            raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
+        except SolverError as exc:
+            raise _fail(str(exc), 1) from None
+        except KeyboardInterrupt:
+            code = 128 + (interrupt.signal_number() or 2)
+            raise _fail(_("stopped; {folder} is untouched").format(folder=out_dir), code) from None
+        if stopped:
+            raise typer.Exit(128 + interrupt.signal_number())
 
 
 def _solve(
@@ -190,13 +201,16 @@ def _solve(
     with _progress() as step:
         done = run(cfg, progress=step, source=config)
         set_language(done.language)
+        step.relabel()
         stopped = _stopped(keep_incumbent, out_dir)
         step("writing outputs")
         try:
             files = write(done, out_dir, inputs=[config])
         except OSError as exc:
             raise InputError(
-                f"{out_dir}: cannot write the outputs ({exc.strerror or exc}); choose another --out"
+                _("{folder}: cannot write the outputs ({reason}); choose another --out").format(
+                    folder=out_dir, reason=exc.strerror or exc
+                )
             ) from None
     if done.county is not None:
         out_console.print(county_table(done.county, out_dir, files))
@@ -212,50 +226,67 @@ def county_table(county: CountyRun, out_dir: Path, files: list[Path]) -> Table:
     table.add_column(style="bold")
     table.add_column()
     sites = plan.sites
-    for level in ("hub", "clinic"):
+    levels = {
+        "hub": (
+            _("hubs"),
+            _("within {radius} min of a hub"),
+            _("{n} unit(s) beyond every possible hub (see report)"),
+        ),
+        "clinic": (
+            _("clinics"),
+            _("within {radius} min of a clinic"),
+            _("{n} unit(s) beyond every possible clinic (see report)"),
+        ),
+    }
+    for level, (label, _within, _far) in levels.items():
         new = sites[(sites["level"] == level) & (sites["status"] == "new")]
-        names = ", ".join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
+        names = _(", ").join(f"{n} ({i})" for n, i in zip(new["name"], new["site_id"], strict=True))
         shown = f" ({names})" if 0 < len(new) <= SHOWN_SITES else ""
-        table.add_row(f"{level}s", Text(level_counts(plan, level) + shown))
+        table.add_row(label, Text(level_counts(plan, level) + shown))
     for level, radius, share in (
         ("hub", summary.hub_radius, summary.hub_share),
         ("clinic", summary.clinic_radius, summary.clinic_share),
     ):
+        _label, within, beyond = levels[level]
         far = len(plan.unreachable.get(level, []))
-        text = f"{float(share):.1%} of the population"
+        text = _("{share} of the population").format(share=f"{float(share):.1%}")
         if far:
-            text += f"; {far} unit(s) beyond every possible {level} (see report)"
-        table.add_row(f"within {radius:g} min of a {level}", Text(text))
-    table.add_row("districts", str(len(plan.districts)))
+            text += _("; ") + beyond.format(n=far)
+        table.add_row(within.format(radius=f"{radius:g}"), Text(text))
+    table.add_row(_("districts"), str(len(plan.districts)))
     if plan.roaming is not None and summary.roaming is not None:
         roaming = summary.roaming
-        table.add_row(
-            "roaming",
-            f"{roaming.roaming_villages} villages, {roaming.vehicle_days_used}"
-            f" of {roaming.vehicle_days_fleet} vehicle-days; route pool gap "
-            f"{plan.roaming.gap:.1%}"
-            + (" (safety time limit reached)" if plan.roaming.timed_out else ""),
+        text = _("{villages} villages, {used} of {fleet} vehicle-days; route pool gap {gap}")
+        text = text.format(
+            villages=roaming.roaming_villages,
+            used=roaming.vehicle_days_used,
+            fleet=roaming.vehicle_days_fleet,
+            gap=f"{plan.roaming.gap:.1%}",
         )
+        if plan.roaming.timed_out:
+            text += " " + _("(safety time limit reached)")
+        table.add_row(_("roaming"), text)
     short = plan.staffing[plan.staffing["shortfall"] > 1e-6]
     table.add_row(
-        "staff shortfall",
-        ", ".join(
+        _("staff shortfall"),
+        _(", ").join(
             f"{t} {v:,.1f}" for t, v in zip(short["staff_type"], short["shortfall"], strict=True)
         )
-        or "none",
+        or _("none"),
     )
     stages = Text()
     for k, r in enumerate(plan.stages):
-        stages.append(("; " if k else "") + f"{r.stage} ")
-        stages.append(r.status, style="yellow" if r.stopped_early else "green")
+        stages.append((_("; ") if k else "") + f"{value_text(r.stage)} ")
+        stages.append(str(value_text(r.status)), style="yellow" if r.stopped_early else "green")
         stages.append(f" {number_text(r.objective)}")
         if r.stopped_early:
-            stages.append(f" (gap {gap_text(r.gap)})", style="yellow")
-    table.add_row("stages", stages)
+            gap = _("(gap {gap})").format(gap=gap_text(r.gap))
+            stages.append(f" {gap}", style="yellow")
+    table.add_row(_("stages"), stages)
     warning = stages_warning(plan.stages)
     if warning:
-        table.add_row("warning", Text(warning, style="yellow"))
-    table.add_row("output", _files(out_dir, files))
+        table.add_row(_("warning"), Text(warning, style="yellow"))
+    table.add_row(_("output"), _files(out_dir, files))
     return table
 
 
@@ -266,41 +297,41 @@ def summary_table(cfg: Config, plan: SitePlan, out_dir: Path, files: list[Path])
     table.add_column(style="bold")
     table.add_column()
     status_style = "green" if result.status == "optimal" else "yellow"
-    table.add_row("problem", cfg.model.problem)
-    table.add_row("status", Text(result.status, style=status_style))
-    unit = OBJECTIVE_UNITS.get(result.problem, "")
-    table.add_row(
-        "objective", f"{result.objective:,.2f} ({unit})" if unit else f"{result.objective:,.2f}"
-    )
-    table.add_row("bound", f"{result.bound:,.2f}")
-    table.add_row("gap", f"{result.gap:.2%}")
-    table.add_row("seconds", f"{result.seconds:.1f}")
+    table.add_row(_("problem"), cfg.model.problem)
+    table.add_row(_("status"), Text(str(value_text(result.status)), style=status_style))
+    unit = OBJECTIVE_UNITS.get(result.problem)
+    objective = f"{result.objective:,.2f}"
+    table.add_row(_("objective"), f"{objective} ({_(unit)})" if unit else objective)
+    table.add_row(_("bound"), f"{result.bound:,.2f}")
+    table.add_row(_("gap"), f"{result.gap:.2%}")
+    table.add_row(_("seconds"), f"{result.seconds:.1f}")
     warning = solve_warning(result.status, result.gap)
     if warning:
-        table.add_row("warning", Text(warning, style="yellow"))
-    table.add_row("sites opened", _opened(plan))
-    table.add_row("demand", _demand(plan, cfg.model.radius))
-    table.add_row("population served", _served(plan))
-    table.add_row("travel", _trips(plan))
-    table.add_row("output", _files(out_dir, files))
+        table.add_row(_("warning"), Text(warning, style="yellow"))
+    table.add_row(_("sites opened"), _opened(plan))
+    table.add_row(_("demand"), _demand(plan, cfg.model.radius))
+    table.add_row(_("population served"), _served(plan))
+    table.add_row(_("travel"), _trips(plan))
+    table.add_row(_("output"), _files(out_dir, files))
     return table
 
 
 def _opened(plan: SitePlan) -> Text:
     sites = plan.sites[plan.sites["open"].astype(bool)]
     names = [f"{row['name']} ({row['site_id']})" for _, row in sites.iterrows()]
-    shown = ", ".join(names[:SHOWN_SITES])
-    more = f" and {len(names) - SHOWN_SITES} more" if len(names) > SHOWN_SITES else ""
-    return Text(f"{len(names)}: {shown}{more}")
+    shown = _(", ").join(names[:SHOWN_SITES])
+    if len(names) > SHOWN_SITES:
+        shown = _("{listed} and {n} more").format(listed=shown, n=len(names) - SHOWN_SITES)
+    return Text(f"{len(names)}: {shown}")
 
 
 def _demand(plan: SitePlan, radius: float | None) -> str:
     demand = plan.assignments
     assigned = demand["site_id"].fillna("").astype(str) != ""
-    text = f"{int(assigned.sum())} of {len(demand)} units assigned"
+    text = _("{assigned} of {n} units assigned").format(assigned=int(assigned.sum()), n=len(demand))
     if radius is not None:
         covered = int((pd.to_numeric(demand["minutes"]) <= radius).sum())
-        text += f", {covered} within {radius:g} min"
+        text += _(", {covered} within {radius} min").format(covered=covered, radius=f"{radius:g}")
     return text
 
 
@@ -310,7 +341,7 @@ def _served(plan: SitePlan) -> str:
     total = float(demand["population"].sum())
     served = float(demand.loc[assigned, "population"].sum())
     share = f" ({served / total:.1%})" if total > 0 else ""
-    return f"{served:,.0f} of {total:,.0f}{share}"
+    return _("{served} of {total}").format(served=f"{served:,.0f}", total=f"{total:,.0f}") + share
 
 
 def _trips(plan: SitePlan) -> str:
@@ -319,10 +350,12 @@ def _trips(plan: SitePlan) -> str:
     minutes = pd.to_numeric(demand["minutes"])
     served = minutes.notna()
     if not served.any():
-        return "no demand assigned"
+        return _("no demand assigned")
     people = demand.loc[served, "population"].astype(float)
     mean = float((minutes[served] * people).sum() / people.sum()) if people.sum() > 0 else 0.0
-    return f"mean {mean:.1f} min per person, longest {float(minutes[served].max()):.1f} min"
+    return _("mean {mean} min per person, longest {longest} min").format(
+        mean=f"{mean:.1f}", longest=f"{float(minutes[served].max()):.1f}"
+    )
 
 
 def _files(out_dir: Path, files: list[Path]) -> Text:
@@ -332,6 +365,7 @@ def _files(out_dir: Path, files: list[Path]) -> Text:
         top = path.relative_to(out_dir).parts[0]
         counts[top] = counts.get(top, 0) + 1
     entries = [
-        name if (out_dir / name).is_file() else f"{name}/ ({n} files)" for name, n in counts.items()
+        name if (out_dir / name).is_file() else _("{folder}/ ({n} files)").format(folder=name, n=n)
+        for name, n in counts.items()
     ]
-    return Text(f"{out_dir}: " + ", ".join(entries))
+    return Text(f"{out_dir}: " + _(", ").join(entries))

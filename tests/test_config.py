@@ -112,9 +112,8 @@ def test_bad_travel_mode_and_output_format(tmp_path):
     assert "travel.mode: 'walking' is not allowed (allowed: straight-line, network or table)" in (
         message
     )
-    assert "output.formats[1]: 'kml' is not allowed (allowed: gpkg, shp, geojson, csv or png)" in (
-        message
-    )
+    allowed = "(allowed: gpkg, shp, geojson, csv, png, xlsx or pdf)"
+    assert f"output.formats[1]: 'kml' is not allowed {allowed}" in message
 
 
 def test_missing_section_and_key(tmp_path):

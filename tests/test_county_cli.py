@@ -67,9 +67,10 @@ def test_example_solves_and_writes_every_output(solved) -> None:
     ):
         assert (out / name).is_file(), name
     assert (out / "shp" / "sites.cpg").read_text(encoding="ascii") == "UTF-8"
-    assert "hubs" in result.stdout and "stages" in result.stdout
+    # Chinese village names: the summary is in Chinese
+    assert "县域医疗卫生次中心" in result.stdout and "求解阶段" in result.stdout
     assert "doctors" in result.stdout  # the shortfall line
-    assert "vehicle-days" in result.stdout
+    assert "车·日" in result.stdout
 
 
 def test_example_layers_have_the_documented_columns(solved) -> None:
@@ -117,22 +118,16 @@ def test_example_layers_have_the_documented_columns(solved) -> None:
 def test_example_report_has_every_section(solved) -> None:
     out, _ = solved
     md = (out / "report.md").read_text(encoding="utf-8")
-    for heading in (
-        "## Coverage",
-        "## Sites opened and kept",
-        "## Districts",
-        "## Staffing",
-        "## Solve record",
-    ):
+    for heading in ("## 覆盖情况", "## 开设与保留的机构", "## 片区", "## 人员配置", "## 求解记录"):
         assert heading in md
-    assert "Warning:** 14 unit(s)" in md
-    assert "![map](map.png)" in md
+    assert "注意：** 14 个单元" in md
+    assert "![地图](map.png)" in md
     assert "| 30 | 95.3% |" in md  # hub column of the radius table
-    for stage in ("coverage", "new_sites", "shortfall"):
-        assert f"| {stage} | optimal |" in md
+    for stage in ("覆盖", "新建机构", "缺口"):
+        assert f"| {stage} | 最优 |" in md
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<img src="map.png"' in page
-    assert "Solve record" in page
+    assert "求解记录" in page and '<html lang="zh-CN">' in page
 
 
 def test_unknown_key_exits_2_naming_it(tmp_path) -> None:

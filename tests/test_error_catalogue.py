@@ -111,7 +111,9 @@ class Case:
         config = self.folder / "plan.toml"
         config.write_text(self.config, encoding="utf-8")
         out = out or self.folder / "out"
-        return runner.invoke(cli.app, ["solve", str(config), "--out", str(out), *extra])
+        # the catalogue in English (the names are Chinese, which would make it Chinese)
+        command = ["solve", str(config), "--out", str(out), "--lang", "en", *extra]
+        return runner.invoke(cli.app, command)
 
 
 def no_crs(case: Case) -> None:
@@ -481,7 +483,8 @@ def test_output_folder_that_cannot_be_written(kind, county, tmp_path):
     case.sites.to_csv(tmp_path / "sites.csv", index=False)
     (tmp_path / "plan.toml").write_text(case.config, encoding="utf-8")
     out = tmp_path / "a_file" / "out"
-    result = runner.invoke(cli.app, ["solve", str(tmp_path / "plan.toml"), "--out", str(out)])
+    command = ["solve", str(tmp_path / "plan.toml"), "--out", str(out), "--lang", "en"]
+    result = runner.invoke(cli.app, command)
     assert_clean_failure(result, [str(out), "cannot write the outputs", "choose another --out"])
 
 

@@ -40,7 +40,8 @@ def test_optimum_covers_at_least_the_plan_and_matches_max_cover(run) -> None:
     assert figures.at["population within 30 min", "optimiser"] == pytest.approx(ours)
     assert figures.at["population within 30 min", "plan's hubs"] == pytest.approx(theirs)
     assert ours >= theirs
-    assert f"within 30 minutes is {ours:,.0f}" in " ".join(run.comparison.findings)
+    # Chinese site names: the findings are in Chinese
+    assert f"30 分钟内最多可覆盖 {ours:,.0f} 人" in " ".join(run.comparison.findings)
 
 
 def test_plan_fixed_resolve_keeps_the_plans_six(run) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import geodata
+from geodata.i18n import use_language
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, StaffRule
 from optimizer.outputs.report import html_report, level_counts, markdown_report, report_blocks
 from optimizer.plan.county import plan_county
@@ -27,14 +28,20 @@ def planned():
     return plan_county(demand, county.sites, travel, spec), spec
 
 
+@pytest.fixture(autouse=True)
+def english():
+    with use_language("en"):
+        yield
+
+
 def test_markdown_has_every_section_and_the_stages(planned) -> None:
     plan, spec = planned
     md = markdown_report(report_blocks(plan, spec, title=TITLE, map_file="map.png"))
     assert md.startswith(f"# {TITLE}\n")
     for heading in ("Coverage", "Sites opened and kept", "Districts", "Staffing", "Solve record"):
         assert f"\n## {heading}\n" in md
-    for record in plan.stages:
-        assert f"| {record.stage} | {record.status} |" in md
+    for record in plan.stages:  # codes shown as words: new_sites as "new sites"
+        assert f"| {record.stage.replace('_', ' ')} | {record.status} |" in md
     assert "![map](map.png)" in md
     assert f"hubs {level_counts(plan, 'hub')}" in md
 
@@ -67,3 +74,17 @@ def test_staffing_need_pool_and_shortfall_by_site(planned) -> None:
     assert "| doctors | " in md
     assert "Shortfall by site and type:" in md
     assert "No site is short of staff." not in md
+
+
+def test_the_report_in_chinese(planned) -> None:
+    plan, spec = planned
+    with use_language("zh"):
+        blocks = report_blocks(plan, spec, title=TITLE, map_file="map.png")
+        md, page = markdown_report(blocks), html_report(blocks)
+    for heading in ("覆盖情况", "开设与保留的机构", "片区", "人员配置", "求解记录"):
+        assert f"\n## {heading}\n" in md
+    assert "| 层级 | 服务半径（分钟） | 覆盖人口 |" in md  # table headings
+    for record in plan.stages:
+        assert f"| {record.stage} |" not in md  # stage names and statuses translated too
+    assert "| 覆盖 | 最优 |" in md and "![地图](map.png)" in md
+    assert '<html lang="zh-CN">' in page and "<th>机构编码</th>" in page

@@ -35,7 +35,7 @@ from geodata.postgis import DatabaseUrl, is_database_url
 
 Problem = Literal["lscp", "mclp", "p-median", "p-center", "capacitated"]
 TravelMode = Literal["straight-line", "network", "table"]
-OutputFormat = Literal["gpkg", "shp", "geojson", "csv", "png"]
+OutputFormat = Literal["gpkg", "shp", "geojson", "csv", "png", "xlsx", "pdf"]
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
 
 NEEDS_P = ("mclp", "p-median", "p-center")

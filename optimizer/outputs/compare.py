@@ -10,7 +10,9 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from geodata.i18n import gettext as _
 from optimizer.outputs.blocks import Block
+from optimizer.outputs.labels import readable
 from optimizer.plan.compare import Comparison
 
 
@@ -30,19 +32,16 @@ def plot_curve(
         steps = curve["hubs besides those by kind"].to_numpy()
         share = 100 * curve["share of population"].to_numpy()
         reach = 100 * curve["share of reachable population"].to_numpy()
-        ax.plot(steps, share, marker="o", color=colour, label=f"{level}: all residents")
-        ax.plot(
-            steps,
-            reach,
-            marker="s",
-            linestyle="--",
-            color=colour,
-            label=f"{level}: residents a possible hub reaches",
-        )
+        name = _(level)
+        everyone = _("{level}: all residents").format(level=name)
+        ax.plot(steps, share, marker="o", color=colour, label=everyone)
+        reachable = _("{level}: residents a possible hub reaches").format(level=name)
+        ax.plot(steps, reach, marker="s", linestyle="--", color=colour, label=reachable)
     if plan_count is not None:
-        ax.axvline(plan_count, color="#d62728", linestyle=":", label=f"plan: about {plan_count}")
-    ax.set_xlabel("hubs (sub-centres) besides those by kind")
-    ax.set_ylabel("% of population within the hub radius")
+        label = _("plan: about {n}").format(n=plan_count)
+        ax.axvline(plan_count, color="#d62728", linestyle=":", label=label)
+    ax.set_xlabel(_("hubs (sub-centres) besides those by kind"))
+    ax.set_ylabel(_("% of population within the hub radius"))
     ax.set_xticks(x)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
@@ -52,10 +51,10 @@ def plot_curve(
 
 def comparison_blocks(comparison: Comparison, curve_file: str | None = None) -> list[Block]:
     """The comparison as report blocks: findings, then each table under its file name."""
-    blocks = [Block("h2", "Compared with the plan")]
+    blocks = [Block("h2", _("Compared with the plan"))]
     blocks += [Block("p", text) for text in comparison.findings]
     if curve_file is not None:
         blocks.append(Block("image", curve_file))
     for name, table in comparison.tables.items():
-        blocks += [Block("link", name, target=name), Block("table", table=table)]
+        blocks += [Block("link", name, target=name), Block("table", table=readable(table))]
     return blocks

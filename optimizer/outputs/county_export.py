@@ -14,8 +14,12 @@ Layout of the output folder::
     staffing.csv               need, planned staff, pool and shortfall per staff type
     stages.csv                 solve record: stage, status, objective, bound, gap, seconds
     timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
+    compare_*.csv              with [compare]: the comparison's tables
+    plan.xlsx                  workbook: one sheet per layer and table above (see
+                               optimizer.outputs.workbook)
     map.png                    districts, hubs, clinics and demand points
     report.md, report.html     the plan report (always written)
+    report.pdf                 the HTML report printed on A4 (see optimizer.outputs.pdf)
     manifest.json              written last: tool, version and every file of the folder
 """
 
@@ -30,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.blocks import Block
 from optimizer.outputs.compare import comparison_blocks, plot_curve
@@ -40,8 +45,10 @@ from optimizer.outputs.export import (
     write_atomically,
     write_layers,
 )
+from optimizer.outputs.pdf import write_pdf
 from optimizer.outputs.report import report_blocks, write_reports
 from optimizer.outputs.web_map import write_web_map
+from optimizer.outputs.workbook import write_workbook
 from optimizer.plan.county_result import CountyRun
 
 LAYERS = ("sites", "assignments", "districts")
@@ -88,7 +95,8 @@ def write_county_outputs(
         run: the solved county plan.
         out_dir: output folder; created if missing. An existing folder is replaced only if it
             is empty or holds nothing but the files an earlier run listed in its manifest.
-        formats: any of "gpkg", "shp", "geojson", "csv", "png"; the report is always written.
+        formats: any of "gpkg", "shp", "geojson", "csv", "png", "xlsx", "pdf"; the report is
+            always written (Markdown and HTML; "pdf" prints it when a browser is installed).
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map and report title; defaults to the plan's name.
         inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
@@ -127,22 +135,23 @@ def _write_all(
         formats,
         shapefile_names([c for layer in layers.values() for c in layer.columns]),
     )
+    tables = {
+        "summary.csv": plan.summary.to_frame(),
+        "staffing.csv": plan.staffing,
+        "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
+    }
+    if plan.timetable is not None:
+        tables["timetable.csv"] = plan.timetable
+    comparison = run.comparison
+    if comparison is not None:
+        tables.update(comparison.tables)
     if "csv" in formats:
-        tables = {
-            "summary.csv": plan.summary.to_frame(),
-            "staffing.csv": plan.staffing,
-            "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
-        }
-        if plan.timetable is not None:
-            tables["timetable.csv"] = plan.timetable
         for name, table in tables.items():
             table.to_csv(folder / name, index=False, encoding="utf-8")
             written.append(folder / name)
-    comparison = run.comparison
-    if comparison is not None and "csv" in formats:
-        for name, table in comparison.tables.items():
-            table.to_csv(folder / name, index=False, encoding="utf-8")
-            written.append(folder / name)
+    if "xlsx" in formats:
+        sheets = workbook_tables(layers, tables)
+        written.append(write_workbook(sheets, folder / "plan.xlsx"))
     map_file = curve_file = None
     if "png" in formats:
         reach = _reach(run)
@@ -170,7 +179,24 @@ def _write_all(
     if comparison is not None:
         blocks += comparison_blocks(comparison, curve_file)
     written += write_reports(blocks, folder)
+    if "pdf" in formats:
+        pdf = write_pdf(folder)
+        if pdf is not None:
+            written.append(pdf)
     return written
+
+
+def workbook_tables(
+    layers: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets in reading order: summary, the layers, staffing, the roaming
+    timetable, then the solve record and the comparison's tables (CSV names without
+    ``.csv``)."""
+    by_name = {name.removesuffix(".csv"): table for name, table in tables.items()}
+    first = {"summary": by_name.pop("summary")}
+    middle = {name: by_name.pop(name) for name in ("staffing", "timetable") if name in by_name}
+    last = {"stages": by_name.pop("stages"), **by_name}
+    return {**first, **layers, **middle, **last}
 
 
 def _reach(run: CountyRun) -> gpd.GeoDataFrame | None:
@@ -183,16 +209,21 @@ def _reach(run: CountyRun) -> gpd.GeoDataFrame | None:
 def _links(folder: Path, written: list[Path]) -> list[Block]:
     """Report links to the interactive map and the tables written beside the report."""
     labels = {
-        "map.html": "interactive map (map.html)",
-        "map.png": "map (map.png)",
-        "plan.gpkg": "GIS layers (plan.gpkg)",
-        "summary.csv": "summary table (summary.csv)",
-        "staffing.csv": "staffing table (staffing.csv)",
-        "stages.csv": "solve record (stages.csv)",
+        "map.html": _("interactive map ({file})"),
+        "map.png": _("map ({file})"),
+        "plan.gpkg": _("GIS layers ({file})"),
+        "plan.xlsx": _("workbook of the tables ({file})"),
+        "summary.csv": _("summary table ({file})"),
+        "staffing.csv": _("staffing table ({file})"),
+        "stages.csv": _("solve record ({file})"),
     }
     names = {p.name for p in written if p.parent == folder}
-    found = [Block("link", label, target=name) for name, label in labels.items() if name in names]
-    return [Block("h2", "Files"), *found] if found else []
+    found = [
+        Block("link", label.format(file=name), target=name)
+        for name, label in labels.items()
+        if name in names
+    ]
+    return [Block("h2", _("Files")), *found] if found else []
 
 
 def as_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:

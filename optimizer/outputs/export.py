@@ -11,6 +11,8 @@ Layout of the output folder::
     shp/<layer>.shp            one shapefile per layer, UTF-8 with a .cpg file
     geojson/<layer>.geojson    one GeoJSON file per layer
     summary.csv                the plan summary (item, value), UTF-8
+    plan.xlsx                  workbook: summary, sites, assignments (see
+                               optimizer.outputs.workbook)
     map.png                    overview map (see optimizer.outputs.maps)
     manifest.json              written last: tool, version and every file of the folder
 
@@ -37,6 +39,7 @@ from geodata.errors import InputError
 from optimizer.config.site import OUTPUT_FORMATS
 from optimizer.outputs.maps import plot_plan
 from optimizer.outputs.swap import recover, replace_folder, staging_name
+from optimizer.outputs.workbook import write_workbook
 from optimizer.results import SitePlan
 from optimizer.versions import installed_version
 
@@ -79,7 +82,7 @@ def write_outputs(
         plan: the plan to write.
         out_dir: output folder; created if missing. An existing folder is replaced only if it
             is empty or holds nothing but the files an earlier run listed in its manifest.
-        formats: any of "gpkg", "shp", "geojson", "csv", "png".
+        formats: any of "gpkg", "shp", "geojson", "csv", "png", "xlsx".
         crs: CRS of the written layers (the map keeps the plan's metric CRS).
         title: map title.
         inputs: files the run read (config, demand, sites ...); none may lie in ``out_dir``.
@@ -308,6 +311,10 @@ def _write_all(
         path = folder / "summary.csv"
         plan.summary.to_frame().to_csv(path, index=False, encoding="utf-8")
         written.append(path)
+    if "xlsx" in formats:
+        tables = {"summary": plan.summary.to_frame(), "sites": layers["sites"]}
+        tables["assignments"] = layers["assignments"]
+        written.append(write_workbook(tables, folder / "plan.xlsx"))
     if "png" in formats:
         path = folder / "map.png"
         plot_plan(plan, path, title=title)

@@ -13,9 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geodata.i18n import gettext as _
+from geodata.i18n import language
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.notices import stages_warning
 from optimizer.outputs.blocks import Block
+from optimizer.outputs.labels import readable, value_text
 from optimizer.outputs.report_roaming import roaming_blocks
 
 SHOWN_UNITS = 50  # unreachable units listed by name; the rest are counted
@@ -49,9 +52,9 @@ def markdown_report(blocks: list[Block]) -> str:
         elif block.kind == "p":
             out.append(block.text)
         elif block.kind == "warning":
-            out.append(f"> **Warning:** {block.text}")
+            out.append(f"> **{_('Warning:')}** {block.text}")
         elif block.kind == "image":
-            out.append(f"![map]({block.text})")
+            out.append(f"![{_('map')}]({block.text})")
         elif block.kind == "link":
             out.append(f"- [{block.text}]({block.target})")
         elif block.kind == "table" and block.table is not None:
@@ -60,18 +63,28 @@ def markdown_report(blocks: list[Block]) -> str:
 
 
 HTML_PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
 <style>
-body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+  sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; }}
 td.num {{ text-align: right; }}
 th {{ background: #f0f0f0; }}
 .warning {{ background: #fff3cd; border-left: 4px solid #d39e00; padding: 0.5em 1em; }}
 img {{ max-width: 100%; }}
+@media print {{
+  @page {{ size: A4; margin: 18mm 15mm 18mm 15mm; }}
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10pt; }}
+  h1, h2, p:has(+ table) {{ break-after: avoid; }}
+  table {{ width: 100%; font-size: 8.5pt; }}
+  tr, img, .warning {{ break-inside: avoid; }}
+  img {{ display: block; width: 100%; max-height: 250mm; object-fit: contain; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
 </style>
 </head>
 <body>
@@ -95,15 +108,18 @@ def html_report(blocks: list[Block]) -> str:
         elif block.kind == "p":
             body.append(f"<p>{text}</p>")
         elif block.kind == "warning":
-            body.append(f'<p class="warning"><strong>Warning:</strong> {text}</p>')
+            warning = html.escape(_("Warning:"))
+            body.append(f'<p class="warning"><strong>{warning}</strong> {text}</p>')
         elif block.kind == "image":
-            body.append(f'<p><img src="{html.escape(block.text, quote=True)}" alt="map"></p>')
+            source, alt = html.escape(block.text, quote=True), html.escape(_("map"), quote=True)
+            body.append(f'<p><img src="{source}" alt="{alt}"></p>')
         elif block.kind == "link":
             target = html.escape(block.target, quote=True)
             body.append(f'<p><a href="{target}">{text}</a></p>')
         elif block.kind == "table" and block.table is not None:
             body.append(_html_table(block.table))
-    return HTML_PAGE.format(title=title, body="\n".join(body))
+    lang = "zh-CN" if language() == "zh" else "en"
+    return HTML_PAGE.format(title=title, body="\n".join(body), lang=lang)
 
 
 def write_reports(blocks: list[Block], folder: Path) -> list[Path]:
@@ -124,19 +140,22 @@ def _coverage(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     ):
         rows.append(
             {
-                "level": level,
-                "radius (min)": target.radius,
-                "population within": float(population),
-                "share within": _percent(share),
-                "target": "every reachable unit"
+                _("level"): value_text(level),
+                _("radius (min)"): target.radius,
+                _("population within"): float(population),
+                _("share within"): _percent(share),
+                _("target"): _("every reachable unit")
                 if target.share is None
-                else f">= {target.share:.0%} of reachable population",
-                "units beyond every possible site": len(plan.unreachable.get(level, [])),
+                else _(">= {share} of reachable population").format(share=f"{target.share:.0%}"),
+                _("units beyond every possible site"): len(plan.unreachable.get(level, [])),
             }
         )
+    text = _("Population {population} in {units} demand units.").format(
+        population=f"{total:,.0f}", units=len(plan.assignments)
+    )
     blocks = [
-        Block("h2", "Coverage"),
-        Block("p", f"Population {total:,.0f} in {len(plan.assignments)} demand units."),
+        Block("h2", _("Coverage")),
+        Block("p", text),
         Block("table", table=pd.DataFrame(rows)),
     ]
     return blocks + _radii(plan, spec) + _unreachable(plan, spec)
@@ -145,22 +164,23 @@ def _coverage(plan: CountyPlan, spec: CountySpec) -> list[Block]:
 def _radii(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     """Population share within each radius of the nearest open hub and primary-care site."""
     units = plan.assignments
-    columns = {"nearest_hub_minutes": "hub", "nearest_site_minutes": "hub or clinic"}
+    columns = {
+        "nearest_hub_minutes": _("share within, hub"),
+        "nearest_site_minutes": _("share within, hub or clinic"),
+    }
     if not set(columns) <= set(units.columns):
         return []
     population = units["population"].to_numpy(dtype=float)
     total = float(population.sum())
     rows = []
     for radius in sorted({*RADII, spec.hub.radius, spec.clinic.radius}):
-        row: dict[str, object] = {"minutes": radius}
+        row: dict[str, object] = {_("minutes"): radius}
         for column, label in columns.items():
             within = units[column].to_numpy(dtype=float) <= radius
-            row[f"share within, {label}"] = _percent(
-                float(population[within].sum()) / total if total else np.nan
-            )
+            row[label] = _percent(float(population[within].sum()) / total if total else np.nan)
         rows.append(row)
     return [
-        Block("p", "Population within each travel time of the nearest open site:"),
+        Block("p", _("Population within each travel time of the nearest open site:")),
         Block("table", table=pd.DataFrame(rows)),
     ]
 
@@ -174,44 +194,58 @@ def _unreachable(plan: CountyPlan, spec: CountySpec) -> list[Block]:
         if not ids:
             continue
         people = float(units.loc[ids, "population"].sum())
+        text = (
+            _(
+                "{n} unit(s) ({people} persons) are beyond {radius} minutes of every possible "
+                "hub; the hub target leaves them out: {units}."
+            )
+            if level == "hub"
+            else _(
+                "{n} unit(s) ({people} persons) are beyond {radius} minutes of every possible "
+                "clinic; the clinic target leaves them out: {units}."
+            )
+        )
         blocks.append(
             Block(
                 "warning",
-                f"{len(ids)} unit(s) ({people:,.0f} persons) are beyond {target.radius:g} "
-                f"minutes of every possible {level}; the {level} target leaves them out: "
-                f"{_listed(units, ids)}.",
+                text.format(
+                    n=len(ids),
+                    people=f"{people:,.0f}",
+                    radius=f"{target.radius:g}",
+                    units=_listed(units, ids),
+                ),
             )
         )
-    for key, what in (("district", "district"), ("service", "primary-care site")):
+    for key, text in (
+        ("district", _("{n} unit(s) have no district within the travel limit: {units}.")),
+        ("service", _("{n} unit(s) have no primary-care site within the travel limit: {units}.")),
+    ):
         ids = plan.unreachable.get(key, [])
         if ids:
-            blocks.append(
-                Block(
-                    "warning",
-                    f"{len(ids)} unit(s) have no {what} within the travel limit: "
-                    f"{_listed(units, ids)}.",
-                )
-            )
+            blocks.append(Block("warning", text.format(n=len(ids), units=_listed(units, ids))))
     return blocks
 
 
 def _listed(units: pd.DataFrame, ids: list[str]) -> str:
     """``name (id)`` of the first ``SHOWN_UNITS`` units, and how many more there are."""
-    listed = ", ".join(f"{units.at[i, 'name']} ({i})" for i in ids[:SHOWN_UNITS])
-    more = f" and {len(ids) - SHOWN_UNITS} more" if len(ids) > SHOWN_UNITS else ""
-    return listed + more
+    listed = _(", ").join(f"{units.at[i, 'name']} ({i})" for i in ids[:SHOWN_UNITS])
+    if len(ids) > SHOWN_UNITS:
+        return _("{listed} and {n} more").format(listed=listed, n=len(ids) - SHOWN_UNITS)
+    return listed
 
 
 def _sites(plan: CountyPlan) -> list[Block]:
     sites = plan.sites
     open_sites = sites[sites["level"] != ""]
-    counts = [f"{level}s {level_counts(plan, level)}" for level in ("hub", "clinic")]
+    counts = _("hubs {hubs}; clinics {clinics}.").format(
+        hubs=level_counts(plan, "hub"), clinics=level_counts(plan, "clinic")
+    )
     columns = ["site_id", "name", "kind", "level", "status", "population_served"]
     ordered = open_sites.sort_values(["level", "status", "site_id"], ascending=[False, True, True])
     return [
-        Block("h2", "Sites opened and kept"),
-        Block("p", "; ".join(counts) + "."),
-        Block("table", table=pd.DataFrame(ordered[columns])),
+        Block("h2", _("Sites opened and kept")),
+        Block("p", counts),
+        Block("table", table=readable(pd.DataFrame(ordered[columns]))),
     ]
 
 
@@ -221,10 +255,8 @@ def level_counts(plan: CountyPlan, level: str) -> str:
     at = sites[sites["level"] == level]
     new_level = {"hub": plan.summary.new_hubs, "clinic": plan.summary.new_clinics}[level]
     built = int((at["status"] == "new").sum())
-    return (
-        f"{len(at)}: {len(at) - new_level} kept, "
-        f"{new_level - built} upgraded from existing sites, {built} on new sites"
-    )
+    text = _("{n}: {kept} kept, {upgraded} upgraded from existing sites, {built} on new sites")
+    return text.format(n=len(at), kept=len(at) - new_level, upgraded=new_level - built, built=built)
 
 
 def _districts(plan: CountyPlan, spec: CountySpec) -> list[Block]:
@@ -233,21 +265,23 @@ def _districts(plan: CountyPlan, spec: CountySpec) -> list[Block]:
     table["vs mean"] = [
         _percent(p / mean - 1, signed=True) if mean else "" for p in table["population"]
     ]
-    text = f"{len(table)} districts; mean population {mean:,.0f}."
+    table = readable(table).rename(columns={"vs mean": _("vs mean")})
+    text = _("{n} districts; mean population {mean}.").format(n=len(table), mean=f"{mean:,.0f}")
     if spec.balance is not None:
-        text += f" Balance target: within +-{spec.balance:.0%} of the mean."
-    return [Block("h2", "Districts"), Block("p", text), Block("table", table=table)]
+        text += " " + _("Balance target: within +-{share} of the mean.").format(
+            share=f"{spec.balance:.0%}"
+        )
+    return [Block("h2", _("Districts")), Block("p", text), Block("table", table=table)]
 
 
 def _staffing(plan: CountyPlan) -> list[Block]:
-    table = plan.staffing.rename(columns={"staff_type": "type"})
     blocks = [
-        Block("h2", "Staffing"),
-        Block("p", "Need (ratio x population served + minimum per site) against the pool."),
-        Block("table", table=table),
+        Block("h2", _("Staffing")),
+        Block("p", _("Need (ratio x population served + minimum per site) against the pool.")),
+        Block("table", table=readable(plan.staffing)),
     ]
     rows = []
-    for _, site in plan.sites[plan.sites["level"] != ""].iterrows():
+    for _row, site in plan.sites[plan.sites["level"] != ""].iterrows():
         for staff_type in plan.staffing["staff_type"]:
             short = float(site.get(f"shortfall_{staff_type}", 0.0))
             if short > 1e-6:
@@ -256,18 +290,18 @@ def _staffing(plan: CountyPlan) -> list[Block]:
                         "site_id": site["site_id"],
                         "name": site["name"],
                         "level": site["level"],
-                        "type": staff_type,
+                        "staff_type": staff_type,
                         "staffed": float(site[staff_type]),
                         "shortfall": short,
                     }
                 )
     if rows:
         blocks += [
-            Block("p", "Shortfall by site and type:"),
-            Block("table", table=pd.DataFrame(rows)),
+            Block("p", _("Shortfall by site and type:")),
+            Block("table", table=readable(pd.DataFrame(rows))),
         ]
     else:
-        blocks.append(Block("p", "No site is short of staff."))
+        blocks.append(Block("p", _("No site is short of staff.")))
     return blocks
 
 
@@ -280,7 +314,7 @@ def _stages(plan: CountyPlan) -> list[Block]:
                 "objective": r.objective,
                 "bound": r.bound,
                 "gap": _percent(r.gap),
-                "held by later stages": r.held if np.isfinite(r.held) else "",
+                "held": r.held if np.isfinite(r.held) else "",
                 "seconds": round(r.seconds, 2),
             }
             for r in plan.stages
@@ -288,15 +322,17 @@ def _stages(plan: CountyPlan) -> list[Block]:
     )
     warning = stages_warning(plan.stages)
     return [
-        Block("h2", "Solve record"),
+        Block("h2", _("Solve record")),
         *([Block("warning", warning)] if warning else []),
         Block(
             "p",
-            "Objectives solved in order; each later stage holds the value an earlier stage "
-            "reached (column held by later stages). The objective column is the written "
-            "plan's value; a stage that stopped early may end better than the value held.",
+            _(
+                "Objectives solved in order; each later stage holds the value an earlier stage "
+                "reached (column held by later stages). The objective column is the written "
+                "plan's value; a stage that stopped early may end better than the value held."
+            ),
         ),
-        Block("table", table=table),
+        Block("table", table=readable(table)),
     ]
 
 
@@ -308,7 +344,7 @@ def _percent(value: float, *, signed: bool = False) -> str:
 
 def _cell(value: object) -> str:
     if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geodata.i18n import gettext as _
 from optimizer.county_spec import CountyPlan, CountySpec
 from optimizer.outputs.blocks import Block
+from optimizer.outputs.labels import readable
 
 
 def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
@@ -17,55 +19,78 @@ def roaming_blocks(plan: CountyPlan, spec: CountySpec) -> list[Block]:
         return []
     r, rec = spec.roaming, plan.roaming
     units = plan.assignments[plan.assignments["roaming"]]
-    text = (
-        f"{s.roaming_villages} villages ({s.roaming_population:,.0f} persons) are "
-        f"served by {r.vehicles} roaming vehicles, each visited at least {r.visits} times per "
-        f"{r.days}-day cycle; {s.vehicle_days_used} of "
-        f"{s.vehicle_days_fleet} vehicle-days are used, {len(plan.routes)} day-routes "
-        f"of at most {r.day_minutes:g} minutes."
+    text = _(
+        "{villages} villages ({people} persons) are served by {vehicles} roaming vehicles, "
+        "each visited at least {visits} times per {days}-day cycle; {used} of {fleet} "
+        "vehicle-days are used, {routes} day-routes of at most {minutes} minutes."
+    ).format(
+        villages=s.roaming_villages,
+        people=f"{s.roaming_population:,.0f}",
+        vehicles=r.vehicles,
+        visits=r.visits,
+        days=r.days,
+        used=s.vehicle_days_used,
+        fleet=s.vehicle_days_fleet,
+        routes=len(plan.routes),
+        minutes=f"{r.day_minutes:g}",
     )
-    beyond = (
-        f"{s.roaming_beyond_clinics} of the villages are beyond "
-        f"{spec.clinic.radius:g} minutes of every possible clinic."
+    beyond = _("{n} of the villages are beyond {radius} minutes of every possible clinic.").format(
+        n=s.roaming_beyond_clinics, radius=f"{spec.clinic.radius:g}"
     )
     if s.clinic_alternative_sites:
-        alternative = (
-            f"Fixed clinics for the same villages would need "
-            f"{s.clinic_alternative_sites} new sites costing "
-            f"{s.clinic_alternative_cost:,.0f} yuan in build cost; {beyond}"
+        alternative = _(
+            "Fixed clinics for the same villages would need {sites} new sites costing {cost} "
+            "yuan in build cost; {beyond}"
+        ).format(
+            sites=s.clinic_alternative_sites,
+            cost=f"{s.clinic_alternative_cost:,.0f}",
+            beyond=beyond,
         )
     else:
-        alternative = (
+        alternative = _(
             "No new clinic would be needed for the roamed villages a clinic can reach (the "
-            f"plan's open sites already reach them); {beyond}"
-        )
-    trade = (
-        f"Roaming costs {s.roaming_cost:,.0f} yuan ({r.day_cost:,.0f} per vehicle-day). "
-        + alternative
+            "plan's open sites already reach them); {beyond}"
+        ).format(beyond=beyond)
+    trade = _("Roaming costs {cost} yuan ({day_cost} per vehicle-day). {alternative}").format(
+        cost=f"{s.roaming_cost:,.0f}", day_cost=f"{r.day_cost:,.0f}", alternative=alternative
     )
-    pool = (
-        f"Route pool: {rec.initial_pool} routes from the sweep, {rec.pool} after "
-        f"{rec.rounds} column-generation rounds, {rec.kept} offered to the plan "
-        f"({'exact pricing proved the LP' if rec.exact else 'LP bounded by exact pricing'}"
-        f", {rec.exact_calls} exact pricing calls); route master LP {rec.lp_value:,.2f}, "
-        f"lower bound on the LP over every route {rec.lp_bound:,.2f}, on every plan "
-        f"{rec.bound:,.2f}, integer {rec.objective:,.2f}, gap to the bound {rec.gap:.2%}, "
-        f"{rec.seconds:.1f} s."
-        + (f" Vehicle-day split: {rec.split}." if rec.split != "none" else "")
-        + (f" Closing search: {rec.closed}." if rec.closed != "none" else "")
-        + (" The safety time limit ended the route search early." if rec.timed_out else "")
+    how = _("exact pricing proved the LP") if rec.exact else _("LP bounded by exact pricing")
+    pool = _(
+        "Route pool: {initial} routes from the sweep, {pool} after {rounds} column-generation "
+        "rounds, {kept} offered to the plan ({how}, {calls} exact pricing calls); route master "
+        "LP {lp}, lower bound on the LP over every route {lp_bound}, on every plan {bound}, "
+        "integer {objective}, gap to the bound {gap}, {seconds} s."
+    ).format(
+        initial=rec.initial_pool,
+        pool=rec.pool,
+        rounds=rec.rounds,
+        kept=rec.kept,
+        how=how,
+        calls=rec.exact_calls,
+        lp=f"{rec.lp_value:,.2f}",
+        lp_bound=f"{rec.lp_bound:,.2f}",
+        bound=f"{rec.bound:,.2f}",
+        objective=f"{rec.objective:,.2f}",
+        gap=f"{rec.gap:.2%}",
+        seconds=f"{rec.seconds:.1f}",
     )
+    if rec.split != "none":
+        pool += " " + _("Vehicle-day split: {split}.").format(split=rec.split)
+    if rec.closed != "none":
+        pool += " " + _("Closing search: {closed}.").format(closed=rec.closed)
+    if rec.timed_out:
+        pool += " " + _("The safety time limit ended the route search early.")
     table = pd.DataFrame(units[["demand_id", "name", "population", "visits"]])
     blocks = [
-        Block("h2", "Roaming hospital"),
+        Block("h2", _("Roaming hospital")),
         Block("p", text),
         Block("p", trade),
         Block("p", pool),
-        Block("table", table=table),
+        Block("table", table=readable(table)),
     ]
     if plan.timetable is not None and len(plan.timetable):
         blocks += [
-            Block("p", "Timetable (vehicle, day, base and stops; all rows in timetable.csv):"),
-            Block("table", table=plan.timetable.head(30)),
+            Block("p", _("Timetable (vehicle, day, base and stops; all rows in timetable.csv):")),
+            Block("table", table=readable(plan.timetable.head(30))),
         ]
     return blocks

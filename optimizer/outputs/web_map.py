@@ -19,7 +19,9 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
+from geodata.i18n import gettext as _
 from optimizer.county_spec import CountyPlan
+from optimizer.outputs.labels import value_text
 
 STATIC = Path(__file__).resolve().parent / "static" / "leaflet"
 WGS84 = "EPSG:4326"
@@ -90,7 +92,7 @@ def write_web_map(
     fmap.get_root().header.add_child(folium.Element(f"<title>{_escape(title)}</title>"))
     fmap.fit_bounds([[south, west], [north, east]])
     if boundary is not None and len(boundary):
-        layer = folium.FeatureGroup(name="boundary")
+        layer = folium.FeatureGroup(name=_("boundary"))
         folium.GeoJson(
             boundary.to_crs(WGS84)[["geometry"]].to_json(),
             style_function=lambda _f: {"color": "#000000", "weight": 2, "fillOpacity": 0},
@@ -100,7 +102,10 @@ def write_web_map(
     _districts(plan, fmap)
     if reach is not None and len(reach):
         for (level, minutes), group in reach.to_crs(WGS84).groupby(["level", "minutes"]):
-            layer = folium.FeatureGroup(name=f"{level} reach ({minutes:g} min)")
+            name = _("hub reach ({minutes} min)")
+            if level != "hub":
+                name = _("clinic reach ({minutes} min)")
+            layer = folium.FeatureGroup(name=name.format(minutes=f"{minutes:g}"))
             colour = "#d62728" if level == "hub" else "#1f77b4"
             folium.GeoJson(
                 group[["site_id", "geometry"]].to_json(),
@@ -146,7 +151,7 @@ def _districts(plan: CountyPlan, fmap: folium.Map) -> None:
         colour=[to_hex(palette[k % len(palette)]) for k in range(len(frame))],
         population=frame["population"].round(0),
     )
-    layer = folium.FeatureGroup(name="districts")
+    layer = folium.FeatureGroup(name=_("districts"))
     folium.GeoJson(
         frame.to_json(),
         style_function=lambda f: {
@@ -157,7 +162,7 @@ def _districts(plan: CountyPlan, fmap: folium.Map) -> None:
         },
         popup=folium.GeoJsonPopup(
             fields=["name", "population", "n_units"],
-            aliases=["district hub", "population", "villages"],
+            aliases=[_("district hub"), _("population"), _("villages")],
         ),
     ).add_to(layer)
     layer.add_to(fmap)
@@ -199,17 +204,17 @@ def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
         hub_minutes=units["hub_minutes"].astype(float).round(1),
     ).fillna({"site_id": "", "hub_id": ""})
     fields = {
-        "name": "village",
-        "demand_id": "id",
-        "population": "population",
-        "site_id": "primary care",
-        "minutes": "minutes",
-        "hub_id": "hub",
-        "hub_minutes": "minutes to hub",
+        "name": _("village"),
+        "demand_id": _("id"),
+        "population": _("population"),
+        "site_id": _("primary care"),
+        "minutes": _("minutes"),
+        "hub_id": _("hub"),
+        "hub_minutes": _("minutes to hub"),
     }
     for name, mask, colour in (
-        ("villages and communities", ~far, "#444444"),
-        ("beyond every possible site's radius", far, "#d62728"),
+        (_("villages and communities"), ~far, "#444444"),
+        (_("beyond every possible site's radius"), far, "#d62728"),
     ):
         if mask.any():
             style = {
@@ -226,16 +231,27 @@ def _units(units: gpd.GeoDataFrame, fmap: folium.Map) -> None:
 def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
     staff = [t for t in plan.staffing["staff_type"] if t in sites.columns]
     fields = {
-        "name": "site",
-        "site_id": "id",
-        "level": "level",
-        "status": "status",
-        "population_served": "population served",
-        "district_population": "district population",
+        "name": _("site"),
+        "site_id": _("id"),
+        "level": _("level"),
+        "status": _("status"),
+        "population_served": _("population served"),
+        "district_population": _("district population"),
         **{t: t for t in staff},
     }
     rounded = {c: sites[c].astype(float).round(1) for c in ("population_served", *staff)}
-    shown = sites.assign(**rounded, district_population=sites["district_population"].round(0))
+    shown = sites.assign(
+        **rounded,
+        district_population=sites["district_population"].round(0),
+        level=sites["level"].map(value_text),
+        status=sites["status"].map(value_text),
+    )
+    names = {
+        ("hub", "existing"): _("hubs, existing"),
+        ("hub", "new"): _("hubs, new"),
+        ("clinic", "existing"): _("clinics, existing"),
+        ("clinic", "new"): _("clinics, new"),
+    }
     for (level, status), colour in SITE_COLOURS.items():
         mask = ((sites["level"] == level) & (sites["status"] == status)).to_numpy()
         if mask.any():
@@ -247,7 +263,7 @@ def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
                 "fillOpacity": 1,
             }
             radius = np.full(int(mask.sum()), 9 if level == "hub" else 6)
-            _points(shown[mask], f"{level}s, {status}", fields, style, radius, fmap)
+            _points(shown[mask], names[level, status], fields, style, radius, fmap)
 
 
 def _routes(plan: CountyPlan, fmap: folium.Map) -> None:
@@ -258,9 +274,10 @@ def _routes(plan: CountyPlan, fmap: folium.Map) -> None:
     if routes is None or not len(routes) or stops is None:
         return
     routes, stops = routes.to_crs(WGS84), stops.to_crs(WGS84)
+    stop = _("{order}. {name} {minute} min")
     timetable = {
-        key: "; ".join(
-            f"{o}. {n} {a:.0f} min"
+        key: _("; ").join(
+            stop.format(order=o, name=n, minute=f"{a:.0f}")
             for o, n, a in zip(g["stop_order"], g["name"], g["arrival_minute"], strict=True)
         )
         for key, g in stops.sort_values("stop_order").groupby(["vehicle", "route_id"])
@@ -284,20 +301,20 @@ def _routes(plan: CountyPlan, fmap: folium.Map) -> None:
         lines["stops"] = [timetable.get((vehicle, r), "") for r in lines["route_id"]]
         frame = gpd.GeoDataFrame(lines, geometry="geometry", crs=WGS84)
         colour = to_hex(palette[k % len(palette)])
-        layer = folium.FeatureGroup(name=f"roaming vehicle {vehicle}")
+        layer = folium.FeatureGroup(name=_("roaming vehicle {n}").format(n=vehicle))
         folium.GeoJson(
             frame.to_json(),
             style_function=lambda _f, c=colour: {"color": c, "weight": 3, "opacity": 0.8},
             popup=folium.GeoJsonPopup(
                 fields=["vehicle", "route_id", "days", "base", "minutes", "km", "stops"],
                 aliases=[
-                    "vehicle",
-                    "route",
-                    "days",
-                    "base",
-                    "minutes",
-                    "km",
-                    "stops (arrival minute)",
+                    _("vehicle"),
+                    _("route"),
+                    _("days"),
+                    _("base"),
+                    _("minutes"),
+                    _("km"),
+                    _("stops (arrival minute)"),
                 ],
             ),
         ).add_to(layer)
@@ -305,11 +322,11 @@ def _routes(plan: CountyPlan, fmap: folium.Map) -> None:
     points = stops.drop_duplicates(["vehicle", "route_id", "demand_id"]).copy()
     points["arrival_minute"] = points["arrival_minute"].round(0)
     fields = {
-        "name": "village",
-        "vehicle": "vehicle",
-        "route_id": "route",
-        "stop_order": "stop",
-        "arrival_minute": "arrival minute",
+        "name": _("village"),
+        "vehicle": _("vehicle"),
+        "route_id": _("route"),
+        "stop_order": _("stop"),
+        "arrival_minute": _("arrival minute"),
     }
     style = {"color": "#333333", "weight": 1, "fillColor": "#ffdd57", "fillOpacity": 0.9}
-    _points(points, "roaming stops", fields, style, np.full(len(points), 4.0), fmap)
+    _points(points, _("roaming stops"), fields, style, np.full(len(points), 4.0), fmap)

@@ -24,6 +24,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geodata.i18n import N_
+from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from optimizer.config.county import CompareConfig
 from optimizer.county_spec import CountyPlan, CountySpec
@@ -72,9 +74,10 @@ def compare_plan(
     if config.plan_hubs:
         _plan_hubs(config, plan, spec, demand, sites, travel, out, source, stop_travel)
     if config.hub_counts is not None or config.plan_hub_count is not None:
-        _hub_counts(config, spec, demand, sites, travel, out, "villages", "")
+        _hub_counts(config, spec, demand, sites, travel, out, N_("villages"), "")
         if seats is not None:
-            _hub_counts(config, spec, seats[0], sites, seats[1], out, "township seats", "_seats")
+            seats_level = N_("township seats")
+            _hub_counts(config, spec, seats[0], sites, seats[1], out, seats_level, "_seats")
     if config.named_gaps:
         _named_gaps(config, plan, spec, demand, travel, labels, out, source)
     return out
@@ -149,10 +152,18 @@ def _plan_hubs(
         rows["plan's hubs"][f"population within {radius:g} min"]
     )
     out.findings.append(
-        f"The optimiser's {int(optimum.sum())} hubs reach {gain:+,.0f} persons more within "
-        f"{radius:g} minutes than the plan's {int(planned.sum())}. "
-        f"Only in the optimum: {', '.join(only_opt) or 'none'}; "
-        f"only in the plan: {', '.join(only_plan) or 'none'}."
+        _(
+            "The optimiser's {n} hubs reach {gain} persons more within {radius} minutes than "
+            "the plan's {planned}. Only in the optimum: {only_optimum}; only in the plan: "
+            "{only_plan}."
+        ).format(
+            n=int(optimum.sum()),
+            gain=f"{gain:+,.0f}",
+            radius=f"{radius:g}",
+            planned=int(planned.sum()),
+            only_optimum=_(", ").join(only_opt) or _("none"),
+            only_plan=_(", ").join(only_plan) or _("none"),
+        )
     )
     out.tables["compare_hub_sites.csv"] = pd.DataFrame(
         {
@@ -166,8 +177,10 @@ def _plan_hubs(
     if check is not None:
         best = float(population[check].sum())
         out.findings.append(
-            f"Independent check: the most population any {int(optimum.sum())} hubs can bring "
-            f"within {radius:g} minutes is {best:,.0f} (maximal covering location)."
+            _(
+                "Independent check: the most population any {n} hubs can bring within {radius} "
+                "minutes is {best} (maximal covering location)."
+            ).format(n=int(optimum.sum()), radius=f"{radius:g}", best=f"{best:,.0f}")
         )
     fixed_spec = replace(
         spec,
@@ -177,8 +190,10 @@ def _plan_hubs(
     out.plan_fixed = fixed
     out.tables["compare_plan_fixed.csv"] = _changes(plan, fixed)
     out.findings.append(
-        "With the plan's hubs fixed the whole plan was solved again; the table "
-        "compare_plan_fixed.csv lists what changes (districts, travel, staff)."
+        _(
+            "With the plan's hubs fixed the whole plan was solved again; the table "
+            "compare_plan_fixed.csv lists what changes (districts, travel, staff)."
+        )
     )
 
 
@@ -262,19 +277,31 @@ def _hub_counts(
     verify_locate(least, least_cost, radius=radius, required=req)
     n_least = len(least.open_sites) - by_kind
     out.findings.append(
-        f"Demand at {level}: least number of hubs besides the {by_kind} that are hubs by kind "
-        f"for a full {radius:g}-minute circle: {n_least} (every one some possible hub can "
-        f"reach: {reachable:,.0f} persons, {reachable / total:.1%}; {int((~reach).sum())} "
-        f"{level} are beyond {radius:g} minutes of every possible hub)."
+        _(
+            "Demand at {level}: least number of hubs besides the {by_kind} that are hubs by kind "
+            "for a full {radius}-minute circle: {n} (every one some possible hub can reach: "
+            "{people} persons, {share}; {beyond} {level} are beyond {radius} minutes of every "
+            "possible hub)."
+        ).format(
+            level=_(level),
+            by_kind=by_kind,
+            radius=f"{radius:g}",
+            n=n_least,
+            people=f"{reachable:,.0f}",
+            share=f"{reachable / total:.1%}",
+            beyond=int((~reach).sum()),
+        )
     )
     if config.plan_hub_count is not None:
         verdict = (
-            "enough"
+            _("enough")
             if config.plan_hub_count >= n_least
-            else f"{n_least - config.plan_hub_count} short"
+            else _("{n} short").format(n=n_least - config.plan_hub_count)
         )
         out.findings.append(
-            f"The plan asks for about {config.plan_hub_count}: {verdict} for the full circle."
+            _("The plan asks for about {n}: {verdict} for the full circle.").format(
+                n=config.plan_hub_count, verdict=verdict
+            )
         )
     low, high = config.hub_counts or (config.plan_hub_count, config.plan_hub_count)
     rows = []
@@ -308,10 +335,17 @@ def _hub_counts(
     if len(at_plan):
         best = float(at_plan[f"population within {radius:g} min"].iloc[0])
         out.findings.append(
-            f"With {config.plan_hub_count} hubs and demand at {level}, at most {best:,.0f} "
-            f"persons ({best / total:.1%}) are within {radius:g} minutes (maximal covering; the "
-            "county plan above can reach fewer when every unit must also join a district "
-            "within districts.max_minutes)."
+            _(
+                "With {n} hubs and demand at {level}, at most {best} persons ({share}) are "
+                "within {radius} minutes (maximal covering; the county plan above can reach "
+                "fewer when every unit must also join a district within districts.max_minutes)."
+            ).format(
+                n=config.plan_hub_count,
+                level=_(level),
+                best=f"{best:,.0f}",
+                share=f"{best / total:.1%}",
+                radius=f"{radius:g}",
+            )
         )
     out.tables[f"compare_curve{suffix}.csv"] = curve
     out.tables[f"compare_least{suffix}.csv"] = pd.DataFrame(
