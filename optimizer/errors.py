@@ -16,6 +16,7 @@ from geodata.errors import (
     Interrupted,
     SolverError,
 )
+from geodata.i18n import gettext as _
 
 __all__ = [
     "ConfigError",
@@ -33,5 +34,5 @@ class VerificationError(HealthplanError):
     """A result does not hold up against its inputs; ``problems`` lists every finding."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("the plan fails verification:\n- " + "\n- ".join(problems))
+        super().__init__(_("the plan fails verification:") + "\n- " + "\n- ".join(problems))
         self.problems = problems

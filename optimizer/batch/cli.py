@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import Interrupted
+from geodata.i18n import gettext as _
 from optimizer.batch.run import BatchRun, run_batch
 from optimizer.batch.task import TaskResult
 from optimizer.config.batch import load_batch
@@ -74,8 +75,10 @@ def solve_batch(
         except KeyboardInterrupt:
             finished = int(progress.tasks[0].completed)
             raise Interrupted(
-                f"stopped after {finished} of {len(batch.tasks)} plans; nothing was written "
-                f"and {out_dir} is untouched"
+                _(
+                    "stopped after {finished} of {total} plans; nothing was written and "
+                    "{out_dir} is untouched"
+                ).format(finished=finished, total=len(batch.tasks), out_dir=out_dir)
             ) from None
     out_console.print(batch_table(run, out_dir))
     return PARTIAL_FAILURE if run.failed else 0

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
+from geodata.i18n import language
 from optimizer import interrupt
 from optimizer.batch.report import write_combined
 from optimizer.batch.task import TaskResult, run_task
@@ -120,7 +122,11 @@ def execute(
             done(results[-1])
         return results
     if workers is not None and workers < 0:
-        raise InputError(f"--workers {workers}: give 0 (no Dask) or more worker processes")
+        raise InputError(
+            _("--workers {workers}: give 0 (no Dask) or more worker processes").format(
+                workers=workers
+            )
+        )
     from distributed import Client, LocalCluster, as_completed
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -129,8 +135,10 @@ def execute(
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
-                f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); "
-                "check the address (tcp://HOST:PORT) and that the scheduler runs"
+                _(
+                    "--scheduler {scheduler}: cannot reach the Dask scheduler ({reason}); "
+                    "check the address (tcp://HOST:PORT) and that the scheduler runs"
+                ).format(scheduler=scheduler, reason=exc)
             ) from None
         cluster = None
     else:
@@ -147,7 +155,11 @@ def execute(
         )
         client = Client(cluster)
     try:
-        futures = {client.submit(run_task, task, str(out_root), pure=False): task for task in tasks}
+        # the workers give their messages in this process's language
+        futures = {
+            client.submit(run_task, task, str(out_root), language(), pure=False): task
+            for task in tasks
+        }
         by_index: dict[int, TaskResult] = {}
         for future in as_completed(futures):
             task = futures[future]

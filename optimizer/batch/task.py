@@ -21,6 +21,7 @@ import pandas as pd
 import pyogrio
 
 from geodata.errors import HealthplanError
+from geodata.i18n import use_language
 from geodata.layers import is_csv, is_sheet, read_any
 from geodata.postgis import DatabaseUrl, is_database_url, query_columns, region_query
 from optimizer.config.batch import Task, check_task, task_label
@@ -71,12 +72,19 @@ class TaskResult:
         return self.status != FAILED
 
 
-def run_task(task: Task, out_root: str) -> TaskResult:
+def run_task(task: Task, out_root: str, language: str | None = None) -> TaskResult:
     """Plan ``task`` and write its outputs into ``out_root/task.folder``.
 
     Every error is caught and returned as a failed result: project errors (bad data,
     infeasible targets, no solution) by their message, anything else with its type.
+    ``language`` ("zh", "en"): of the messages (None: the one in use, e.g. the caller's
+    when run in its process; a worker process is given it).
     """
+    with use_language(language):
+        return _run_task(task, out_root)
+
+
+def _run_task(task: Task, out_root: str) -> TaskResult:
     start = time.perf_counter()
     label = task_label(task)
     try:

@@ -30,6 +30,7 @@ import pyogrio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.errors import ConfigError, InputError
+from geodata.i18n import gettext as _
 from geodata.layers import is_csv, is_sheet, read_any
 from geodata.postgis import DatabaseUrl, is_database_url
 from optimizer.config.county import CountyConfig, check_county_config, is_county_config
@@ -128,13 +129,19 @@ def parse_sweep_option(text: str) -> tuple[str, list[Any]]:
     key, sep, value = text.partition("=")
     key = key.strip().strip('"')
     if not sep or not key:
-        raise ConfigError(f"--sweep {text!r}: give KEY=VALUES, e.g. hub.radius=[20, 30, 45]")
+        raise ConfigError(
+            _("--sweep {text}: give KEY=VALUES, e.g. hub.radius=[20, 30, 45]").format(
+                text=repr(text)
+            )
+        )
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"--sweep {text!r}: {value.strip()!r} is not a TOML value ({exc}); "
-            'quote text values: model.problem=["mclp", "lscp"]'
+            _(
+                "--sweep {text}: {value} is not a TOML value ({reason}); "
+                'quote text values: model.problem=["mclp", "lscp"]'
+            ).format(text=repr(text), value=repr(value.strip()), reason=exc)
         ) from None
     return key, parsed if isinstance(parsed, list) else [parsed]
 
@@ -240,7 +247,7 @@ def check_task(task: Task) -> Config | CountyConfig:
 def _sweep_grid(section: Any, path: Path) -> dict[str, list[Any]]:
     """The ``[sweep]`` table as {dotted key: values}."""
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: sweep: must be a table of KEY = [values]")
+        raise ConfigError(_("{path}: sweep: must be a table of KEY = [values]").format(path=path))
     flat = _flatten(section)
     return {key: _values(key, values, f"{path}: sweep.{key}") for key, values in flat.items()}
 
@@ -259,14 +266,24 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _values(key: str, values: Any, where: str) -> list[Any]:
     """A sweep key's list of values, checked: a non-empty list without repeats."""
     if not isinstance(values, list) or not values:
-        raise ConfigError(f"{where}: give a non-empty list of values, e.g. [20, 30, 45]")
+        raise ConfigError(
+            _("{where}: give a non-empty list of values, e.g. [20, 30, 45]").format(where=where)
+        )
     seen: list[Any] = []
     for value in values:
         if value in seen:
-            raise ConfigError(f"{where}: value {value_text(value)} is listed twice")
+            raise ConfigError(
+                _("{where}: value {value} is listed twice").format(
+                    where=where, value=value_text(value)
+                )
+            )
         seen.append(value)
     if key.split(".")[0] in BATCH_SECTIONS:
-        raise ConfigError(f"{where}: the sweep cannot change the {key.split('.')[0]} section")
+        raise ConfigError(
+            _("{where}: the sweep cannot change the {section} section").format(
+                where=where, section=key.split(".")[0]
+            )
+        )
     return list(values)
 
 
@@ -295,17 +312,25 @@ def _regions(section: Any, base: dict[str, Any], path: Path) -> list[Region]:
         ) from None
     if (cfg.column is None) == (not cfg.list):
         raise ConfigError(
-            f"{path}: regions: give either column (a demand column naming each unit's region) "
-            "or [[regions.list]] tables, one per region"
+            _(
+                "{path}: regions: give either column (a demand column naming each unit's region) "
+                "or [[regions.list]] tables, one per region"
+            ).format(path=path)
         )
     if cfg.only is not None and cfg.column is None:
-        raise ConfigError(f"{path}: regions.only: applies only with regions.column")
+        raise ConfigError(
+            _("{path}: regions.only: applies only with regions.column").format(path=path)
+        )
     if cfg.column is not None:
         return _column_regions(cfg, base, path)
     names = [entry.name for entry in cfg.list]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise ConfigError(f"{path}: regions.list: names listed twice: {', '.join(repeated)}")
+        raise ConfigError(
+            _("{path}: regions.list: names listed twice: {names}").format(
+                path=path, names=", ".join(repeated)
+            )
+        )
     return _unique_slugs(
         [
             Region(name=e.name, slug=_slug(e.name), overrides=dict(e.model_extra or {}))
@@ -319,7 +344,9 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
     demand = base.get("demand") if isinstance(base.get("demand"), dict) else {}
     file = demand.get("path")
     if file is None:
-        raise ConfigError(f"{path}: demand.path: required (the layer with the region column)")
+        raise ConfigError(
+            _("{path}: demand.path: required (the layer with the region column)").format(path=path)
+        )
     if is_database_url(file):
         file = DatabaseUrl(file)
     else:
@@ -338,8 +365,12 @@ def _column_regions(cfg: RegionsConfig, base: dict[str, Any], path: Path) -> lis
         missing = [v for v in cfg.only if v not in {str(x) for x in values}]
         if missing:
             raise ConfigError(
-                f"{path}: regions.only: {', '.join(map(repr, missing))} not found in column "
-                f"{cfg.column!r} of {file}"
+                _("{path}: regions.only: {values} not found in column {column} of {file}").format(
+                    path=path,
+                    values=", ".join(map(repr, missing)),
+                    column=repr(cfg.column),
+                    file=file,
+                )
             )
         values = [v for v in values if str(v) in cfg.only]
     return _unique_slugs(
@@ -371,16 +402,26 @@ def region_values(
     except (InputError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ConfigError(f"{source}: demand.path: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{source}: demand.path: cannot read {file} ({exc})") from None
+        raise ConfigError(
+            _("{path}: demand.path: cannot read {file} ({reason})").format(
+                path=source, file=file, reason=exc
+            )
+        ) from None
     if column not in frame.columns:
-        raise ConfigError(f"{source}: regions.column: {src} has no column {column!r}")
+        raise ConfigError(
+            _("{path}: regions.column: {source} has no column {column}").format(
+                path=source, source=src, column=repr(column)
+            )
+        )
     cells = frame[column]
     empty = cells.isna() | (cells.astype(str).str.strip() == "")
     if empty.any():
         rows = ", ".join(str(i + 1) for i in cells.index[empty][:5])
         raise ConfigError(
-            f"{source}: regions.column: {src}: column {column!r} is empty in row(s) {rows}; "
-            "give every demand unit its region"
+            _(
+                "{path}: regions.column: {source}: column {column} is empty in row(s) {rows}; "
+                "give every demand unit its region"
+            ).format(path=source, source=src, column=repr(column), rows=rows)
         )
     return sorted(cells.unique().tolist(), key=lambda v: (str(type(v)), v))
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from geodata.errors import ConfigError
+from geodata.i18n import gettext as _
 from models.county_terms import STAGES, StaffRule
 from optimizer.config.site import (
     DataPath,
@@ -72,13 +73,15 @@ class LevelConfig(Section):
     @classmethod
     def _range(cls, value: Range | None) -> Range | None:
         if value is not None and not 0 <= value[0] <= value[1]:
-            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+            raise ValueError(
+                _("must be [min, max] with 0 <= min <= max, got {value}").format(value=list(value))
+            )
         return value
 
     @model_validator(mode="after")
     def _count_or_about(self) -> LevelConfig:
         if self.count is not None and self.about is not None:
-            raise ValueError("give count or about, not both")
+            raise ValueError(_("give count or about, not both"))
         return self
 
     def count_range(self) -> Range | None:
@@ -109,11 +112,11 @@ class StaffConfig(Section):
     @model_validator(mode="after")
     def _one_ratio_one_pool(self) -> StaffConfig:
         if self.per_1000 is not None and self.per_10000 is not None:
-            raise ValueError("give per_1000 or per_10000, not both")
+            raise ValueError(_("give per_1000 or per_10000, not both"))
         if self.pool is not None and self.hire_up_to is not None:
-            raise ValueError("give pool or hire_up_to, not both")
+            raise ValueError(_("give pool or hire_up_to, not both"))
         if self.hire_up_to is not None and self.existing_column is None:
-            raise ValueError("hire_up_to needs existing_column (the staff on post per site)")
+            raise ValueError(_("hire_up_to needs existing_column (the staff on post per site)"))
         return self
 
 
@@ -129,7 +132,7 @@ class SolveConfig(Section):
     def _unique(self) -> SolveConfig:
         repeated = sorted({s for s in self.stages if self.stages.count(s) > 1})
         if repeated:
-            raise ValueError(f"stages listed twice: {', '.join(repeated)}")
+            raise ValueError(_("stages listed twice: {stages}").format(stages=", ".join(repeated)))
         return self
 
 
@@ -159,15 +162,24 @@ class RoamingConfig(Section):
         if self.base_vehicles is not None:
             if len(self.base_vehicles) != len(self.bases):
                 raise ValueError(
-                    f"base_vehicles lists {len(self.base_vehicles)} numbers for "
-                    f"{len(self.bases)} bases; give one per base"
+                    _(
+                        "base_vehicles lists {numbers} numbers for {bases} bases; give one per base"
+                    ).format(numbers=len(self.base_vehicles), bases=len(self.bases))
                 )
             if any(not 1 <= v <= self.vehicles for v in self.base_vehicles):
-                raise ValueError(f"base_vehicles must each be between 1 and {self.vehicles}")
+                raise ValueError(
+                    _("base_vehicles must each be between 1 and {vehicles}").format(
+                        vehicles=self.vehicles
+                    )
+                )
         if self.visits > self.days:
-            raise ValueError(f"visits {self.visits} is more than the {self.days} days per cycle")
+            raise ValueError(
+                _("visits {visits} is more than the {days} days per cycle").format(
+                    visits=self.visits, days=self.days
+                )
+            )
         if len(set(self.bases)) != len(self.bases):
-            raise ValueError("bases lists a site twice")
+            raise ValueError(_("bases lists a site twice"))
         return self
 
 
@@ -187,7 +199,9 @@ class CompareConfig(Section):
     @classmethod
     def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
         if value is not None and not 0 <= value[0] <= value[1]:
-            raise ValueError(f"must be [min, max] with 0 <= min <= max, got {list(value)}")
+            raise ValueError(
+                _("must be [min, max] with 0 <= min <= max, got {value}").format(value=list(value))
+            )
         return value
 
 
@@ -256,27 +270,33 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
     for name, staff in config.staff.items():
         if name not in defaults and staff.per_1000 is None and staff.per_10000 is None:
             found.append(
-                (f"staff.{name}", "a new staff type needs per_1000 or per_10000 (per residents)")
+                (
+                    f"staff.{name}",
+                    _("a new staff type needs per_1000 or per_10000 (per residents)"),
+                )
             )
         elif staff.pool == 0 and _asks_for_staff(staff, defaults.get(name)):
             found.append(
                 (
                     f"staff.{name}.pool",
-                    f"is 0 but the quota asks for {name}; give the number of {name} the county "
-                    "can staff (persons), or leave pool out for no limit",
+                    _(
+                        "is 0 but the quota asks for {name}; give the number of {name} the "
+                        "county can staff (persons), or leave pool out for no limit"
+                    ).format(name=name),
                 )
             )
     if config.districts.balance is not None and config.hub.count_range() is None:
-        found.append(("districts.balance", "needs hub.count or hub.about (hub numbers to try)"))
+        found.append(("districts.balance", _("needs hub.count or hub.about (hub numbers to try)")))
     if config.hub.max_minutes is not None:
-        found.append(("hub.max_minutes", "applies to [clinic] only; use districts.max_minutes"))
+        found.append(("hub.max_minutes", _("applies to [clinic] only; use districts.max_minutes")))
     limit = config.travel.max_minutes
     if limit is not None:
         for key, value in _limits(config).items():
             if value > limit:
-                found.append(
-                    ("travel.max_minutes", f"{limit:g} is below {key} {value:g}; raise it")
+                message = _("{limit} is below {key} {value}; raise it").format(
+                    limit=f"{limit:g}", key=key, value=f"{value:g}"
                 )
+                found.append(("travel.max_minutes", message))
     found += travel_checks(config.travel)
     found += demand_checks(config.demand)
     files = {

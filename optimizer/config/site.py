@@ -28,6 +28,8 @@ from pyproj.exceptions import CRSError
 
 from geodata.chinese_crs import chinese_crs_name
 from geodata.errors import ConfigError
+from geodata.i18n import gettext as _
+from geodata.i18n import ngettext
 from geodata.layers import check_encoding
 from geodata.postgis import DatabaseUrl, is_database_url
 
@@ -114,14 +116,16 @@ def _path_or_url(value: Any, info: ValidationInfo) -> Path | DatabaseUrl:
     if isinstance(value, str | Path):
         return _resolve(Path(value), info)
     raise ValueError(
-        f"must be a file path or a postgresql:// URL as text (got {type(value).__name__})"
+        _("must be a file path or a postgresql:// URL as text (got {type})").format(
+            type=type(value).__name__
+        )
     )
 
 
 def _database_url(value: Any) -> DatabaseUrl:
     """A ``postgresql://`` URL, or ValueError."""
     if not is_database_url(value):
-        raise ValueError("must be a postgresql://user@host:port/database URL")
+        raise ValueError(_("must be a postgresql://user@host:port/database URL"))
     return DatabaseUrl(value)
 
 
@@ -129,13 +133,17 @@ def _check_crs(value: str) -> str:
     """Reject a CRS string that pyproj cannot read."""
     if chinese_crs_name(value) is not None:
         raise ValueError(
-            f"{value!r} is an offset of input longitude/latitude (for [demand] and [sites]); "
-            "give a CRS pyproj knows, e.g. 'EPSG:4326'"
+            _(
+                "{value} is an offset of input longitude/latitude (for [demand] and [sites]); "
+                "give a CRS pyproj knows, e.g. 'EPSG:4326'"
+            ).format(value=repr(value))
         )
     try:
         CRS.from_user_input(value)
     except CRSError as exc:
-        raise ValueError(f"unknown CRS {value!r} (use e.g. 'EPSG:4326' or 'EPSG:4547')") from exc
+        raise ValueError(
+            _("unknown CRS {value} (use e.g. 'EPSG:4326' or 'EPSG:4547')").format(value=repr(value))
+        ) from exc
     return value
 
 
@@ -149,8 +157,10 @@ def _check_point_crs(value: str) -> str:
         CRS.from_user_input(value)
     except CRSError as exc:
         raise ValueError(
-            f"unknown CRS {value!r} (use e.g. 'EPSG:4326', 'EPSG:4547', or 'GCJ-02' / 'BD-09' "
-            "for Amap/Tencent / Baidu longitude/latitude)"
+            _(
+                "unknown CRS {value} (use e.g. 'EPSG:4326', 'EPSG:4547', or 'GCJ-02' / 'BD-09' "
+                "for Amap/Tencent / Baidu longitude/latitude)"
+            ).format(value=repr(value))
         ) from exc
     return value
 
@@ -257,7 +267,11 @@ class TravelConfig(Section):
     def _positive_speeds(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         for road_class, speed in (value or {}).items():
             if not speed > 0:
-                raise ValueError(f"speed of road class {road_class!r} must be > 0, got {speed}")
+                raise ValueError(
+                    _("speed of road class {road_class} must be > 0, got {speed}").format(
+                        road_class=repr(road_class), speed=speed
+                    )
+                )
         return value
 
 
@@ -364,11 +378,17 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        raise ConfigError(_("{path}: config file not found").format(path=path)) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: config file is not UTF-8 text ({exc.reason})") from None
+        raise ConfigError(
+            _("{path}: config file is not UTF-8 text ({reason})").format(
+                path=path, reason=exc.reason
+            )
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+        raise ConfigError(
+            _("{path}: cannot read config file ({reason})").format(path=path, reason=exc.strerror)
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -407,31 +427,52 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     model, travel, sites = config.model, config.travel, config.sites
     if model.problem in NEEDS_P and model.p is None:
-        found.append(("model.p", f"required for problem {model.problem!r} (number of sites)"))
+        found.append(
+            (
+                "model.p",
+                _("required for problem {problem} (number of sites)").format(
+                    problem=repr(model.problem)
+                ),
+            )
+        )
     if model.problem == "lscp" and model.p is not None:
         found.append(
             (
                 "model.p",
-                "does not apply to problem 'lscp' (it opens the fewest sites covering every "
-                "unit); remove p, or use problem 'mclp' to cover the most people with p sites",
+                _(
+                    "does not apply to problem 'lscp' (it opens the fewest sites covering every "
+                    "unit); remove p, or use problem 'mclp' to cover the most people with p sites"
+                ),
             )
         )
     if model.problem in NEEDS_RADIUS and model.radius is None:
-        found.append(("model.radius", f"required for problem {model.problem!r} (minutes)"))
+        found.append(
+            (
+                "model.radius",
+                _("required for problem {problem} (minutes)").format(problem=repr(model.problem)),
+            )
+        )
     if model.use_capacity and model.problem != "capacitated":
-        found.append(("model.use_capacity", "applies only to problem 'capacitated'"))
+        found.append(("model.use_capacity", _("applies only to problem 'capacitated'")))
     if model.use_fixed_costs and model.problem not in USES_FIXED_COSTS:
-        found.append(("model.use_fixed_costs", "applies only to problems 'lscp' and 'capacitated'"))
+        found.append(
+            ("model.use_fixed_costs", _("applies only to problems 'lscp' and 'capacitated'"))
+        )
     if model.single_source and model.problem != "capacitated":
-        found.append(("model.single_source", "applies only to problem 'capacitated'"))
+        found.append(("model.single_source", _("applies only to problem 'capacitated'")))
     if model.use_capacity and sites.capacity is None:
-        found.append(("sites.capacity", "name the capacity column (model.use_capacity is true)"))
+        found.append(("sites.capacity", _("name the capacity column (model.use_capacity is true)")))
     if model.use_fixed_costs and sites.fixed_cost is None:
         found.append(
-            ("sites.fixed_cost", "name the fixed-cost column (model.use_fixed_costs is true)")
+            ("sites.fixed_cost", _("name the fixed-cost column (model.use_fixed_costs is true)"))
         )
     for key in sorted(set(sites.required) & set(sites.barred)):
-        found.append(("sites.barred", f"site {key!r} is also listed in sites.required"))
+        found.append(
+            (
+                "sites.barred",
+                _("site {site} is also listed in sites.required").format(site=repr(key)),
+            )
+        )
     if (
         model.radius is not None
         and travel.max_minutes is not None
@@ -440,8 +481,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
         found.append(
             (
                 "travel.max_minutes",
-                f"{travel.max_minutes} is below model.radius {model.radius}; "
-                "raise it or leave it out (it then defaults to the radius)",
+                _(
+                    "{max_minutes} is below model.radius {radius}; "
+                    "raise it or leave it out (it then defaults to the radius)"
+                ).format(max_minutes=travel.max_minutes, radius=model.radius),
             )
         )
     found += travel_checks(travel)
@@ -483,21 +526,26 @@ def source_checks(
     found: list[tuple[str, str]] = []
     for key, path in paths.items():
         if isinstance(path, Path) and not path.is_file():
-            found.append((key, f"file not found: {path}"))
+            found.append((key, _("file not found: {path}").format(path=path)))
         layer_key, sql_key = DATABASE_KEYS.get(key, (None, None))
         if isinstance(path, DatabaseUrl):
             if layer_key is None:
-                found.append((key, f"a database URL cannot be read here ({path}); give a file"))
+                message = _("a database URL cannot be read here ({url}); give a file")
+                found.append((key, message.format(url=path)))
             elif (_value(config, layer_key) is None) == (_value(config, sql_key) is None):
                 found.append(
                     (
                         key,
-                        f"a database ({path}) needs one of {layer_key} = 'schema.table' or "
-                        f"{sql_key} = 'SELECT ...'",
+                        _(
+                            "a database ({url}) needs one of {layer_key} = 'schema.table' or "
+                            "{sql_key} = 'SELECT ...'"
+                        ).format(url=path, layer_key=layer_key, sql_key=sql_key),
                     )
                 )
         elif sql_key is not None and _value(config, sql_key) is not None:
-            found.append((sql_key, f"applies to postgresql:// URLs only, not to {path}"))
+            found.append(
+                (sql_key, _("applies to postgresql:// URLs only, not to {path}").format(path=path))
+            )
     return found
 
 
@@ -507,7 +555,7 @@ def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if demand.population_table is None:
         found += [
-            (f"demand.{key}", "only used with demand.population_table")
+            (f"demand.{key}", _("only used with demand.population_table"))
             for key in (
                 "population_key",
                 "population_sheet",
@@ -520,19 +568,19 @@ def demand_checks(demand: DemandConfig) -> list[tuple[str, str]]:
         found.append(
             (
                 "demand.population_raster",
-                "and demand.population_table both give the population; keep one",
+                _("and demand.population_table both give the population; keep one"),
             )
         )
     if demand.population_total is not None and demand.population_raster is None:
         found.append(
             (
                 "demand.population_total",
-                "rescales a population raster; give demand.population_raster too",
+                _("rescales a population raster; give demand.population_raster too"),
             )
         )
     raster = demand.population_raster
     if raster is not None and not raster.is_file():
-        found.append(("demand.population_raster", f"file not found: {raster}"))
+        found.append(("demand.population_raster", _("file not found: {path}").format(path=raster)))
     return found
 
 
@@ -544,21 +592,26 @@ def travel_checks(travel: TravelConfig) -> list[tuple[str, str]]:
             continue
         for key in keys:
             if key in travel.model_fields_set:
-                found.append(
-                    (f"travel.{key}", f"only used when mode = {mode!r} (mode is {travel.mode!r})")
+                message = _("only used when mode = {mode} (mode is {current})").format(
+                    mode=repr(mode), current=repr(travel.mode)
                 )
+                found.append((f"travel.{key}", message))
     if travel.mode == "network" and travel.roads is None:
-        found.append(("travel.roads", "required for mode 'network' (road line layer)"))
+        found.append(("travel.roads", _("required for mode 'network' (road line layer)")))
     if travel.mode == "network" and travel.roads is not None:
         pbf = is_pbf(travel.roads)
         only_pbf = ("osm_margin_km",)
         only_layers = ("roads_layer", "speed_column", "class_column")
         for key in only_layers if pbf else only_pbf:
             if key in travel.model_fields_set:
-                what = "a line layer" if pbf else "an OpenStreetMap .osm.pbf extract"
-                found.append((f"travel.{key}", f"only used when roads is {what}"))
+                message = (
+                    _("only used when roads is a line layer")
+                    if pbf
+                    else _("only used when roads is an OpenStreetMap .osm.pbf extract")
+                )
+                found.append((f"travel.{key}", message))
     if travel.mode == "table" and travel.table is None:
-        found.append(("travel.table", "required for mode 'table' (origin-destination table)"))
+        found.append(("travel.table", _("required for mode 'table' (origin-destination table)")))
     return found
 
 
@@ -567,9 +620,11 @@ def _toml_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     text = str(exc)
     match = re.search(r"\(at line (\d+), column (\d+)\)", text)
     if match is None:
-        return f"{path}: invalid TOML: {text}"
+        return _("{path}: invalid TOML: {reason}").format(path=path, reason=text)
     reason = text[: match.start()].strip()
-    return f"{path}: line {match[1]}, column {match[2]}: invalid TOML: {reason}"
+    return _("{path}: line {line}, column {column}: invalid TOML: {reason}").format(
+        path=path, line=match[1], column=match[2], reason=reason
+    )
 
 
 def error_where(loc: tuple[Any, ...]) -> str:
@@ -577,7 +632,7 @@ def error_where(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return out or _("(top level)")
 
 
 def error_message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
@@ -586,17 +641,75 @@ def error_message(err: dict[str, Any], root: type[BaseModel] = Config) -> str:
     if kind == "extra_forbidden":
         fields = _model_at(loc[:-1], root).model_fields
         allowed = ", ".join(field.alias or name for name, field in fields.items())
-        what = "section or key" if len(loc) == 1 else "key"
-        return f"unknown {what} (allowed: {allowed})"
+        if len(loc) == 1:
+            return _("unknown section or key (allowed: {allowed})").format(allowed=allowed)
+        return _("unknown key (allowed: {allowed})").format(allowed=allowed)
     if kind == "missing":
-        return "required section is missing" if len(loc) == 1 else "required key is missing"
+        return _("required section is missing") if len(loc) == 1 else _("required key is missing")
     if kind == "literal_error":
         allowed = err["ctx"]["expected"].replace("'", "")
-        return f"{err['input']!r} is not allowed (allowed: {allowed})"
-    message = err["msg"].removeprefix("Value error, ")
-    return (
-        f"{message} (got {err['input']!r})" if "input" in err and kind != "value_error" else message
-    )
+        return _("{value} is not allowed (allowed: {allowed})").format(
+            value=repr(err["input"]), allowed=allowed
+        )
+    if kind == "value_error":
+        return err["msg"].removeprefix("Value error, ")
+    message = pydantic_message(err)
+    if "input" in err:
+        return _("{message} (got {value})").format(message=message, value=repr(err["input"]))
+    return message
+
+
+def pydantic_message(err: dict[str, Any]) -> str:
+    """Pydantic's message for a type or range error, in the language in use where the
+    catalogue has it (the common kinds), else pydantic's English text."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    fixed = {
+        "int_type": _("Input should be a valid integer"),
+        "int_parsing": _("Input should be a valid integer, unable to parse string as an integer"),
+        "int_from_float": _("Input should be a valid integer, got a number with a fractional part"),
+        "float_type": _("Input should be a valid number"),
+        "float_parsing": _("Input should be a valid number, unable to parse string as a number"),
+        "finite_number": _("Input should be a finite number"),
+        "bool_type": _("Input should be a valid boolean"),
+        "bool_parsing": _("Input should be a valid boolean, unable to interpret input"),
+        "string_type": _("Input should be a valid string"),
+        "list_type": _("Input should be a valid list"),
+        "tuple_type": _("Input should be a valid tuple"),
+        "dict_type": _("Input should be a valid dictionary"),
+    }
+    if kind in fixed:
+        return fixed[kind]
+    bounds = {
+        "greater_than": ("gt", _("Input should be greater than {limit}")),
+        "greater_than_equal": ("ge", _("Input should be greater than or equal to {limit}")),
+        "less_than": ("lt", _("Input should be less than {limit}")),
+        "less_than_equal": ("le", _("Input should be less than or equal to {limit}")),
+    }
+    if kind in bounds and bounds[kind][0] in ctx:
+        key, text = bounds[kind]
+        limit = ctx[key]
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # as pydantic writes it
+        return text.format(limit=limit)
+    if kind == "model_type" and "class_name" in ctx:
+        return _("Input should be a valid dictionary or instance of {class_name}").format(
+            class_name=ctx["class_name"]
+        )
+    if kind == "string_too_short" and "min_length" in ctx:
+        n = ctx["min_length"]
+        return ngettext(
+            "String should have at least {n} character",
+            "String should have at least {n} characters",
+            n,
+        ).format(n=n)
+    if kind == "too_short" and ctx.get("field_type") == "List" and "min_length" in ctx:
+        n, got = ctx["min_length"], ctx.get("actual_length")
+        return ngettext(
+            "List should have at least {n} item after validation, not {got}",
+            "List should have at least {n} items after validation, not {got}",
+            n,
+        ).format(n=n, got=got)
+    return err["msg"]
 
 
 def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel]:

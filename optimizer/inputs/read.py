@@ -22,6 +22,8 @@ import pandas as pd
 import geodata
 from geodata.errors import ConfigError, HealthplanWarning, InputError
 from geodata.fields import parse_numbers
+from geodata.i18n import N_
+from geodata.i18n import gettext as _
 from geodata.layers import Source, read_any
 from geodata.messages import listing
 from geodata.postgis import DatabaseUrl
@@ -44,6 +46,18 @@ Progress = Callable[[str], None]
 # Points this far (metres) outside the boundary polygons still count as inside: boundaries
 # are often generalised, and a health centre may sit just across the line.
 BOUNDARY_TOLERANCE_M = 1000.0
+
+# The message for sites or demand units outside the boundary, by what they are.
+OUTSIDE_MESSAGES = {
+    "site": N_(
+        "{path}: {n} site(s) lie more than {km} km outside the boundary: {names}; fix "
+        "their coordinates or CRS, or give the right boundary file"
+    ),
+    "demand unit": N_(
+        "{path}: {n} demand unit(s) lie more than {km} km outside the boundary: {names}; fix "
+        "their coordinates or CRS, or give the right boundary file"
+    ),
+}
 
 
 @dataclass
@@ -240,18 +254,28 @@ def with_raster_population(
     demand = demand.copy()
     demand["population"] = found.population
     share = found.outside / found.raster_total if found.raster_total else 0.0
-    rescaled = (
-        f"; rescaled by {found.scale:.4g} to population_total {d.population_total:,.0f}"
-        if d.population_total is not None
-        else ""
+    figures = dict(
+        raster=raster,
+        total=f"{found.raster_total:,.0f}",
+        outside=f"{found.outside:,.0f}",
+        share=f"{share:.1%}",
     )
-    warnings.warn(
-        f"{raster}: population from the raster ({found.raster_total:,.0f} persons); "
-        f"{found.outside:,.0f} persons ({share:.1%}) lie outside every demand unit's "
-        f"catchment{rescaled}",
-        HealthplanWarning,
-        stacklevel=2,
-    )
+    if d.population_total is not None:
+        message = _(
+            "{raster}: population from the raster ({total} persons); {outside} persons "
+            "({share}) lie outside every demand unit's catchment; rescaled by {scale} to "
+            "population_total {population_total}"
+        ).format(
+            **figures,
+            scale=f"{found.scale:.4g}",
+            population_total=f"{d.population_total:,.0f}",
+        )
+    else:
+        message = _(
+            "{raster}: population from the raster ({total} persons); {outside} persons "
+            "({share}) lie outside every demand unit's catchment"
+        ).format(**figures)
+    warnings.warn(message, HealthplanWarning, stacklevel=2)
     return demand
 
 
@@ -325,11 +349,19 @@ def with_site_columns(
     problems = []
     for column, key in wanted.items():
         if column not in raw.columns:
-            problems.append(f"{source}: {key}: the sites have no column {column!r}")
+            problems.append(
+                _("{source}: {key}: the sites have no column {column}").format(
+                    source=source, key=key, column=repr(column)
+                )
+            )
             continue
         values = parse_numbers(raw[column])
         if np.isnan(values).any() or (values < 0).any():
-            problems.append(f"{source}: {key}: column {column!r} needs a number >= 0 in every row")
+            problems.append(
+                _("{source}: {key}: column {column} needs a number >= 0 in every row").format(
+                    source=source, key=key, column=repr(column)
+                )
+            )
             continue
         sites[column] = values
     if problems:
@@ -377,7 +409,7 @@ def read_roads(t: TravelConfig, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return geodata.read_osm_roads(t.roads, t.osm_class_speeds(), area)
     roads, source = read_any(t.roads, t.roads_layer, sql=t.roads_sql)
     if not isinstance(roads, gpd.GeoDataFrame):
-        raise source.error("has no geometry; give a line layer of roads as travel.roads")
+        raise source.error(_("has no geometry; give a line layer of roads as travel.roads"))
     roads.attrs["source"] = str(source)
     return roads
 
@@ -430,12 +462,12 @@ def read_boundary(
     """The county boundary polygons of a spatial file or of a PostGIS table or query."""
     frame, src = read_any(path, layer, sql=sql)
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise src.error("has no geometry; give a polygon layer as boundary.path")
+        raise src.error(_("has no geometry; give a polygon layer as boundary.path"))
     kinds = set(frame.geometry.geom_type.dropna())
     if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise src.error("needs polygons (the county area)")
+        raise src.error(_("needs polygons (the county area)"))
     if frame.crs is None:
-        raise src.error("has no CRS")
+        raise src.error(_("has no CRS"))
     return frame
 
 
@@ -443,13 +475,17 @@ def check_inside(
     layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, what: str, path: Path | DatabaseUrl
 ) -> None:
     """Refuse points (in a metric CRS) farther than ``BOUNDARY_TOLERANCE_M`` outside the
-    boundary: their coordinates, CRS or the boundary file are wrong."""
+    boundary: their coordinates, CRS or the boundary file are wrong. ``what`` ("site" or
+    "demand unit") picks the message in ``OUTSIDE_MESSAGES``."""
     area = boundary.to_crs(layer.crs).union_all().buffer(BOUNDARY_TOLERANCE_M)
     outside = np.flatnonzero(~layer.geometry.covered_by(area).to_numpy())
     if outside.size:
         named = [f"{layer['id'].iloc[k]} {layer['name'].iloc[k]}" for k in outside]
         raise InputError(
-            f"{path}: {outside.size} {what}(s) lie more than {BOUNDARY_TOLERANCE_M / 1000:g} km "
-            f"outside the boundary: {listing(named)}; fix their coordinates or CRS, or give "
-            "the right boundary file"
+            _(OUTSIDE_MESSAGES[what]).format(
+                path=path,
+                n=outside.size,
+                km=f"{BOUNDARY_TOLERANCE_M / 1000:g}",
+                names=listing(named),
+            )
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.errors import ConfigError
+from geodata.i18n import gettext as _
 from models.county_terms import StaffRule
 from optimizer.config.county import CountyConfig, LevelConfig, RoamingConfig, VillageRule
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
@@ -67,8 +68,10 @@ def level_spec(
         if site in fixed or kinds.get(site) in cfg.fixed_kinds:
             how = f"{key}.fixed" if site in fixed else f"{key}.fixed_kinds ({kinds[site]})"
             raise ConfigError(
-                f"{source}: {key}.barred: site {site} is also fixed open by {how}; "
-                f"remove it from one of them"
+                _(
+                    "{source}: {key}: site {site} is also fixed open by {how}; "
+                    "remove it from one of them"
+                ).format(source=source, key=f"{key}.barred", site=site, how=how)
             )
     return LevelSpec(
         radius=cfg.radius,
@@ -109,11 +112,17 @@ def existing_staff(sites: pd.DataFrame, name: str, column: str | None) -> np.nda
     if column is None:
         return np.zeros(len(sites))
     if column not in sites.columns:
-        raise ConfigError(f"staff.{name}.existing_column: the sites have no column {column!r}")
+        raise ConfigError(
+            _("{key}: the sites have no column {column}").format(
+                key=f"staff.{name}.existing_column", column=repr(column)
+            )
+        )
     values = pd.to_numeric(sites[column], errors="coerce")
     if values.isna().any():
         raise ConfigError(
-            f"staff.{name}.existing_column: column {column!r} holds empty or non-numeric cells"
+            _("{key}: column {column} holds empty or non-numeric cells").format(
+                key=f"staff.{name}.existing_column", column=repr(column)
+            )
         )
     return values.to_numpy(dtype=float)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.frames import check_layer
+from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from models.county import CountyInput, LevelTarget
 from models.pairs import CostPairs, cost_pairs
@@ -22,12 +23,19 @@ from optimizer.solve.roaming import prepare_roaming
 from optimizer.verify.county import verify_county
 
 
+def _joined(parts: list[str]) -> str:
+    """Settings or figures listed one after the other, separated as the language does."""
+    return _("; ").join(parts)
+
+
 def _ids_to_mask(ids, site_ids: np.ndarray, what: str) -> np.ndarray:
     mask = np.zeros(site_ids.size, dtype=bool)
     position = {s: k for k, s in enumerate(site_ids)}
     unknown = [s for s in ids if s not in position]
     if unknown:
-        raise InputError(f"{what}: unknown site id(s) {', '.join(map(str, unknown))}")
+        raise InputError(
+            _("{key}: unknown site id(s) {ids}").format(key=what, ids=", ".join(map(str, unknown)))
+        )
     mask[[position[s] for s in ids]] = True
     return mask
 
@@ -54,8 +62,15 @@ def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
         both = np.flatnonzero(a & b)
         if both.size:
             raise InputError(
-                f"{what}.fixed and {what}.barred: site {site_ids[both[0]]} is in both "
-                f"(directly or through {what}.fixed_kinds); remove it from one of them"
+                _(
+                    "{fixed} and {barred}: site {site} is in both (directly or through "
+                    "{fixed_kinds}); remove it from one of them"
+                ).format(
+                    fixed=f"{what}.fixed",
+                    barred=f"{what}.barred",
+                    site=site_ids[both[0]],
+                    fixed_kinds=f"{what}.fixed_kinds",
+                )
             )
     pairs = cost_pairs(travel.minutes)
     district_limit = spec.district_minutes or spec.hub.radius
@@ -71,7 +86,11 @@ def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
         if level.cost_column is None:
             return np.zeros(site_ids.size)
         if level.cost_column not in sites.columns:
-            raise InputError(f"sites: no column {level.cost_column!r} for build costs")
+            raise InputError(
+                _("sites: no column {column} for build costs").format(
+                    column=repr(level.cost_column)
+                )
+            )
         return sites[level.cost_column].to_numpy(dtype=float)
 
     n = pop.size
@@ -115,24 +134,37 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
     ):
         for what, rng in (("count", level.count), ("new", level.new)):
             if rng is not None and rng[0] > rng[1]:
-                raise InfeasibleError(f"{name}.{what}: minimum {rng[0]} is above maximum {rng[1]}")
+                raise InfeasibleError(
+                    _("{key}: minimum {low} is above maximum {high}").format(
+                        key=f"{name}.{what}", low=rng[0], high=rng[1]
+                    )
+                )
         if level.count is not None and fixed.sum() > level.count[1] and name == "hub":
             raise InfeasibleError(
-                f"{name}.count: {int(fixed.sum())} sites are fixed as {name}s "
-                f"({', '.join(site_ids[fixed][:10])}) but at most {level.count[1]} are allowed"
+                _(
+                    "hub.count: {n} sites are fixed as hubs ({ids}) but at most {most} are allowed"
+                ).format(
+                    n=int(fixed.sum()), ids=", ".join(site_ids[fixed][:10]), most=level.count[1]
+                )
             )
         if level.share is not None and not 0 <= level.share <= 1:
-            raise InputError(f"{name}.share must be between 0 and 1, got {level.share}")
+            raise InputError(
+                _("{key} must be between 0 and 1, got {share}").format(
+                    key=f"{name}.share", share=level.share
+                )
+            )
     for rule in spec.staff:
         if rule.pool < 0:
-            raise InputError(f"staff {rule.name}: pool must be >= 0")
+            raise InputError(_("staff {name}: pool must be >= 0").format(name=rule.name))
         if rule.pool == 0 and (rule.per_person > 0 or rule.min_hub > 0 or rule.min_clinic > 0):
             raise InputError(
-                f"staff {rule.name}: pool is 0 but the quota asks for {rule.name}; give the "
-                "number the county can staff (persons), or no pool (inf) for no limit"
+                _(
+                    "staff {name}: pool is 0 but the quota asks for {name}; give the number the "
+                    "county can staff (persons), or no pool (inf) for no limit"
+                ).format(name=rule.name)
             )
     if spec.budget is not None and spec.budget < 0:
-        raise InputError(f"budget must be >= 0, got {spec.budget}")
+        raise InputError(_("budget must be >= 0, got {budget}").format(budget=spec.budget))
     if spec.budget is not None:
         _check_budget(spec, data)
 
@@ -143,20 +175,22 @@ def _check_budget(spec: CountySpec, data: CountyInput) -> None:
     hub_new = data.can_hub & ~data.existing_hub & ~data.barred_hub
     clinic_new = data.can_clinic & ~data.existing_site & ~data.existing_hub & ~data.barred_site
     parts, least = [], 0.0
-    for name, level, allowed, cost in (
-        ("hub", spec.hub, hub_new, data.hub_cost),
-        ("clinic", spec.clinic, clinic_new, data.clinic_cost),
+    for part, level, allowed, cost in (
+        (_("{n} new hub(s) cost at least {cost}"), spec.hub, hub_new, data.hub_cost),
+        (_("{n} new clinic(s) cost at least {cost}"), spec.clinic, clinic_new, data.clinic_cost),
     ):
         need = level.new[0] if level.new is not None else 0
         prices = np.sort(cost[allowed])
         if need <= 0 or prices.size < need:  # too few sites: the solve explains it
             continue
         least += float(prices[:need].sum())
-        parts.append(f"{need} new {name}(s) cost at least {prices[:need].sum():,.0f}")
+        parts.append(part.format(n=need, cost=f"{prices[:need].sum():,.0f}"))
     if least > spec.budget:
         raise InfeasibleError(
-            f"budget: {spec.budget:,.0f} yuan is below the cheapest plan the counts allow "
-            f"({'; '.join(parts)} yuan); raise the budget or lower hub.new or clinic.new"
+            _(
+                "budget: {budget} yuan is below the cheapest plan the counts allow "
+                "({costs} yuan); raise the budget or lower hub.new or clinic.new"
+            ).format(budget=f"{spec.budget:,.0f}", costs=_joined(parts))
         )
 
 
@@ -208,7 +242,7 @@ def _plan_county(
     counts = [None]
     if spec.balance is not None:
         if spec.hub.count is None:
-            raise InputError("balance needs hub.count (the range of hub numbers to try)")
+            raise InputError(_("balance needs hub.count (the range of hub numbers to try)"))
         counts = list(range(spec.hub.count[0], spec.hub.count[1] + 1))
     best = None
     all_records: list[StageRecord] = []
@@ -227,15 +261,17 @@ def _plan_county(
             break
     if best is None:
         if interrupt.requested():
-            raise Interrupted("county plan: stopped before any plan was found")
+            raise Interrupted(_("county plan: stopped before any plan was found"))
         if any(r.status == "no_solution" for r in all_records):
             raise SolverError(
-                f"county plan: no plan found within the time limit of {spec.time_limit:g} s "
-                "per stage; raise solve.time_limit (or --time-limit), or relax the targets "
-                "(a smaller hub or clinic share, a wider count range, a larger budget)"
+                _(
+                    "county plan: no plan found within the time limit of {seconds} s per stage; "
+                    "raise solve.time_limit (or --time-limit), or relax the targets (a smaller "
+                    "hub or clinic share, a wider count range, a larger budget)"
+                ).format(seconds=f"{spec.time_limit:g}")
             )
         raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
-    _, solution, records = best
+    _count, solution, records = best
     plan = county_layers(solution, data, spec, demand, sites, travel, records, unreachable)
     if times is not None:
         add_roaming_layers(plan, solution, data, times, demand, sites, pool_record)
@@ -247,18 +283,22 @@ def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, s
     """Each setting that may block a plan: (label, the CountyInput change that drops it, tag of
     the coverage level it concerns or None)."""
     out: list[tuple[str, dict, str | None]] = []
+    radius_labels = {
+        "hub": _("hub radius: every unit a possible hub reaches within {radius} min"),
+        "clinic": _("clinic radius: every unit a possible clinic reaches within {radius} min"),
+    }
     for name, tag, field, level in (
         ("hub", "h", "hub_target", spec.hub),
         ("clinic", "c", "clinic_target", spec.clinic),
     ):
         target = getattr(data, field)
         if target.share is None:
-            label = (
-                f"{name} radius: every unit a possible {name} reaches within {level.radius:g} min"
-            )
+            label = radius_labels[name].format(radius=f"{level.radius:g}")
             out.append((label, {field: replace(target, share=0.0)}, tag))
         elif target.share > 0:
-            label = f"{name}.share {target.share:g} of the population within {level.radius:g} min"
+            label = _("{key} {share} of the population within {radius} min").format(
+                key=f"{name}.share", share=f"{target.share:g}", radius=f"{level.radius:g}"
+            )
             out.append((label, {field: replace(target, share=0.0)}, tag))
         for what in ("count", "new"):
             rng = getattr(target, what)
@@ -273,9 +313,16 @@ def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, s
     district_limit = spec.district_minutes or spec.hub.radius
     service_limit = spec.service_minutes or district_limit
     for label, field in (
-        (f"district_minutes {district_limit:g}: each unit joins a hub within it", "district_pairs"),
         (
-            f"service_minutes {service_limit:g}: each unit uses an open site within it",
+            _("district_minutes {minutes}: each unit joins a hub within it").format(
+                minutes=f"{district_limit:g}"
+            ),
+            "district_pairs",
+        ),
+        (
+            _("service_minutes {minutes}: each unit uses an open site within it").format(
+                minutes=f"{service_limit:g}"
+            ),
             "service_pairs",
         ),
     ):
@@ -283,9 +330,12 @@ def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, s
         if pairs.n_pairs:
             out.append((label, {field: pairs.select(np.zeros(pairs.n_pairs, dtype=bool))}, None))
     if data.budget is not None:
-        out.append((f"budget {data.budget:g} yuan", {"budget": None}, None))
+        label = _("budget {budget} yuan").format(budget=f"{data.budget:g}")
+        out.append((label, {"budget": None}, None))
     if data.balance is not None:
-        label = f"balance: districts within +-{data.balance:.0%} of the mean population"
+        label = _("balance: districts within +-{share} of the mean population").format(
+            share=f"{data.balance:.0%}"
+        )
         out.append((label, {"balance": None, "n_hubs": None}, None))
     return out
 
@@ -294,7 +344,15 @@ def _explain(data, spec, site_ids, demand, unreachable) -> str:
     """Say in planners' terms why no plan meets the targets: which settings block a plan on
     their own and, for a coverage target, which villages cannot all be reached."""
     names = np.asarray(demand["id"], dtype=str)
-    lines = ["No plan meets all targets."]
+    lines = [_("No plan meets all targets.")]
+    missed_lines = {
+        "hub": _(
+            "with the other settings, {n} unit(s) cannot all be within the hub radius: {ids}."
+        ),
+        "clinic": _(
+            "with the other settings, {n} unit(s) cannot all be within the clinic radius: {ids}."
+        ),
+    }
     settings = _relaxations(data, spec)
     blocking = []
     for label, change, tag in settings:
@@ -307,21 +365,32 @@ def _explain(data, spec, site_ids, demand, unreachable) -> str:
             level = "hub" if tag == "h" else "clinic"
             if missed.size:
                 lines.append(
-                    f"with the other settings, {len(missed)} unit(s) cannot all be within the "
-                    f"{level} radius: {', '.join(names[missed[:15]])}."
+                    missed_lines[level].format(n=len(missed), ids=", ".join(names[missed[:15]]))
                 )
     if blocking:
-        lines.append("relaxing any one of these would allow a plan: " + "; ".join(blocking) + ".")
+        lines.append(
+            _("relaxing any one of these would allow a plan: {settings}.").format(
+                settings=_joined(blocking)
+            )
+        )
     elif settings:
         lines.append(
-            "no single setting is to blame; these block a plan together: "
-            + "; ".join(label for label, _, _ in settings)
-            + "."
+            _("no single setting is to blame; these block a plan together: {settings}.").format(
+                settings=_joined([label for label, _change, _tag in settings])
+            )
         )
     if spec.hub.share is None and unreachable["hub"].size:
         lines.append(
-            f"({unreachable['hub'].size} unit(s) beyond {spec.hub.radius:g} minutes of every "
-            f"possible hub are left out of the hub target: "
-            f"{', '.join(names[unreachable['hub'][:15]])}.)"
+            _(
+                "({n} unit(s) beyond {radius} minutes of every possible hub are left out of the "
+                "hub target: {ids}.)"
+            ).format(
+                n=unreachable["hub"].size,
+                radius=f"{spec.hub.radius:g}",
+                ids=", ".join(names[unreachable["hub"][:15]]),
+            )
         )
-    return " ".join(lines)
+    text = lines[0]
+    for line in lines[1:]:
+        text = _("{text} {sentence}").format(text=text, sentence=line)
+    return text

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 
 # Margin (metres) around the demand points' convex hull when no boundary is given.
 HULL_MARGIN_M = 3000.0
@@ -45,7 +46,7 @@ def district_polygons(
     """
     for column in ("hub_id", "population"):
         if column not in assignments.columns:
-            raise InputError(f"assignments: no column {column!r}")
+            raise InputError(_("assignments: no column {column}").format(column=repr(column)))
     crs = assignments.crs
     hub = assignments["hub_id"].fillna("").astype(str).to_numpy()
     geoms = assignments.geometry.to_numpy()
@@ -93,7 +94,7 @@ def _region(
     if isinstance(boundary, BaseGeometry):
         return boundary
     if boundary.crs is None or crs is None:
-        raise InputError("boundary: layer and assignments both need a CRS")
+        raise InputError(_("boundary: layer and assignments both need a CRS"))
     return shapely.union_all(boundary.to_crs(crs).geometry.to_numpy())
 
 
@@ -104,7 +105,7 @@ def _voronoi_cells(points: np.ndarray, region: BaseGeometry | None) -> np.ndarra
         return np.array([], dtype=object)
     xy = shapely.get_coordinates(points)
     if xy.shape[0] != n:
-        raise InputError("assignments: demand geometry must be one point per unit")
+        raise InputError(_("assignments: demand geometry must be one point per unit"))
     unique = np.unique(xy, axis=0)
     if len(unique) == 1:
         single = region if region is not None else points[0].buffer(HULL_MARGIN_M)

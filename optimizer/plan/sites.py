@@ -10,6 +10,7 @@ import shapely
 
 from geodata.errors import InfeasibleError, InputError
 from geodata.frames import check_layer
+from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from optimizer.notices import solve_warning
 from optimizer.results import LocateResult, SitePlan, SiteSummary
@@ -25,7 +26,9 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
     if unknown:
         examples = ", ".join(site_ids[:5])
         raise InputError(
-            f"{what}: unknown site id(s) {', '.join(unknown)}; site ids look like {examples}"
+            _("{key}: unknown site id(s) {ids}; site ids look like {examples}").format(
+                key=what, ids=", ".join(unknown), examples=examples
+            )
         )
     return np.array(sorted({position[str(s)] for s in ids}), dtype=np.int64)
 
@@ -33,18 +36,24 @@ def _site_indices(ids: Sequence[str] | None, site_ids: np.ndarray, what: str) ->
 def check_alignment(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, travel: TravelTimes) -> None:
     if not isinstance(travel, TravelTimes):
         raise InputError(
-            f"travel: expected TravelTimes, got {type(travel).__name__}; compute them with "
-            "geodata.straight_line_minutes, network_minutes or table_minutes"
+            _(
+                "travel: expected TravelTimes, got {type}; compute them with "
+                "geodata.straight_line_minutes, network_minutes or table_minutes"
+            ).format(type=type(travel).__name__)
         )
     if not np.array_equal(np.asarray(demand["id"], dtype=str), travel.demand_ids.astype(str)):
         raise InputError(
-            "travel times: their demand ids are not the demand layer's ids in the same order; "
-            "compute the travel times from this demand layer"
+            _(
+                "travel times: their demand ids are not the demand layer's ids in the same "
+                "order; compute the travel times from this demand layer"
+            )
         )
     if not np.array_equal(np.asarray(sites["id"], dtype=str), travel.site_ids.astype(str)):
         raise InputError(
-            "travel times: their site ids are not the sites layer's ids in the same order; "
-            "compute the travel times from this sites layer"
+            _(
+                "travel times: their site ids are not the sites layer's ids in the same order; "
+                "compute the travel times from this sites layer"
+            )
         )
 
 
@@ -121,13 +130,25 @@ def plan_sites(
     except InfeasibleError as exc:
         if exc.demand is None:
             raise
-        named = [f"{demand_ids[i]} {demand['name'].iloc[i]}" for i in exc.demand[:20]]
-        more = f" and {len(exc.demand) - 20} more" if len(exc.demand) > 20 else ""
-        limit = f" within {radius:g} minutes" if radius is not None else ""
+        named = _("; ").join(f"{demand_ids[i]} {demand['name'].iloc[i]}" for i in exc.demand[:20])
+        if len(exc.demand) > 20:
+            named = _("{names} and {n} more").format(names=named, n=len(exc.demand) - 20)
+        if radius is not None:
+            message = _(
+                "{n} demand unit(s) cannot reach any usable site within {radius} minutes: "
+                "{names}. Add a candidate site near them, widen the radius or the travel-time "
+                "limit, or leave them out of the demand layer."
+            )
+        else:
+            message = _(
+                "{n} demand unit(s) cannot reach any usable site: {names}. Add a candidate site "
+                "near them, widen the radius or the travel-time limit, or leave them out of the "
+                "demand layer."
+            )
         raise InfeasibleError(
-            f"{len(exc.demand)} demand unit(s) cannot reach any usable site{limit}: "
-            f"{'; '.join(named)}{more}. Add a candidate site near them, widen the radius or "
-            "the travel-time limit, or leave them out of the demand layer.",
+            message.format(
+                n=len(exc.demand), radius=f"{radius:g}" if radius is not None else "", names=named
+            ),
             demand=exc.demand,
         ) from None
     verify_locate(result, travel.minutes, single_source=single_source, mip_gap=mip_gap, **args)

@@ -10,6 +10,7 @@ import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 from models.county import STAGES, CountyInput, build_county_model, settle_coverage
 from optimizer.county_spec import CountySpec, StageRecord
 from optimizer.solve.highs import objective_scale, relative_gap
@@ -76,7 +77,11 @@ def solve_stages(
     model.held = pyo.ConstraintList()
     for stage in spec.stages:
         if stage not in STAGES:
-            raise InputError(f"stage {stage!r} is unknown; use some of {', '.join(STAGES)}")
+            raise InputError(
+                _("stage {stage} is unknown; use some of {stages}").format(
+                    stage=repr(stage), stages=", ".join(STAGES)
+                )
+            )
         expr = getattr(model, f"stage_{stage}")
         if stage == "coverage" and not (len(model.cov_h_units) or len(model.cov_c_units)):
             continue

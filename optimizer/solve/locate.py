@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import InfeasibleError, InputError, SolverError
+from geodata.i18n import gettext as _
 from models.components import cover_parts
 from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.facility import facility_location_model
@@ -109,15 +110,23 @@ def _indices(name: str, values, n_sites: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype == bool:
         if arr.size != n_sites:
-            raise InputError(f"{name}: a boolean mask must have one entry per site ({n_sites})")
+            raise InputError(
+                _("{name}: a boolean mask must have one entry per site ({n})").format(
+                    name=name, n=n_sites
+                )
+            )
         return np.flatnonzero(arr)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise InputError(f"{name}: give site indices as integers 0..{n_sites - 1}")
+        raise InputError(
+            _("{name}: give site indices as integers 0..{last}").format(name=name, last=n_sites - 1)
+        )
     bad = arr[(arr < 0) | (arr >= n_sites)]
     if bad.size:
         raise InputError(
-            f"{name}: site index {int(bad[0])} is outside 0..{n_sites - 1} (the cost matrix "
-            f"has {n_sites} site columns)"
+            _(
+                "{name}: site index {index} is outside 0..{last} (the cost matrix has {n} site "
+                "columns)"
+            ).format(name=name, index=int(bad[0]), last=n_sites - 1, n=n_sites)
         )
     return np.unique(arr.astype(np.int64))
 
@@ -126,14 +135,23 @@ def _per_site(name: str, values, n_sites: int, *, allow_inf: bool) -> np.ndarray
     try:
         arr = np.asarray(values, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        raise InputError(f"{name}: values must be numbers, one per site") from None
+        raise InputError(
+            _("{name}: values must be numbers, one per site").format(name=name)
+        ) from None
     if arr.size != n_sites:
-        raise InputError(f"{name}: got {arr.size} values for {n_sites} sites; give one per site")
+        raise InputError(
+            _("{name}: got {got} values for {n} sites; give one per site").format(
+                name=name, got=arr.size, n=n_sites
+            )
+        )
     bad = np.flatnonzero(np.isnan(arr) | (arr < 0) | (~allow_inf & np.isinf(arr)))
     if bad.size:
         j = int(bad[0])
-        what = ">= 0 (inf for none)" if allow_inf else "a finite number >= 0"
-        raise InputError(f"{name}: site {j} has {arr[j]}; each value must be {what}")
+        if allow_inf:
+            message = _("{name}: site {site} has {value}; each value must be >= 0 (inf for none)")
+        else:
+            message = _("{name}: site {site} has {value}; each value must be a finite number >= 0")
+        raise InputError(message.format(name=name, site=j, value=arr[j]))
     return arr
 
 
@@ -152,13 +170,17 @@ def _validate(
     mip_gap,
 ) -> dict:
     if problem not in PROBLEMS:
-        raise InputError(f"problem {problem!r} is unknown; use one of {', '.join(PROBLEMS)}")
+        raise InputError(
+            _("problem {problem} is unknown; use one of {problems}").format(
+                problem=repr(problem), problems=", ".join(PROBLEMS)
+            )
+        )
     if problem in ("lscp", "mclp") and radius is None:
-        raise InputError(f"{problem} needs a radius (in the cost's unit)")
+        raise InputError(_("{problem} needs a radius (in the cost's unit)").format(problem=problem))
     if radius is not None and not (
         isinstance(radius, (int, float, np.number)) and math.isfinite(radius) and radius > 0
     ):
-        raise InputError(f"radius must be a number > 0, got {radius!r}")
+        raise InputError(_("radius must be a number > 0, got {radius}").format(radius=repr(radius)))
     pairs = cost_pairs(cost, None if radius is None else float(radius))
     n, m = pairs.n_demand, pairs.n_sites
     if weights is None:
@@ -167,44 +189,69 @@ def _validate(
         try:
             w = np.asarray(weights, dtype=float).reshape(-1)
         except (TypeError, ValueError):
-            raise InputError("weights: values must be numbers, one per demand unit") from None
+            raise InputError(_("weights: values must be numbers, one per demand unit")) from None
         if w.size != n:
-            raise InputError(f"weights: got {w.size} values for {n} demand units; give one each")
+            raise InputError(
+                _("weights: got {got} values for {n} demand units; give one each").format(
+                    got=w.size, n=n
+                )
+            )
         bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
         if bad.size:
             raise InputError(
-                f"weights: demand unit {int(bad[0])} has {w[bad[0]]}; weights must be finite "
-                "and >= 0"
+                _(
+                    "weights: demand unit {unit} has {value}; weights must be finite and >= 0"
+                ).format(unit=int(bad[0]), value=w[bad[0]])
             )
     req = _indices("required", required, m)
     bar = _indices("barred", barred, m)
     both = np.intersect1d(req, bar)
     if both.size:
-        raise InputError(f"site {int(both[0])} is both required and barred; choose one")
+        raise InputError(
+            _("site {site} is both required and barred; choose one").format(site=int(both[0]))
+        )
     usable = m - bar.size
     if problem in ("mclp", "p-median", "p-center") and p is None:
-        raise InputError(f"{problem} needs p, the number of sites to open")
+        raise InputError(
+            _("{problem} needs p, the number of sites to open").format(problem=problem)
+        )
     if p is not None and problem == "lscp":
         raise InputError(
-            "p does not apply to 'lscp', which opens the fewest sites covering every unit; "
-            "leave p out, or use 'mclp' to cover the most weight with p sites"
+            _(
+                "p does not apply to 'lscp', which opens the fewest sites covering every unit; "
+                "leave p out, or use 'mclp' to cover the most weight with p sites"
+            )
         )
     if p is not None:
         if isinstance(p, bool) or not float(p).is_integer():
-            raise InputError(f"p must be a whole number, got {p!r}")
+            raise InputError(_("p must be a whole number, got {p}").format(p=repr(p)))
         p = int(p)
         if not 1 <= p <= usable:
             raise InputError(
-                f"p = {p} is outside 1..{usable}: there are {m} sites, {bar.size} barred"
+                _("p = {p} is outside 1..{usable}: there are {m} sites, {barred} barred").format(
+                    p=p, usable=usable, m=m, barred=bar.size
+                )
             )
         if req.size > p:
-            raise InputError(f"{req.size} sites are required but p = {p}; raise p or require fewer")
+            raise InputError(
+                _("{n} sites are required but p = {p}; raise p or require fewer").format(
+                    n=req.size, p=p
+                )
+            )
     if capacities is not None and problem != "capacitated":
-        raise InputError(f"capacities apply only to problem 'capacitated', not {problem!r}")
+        raise InputError(
+            _("capacities apply only to problem 'capacitated', not {problem}").format(
+                problem=repr(problem)
+            )
+        )
     if fixed_costs is not None and problem not in ("lscp", "capacitated"):
-        raise InputError(f"fixed_costs apply to 'lscp' and 'capacitated', not {problem!r}")
+        raise InputError(
+            _("fixed_costs apply to 'lscp' and 'capacitated', not {problem}").format(
+                problem=repr(problem)
+            )
+        )
     if single_source and problem != "capacitated":
-        raise InputError("single_source applies only to problem 'capacitated'")
+        raise InputError(_("single_source applies only to problem 'capacitated'"))
     cap = (
         _per_site("capacities", capacities, m, allow_inf=True)
         if capacities is not None
@@ -217,10 +264,14 @@ def _validate(
     )
     tl = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
     if not (isinstance(tl, (int, float)) and tl > 0):
-        raise InputError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
+        raise InputError(
+            _("time_limit must be a number of seconds > 0, got {value}").format(
+                value=repr(time_limit)
+            )
+        )
     gap = DEFAULT_MIP_GAP if mip_gap is None else mip_gap
     if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
-        raise InputError(f"mip_gap must be in [0, 1), got {mip_gap!r}")
+        raise InputError(_("mip_gap must be in [0, 1), got {value}").format(value=repr(mip_gap)))
     usable_pairs = pairs.without_sites(bar)
     return dict(
         problem=problem,
@@ -238,17 +289,31 @@ def _validate(
     )
 
 
-def _require_reach(pairs: CostPairs, units: np.ndarray | None = None, what: str = "") -> None:
+def _require_reach(
+    pairs: CostPairs, units: np.ndarray | None = None, radius: float | None = None
+) -> None:
     missing = pairs.unreached()
     if units is not None:
         missing = np.intersect1d(missing, units)
     if missing.size:
         shown = ", ".join(str(int(i)) for i in missing[:20])
-        more = f" and {missing.size - 20} more" if missing.size > 20 else ""
+        if missing.size > 20:
+            shown = _("{names} and {n} more").format(names=shown, n=missing.size - 20)
+        if radius is not None:
+            message = _(
+                "{n} demand unit(s) cannot reach any usable site within the radius {radius}: "
+                "{units}. Add a candidate site near them, widen the radius or travel limit, or "
+                "leave them out of the demand."
+            )
+        else:
+            message = _(
+                "{n} demand unit(s) cannot reach any usable site: {units}. Add a candidate site "
+                "near them, widen the radius or travel limit, or leave them out of the demand."
+            )
         raise InfeasibleError(
-            f"{missing.size} demand unit(s) cannot reach any usable site{what}: "
-            f"{shown}{more}. Add a candidate site near them, widen the radius or travel "
-            "limit, or leave them out of the demand.",
+            message.format(
+                n=missing.size, radius=f"{radius:g}" if radius is not None else "", units=shown
+            ),
             demand=missing,
         )
 
@@ -298,12 +363,22 @@ def _finish(
 def _checked(sol: highs.Solution, what: str) -> highs.Solution:
     if sol.x is None:
         if sol.status == "infeasible":
-            raise InfeasibleError(f"{what}: the targets cannot all be met (HiGHS: infeasible)")
+            raise InfeasibleError(
+                _("{problem}: the targets cannot all be met (HiGHS: infeasible)").format(
+                    problem=what
+                )
+            )
         if sol.status == "interrupted":
-            raise interrupt.Interrupted(f"{what}: stopped after {sol.seconds:.1f} s, no plan yet")
+            raise interrupt.Interrupted(
+                _("{problem}: stopped after {seconds} s, no plan yet").format(
+                    problem=what, seconds=f"{sol.seconds:.1f}"
+                )
+            )
         raise SolverError(
-            f"{what}: no feasible plan found before the time limit ({sol.seconds:.1f} s); "
-            "raise time_limit or relax the targets (fewer required sites, a larger radius)"
+            _(
+                "{problem}: no feasible plan found before the time limit ({seconds} s); raise "
+                "time_limit or relax the targets (fewer required sites, a larger radius)"
+            ).format(problem=what, seconds=f"{sol.seconds:.1f}")
         )
     return sol
 
@@ -322,7 +397,7 @@ def _size(sol: highs.Solution) -> dict:
 
 def _solve_lscp(spec, began) -> LocateResult:
     pairs, m = spec["pairs"], spec["pairs"].n_sites
-    _require_reach(pairs, what=f" within the radius {spec['radius']:g}")
+    _require_reach(pairs, radius=spec["radius"])
     site_cost = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.ones(m)
     groups = coverage_groups(pairs, spec["weights"], spec["required"])
     fixed = np.union1d(spec["required"], spec["barred"])
@@ -355,7 +430,7 @@ def _solve_lscp(spec, began) -> LocateResult:
         solve_seconds += sol.seconds
         optimal &= sol.status == "optimal"
         size = {key: size[key] + value for key, value in _size(sol).items()}
-    assignment, _ = pairs.nearest_open(is_open)
+    assignment, _minutes = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
     details = size | {
         "demand_groups": groups.n_groups,
@@ -393,7 +468,7 @@ def _solve_mclp(spec, began) -> LocateResult:
         "mclp",
     )
     is_open = _open_mask(sol.x, m)
-    assignment, _ = pairs.nearest_open(is_open)
+    assignment, _minutes = pairs.nearest_open(is_open)
     objective = float(w[assignment >= 0].sum())
     details = _size(sol) | {"demand_groups": groups.n_groups, "sites_dominated": int(closed.size)}
     return _finish(
@@ -416,17 +491,21 @@ def _solve_p_median(spec, began) -> LocateResult:
     )
     if out.status == "infeasible":
         raise InfeasibleError(
-            f"p-median: no {spec['p']} usable sites reach every demand unit; raise p, add "
-            "candidate sites or widen the radius"
+            _(
+                "p-median: no {p} usable sites reach every demand unit; raise p, add candidate "
+                "sites or widen the radius"
+            ).format(p=spec["p"])
         )
     if out.status == "no_solution" and interrupt.requested():
-        raise interrupt.Interrupted("p-median: stopped before any plan was found")
+        raise interrupt.Interrupted(_("p-median: stopped before any plan was found"))
     if out.status == "no_solution":
         raise SolverError(
-            f"p-median: no plan reaching every demand unit found before the time limit "
-            f"({out.seconds_solve:.1f} s); raise time_limit or p"
+            _(
+                "p-median: no plan reaching every demand unit found before the time limit "
+                "({seconds} s); raise time_limit or p"
+            ).format(seconds=f"{out.seconds_solve:.1f}")
         )
-    assignment, _ = pairs.nearest_open(out.is_open)
+    assignment, _minutes = pairs.nearest_open(out.is_open)
     return _finish(
         spec,
         out.status,
@@ -469,7 +548,7 @@ def _solve_p_center(spec, began) -> LocateResult:
             best_open = _open_mask(sol.x, m)
         elif best_open is None:
             _checked(sol, "p-center")
-            raise SolverError("p-center: could not cover every demand unit with p sites")
+            raise SolverError(_("p-center: could not cover every demand unit with p sites"))
         else:
             if not (sol.status == "infeasible" or sol.bound > p + 1e-6):
                 proven = False
@@ -479,8 +558,8 @@ def _solve_p_center(spec, began) -> LocateResult:
         if interrupt.requested():
             break
     is_open = _pad_open(pairs, w, best_open, p, spec["barred"])
-    assignment_all, _ = spec["pairs"].nearest_open(is_open)
-    _, nearest = pairs.nearest_open(is_open)
+    assignment_all, _minutes = spec["pairs"].nearest_open(is_open)
+    _sites, nearest = pairs.nearest_open(is_open)
     objective = float(nearest[active].max())
     status = "optimal" if proven and lo >= hi else "time_limit"
     if status != "optimal" and interrupt.requested():
@@ -498,7 +577,7 @@ def _pad_open(pairs, w, is_open, p, barred) -> np.ndarray:
     closed = np.ones(pairs.n_sites, dtype=bool)
     closed[barred] = False
     while is_open.sum() < p:
-        _, nearest = pairs.nearest_open(is_open)
+        _sites, nearest = pairs.nearest_open(is_open)
         gain = np.bincount(
             pairs.site,
             weights=w[pairs.demand] * np.maximum(nearest[pairs.demand] - pairs.cost, 0.0),
@@ -516,8 +595,10 @@ def _solve_capacitated(spec, began) -> LocateResult:
     cap[spec["barred"]] = 0.0
     if np.isfinite(cap).all() and cap.sum() < w.sum():
         raise InfeasibleError(
-            f"the usable sites hold {cap.sum():g} in all but the demand weighs {w.sum():g}; "
-            "add capacity or candidate sites"
+            _(
+                "the usable sites hold {capacity} in all but the demand weighs {demand}; add "
+                "capacity or candidate sites"
+            ).format(capacity=f"{cap.sum():g}", demand=f"{w.sum():g}")
         )
     fixed = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.zeros(m)
     model = facility_location_model(

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from models.county import CountyInput
 from models.pricing import enumerate_routes, exact_price
@@ -91,8 +92,10 @@ def stop_times(
         np.asarray(stop_travel.demand_ids, dtype=str), ids
     ):
         raise InputError(
-            "roaming: stop_travel must hold village x village minutes with the demand ids as "
-            "both rows and columns, in the demand's order"
+            _(
+                "roaming: stop_travel must hold village x village minutes with the demand ids as "
+                "both rows and columns, in the demand's order"
+            )
         )
     n = ids.size
     between = np.full((n, n), np.inf)
@@ -124,10 +127,18 @@ def _village_mask(rule, ids: np.ndarray, unreached: np.ndarray, what: str) -> np
         mask[unreached] = True
         return mask
     if isinstance(rule, str):
-        raise InputError(f"roaming.{what}: {rule!r} is not all, none, unreached or a list of ids")
+        raise InputError(
+            _("{key}: {rule} is not all, none, unreached or a list of ids").format(
+                key=f"roaming.{what}", rule=repr(rule)
+            )
+        )
     unknown = sorted(set(rule) - set(ids.tolist()))
     if unknown:
-        raise InputError(f"roaming.{what}: unknown village id(s) {', '.join(unknown[:10])}")
+        raise InputError(
+            _("{key}: unknown village id(s) {ids}").format(
+                key=f"roaming.{what}", ids=", ".join(unknown[:10])
+            )
+        )
     return np.isin(ids, list(rule))
 
 
@@ -148,21 +159,26 @@ def roaming_input(
     position = {s: k for k, s in enumerate(site_ids.tolist())}
     unknown = [b for b in spec.bases if b not in position]
     if unknown:
-        raise InputError(f"roaming.bases: unknown site id(s) {', '.join(unknown)}")
+        raise InputError(
+            _("{key}: unknown site id(s) {ids}").format(key="roaming.bases", ids=", ".join(unknown))
+        )
     if spec.vehicles < 1 or spec.days < 1:
-        raise InputError("roaming: vehicles and days must be at least 1")
+        raise InputError(_("roaming: vehicles and days must be at least 1"))
     bases = [position[b] for b in spec.bases]
     per_base = spec.base_vehicles or (spec.vehicles,) * len(bases)
     if len(per_base) != len(bases):
         raise InputError(
-            f"roaming.base_vehicles: {len(per_base)} numbers for {len(bases)} bases; give one "
-            "per base"
+            _(
+                "roaming.base_vehicles: {numbers} numbers for {bases} bases; give one per base"
+            ).format(numbers=len(per_base), bases=len(bases))
         )
     may = _village_mask(spec.may, ids, unreached_clinic, "may")
     must = _village_mask(spec.must, ids, unreached_clinic, "must")
     if (must & ~may).any():
         bad = ", ".join(ids[must & ~may][:10])
-        raise InputError(f"roaming.must: village(s) {bad} must roam but are not in roaming.may")
+        raise InputError(
+            _("roaming.must: village(s) {ids} must roam but are not in roaming.may").format(ids=bad)
+        )
     return RoamingInput(
         routes=[],
         visits=np.full(ids.size, spec.visits, dtype=float),
@@ -1069,8 +1085,10 @@ def prepare_roaming(
     """
     if stop_travel is None:
         raise InputError(
-            "roaming needs stop_travel: village x village minutes (the demand as both origins "
-            "and destinations), e.g. straight_line_minutes(demand, demand, ...)"
+            _(
+                "roaming needs stop_travel: village x village minutes (the demand as both "
+                "origins and destinations), e.g. straight_line_minutes(demand, demand, ...)"
+            )
         )
     ids = np.asarray(demand["id"], dtype=str)
     site_ids = np.asarray(sites["id"], dtype=str)
@@ -1080,8 +1098,10 @@ def prepare_roaming(
     never = [site_ids[b] for b in roam.base_vehicles if not (fixed[b] or may_open[b])]
     if never:
         raise InputError(
-            f"roaming.bases: site(s) {', '.join(never)} can never be open (not a hub or clinic "
-            "kind, or barred); a base must be an open or possible hub or clinic"
+            _(
+                "roaming.bases: site(s) {ids} can never be open (not a hub or clinic kind, or "
+                "barred); a base must be an open or possible hub or clinic"
+            ).format(ids=", ".join(never))
         )
     times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
     stranded = roam.must.copy()
@@ -1089,9 +1109,11 @@ def prepare_roaming(
         stranded[times.reachable(b)] = False
     if stranded.any():
         raise InputError(
-            f"roaming.must: village(s) {', '.join(ids[stranded][:10])} cannot be reached from "
-            "any base within day_minutes and leg_minutes; add a nearer base, allow longer "
-            "legs or days, or leave them out of must"
+            _(
+                "roaming.must: village(s) {ids} cannot be reached from any base within "
+                "day_minutes and leg_minutes; add a nearer base, allow longer legs or days, or "
+                "leave them out of must"
+            ).format(ids=", ".join(ids[stranded][:10]))
         )
     metric = demand.crs
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
