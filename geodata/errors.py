@@ -8,7 +8,17 @@ from __future__ import annotations
 
 
 class HealthplanError(Exception):
-    """Base class of every error this project raises on purpose."""
+    """Base class of every error this project raises on purpose.
+
+    ``language`` is the language its message was written in (see ``geodata.i18n``), so that
+    what is shown around it can match.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        from geodata.i18n import language
+
+        self.language = language()
 
 
 class InputError(HealthplanError, ValueError):

@@ -18,8 +18,15 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 from rich.text import Text
 
-from geodata.errors import HealthplanWarning, InfeasibleError, InputError, Interrupted, SolverError
-from geodata.i18n import N_, language_scope, set_language
+from geodata.errors import (
+    HealthplanError,
+    HealthplanWarning,
+    InfeasibleError,
+    InputError,
+    Interrupted,
+    SolverError,
+)
+from geodata.i18n import LANGUAGES, N_, language_scope, set_language, use_language
 from geodata.i18n import gettext as _
 from optimizer import interrupt
 from optimizer.batch.cli import solve_batch
@@ -125,9 +132,10 @@ def _stopped(keep_incumbent: bool, out_dir: Path) -> bool:
     return True
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    """Print ``message`` in red on stderr; the Exit to raise with ``code``."""
-    line = _("error: {message}").format(message=message)
+def _fail(error: str | HealthplanError, code: int) -> typer.Exit:
+    """Print ``error`` in red on stderr, in its own language; the Exit to raise with ``code``."""
+    with use_language(getattr(error, "language", None)):
+        line = _("error: {message}").format(message=error)
     err_console.print(Text(line, style="red"), soft_wrap=True)
     return typer.Exit(code)
 
@@ -153,6 +161,11 @@ def solve_config(
             raw = read_toml(config)
             grid = dict(parse_sweep_option(text) for text in sweep or [])
             if is_batch(raw, grid):
+                output = raw.get("output") if isinstance(raw.get("output"), dict) else {}
+                if language is not None:  # every plan of the batch in that language
+                    raw = {**raw, "output": {**output, "language": language}}
+                elif output.get("language") in LANGUAGES:
+                    set_language(output["language"])
                 with interrupt.signals():
                     code = solve_batch(
                         config,
@@ -169,11 +182,11 @@ def solve_config(
             with interrupt.signals(), _shown_warnings():
                 stopped = _solve(config, raw, out_dir, time_limit, keep_incumbent, language)
         except (InputError, InfeasibleError) as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(exc, 2) from None
         except Interrupted as exc:
-            raise _fail(str(exc), 128 + (interrupt.signal_number() or 2)) from None
+            raise _fail(exc, 128 + (interrupt.signal_number() or 2)) from None
         except SolverError as exc:
-            raise _fail(str(exc), 1) from None
+            raise _fail(exc, 1) from None
         except KeyboardInterrupt:
             code = 128 + (interrupt.signal_number() or 2)
             raise _fail(_("stopped; {folder} is untouched").format(folder=out_dir), code) from None

@@ -155,7 +155,8 @@ def test_unknown_key_exits_2_naming_it(tmp_path) -> None:
 def test_bad_county_configs_exit_2(tmp_path, old, new, message) -> None:
     text = example_text()
     assert old in text
-    result = invoke("solve", write(tmp_path, text.replace(old, new, 1)), "--out", tmp_path / "o")
+    path = write(tmp_path, text.replace(old, new, 1))
+    result = invoke("solve", path, "--out", tmp_path / "o", "--lang", "en")
     assert_clean_failure(result, message)
 
 

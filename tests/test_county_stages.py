@@ -165,7 +165,9 @@ def write_config(folder: Path, extra: str = "") -> str:
 
 def test_a_county_run_with_a_gap_writes_each_stage_and_says_what_was_held(tmp_path):
     config = write_config(tmp_path)
-    result = CliRunner().invoke(app, ["solve", config, "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["solve", config, "--out", str(tmp_path / "out"), "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert "travel mip_gap" in result.output
     stages = pd.read_csv(tmp_path / "out" / "stages.csv").set_index("stage")
@@ -179,7 +181,9 @@ def test_a_county_run_with_a_gap_writes_each_stage_and_says_what_was_held(tmp_pa
 def test_a_sweep_flags_the_plan_a_limit_stopped(tmp_path):
     config = write_config(tmp_path, '\n[sweep]\n"solve.mip_gap" = [0.0, 0.2]\n')
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["solve", config, "--out", str(out), "--workers", "0"])
+    result = CliRunner().invoke(
+        app, ["solve", config, "--out", str(out), "--workers", "0", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "results.csv")
     assert list(table["status"]) == ["ok", "mip_gap"]

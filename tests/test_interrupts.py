@@ -84,7 +84,7 @@ def quick_run(folder: Path, out: Path) -> dict[str, bytes]:
     path = folder / "quick.toml"
     text = CONFIG.format(formats='["gpkg", "csv"]').split("[model]")[0]
     path.write_text(text + '[model]\nproblem = "p-median"\np = 10\n', encoding="utf-8")
-    result = runner.invoke(cli.app, ["solve", str(path), "--out", str(out)])
+    result = runner.invoke(cli.app, ["solve", str(path), "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert summary(out)["problem"] == "p-median"
     return snapshot(out)
@@ -107,7 +107,8 @@ def test_time_limit_keeps_the_best_plan_with_its_gap_and_a_warning(hard, tmp_pat
     5.5 s (on 2 cores): a limit of 2.5 s leaves a wide margin on either side."""
     out = tmp_path / "out"
     result = runner.invoke(
-        cli.app, ["solve", str(config(hard)), "--out", str(out), "--time-limit", "2.5"]
+        cli.app,
+        ["solve", str(config(hard)), "--out", str(out), "--time-limit", "2.5", "--lang", "en"],
     )
     assert result.exit_code == 0, result.output
     assert "time_limit" in result.stdout and "warning" in result.stdout
@@ -123,7 +124,8 @@ def test_time_limit_keeps_the_best_plan_with_its_gap_and_a_warning(hard, tmp_pat
 def test_no_plan_within_the_time_limit_says_what_to_relax(hard, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(
-        cli.app, ["solve", str(config(hard)), "--out", str(out), "--time-limit", "0.001"]
+        cli.app,
+        ["solve", str(config(hard)), "--out", str(out), "--time-limit", "0.001", "--lang", "en"],
     )
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -139,7 +141,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start(folder: Path, out: Path, *args: str, formats: str = '["gpkg", "csv"]'):
-    command = [sys.executable, "-m", "optimizer", "solve", str(config(folder, formats))]
+    command = [
+        sys.executable,
+        "-m",
+        "optimizer",
+        "solve",
+        str(config(folder, formats)),
+        "--lang",
+        "en",
+    ]
     return subprocess.Popen(
         [*command, "--out", str(out), *args],
         stdout=subprocess.PIPE,

@@ -206,7 +206,7 @@ def test_no_password_in_messages_or_files(postgis, loaded, tmp_path, wrong):
         f'postgis = "{bad}"',
     )
     out = tmp_path / "out"
-    result = runner.invoke(cli.app, ["solve", str(config), "--out", str(out)])
+    result = runner.invoke(cli.app, ["solve", str(config), "--out", str(out), "--lang", "en"])
     assert result.exit_code == 2, result.output
     assert "cannot connect to the database" in result.stderr
     assert mask_password(bad) in " ".join(result.stderr.split())

@@ -41,7 +41,7 @@ def test_routes_stops_and_timetable_keep_chinese_names(solved) -> None:
     assert len(table) == len(routes)
     assert table["stops"].str.contains("村").all()
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "## Roaming hospital" in md and "vehicle-days are used" in md
+    assert "## 智慧流动医院" in md and "车·日" in md  # Chinese names: the report is in Chinese
 
 
 @pytest.mark.parametrize(

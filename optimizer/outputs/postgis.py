@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import geopandas as gpd
 
 from geodata.errors import InputError
+from geodata.i18n import gettext as _
 from geodata.postgis import DatabaseUrl, connection_error, engine, quote_identifier, reason
 from optimizer.county_spec import CountyPlan
 from optimizer.outputs import county_export, export
@@ -81,10 +82,16 @@ def postgis_transaction(
     except (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, ValueError, TypeError) as exc:
         if inside:
             raise
-        where = f"table '{schema}.{name}'" if name is not None else f"schema '{schema}'"
+        where = (
+            _("table '{schema}.{table}'").format(schema=schema, table=name)
+            if name is not None
+            else _("schema '{schema}'").format(schema=schema)
+        )
         raise InputError(
-            f"{url}: cannot write {where} ({reason(exc, url)}); no table of the plan was "
-            "changed (output.postgis, output.schema)"
+            _(
+                "{url}: cannot write {where} ({reason}); no table of the plan was changed "
+                "(output.postgis, output.schema)"
+            ).format(url=url, where=where, reason=reason(exc, url))
         ) from None
     finally:
         db.dispose()
