@@ -1,10 +1,10 @@
-# make run   -- solve the default example (creates .venv on first use)
+# make run   -- plan the default example, 庆元县 (creates .venv on first use)
 # make test  -- run the test suite
 # make bench -- run the benchmarks (prints tables)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXAMPLE ?= synthetic
+EXAMPLE ?= qingyuan
 
 .PHONY: run test bench lint clean
 
