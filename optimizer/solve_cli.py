@@ -35,7 +35,7 @@ from optimizer.config.batch import is_batch, parse_sweep_option
 from optimizer.config.site import Config, input_files, read_toml, with_language
 from optimizer.notices import gap_text, number_text, solve_warning, stages_warning
 from optimizer.outputs.export import check_out_folder
-from optimizer.outputs.labels import value_text
+from optimizer.outputs.labels import heading, value_text
 from optimizer.outputs.report import level_counts
 from optimizer.plan.county_result import CountyRun
 from optimizer.results import SitePlan
@@ -283,7 +283,8 @@ def county_table(county: CountyRun, out_dir: Path, files: list[Path]) -> Table:
     table.add_row(
         _("staff shortfall"),
         _(", ").join(
-            f"{t} {v:,.1f}" for t, v in zip(short["staff_type"], short["shortfall"], strict=True)
+            f"{heading(t)} {v:,.1f}"
+            for t, v in zip(short["staff_type"], short["shortfall"], strict=True)
         )
         or _("none"),
     )

@@ -157,6 +157,9 @@ def heading(column: object) -> str:
         staff = text.removeprefix(prefix)
         if staff != text and staff:
             return _(label).format(staff=_(COLUMNS[staff]) if staff in COLUMNS else staff)
+    staff = text.removesuffix(" need")  # a comparison figure: "<staff type> need"
+    if staff != text and staff in COLUMNS:
+        return _("{staff}: need").format(staff=_(COLUMNS[staff]))
     return text
 
 
@@ -169,9 +172,13 @@ def value_text(value: object) -> object:
 def readable(
     table: pd.DataFrame, coded: tuple[str, ...] = ("level", "status", "stage")
 ) -> pd.DataFrame:
-    """``table`` with its coded columns' values and its headings in the language in use."""
+    """``table`` with its coded columns' values, its figure names and staff types and its
+    headings in the language in use."""
     table = table.copy()
     for column in coded:
         if column in table.columns:
             table[column] = table[column].map(value_text)
+    for column in ("figure", "staff_type"):
+        if column in table.columns:
+            table[column] = table[column].map(heading)
     return table.rename(columns=heading)
