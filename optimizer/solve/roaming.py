@@ -961,8 +961,14 @@ class _Pool:
         plan = min(found, again[0] if again is not None else np.inf)
         improved = plan < objective - 1e-6 * abs(objective)
         text = (
-            f"vehicle-days <= {whole:.0f}: {halves[0]:,.0f}, >= {whole + 1:.0f}: "
-            f"{halves[1]:,.0f}; plan {'improved' if improved else 'kept'}"
+            _("vehicle-days <= {days}: {low}, >= {more}: {high}; plan improved")
+            if improved
+            else _("vehicle-days <= {days}: {low}, >= {more}: {high}; plan kept")
+        ).format(
+            days=f"{whole:.0f}",
+            low=f"{halves[0]:,.0f}",
+            more=f"{whole + 1:.0f}",
+            high=f"{halves[1]:,.0f}",
         )
         return min(objective, plan), bound, rounds, text
 
@@ -988,21 +994,28 @@ class _Pool:
         cheaper, cap = self.cheaper(lp, objective, tol)
         gap = cheaper - lp.objective + tol
         if gap < 0:
-            return objective, objective, "no cheaper plan within the LP bound: plan proven optimal"
+            return (
+                objective,
+                objective,
+                _("no cheaper plan within the LP bound: plan proven optimal"),
+            )
         listed, skipped = self.within_gap(lp, gap)
         if skipped:
             return objective, -np.inf, skipped
         solved = self.master.solve(listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES)
-        text = f"{len(listed):,} routes within {gap:,.0f} of the LP"
+        within = {"n": f"{len(listed):,}", "gap": f"{gap:,.0f}"}
         if solved is None and self.master.status == highspy.HighsModelStatus.kInfeasible:
-            return objective, objective, f"{text}; no cheaper plan: plan proven optimal"
+            text = _("{n} routes within {gap} of the LP; no cheaper plan: plan proven optimal")
+            return objective, objective, text.format(**within)
         if solved is None or self.master.status != highspy.HighsModelStatus.kOptimal:
-            return objective, -np.inf, f"{text}; search ended unproven"
+            text = _("{n} routes within {gap} of the LP; search ended unproven")
+            return objective, -np.inf, text.format(**within)
         for route, driven in zip(listed, solved[1].tolist(), strict=True):
             if driven > 0:
                 self.add(route)
                 self.used.add(_key(route))
-        return solved[0], solved[2], f"{text}; cheaper plan found, proven optimal"
+        text = _("{n} routes within {gap} of the LP; cheaper plan found, proven optimal")
+        return solved[0], solved[2], text.format(**within)
 
     def cheaper(self, lp: _Relaxed, objective: float, tol: float) -> tuple[float, float]:
         """The next plan cost (yuan) below ``objective`` and the cap that bars dearer plans.
@@ -1028,11 +1041,12 @@ class _Pool:
                 self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
             listed += found.routes
-            if found.stopped or len(listed) > CLOSE_ROUTES:
-                why = "labels" if found.stopped else "routes"
-                return listed, f"skipped: more {why} within the gap than its limit"
+            if found.stopped:
+                return listed, _("skipped: more labels within the gap than its limit")
+            if len(listed) > CLOSE_ROUTES:
+                return listed, _("skipped: more routes within the gap than its limit")
             if not found.complete:
-                return listed, "skipped: routes within the gap pass a village twice"
+                return listed, _("skipped: routes within the gap pass a village twice")
         return listed, ""
 
     def kept(self) -> list[Route]:
