@@ -69,7 +69,7 @@ def test_example_solves_and_writes_every_output(solved) -> None:
     assert (out / "shp" / "sites.cpg").read_text(encoding="ascii") == "UTF-8"
     # Chinese village names: the summary is in Chinese
     assert "县域医疗卫生次中心" in result.stdout and "求解阶段" in result.stdout
-    assert "doctors" in result.stdout  # the shortfall line
+    assert "执业（助理）医师" in result.stdout  # the shortfall line
     assert "车·日" in result.stdout
 
 
