@@ -41,6 +41,19 @@ def _push(queue_head, queue_next, lid, at, earliest):
     queue_head[minute] = lid
 
 
+#: Labels the kernels make room for at first; the arrays double as labels are made, up to
+#: the label budget (a budget of millions allocated whole costs more than a typical search).
+FIRST_LABELS = 1 << 14
+
+
+@njit(cache=True)
+def _grown(array, size):
+    """``array`` copied into a new array of ``size`` entries along its first axis."""
+    out = np.empty((size,) + array.shape[1:], array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
 @njit(cache=True)
 def _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, stopped):
     """What ``search`` returns: the best prize and label, the finished labels, every label's
@@ -86,15 +99,16 @@ def search(
         width = max(width, sizes[v])
     slots = 1 << width
     head = np.full(k * slots, -1, np.int64)
-    times = np.empty(max_labels)
-    prizes = np.empty(max_labels)
-    nodes = np.empty(max_labels, np.int64)
-    parents = np.empty(max_labels, np.int64)
-    masks = np.empty(max_labels, np.int64)
-    alive = np.zeros(max_labels, np.bool_)
-    link = np.empty(max_labels, np.int64)  # next label of the same candidate and memory
+    room = min(max_labels, FIRST_LABELS)
+    times = np.empty(room)
+    prizes = np.empty(room)
+    nodes = np.empty(room, np.int64)
+    parents = np.empty(room, np.int64)
+    masks = np.empty(room, np.int64)
+    alive = np.zeros(room, np.bool_)
+    link = np.empty(room, np.int64)  # next label of the same candidate and memory
     queue_head = np.full(span + 2, -1, np.int64)
-    queue_next = np.empty(max_labels, np.int64)
+    queue_next = np.empty(room, np.int64)
     done = np.empty(max_done, np.int64)
     n_done = 0
     made = 0
@@ -109,6 +123,12 @@ def search(
             continue
         if made == max_labels:
             return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
+        if made == room:
+            room = min(2 * room, max_labels)
+            times, prizes = _grown(times, room), _grown(prizes, room)
+            nodes, parents = _grown(nodes, room), _grown(parents, room)
+            masks, alive = _grown(masks, room), _grown(alive, room)
+            link, queue_next = _grown(link, room), _grown(queue_next, room)
         lid = made
         made += 1
         times[lid] = a
@@ -159,22 +179,20 @@ def search(
                         if at >= 0:
                             new |= np.int64(1) << at
                 dominated = False
-                sub = new
+                # the memories at c that are subsets of new: every one holds c (bit 0), so
+                # the subsets of the other bits, from the largest down
+                others = new >> 1
+                sub = others
                 while True:
-                    if sub & 1:  # every memory at c holds c
-                        other = head[c * slots + sub]
-                        while other >= 0:
-                            if (
-                                alive[other]
-                                and times[other] <= a + eps
-                                and prizes[other] >= q - tol
-                            ):
-                                dominated = True
-                                break
-                            other = link[other]
+                    other = head[c * slots + ((sub << 1) | 1)]
+                    while other >= 0:
+                        if alive[other] and times[other] <= a + eps and prizes[other] >= q - tol:
+                            dominated = True
+                            break
+                        other = link[other]
                     if dominated or sub == 0:
                         break
-                    sub = (sub - 1) & new
+                    sub = (sub - 1) & others
                 if dominated:
                     continue
                 slot = c * slots + new
@@ -185,6 +203,12 @@ def search(
                     other = link[other]
                 if made == max_labels:
                     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
+                if made == room:
+                    room = min(2 * room, max_labels)
+                    times, prizes = _grown(times, room), _grown(prizes, room)
+                    nodes, parents = _grown(nodes, room), _grown(parents, room)
+                    masks, alive = _grown(masks, room), _grown(alive, room)
+                    link, queue_next = _grown(link, room), _grown(queue_next, room)
                 lid2 = made
                 made += 1
                 times[lid2] = a
