@@ -184,23 +184,44 @@ def search(
                 others = new >> 1
                 sub = others
                 while True:
-                    other = head[c * slots + ((sub << 1) | 1)]
+                    at_slot = c * slots + ((sub << 1) | 1)
+                    before = -1
+                    other = head[at_slot]
                     while other >= 0:
-                        if alive[other] and times[other] <= a + eps and prizes[other] >= q - tol:
-                            dominated = True
+                        after = link[other]
+                        if not alive[other]:  # dropped labels leave the chain
+                            if before < 0:
+                                head[at_slot] = after
+                            else:
+                                link[before] = after
+                        elif times[other] > a + eps:
+                            before = other
+                        else:  # the latest label not later has the most prize of them
+                            dominated = prizes[other] >= q - tol
                             break
-                        other = link[other]
+                        other = after
                     if dominated or sub == 0:
                         break
                     sub = (sub - 1) & others
                 if dominated:
                     continue
                 slot = c * slots + new
+                before = -1  # the new label goes after the last label later than it
                 other = head[slot]
                 while other >= 0:
-                    if alive[other] and a <= times[other] and q >= prizes[other]:
+                    after = link[other]
+                    if alive[other] and times[other] < a:
+                        break
+                    if alive[other] and q >= prizes[other]:
                         alive[other] = False
-                    other = link[other]
+                    if not alive[other]:
+                        if before < 0:
+                            head[slot] = after
+                        else:
+                            link[before] = after
+                    else:
+                        before = other
+                    other = after
                 if made == max_labels:
                     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
                 if made == room:
@@ -217,8 +238,12 @@ def search(
                 parents[lid2] = lid
                 masks[lid2] = new
                 alive[lid2] = True
-                link[lid2] = head[slot]
-                head[slot] = lid2
+                if before < 0:
+                    link[lid2] = head[slot]
+                    head[slot] = lid2
+                else:
+                    link[lid2] = link[before]
+                    link[before] = lid2
                 _push(queue_head, queue_next, lid2, a, minute)
     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, False)
 
