@@ -307,6 +307,25 @@ def _slot(table, sets, nodes, key, node):
 
 
 @njit(cache=True)
+def _table_size(labels):
+    """Slots of the hash table for ``labels`` labels: a power of two, at least twice as many."""
+    size = 1
+    while size < 2 * labels:
+        size <<= 1
+    return size
+
+
+@njit(cache=True)
+def _rehashed(table, labels, sets, nodes):
+    """The labels of ``table`` in a new table sized for ``labels`` labels."""
+    out = np.full(_table_size(labels), -1, np.int64)
+    for lid in table:
+        if lid >= 0:
+            out[_slot(out, sets, nodes, sets[lid], nodes[lid])] = lid
+    return out
+
+
+@njit(cache=True)
 def enumerate_search(
     weight, start, back, rest, value, day, first, second, nxt, has_bound, floor, tol, max_labels
 ):
@@ -322,19 +341,17 @@ def enumerate_search(
     eps = 1e-9
     span = first.shape[1] - 1
     words = (k + 63) // 64
-    size = 1
-    while size < 2 * max_labels:
-        size <<= 1
-    table = np.full(size, -1, np.int64)
-    times = np.empty(max_labels)
-    prizes = np.empty(max_labels)
-    nodes = np.empty(max_labels, np.int64)
-    parents = np.empty(max_labels, np.int64)
-    sets = np.zeros((max_labels, words), np.uint64)
-    alive = np.zeros(max_labels, np.bool_)
+    room = min(max_labels, FIRST_LABELS)
+    table = np.full(_table_size(room), -1, np.int64)
+    times = np.empty(room)
+    prizes = np.empty(room)
+    nodes = np.empty(room, np.int64)
+    parents = np.empty(room, np.int64)
+    sets = np.zeros((room, words), np.uint64)
+    alive = np.zeros(room, np.bool_)
     queue_head = np.full(span + 2, -1, np.int64)
-    queue_next = np.empty(max_labels, np.int64)
-    done = np.empty(max_labels, np.int64)
+    queue_next = np.empty(room, np.int64)
+    done = np.empty(room, np.int64)
     n_done = 0
     made = 0
     key = np.zeros(words, np.uint64)
@@ -348,12 +365,20 @@ def enumerate_search(
             continue
         if made == max_labels:
             return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+        if made == room:
+            room = min(2 * room, max_labels)
+            times, prizes = _grown(times, room), _grown(prizes, room)
+            nodes, parents = _grown(nodes, room), _grown(parents, room)
+            sets, alive = _grown(sets, room), _grown(alive, room)
+            queue_next, done = _grown(queue_next, room), _grown(done, room)
+            table = _rehashed(table, room, sets, nodes)
         lid = made
         made += 1
         times[lid] = a
         prizes[lid] = value[c]
         nodes[lid] = c
         parents[lid] = -1
+        sets[lid, :] = 0
         sets[lid, c // 64] = one << np.uint64(c % 64)
         alive[lid] = True
         table[_slot(table, sets, nodes, sets[lid], c)] = lid
@@ -394,6 +419,14 @@ def enumerate_search(
                     alive[other] = False
                 if made == max_labels:
                     return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+                if made == room:
+                    room = min(2 * room, max_labels)
+                    times, prizes = _grown(times, room), _grown(prizes, room)
+                    nodes, parents = _grown(nodes, room), _grown(parents, room)
+                    sets, alive = _grown(sets, room), _grown(alive, room)
+                    queue_next, done = _grown(queue_next, room), _grown(done, room)
+                    table = _rehashed(table, room, sets, nodes)
+                    slot = _slot(table, sets, nodes, key, c)
                 new = made
                 made += 1
                 times[new] = a
