@@ -41,6 +41,19 @@ def _push(queue_head, queue_next, lid, at, earliest):
     queue_head[minute] = lid
 
 
+#: Labels the kernels make room for at first; the arrays double as labels are made, up to
+#: the label budget (a budget of millions allocated whole costs more than a typical search).
+FIRST_LABELS = 1 << 14
+
+
+@njit(cache=True)
+def _grown(array, size):
+    """``array`` copied into a new array of ``size`` entries along its first axis."""
+    out = np.empty((size,) + array.shape[1:], array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
 @njit(cache=True)
 def _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, stopped):
     """What ``search`` returns: the best prize and label, the finished labels, every label's
@@ -86,15 +99,16 @@ def search(
         width = max(width, sizes[v])
     slots = 1 << width
     head = np.full(k * slots, -1, np.int64)
-    times = np.empty(max_labels)
-    prizes = np.empty(max_labels)
-    nodes = np.empty(max_labels, np.int64)
-    parents = np.empty(max_labels, np.int64)
-    masks = np.empty(max_labels, np.int64)
-    alive = np.zeros(max_labels, np.bool_)
-    link = np.empty(max_labels, np.int64)  # next label of the same candidate and memory
+    room = min(max_labels, FIRST_LABELS)
+    times = np.empty(room)
+    prizes = np.empty(room)
+    nodes = np.empty(room, np.int64)
+    parents = np.empty(room, np.int64)
+    masks = np.empty(room, np.int64)
+    alive = np.zeros(room, np.bool_)
+    link = np.empty(room, np.int64)  # next label of the same candidate and memory
     queue_head = np.full(span + 2, -1, np.int64)
-    queue_next = np.empty(max_labels, np.int64)
+    queue_next = np.empty(room, np.int64)
     done = np.empty(max_done, np.int64)
     n_done = 0
     made = 0
@@ -109,6 +123,12 @@ def search(
             continue
         if made == max_labels:
             return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
+        if made == room:
+            room = min(2 * room, max_labels)
+            times, prizes = _grown(times, room), _grown(prizes, room)
+            nodes, parents = _grown(nodes, room), _grown(parents, room)
+            masks, alive = _grown(masks, room), _grown(alive, room)
+            link, queue_next = _grown(link, room), _grown(queue_next, room)
         lid = made
         made += 1
         times[lid] = a
@@ -159,32 +179,57 @@ def search(
                         if at >= 0:
                             new |= np.int64(1) << at
                 dominated = False
-                sub = new
+                # the memories at c that are subsets of new: every one holds c (bit 0), so
+                # the subsets of the other bits, from the largest down
+                others = new >> 1
+                sub = others
                 while True:
-                    if sub & 1:  # every memory at c holds c
-                        other = head[c * slots + sub]
-                        while other >= 0:
-                            if (
-                                alive[other]
-                                and times[other] <= a + eps
-                                and prizes[other] >= q - tol
-                            ):
-                                dominated = True
-                                break
-                            other = link[other]
+                    at_slot = c * slots + ((sub << 1) | 1)
+                    before = -1
+                    other = head[at_slot]
+                    while other >= 0:
+                        after = link[other]
+                        if not alive[other]:  # dropped labels leave the chain
+                            if before < 0:
+                                head[at_slot] = after
+                            else:
+                                link[before] = after
+                        elif times[other] > a + eps:
+                            before = other
+                        else:  # the latest label not later has the most prize of them
+                            dominated = prizes[other] >= q - tol
+                            break
+                        other = after
                     if dominated or sub == 0:
                         break
-                    sub = (sub - 1) & new
+                    sub = (sub - 1) & others
                 if dominated:
                     continue
                 slot = c * slots + new
+                before = -1  # the new label goes after the last label later than it
                 other = head[slot]
                 while other >= 0:
-                    if alive[other] and a <= times[other] and q >= prizes[other]:
+                    after = link[other]
+                    if alive[other] and times[other] < a:
+                        break
+                    if alive[other] and q >= prizes[other]:
                         alive[other] = False
-                    other = link[other]
+                    if not alive[other]:
+                        if before < 0:
+                            head[slot] = after
+                        else:
+                            link[before] = after
+                    else:
+                        before = other
+                    other = after
                 if made == max_labels:
                     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
+                if made == room:
+                    room = min(2 * room, max_labels)
+                    times, prizes = _grown(times, room), _grown(prizes, room)
+                    nodes, parents = _grown(nodes, room), _grown(parents, room)
+                    masks, alive = _grown(masks, room), _grown(alive, room)
+                    link, queue_next = _grown(link, room), _grown(queue_next, room)
                 lid2 = made
                 made += 1
                 times[lid2] = a
@@ -193,8 +238,12 @@ def search(
                 parents[lid2] = lid
                 masks[lid2] = new
                 alive[lid2] = True
-                link[lid2] = head[slot]
-                head[slot] = lid2
+                if before < 0:
+                    link[lid2] = head[slot]
+                    head[slot] = lid2
+                else:
+                    link[lid2] = link[before]
+                    link[before] = lid2
                 _push(queue_head, queue_next, lid2, a, minute)
     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, False)
 
@@ -258,6 +307,25 @@ def _slot(table, sets, nodes, key, node):
 
 
 @njit(cache=True)
+def _table_size(labels):
+    """Slots of the hash table for ``labels`` labels: a power of two, at least twice as many."""
+    size = 1
+    while size < 2 * labels:
+        size <<= 1
+    return size
+
+
+@njit(cache=True)
+def _rehashed(table, labels, sets, nodes):
+    """The labels of ``table`` in a new table sized for ``labels`` labels."""
+    out = np.full(_table_size(labels), -1, np.int64)
+    for lid in table:
+        if lid >= 0:
+            out[_slot(out, sets, nodes, sets[lid], nodes[lid])] = lid
+    return out
+
+
+@njit(cache=True)
 def enumerate_search(
     weight, start, back, rest, value, day, first, second, nxt, has_bound, floor, tol, max_labels
 ):
@@ -273,19 +341,17 @@ def enumerate_search(
     eps = 1e-9
     span = first.shape[1] - 1
     words = (k + 63) // 64
-    size = 1
-    while size < 2 * max_labels:
-        size <<= 1
-    table = np.full(size, -1, np.int64)
-    times = np.empty(max_labels)
-    prizes = np.empty(max_labels)
-    nodes = np.empty(max_labels, np.int64)
-    parents = np.empty(max_labels, np.int64)
-    sets = np.zeros((max_labels, words), np.uint64)
-    alive = np.zeros(max_labels, np.bool_)
+    room = min(max_labels, FIRST_LABELS)
+    table = np.full(_table_size(room), -1, np.int64)
+    times = np.empty(room)
+    prizes = np.empty(room)
+    nodes = np.empty(room, np.int64)
+    parents = np.empty(room, np.int64)
+    sets = np.zeros((room, words), np.uint64)
+    alive = np.zeros(room, np.bool_)
     queue_head = np.full(span + 2, -1, np.int64)
-    queue_next = np.empty(max_labels, np.int64)
-    done = np.empty(max_labels, np.int64)
+    queue_next = np.empty(room, np.int64)
+    done = np.empty(room, np.int64)
     n_done = 0
     made = 0
     key = np.zeros(words, np.uint64)
@@ -299,12 +365,20 @@ def enumerate_search(
             continue
         if made == max_labels:
             return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+        if made == room:
+            room = min(2 * room, max_labels)
+            times, prizes = _grown(times, room), _grown(prizes, room)
+            nodes, parents = _grown(nodes, room), _grown(parents, room)
+            sets, alive = _grown(sets, room), _grown(alive, room)
+            queue_next, done = _grown(queue_next, room), _grown(done, room)
+            table = _rehashed(table, room, sets, nodes)
         lid = made
         made += 1
         times[lid] = a
         prizes[lid] = value[c]
         nodes[lid] = c
         parents[lid] = -1
+        sets[lid, :] = 0
         sets[lid, c // 64] = one << np.uint64(c % 64)
         alive[lid] = True
         table[_slot(table, sets, nodes, sets[lid], c)] = lid
@@ -345,6 +419,14 @@ def enumerate_search(
                     alive[other] = False
                 if made == max_labels:
                     return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
+                if made == room:
+                    room = min(2 * room, max_labels)
+                    times, prizes = _grown(times, room), _grown(prizes, room)
+                    nodes, parents = _grown(nodes, room), _grown(parents, room)
+                    sets, alive = _grown(sets, room), _grown(alive, room)
+                    queue_next, done = _grown(queue_next, room), _grown(done, room)
+                    table = _rehashed(table, room, sets, nodes)
+                    slot = _slot(table, sets, nodes, key, c)
                 new = made
                 made += 1
                 times[new] = a

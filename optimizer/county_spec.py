@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from models.county_terms import STAGES, StaffRule
+
+if TYPE_CHECKING:
+    from optimizer.solve.roaming import RoutePool
 
 # Staff per person served, from the plans' quotas (per 1,000 or 10,000 residents).
 DEFAULT_STAFF = (
@@ -286,3 +290,5 @@ class CountyPlan:
     stops: gpd.GeoDataFrame | None = None  # one row per stop of a vehicle-day
     timetable: pd.DataFrame | None = None  # vehicle x day -> base, stops, minutes
     roaming: RoamingRecord | None = None
+    # the route pool the roaming routes were chosen from (reused by a plan re-solved alike)
+    route_pool: RoutePool | None = field(default=None, repr=False, compare=False)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from models import pricing
+from models.labelling import FIRST_LABELS
 from models.pricing import enumerate_routes, exact_price
 from models.routes import StopTimes
 from optimizer.solve.roaming import cost_unit, round_up
@@ -144,6 +145,31 @@ def test_route_enumeration_says_when_it_is_incomplete(seed):
     assert not cut.complete and cut.stopped and cut.labels == 3
     whole = enumerate_routes(times, 0, prize, 0.0, np.zeros(7, dtype=bool))
     assert whole.complete and len(whole.routes) > len(cut.routes)
+
+
+def test_searches_beyond_the_first_label_arrays_agree():
+    """Searches making more labels than the kernels first make room for (their arrays and
+    the enumeration's hash table grow): exact pricing and the enumeration find the same
+    best route, and a budget past the first room still stops them at that many labels."""
+    rng = np.random.default_rng(0)
+    n = 24
+    times = random_times(rng, n, day=150.0)
+    prize = rng.uniform(0.5, 3, size=n)
+    priced = exact_price(times, 0, prize, 0.0)
+    assert priced.proven and priced.elementary and priced.labels > FIRST_LABELS
+    listed = enumerate_routes(times, 0, prize, 0.8 * priced.most, np.zeros(n, dtype=bool))
+    assert listed.complete and listed.labels > 2 * FIRST_LABELS
+    values = sorted(float(prize[list(r.stops)].sum()) for r in listed.routes)
+    assert values[-1] == pytest.approx(priced.most)
+    assert len({frozenset(r.stops) for r in listed.routes}) == len(listed.routes)
+    for route in listed.routes:
+        assert route.minutes == pytest.approx(times.duration(0, route.stops))
+        assert route.minutes <= times.day + 1e-9
+    budget = FIRST_LABELS + 600
+    stopped = exact_price(times, 0, prize, 0.0, budget=budget)
+    assert not stopped.proven and stopped.labels == budget and stopped.most >= priced.most
+    cut = enumerate_routes(times, 0, prize, 0.0, np.zeros(n, dtype=bool), budget=budget)
+    assert cut.stopped and not cut.complete and cut.labels == budget
 
 
 def test_cost_unit_and_rounding():

@@ -482,6 +482,69 @@ def test_same_input_gives_the_same_routes_and_plan():
     assert replace(first.roaming, **timing) == replace(second.roaming, **timing)
 
 
+def test_a_replan_that_reads_the_same_route_inputs_takes_the_earlier_pool(monkeypatch):
+    """Fixing a hub that is an open clinic anyway leaves the route search's inputs alone: the
+    earlier pool is taken and the plan equals one searched afresh; fixing a new clinic
+    changes them and the routes are searched again."""
+    county = geodata.synthetic_county(40, 10, seed=5)
+    travel = geodata.straight_line_minutes(
+        county.demand, county.sites, speed_kmh=20.0, max_minutes=90.0
+    )
+    stops = geodata.straight_line_minutes(
+        county.demand, county.demand, speed_kmh=20.0, max_minutes=90.0
+    )
+    kind = county.sites["kind"].astype(str)
+    centres = county.sites.loc[kind == "township_centre", "id"].tolist()
+    candidates = county.sites.loc[kind == "candidate", "id"].tolist()
+    bases = tuple(county.sites.loc[kind != "candidate", "id"].tolist()[:2])
+    spec = CountySpec(
+        hub=LevelSpec(30.0, ("township_centre",), fixed_kinds=("county_hospital",)),
+        clinic=LevelSpec(
+            8.0,
+            ("candidate",),
+            fixed_kinds=("county_hospital", "township_centre"),
+            cost_column="fixed_cost",
+        ),
+        stages=("cost",),
+        roaming=RoamingSpec(
+            vehicles=2,
+            bases=bases,
+            days=10,
+            day_minutes=300.0,
+            service_minutes=20.0,
+            visits=2,
+            may="all",
+            day_cost=100_000.0,
+            leg_minutes=60.0,
+        ),
+    )
+    searches = []
+    search = roaming_module.route_pool
+    monkeypatch.setattr(
+        roaming_module, "route_pool", lambda *a, **k: searches.append(1) or search(*a, **k)
+    )
+    first = plan_county(county.demand, county.sites, travel, spec, stops)
+    assert first.route_pool is not None and len(searches) == 1
+    hubs_fixed = replace(spec, hub=replace(spec.hub, fixed=(centres[-1],)))
+    fresh = plan_county(county.demand, county.sites, travel, hubs_fixed, stops)
+    reused = plan_county(
+        county.demand, county.sites, travel, hubs_fixed, stops, route_pool=first.route_pool
+    )
+    assert len(searches) == 2
+    assert reused.route_pool is first.route_pool
+    assert fresh.route_pool.key == first.route_pool.key
+    assert fresh.route_pool.routes == first.route_pool.routes
+    assert [r.objective for r in reused.stages] == [r.objective for r in fresh.stages]
+    assert reused.routes.drop(columns="geometry").equals(fresh.routes.drop(columns="geometry"))
+    assert reused.sites.drop(columns="geometry").equals(fresh.sites.drop(columns="geometry"))
+    clinic_fixed = replace(spec, clinic=replace(spec.clinic, fixed=(candidates[0],)))
+    other = plan_county(
+        county.demand, county.sites, travel, clinic_fixed, stops, route_pool=first.route_pool
+    )
+    assert len(searches) == 3
+    assert other.route_pool.key != first.route_pool.key
+
+
 def test_a_must_village_no_base_reaches_is_an_error():
     village_xy, site_xy, kinds, cost, *_ = CASES[0]
     demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)

@@ -186,7 +186,7 @@ def _plan_hubs(
         spec,
         hub=replace(spec.hub, fixed=tuple(dict.fromkeys([*spec.hub.fixed, *wanted]))),
     )
-    fixed = plan_county(demand, sites, travel, fixed_spec, stop_travel)
+    fixed = plan_county(demand, sites, travel, fixed_spec, stop_travel, route_pool=plan.route_pool)
     out.plan_fixed = fixed
     out.tables["compare_plan_fixed.csv"] = _changes(plan, fixed)
     out.findings.append(

@@ -19,7 +19,7 @@ from optimizer.plan.county_layers import county_layers
 from optimizer.plan.roaming_layers import add_roaming_layers
 from optimizer.plan.sites import check_alignment
 from optimizer.solve.county import most_coverage, solve_stages
-from optimizer.solve.roaming import prepare_roaming
+from optimizer.solve.roaming import RoutePool, prepare_roaming
 from optimizer.verify.county import verify_county
 
 
@@ -200,11 +200,16 @@ def plan_county(
     travel: TravelTimes,
     spec: CountySpec,
     stop_travel: TravelTimes | None = None,
+    *,
+    route_pool: RoutePool | None = None,
 ) -> CountyPlan:
     """Place hubs and clinics, form districts and staff every open site, in stages.
 
     With ``spec.roaming``, day-routes of roaming vehicles are chosen in the same model;
     ``stop_travel`` then gives the village x village minutes (demand ids as rows and columns).
+    ``route_pool`` (an earlier plan's ``CountyPlan.route_pool``) is taken instead of a new
+    route search when the route search would read the same inputs (it then finds the same
+    pool); the plan keeps its own pool in ``route_pool``.
 
     A stage that runs out of time (or is interrupted, see ``optimizer.interrupt``) keeps the
     best plan it found, or the previous stage's plan, and its record says so; the plan's
@@ -217,7 +222,7 @@ def plan_county(
         Interrupted: stopped before any plan was found.
     """
     with interrupt.solving():
-        return _plan_county(demand, sites, travel, spec, stop_travel)
+        return _plan_county(demand, sites, travel, spec, stop_travel, route_pool)
 
 
 def _plan_county(
@@ -226,6 +231,7 @@ def _plan_county(
     travel: TravelTimes,
     spec: CountySpec,
     stop_travel: TravelTimes | None,
+    earlier: RoutePool | None,
 ) -> CountyPlan:
     costs = [c for c in (spec.hub.cost_column, spec.clinic.cost_column) if c is not None]
     check_layer(demand, "demand", ("id", "name", "population"), ("population",))
@@ -234,10 +240,10 @@ def _plan_county(
     site_ids = np.asarray(sites["id"], dtype=str)
     data, unreachable = _county_input(demand, sites, travel, spec)
     _check_targets(spec, data, site_ids)
-    times = pool_record = None
+    times = pool_record = pool = None
     if spec.roaming is not None:
-        times, pool_record = prepare_roaming(
-            data, spec.roaming, demand, sites, travel, stop_travel, unreachable
+        times, pool_record, pool = prepare_roaming(
+            data, spec.roaming, demand, sites, travel, stop_travel, unreachable, earlier
         )
     counts = [None]
     if spec.balance is not None:
@@ -275,6 +281,7 @@ def _plan_county(
     plan = county_layers(solution, data, spec, demand, sites, travel, records, unreachable)
     if times is not None:
         add_roaming_layers(plan, solution, data, times, demand, sites, pool_record)
+        plan.route_pool = pool
     verify_county(plan, demand, sites, travel, spec, stop_travel)
     return plan
 

@@ -26,6 +26,7 @@ The county model chooses among the routes some master LP or the best integer sol
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -1080,6 +1081,90 @@ class _Pool:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class RoutePool:
+    """A route pool and its record, with the digest of everything the search read
+    (``key``): a later plan whose route master and routes read the same (e.g. the plan
+    solved again with more hubs fixed, when those hubs are open clinics anyway) takes the
+    pool as it is instead of searching again."""
+
+    key: bytes
+    routes: tuple[Route, ...]
+    record: RoamingRecord
+
+
+def _digest(*parts) -> bytes:
+    """A digest of numbers, arrays, containers and strings, by value."""
+    h = hashlib.blake2b(digest_size=20)
+
+    def feed(x) -> None:
+        if isinstance(x, np.ndarray):
+            h.update(f"a{x.dtype.str}{x.shape}".encode())
+            h.update(np.ascontiguousarray(x).tobytes())
+        elif isinstance(x, dict):
+            h.update(b"d%d" % len(x))
+            for k in sorted(x):
+                feed(k)
+                feed(x[k])
+        elif isinstance(x, (list, tuple, set, frozenset)):
+            items = sorted(x) if isinstance(x, (set, frozenset)) else x
+            h.update(b"l%d" % len(items))
+            for item in items:
+                feed(item)
+        else:
+            h.update(f"{type(x).__name__}:{x!r};".encode())
+
+    for part in parts:
+        feed(part)
+    return h.digest()
+
+
+def _pool_key(
+    data: CountyInput,
+    roam: RoamingInput,
+    times: StopTimes,
+    xy: np.ndarray,
+    site_xy: np.ndarray,
+    rounds: int,
+    time_limit: float,
+) -> bytes:
+    """The digest of what ``route_pool`` reads: the route master's sites, costs and
+    coverage rows, the fleet and village rules, the leg minutes, the coordinates the sweep
+    orders by and the search's limits."""
+    master = _Master(data, roam, roam.may)
+    near = data.clinic_pairs
+    return _digest(
+        master.sites,
+        master.site_cost,
+        master.site_lower,
+        master.day_cost,
+        master.target,
+        master.share,
+        data.clinic_target_units,
+        near.indptr,
+        near.site,
+        near.cost,
+        data.population,
+        data.n_sites,
+        roam.visits,
+        roam.may,
+        roam.must,
+        roam.days,
+        roam.vehicles,
+        roam.base_vehicles,
+        roam.day_cost,
+        roam.always_open,
+        times.to_base,
+        times.between,
+        times.service,
+        times.day,
+        xy,
+        site_xy,
+        rounds,
+        time_limit,
+    )
+
+
 def prepare_roaming(
     data: CountyInput,
     spec: RoamingSpec,
@@ -1088,10 +1173,12 @@ def prepare_roaming(
     travel: TravelTimes,
     stop_travel: TravelTimes | None,
     unreachable: dict[str, np.ndarray],
-) -> tuple[StopTimes, RoamingRecord]:
+    earlier: RoutePool | None = None,
+) -> tuple[StopTimes, RoamingRecord, RoutePool]:
     """Build the route pool and put it into ``data.roaming``; roamable villages join the
-    clinic target and leave ``unreachable["clinic"]``. Returns the leg minutes and the pool
-    record.
+    clinic target and leave ``unreachable["clinic"]``. Returns the leg minutes, the pool
+    record and the pool. The search depends on its inputs only, so an ``earlier`` pool
+    made from the same inputs (same ``RoutePool.key``) is taken as it is.
 
     Raises:
         InputError: no ``stop_travel``, unknown bases or villages, or a base that can never
@@ -1133,12 +1220,17 @@ def prepare_roaming(
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     site_geo = sites.to_crs(metric).geometry
     site_xy = np.column_stack([site_geo.x, site_geo.y])
-    routes, record = route_pool(
-        data, roam, times, xy, site_xy, rounds=spec.rounds, time_limit=spec.time_limit
-    )
-    roam.routes = routes
+    key = _pool_key(data, roam, times, xy, site_xy, spec.rounds, spec.time_limit)
+    if earlier is not None and earlier.key == key:
+        pool = earlier
+    else:
+        routes, record = route_pool(
+            data, roam, times, xy, site_xy, rounds=spec.rounds, time_limit=spec.time_limit
+        )
+        pool = RoutePool(key, tuple(routes), record)
+    roam.routes = list(pool.routes)
     data.roaming = roam
     roamable = np.flatnonzero(roam.roamable())
     data.clinic_target_units = np.union1d(data.clinic_target_units, roamable)
     unreachable["clinic"] = np.setdiff1d(unreachable["clinic"], roamable)
-    return times, record
+    return times, pool.record, pool
