@@ -52,9 +52,9 @@ def solve_batch(
         Interrupted: a signal stopped the batch (the message says how many plans were done).
     """
     batch = load_batch(config, sweep, time_limit=time_limit, raw=raw)
-    what = "scenarios" if batch.sweep_keys else "regions"
+    what = _("scenarios done") if batch.sweep_keys else _("regions done")
     progress = Progress(
-        TextColumn(f"{what} done"),
+        TextColumn(what),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[failed]}"),
@@ -68,7 +68,8 @@ def solve_batch(
         def done(result: TaskResult) -> None:
             nonlocal failed
             failed += not result.planned
-            progress.update(bar, advance=1, failed=f"[red]{failed} failed" if failed else "")
+            text = "[red]" + _("{n} failed").format(n=failed) if failed else ""
+            progress.update(bar, advance=1, failed=text)
 
         try:
             run = run_batch(batch, out_dir, workers=workers, scheduler=scheduler, on_done=done)
@@ -87,11 +88,12 @@ def solve_batch(
 def batch_table(run: BatchRun, out_dir: Path) -> Table:
     """One line per plan (label, status, key figure or error) and the output folder."""
     batch = run.batch
-    table = Table(title=f"{batch.name}: {len(run.results)} plans", title_style="bold")
+    title = _("{name}: {n} plans").format(name=batch.name, n=len(run.results))
+    table = Table(title=title, title_style="bold")
     table.add_column("#", justify="right")
-    table.add_column("plan")
-    table.add_column("status")
-    table.add_column("result")
+    table.add_column(_("plan"))
+    table.add_column(_("status"))
+    table.add_column(_("result"))
     for result in run.results[:SHOWN_ROWS]:
         style = "green" if result.status == "ok" else "yellow" if result.planned else "red"
         table.add_row(
@@ -101,27 +103,35 @@ def batch_table(run: BatchRun, out_dir: Path) -> Table:
             _figures(result.metrics) if result.planned else Text(result.error, style="red"),
         )
     if len(run.results) > SHOWN_ROWS:
-        table.add_row("", f"... {len(run.results) - SHOWN_ROWS} more in results.csv", "", "")
+        more = _("... {n} more in results.csv").format(n=len(run.results) - SHOWN_ROWS)
+        table.add_row("", more, "", "")
     early = sum(r.planned and r.status != "ok" for r in run.results)
-    table.caption = (
-        f"{len(run.results) - len(run.failed)} solved, {len(run.failed)} failed; "
-        + (
-            f"{early} not proven optimal (a limit stopped a solve: see the report); "
-            if early
-            else ""
+    caption = _("{solved} solved, {failed} failed; ").format(
+        solved=len(run.results) - len(run.failed), failed=len(run.failed)
+    )
+    if early:
+        caption += _("{n} not proven optimal (a limit stopped a solve: see the report); ").format(
+            n=early
         )
-        + f"outputs in {out_dir} (report.html, results.csv)"
+    table.caption = caption + _("outputs in {folder} (report.html, results.csv)").format(
+        folder=out_dir
     )
     return table
 
 
 def _figures(m: dict[str, Any]) -> str:
     if "hubs" in m:
-        return (
-            f"{m['hubs']} hubs, {m['clinics']} clinics; {m['hub_share']:.1%} within "
-            f"{m['hub_radius']:g} min of a hub"
+        return _("{hubs} hubs, {clinics} clinics; {share} within {radius} min of a hub").format(
+            hubs=m["hubs"],
+            clinics=m["clinics"],
+            share=f"{m['hub_share']:.1%}",
+            radius=f"{m['hub_radius']:g}",
         )
-    text = f"{m['sites_open']} sites; mean {m['mean_minutes']:.1f} min"
+    text = _("{n} sites; mean {minutes} min").format(
+        n=m["sites_open"], minutes=f"{m['mean_minutes']:.1f}"
+    )
     if "radius_share" in m:
-        text += f"; {m['radius_share']:.1%} within {m['radius']:g} min"
+        text += _("; {share} within {radius} min").format(
+            share=f"{m['radius_share']:.1%}", radius=f"{m['radius']:g}"
+        )
     return text
