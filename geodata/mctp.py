@@ -102,6 +102,10 @@ def read_mctp(path: str | Path) -> CoveringTourInstance:
         reader.fail(number, f"q must be positive or inf, found {header[4]}")
 
     n_visitable = n_mandatory + n_optional
+    n_vertices = n_visitable + n_customers
+    needed = n_visitable * (n_visitable - 1) // 2 + n_optional + 1 + n_vertices
+    if len(reader.rest()) < needed:
+        reader.fail(number, f"the sizes ask for {needed} more lines, the file has fewer")
     distance = np.full((n_visitable, n_visitable), -1, dtype=np.int64)
     np.fill_diagonal(distance, 0)
     for _ in range(n_visitable * (n_visitable - 1) // 2):
@@ -136,15 +140,14 @@ def read_mctp(path: str | Path) -> CoveringTourInstance:
         number, tokens = reader.next("NODE_COORD_SECTION")
         if tokens[0] == "NODE_COORD_SECTION":
             break
-    n_vertices = n_visitable + n_customers
     coords = np.empty((n_vertices, 2))
-    for vertex in range(n_vertices):
-        number, tokens = reader.next(f"coordinates of vertex {vertex + 1}")
+    for vertex in range(n_vertices):  # each line starts with the 1-based id of its vertex
+        number, tokens = reader.next(f"the coordinates of vertex {vertex}")
         if len(tokens) != 3 or tokens[0] != str(vertex + 1):
-            reader.fail(number, f"expected coordinates 'id x y' of vertex {vertex + 1}")
+            reader.fail(number, f"expected the coordinates of vertex {vertex}: '{vertex + 1} x y'")
         coords[vertex] = [_number(reader, number, token, "coordinate") for token in tokens[1:]]
         if not np.isfinite(coords[vertex]).all():
-            reader.fail(number, f"vertex {vertex + 1}: coordinates must be finite")
+            reader.fail(number, f"vertex {vertex}: coordinates must be finite")
     rest = [(number, tokens) for number, tokens in reader.rest() if tokens != ["EOF"]]
     if rest:
         reader.fail(rest[0][0], f"unexpected '{' '.join(rest[0][1])}' after the coordinates")

@@ -210,9 +210,11 @@ BROKEN = {
     "row length": (replaced(10, "3 0 1"), "line 11: expected the coverage row of vertex 3"),
     "row value": (replaced(10, "3 0 2 1"), "line 11: coverage row of vertex 3: values must"),
     "no section": (replaced(12, None), "the file ends where NODE_COORD_SECTION should be"),
-    "vertex id": (replaced(14, "3 3 0"), "line 15: expected coordinates 'id x y' of vertex 2"),
+    "vertex id": (replaced(14, "3 3 0"), "line 15: expected the coordinates of vertex 1: '2 x y'"),
     "coordinate": (replaced(14, "2 3 x"), "line 15: coordinate x is not a number"),
-    "truncated": (TINY[:17], "the file ends where coordinates of vertex 5 should be"),
+    "truncated": (TINY[:17], "line 2: the sizes ask for 16 more lines, the file has fewer"),
+    "huge sizes": (replaced(1, "2 3 200000 2 30"), "line 2: the sizes ask for"),
+    "one vertex short": (TINY[:19] + ["EOF"], "line 20: expected the coordinates of vertex 6"),
     "trailing": (TINY + ["8 1 1"], "line 22: unexpected '8 1 1' after the coordinates"),
 }
 
