@@ -19,6 +19,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 #: Routes with at most this many stops are ordered exactly (Held-Karp); longer ones by 2-opt.
 EXACT_ORDER = 9
@@ -44,13 +45,27 @@ class StopTimes:
     ``to_base[b]`` is the minutes between base ``b`` (a site index) and every village (inf:
     unreachable); ``between`` the dense village x village minutes (inf: unreachable; the
     diagonal is 0); ``service`` the minutes spent at each village per visit; ``day`` the
-    working minutes of a vehicle-day (travel + service).
+    working minutes of a vehicle-day (travel + service). ``covers[s]`` (covering stops) holds
+    the villages a stop at ``s`` serves, sorted; None: a stop serves its own village only.
     """
 
     to_base: dict[int, np.ndarray]
     between: np.ndarray
     service: np.ndarray
     day: float
+    covers: tuple[np.ndarray, ...] | None = None
+
+    def served(self, stops) -> np.ndarray:
+        """The villages a route with ``stops`` serves (sorted)."""
+        return route_serves(stops, self.covers)
+
+    def stop_prize(self, prize: np.ndarray) -> np.ndarray:
+        """Per stop, the summed ``prize`` of the villages it serves (``prize`` itself without
+        covering stops). A route's summed stop prizes are at least the prize of the villages
+        it serves: two of its stops may serve the same village."""
+        if self.covers is None:
+            return prize
+        return cover_matrix(self.covers, prize.size) @ prize
 
     def duration(self, base: int, stops: tuple[int, ...] | list[int]) -> float:
         """Minutes of the route base -> stops in order -> base (inf when a leg is absent)."""
@@ -68,13 +83,45 @@ class StopTimes:
         return np.flatnonzero(2 * out + self.service <= self.day + EPS)
 
 
-def route_index(routes: list[Route]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """(village -> indices of the routes visiting it, base -> indices of its routes)."""
+def route_serves(stops, covers: tuple[np.ndarray, ...] | None) -> np.ndarray:
+    """The villages served by a route with ``stops`` (sorted): the stops themselves, or the
+    union of their ``covers``."""
+    stops = list(stops)
+    if covers is None:
+        return np.unique(np.asarray(stops, dtype=np.int64))
+    if not stops:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate([covers[s] for s in stops]))
+
+
+def cover_matrix(covers: tuple[np.ndarray, ...], n: int) -> sp.csr_array:
+    """The stop x village 0/1 matrix of ``covers``."""
+    indptr = np.concatenate([[0], np.cumsum([c.size for c in covers])])
+    indices = np.concatenate([*covers, np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(len(covers), n))
+
+
+def covering(between: np.ndarray, minutes: float) -> tuple[np.ndarray, ...] | None:
+    """Per stop, the villages within ``minutes`` of it (``between`` village x village minutes,
+    inf where unknown; a stop serves its own village); None when ``minutes`` is 0 (a stop
+    serves its own village only)."""
+    if minutes <= 0:
+        return None
+    near = (between <= minutes) | np.eye(between.shape[0], dtype=bool)
+    return tuple(np.flatnonzero(row) for row in near)
+
+
+def route_index(
+    routes: list[Route], covers: tuple[np.ndarray, ...] | None = None
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """(village -> indices of the routes serving it, base -> indices of its routes). A route
+    serves its stops, or with ``covers`` the villages its stops cover (each route once)."""
     visiting: dict[int, list[int]] = {}
     by_base: dict[int, list[int]] = {}
     for r, route in enumerate(routes):
         by_base.setdefault(route.base, []).append(r)
-        for i in route.stops:
+        served = route.stops if covers is None else route_serves(route.stops, covers).tolist()
+        for i in served:
             visiting.setdefault(i, []).append(r)
     return visiting, by_base
 

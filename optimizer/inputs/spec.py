@@ -154,6 +154,7 @@ def roaming_spec(
         must=rule(config.must),
         day_cost=config.day_cost,
         leg_minutes=config.leg_minutes,
+        cover_minutes=config.cover_minutes,
         rounds=config.rounds,
         time_limit=config.time_limit,
     )
