@@ -47,6 +47,8 @@ class StopTimes:
     diagonal is 0); ``service`` the minutes spent at each village per visit; ``day`` the
     working minutes of a vehicle-day (travel + service). ``covers[s]`` (covering stops) holds
     the villages a stop at ``s`` serves, sorted; None: a stop serves its own village only.
+    A route has at most ``max_stops`` stops (None: no limit) and drives at most
+    ``max_travel`` minutes (service not counted).
     """
 
     to_base: dict[int, np.ndarray]
@@ -54,6 +56,22 @@ class StopTimes:
     service: np.ndarray
     day: float
     covers: tuple[np.ndarray, ...] | None = None
+    max_stops: int | None = None
+    max_travel: float = np.inf
+
+    @property
+    def limited(self) -> bool:
+        """Whether a stop or travel limit applies beside the day."""
+        return self.max_stops is not None or bool(np.isfinite(self.max_travel))
+
+    def fits(self, route: Route) -> bool:
+        """Whether ``route`` keeps to the day and to the stop and travel limits."""
+        if route.minutes > self.day + EPS:
+            return False
+        if self.max_stops is not None and len(route.stops) > self.max_stops:
+            return False
+        travel = route.minutes - float(self.service[list(route.stops)].sum())
+        return travel <= self.max_travel + EPS
 
     def served(self, stops) -> np.ndarray:
         """The villages a route with ``stops`` serves (sorted)."""
@@ -80,7 +98,8 @@ class StopTimes:
     def reachable(self, base: int) -> np.ndarray:
         """Villages a vehicle of ``base`` can visit alone within the day."""
         out = self.to_base[base]
-        return np.flatnonzero(2 * out + self.service <= self.day + EPS)
+        ok = (2 * out + self.service <= self.day + EPS) & (2 * out <= self.max_travel + EPS)
+        return np.flatnonzero(ok)
 
 
 def route_serves(stops, covers: tuple[np.ndarray, ...] | None) -> np.ndarray:
@@ -349,14 +368,26 @@ def _price_exact(
     value = bits @ prize[stops]
     total = cost[masks] + out[None, :]
     last = np.argmin(total, axis=1)
-    minutes = total[np.arange(masks.size), last] + service
-    ok = np.flatnonzero((minutes <= times.day + EPS) & (value > threshold + 1e-7))
+    travel = total[np.arange(masks.size), last]
+    minutes = travel + service
+    ok = np.flatnonzero(
+        (minutes <= times.day + EPS) & (value > threshold + 1e-7) & _limits(times, bits, travel)
+    )
     ok = ok[np.argsort(-value[ok], kind="stable")][:20]
     routes = []
     for k_ in ok.tolist():
         order = _unwind(stops, back, int(masks[k_]), int(last[k_]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes
+
+
+def _limits(times: StopTimes, bits: np.ndarray, travel: np.ndarray) -> np.ndarray:
+    """Per subset (rows of ``bits``, travel minutes of its best order): within the stop and
+    travel limits."""
+    ok = travel <= times.max_travel + EPS
+    if times.max_stops is not None:
+        ok &= bits.sum(axis=1) <= times.max_stops
+    return ok
 
 
 def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]:
@@ -373,9 +404,10 @@ def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]
     bits = (masks[:, None] >> np.arange(k)) & 1
     total = cost[masks] + out[None, :]
     last = np.argmin(total, axis=1)
-    minutes = total[np.arange(masks.size), last] + bits @ times.service[stops]
+    travel = total[np.arange(masks.size), last]
+    minutes = travel + bits @ times.service[stops]
     routes = []
-    for m in np.flatnonzero(minutes <= times.day + EPS).tolist():
+    for m in np.flatnonzero((minutes <= times.day + EPS) & _limits(times, bits, travel)).tolist():
         order = _unwind(stops, back, int(masks[m]), int(last[m]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes

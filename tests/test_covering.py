@@ -36,18 +36,27 @@ def tiny(seed: int):
     return demand, sites, travel, stops, out, between, day, cover
 
 
-def brute_days(out, between, day: float, cover: float, visits: int, fleet: int) -> float:
+def brute_days(
+    out,
+    between,
+    day: float,
+    cover: float,
+    visits: int,
+    fleet: int,
+    max_stops: int | None = None,
+    max_travel: float = np.inf,
+) -> float:
     """The fewest vehicle-days serving every village ``visits`` times: every ordered subset
-    of stops within the day gives the villages within ``cover`` of a stop; then every
-    multiset of such days."""
+    of stops within the day (and the stop and travel limits) gives the villages within
+    ``cover`` of a stop; then every multiset of such days."""
     n = out.size
     near = [frozenset(np.flatnonzero(between[s] <= cover).tolist()) | {s} for s in range(n)]
     days = set()
-    for k in range(1, n + 1):
+    for k in range(1, (max_stops or n) + 1):
         for order in itertools.permutations(range(n), k):
             legs = out[order[0]] + out[order[-1]]
             legs += sum(between[a, b] for a, b in itertools.pairwise(order))
-            if legs + k * SERVICE <= day + 1e-9:
+            if legs + k * SERVICE <= day + 1e-9 and legs <= max_travel + 1e-9:
                 days.add(frozenset().union(*(near[s] for s in order)))
     days = list(days)
     for k in range(1, fleet + 1):
@@ -93,6 +102,27 @@ def test_covering_plan_equals_brute_force(seed, visits):
     assert len(plan.routes) == want
     assert plan.roaming.gap == pytest.approx(0.0, abs=1e-9)
     verify_county(plan, demand, sites, travel, spec, stops)
+
+
+@pytest.mark.parametrize("cover", [0.0, 6.0])
+@pytest.mark.parametrize("seed", range(6))
+def test_stop_and_travel_limits_equal_brute_force(seed, cover):
+    demand, sites, travel, stops, out, between, day, _ = tiny(seed)
+    max_travel = float(2 * out.max() + 5.0)
+    limits = {"max_stops": 2, "max_minutes": max_travel, "days": 6}
+    spec = county_spec(roaming(day, cover, **limits), clinic_radius=1.0)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_days(out, between, day, cover, 1, 12, 2, max_travel)
+    assert cost(plan) == pytest.approx(DAY_COST * want)
+    assert (plan.routes["n_stops"] <= 2).all()
+    verify_county(plan, demand, sites, travel, spec, stops)
+    tighter = replace(spec, roaming=replace(spec.roaming, max_stops=1))
+    if (plan.routes["n_stops"] > 1).any():
+        with pytest.raises(VerificationError, match="beyond max_stops"):
+            verify_county(plan, demand, sites, travel, tighter, stops)
+    shorter = replace(spec, roaming=replace(spec.roaming, max_minutes=1.0))
+    with pytest.raises(VerificationError, match="beyond max_minutes"):
+        verify_county(plan, demand, sites, travel, shorter, stops)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -184,6 +214,8 @@ def config_text(tmp_path, roaming_lines: str) -> str:
     [
         ("cover_minutes = 90", "cover_minutes 90.0 is more than leg_minutes 60.0"),
         ("cover_minutes = -1", "cover_minutes"),
+        ("max_stops = 0", "max_stops"),
+        ("max_minutes = 0", "max_minutes"),
     ],
 )
 def test_bad_cover_minutes_is_a_config_error(tmp_path, lines, message):
@@ -197,7 +229,9 @@ def test_cover_minutes_reaches_the_spec(tmp_path):
 
     from optimizer.inputs.spec import county_spec as spec_of
 
-    config = load_county_config(config_text(tmp_path, "cover_minutes = 15"))
+    lines = "cover_minutes = 15\nmax_stops = 4\nmax_minutes = 200"
+    config = load_county_config(config_text(tmp_path, lines))
     sites = gpd.read_file(DATA, layer="sites")
-    assert spec_of(config, sites).roaming.cover_minutes == 15.0
+    got = spec_of(config, sites).roaming
+    assert (got.cover_minutes, got.max_stops, got.max_minutes) == (15.0, 4, 200.0)
     assert spec_of(load_county_config(config_text(tmp_path, "")), sites).roaming.cover_minutes == 0

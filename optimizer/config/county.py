@@ -155,6 +155,8 @@ class RoamingConfig(Section):
     day_cost: float = Field(default=0.0, ge=0)  # yuan per vehicle-day in every cycle
     leg_minutes: float = Field(default=60.0, gt=0)  # longest single drive of a route
     cover_minutes: float = Field(default=0.0, ge=0)  # a stop serves villages this near (0: itself)
+    max_stops: int | None = Field(default=None, ge=1)  # stops per route at most
+    max_minutes: float | None = Field(default=None, gt=0)  # travel minutes per route at most
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
     time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
 

@@ -119,7 +119,10 @@ def stop_times(
     pop = demand["population"].to_numpy(dtype=float)
     service = spec.service_minutes + spec.service_per_1000 * pop / 1000.0
     covers = covering(between, spec.cover_minutes)
-    return StopTimes(to_base, between, service, float(spec.day_minutes), covers)
+    travel_limit = np.inf if spec.max_minutes is None else float(spec.max_minutes)
+    return StopTimes(
+        to_base, between, service, float(spec.day_minutes), covers, spec.max_stops, travel_limit
+    )
 
 
 def _village_mask(rule, ids: np.ndarray, unreached: np.ndarray, what: str) -> np.ndarray:
@@ -807,13 +810,15 @@ class _Pool:
 
     @property
     def exhaustive(self) -> bool:
-        """With covering stops, whether the pool holds every route (pricing then has nothing
-        to add, and the integer master over the pool is exact)."""
-        return self.covers is not None and self.complete
+        """With covering stops or route limits, whether the pool holds every route (pricing
+        then has nothing to add, and the integer master over the pool is exact)."""
+        return (self.covers is not None or self.times.limited) and self.complete
 
     def add(self, route: Route) -> bool:
-        """Put ``route`` into the pool unless a route with its base and stops is no longer;
-        whether it is new to the pool."""
+        """Put ``route`` into the pool unless it breaks a stop or travel limit or a route
+        with its base and stops is no longer; whether it is new to the pool."""
+        if self.times.limited and not self.times.fits(route):
+            return False
         old = self.pool.get(_key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
@@ -933,6 +938,7 @@ class _Pool:
         added, none, most = 0, True, {}
         if self.exhaustive:
             return added, none, most
+        # pricing ignores the stop and travel limits: a relaxation, so its bounds hold
         for b in self.bases:
             start = time.perf_counter()
             limit = self.threshold(lp, b)
@@ -1080,7 +1086,7 @@ class _Pool:
             found = enumerate_routes(
                 self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
-            listed += found.routes
+            listed += [r for r in found.routes if self.times.fits(r)]
             if found.stopped:
                 return listed, _("skipped: more labels within the gap than its limit")
             if len(listed) > CLOSE_ROUTES:

@@ -3,10 +3,11 @@
 Recomputes every vehicle-day's minutes from the travel times (base <-> village from the
 demand x site minutes, village <-> village from the village x village minutes, either
 direction, legs up to ``leg_minutes``) and the service minutes, and checks the day limit,
-the stop clock, the fleet and base limits, that bases are open, and visits per cycle. With
-covering stops (``cover_minutes`` > 0) a day visits every village within ``cover_minutes``
-of one of its stops (same village minutes), once however many stops serve it; the stops'
-``served_ids`` and the assignments' ``served_by_stop`` are recomputed from those minutes.
+the stop clock, ``max_stops`` and ``max_minutes`` (travel), the fleet and base limits, that
+bases are open, and visits per cycle. With covering stops (``cover_minutes`` > 0) a day
+visits every village within ``cover_minutes`` of one of its stops (same village minutes),
+once however many stops serve it; the stops' ``served_ids`` and the assignments'
+``served_by_stop`` are recomputed from those minutes.
 """
 
 from __future__ import annotations
@@ -256,11 +257,13 @@ def _clock_problems(
     and the day's minutes (back at the base) against the day limit and the route's claim."""
     problems: list[str] = []
     ids = net.ids
-    clock, prev = 0.0, None
+    clock, prev, travel = 0.0, None, 0.0
     for i, arrive, leave in zip(
         order, mine["arrival_minute"], mine["departure_minute"], strict=True
     ):
-        clock += net.base_leg(i, b) if prev is None else net.leg(prev, i)
+        leg = net.base_leg(i, b) if prev is None else net.leg(prev, i)
+        clock += leg
+        travel += leg
         if not np.isclose(float(arrive), clock, atol=1e-2):
             problems.append(f"{label}: arrival at {ids[i]} {arrive}, recomputed {clock:g}")
         clock += net.service[i]
@@ -268,6 +271,13 @@ def _clock_problems(
             problems.append(f"{label}: departure from {ids[i]} {leave}, recomputed {clock:g}")
         prev = i
     clock += net.base_leg(prev, b)
+    travel += net.base_leg(prev, b)
+    if spec.max_minutes is not None and not travel <= spec.max_minutes + TOL:
+        problems.append(
+            f"{label}: {travel:g} travel minutes, beyond max_minutes {spec.max_minutes:g}"
+        )
+    if spec.max_stops is not None and len(order) > spec.max_stops:
+        problems.append(f"{label}: {len(order)} stops, beyond max_stops {spec.max_stops}")
     if not clock <= spec.day_minutes + TOL:
         problems.append(f"{label}: {clock:g} minutes, beyond the day of {spec.day_minutes:g}")
     if not np.isclose(float(row.minutes), clock, atol=1e-2):
