@@ -271,14 +271,14 @@ def sweep_routes(
         current: list[int] = []
         for v in ordered.tolist():
             trial, minutes = _insert(times, base, current, v)
-            if times.duration(base, trial) <= times.day + EPS:
+            if times.fits(Route(base, tuple(trial), times.duration(base, trial))):
                 current = trial
                 continue
             routes.setdefault(tuple(current), _route(times, base, current))
             current = [v]
         if current:
             routes.setdefault(tuple(current), _route(times, base, current))
-    return [r for r in routes.values() if r.minutes <= times.day + EPS]
+    return [r for r in routes.values() if times.fits(r)]
 
 
 def _route(times: StopTimes, base: int, stops) -> Route:
