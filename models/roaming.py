@@ -2,14 +2,16 @@
 
 Notation (added to the county model's):
 
-    R             day-routes r (columns): a base b(r), the villages it visits, its minutes
+    R             day-routes r (columns): a base b(r), its stops, the villages it serves
+                  (its stops, or with covering stops every village within cover_minutes
+                  of one of them), its minutes
     V ⊆ I         villages that may be served by roaming, each needing F[i] visits per cycle
     drive[r]      days per cycle route r is driven (integer, 0..days x vehicles at its base)
     roam[i]       1 when village i is served by roaming (fixed 1 for villages that must be)
 
 Constraints:
 
-    sum_{r visits i} drive[r] >= F[i] roam[i]          visits per cycle     (i in V)
+    sum_{r serves i} drive[r] >= F[i] roam[i]          visits per cycle     (i in V)
     sum_r drive[r] <= vehicles x days                   fleet vehicle-days
     sum_{r: b(r) = b} drive[r] <= days x vehicles_b x site[b]   a base works only when open
 
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from models.routes import Route, route_index
+from models.routes import Route, route_index, route_serves
 
 
 @dataclass
@@ -45,12 +47,13 @@ class RoamingInput:
     base_vehicles: dict[int, int]
     day_cost: float = 0.0
     always_open: set[int] = field(default_factory=set)  # bases that need no open site
+    covers: tuple[np.ndarray, ...] | None = None  # villages each stop serves (None: itself)
 
     def roamable(self) -> np.ndarray:
-        """Units that may roam and that some route of the pool visits."""
+        """Units that may roam and that some route of the pool serves."""
         seen = np.zeros(self.may.size, dtype=bool)
         for route in self.routes:
-            seen[list(route.stops)] = True
+            seen[route_serves(route.stops, self.covers)] = True
         return self.may & seen
 
 
@@ -73,7 +76,7 @@ def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
     for i in units:
         if data.must[i]:
             m.roam[i].fix(1)
-    visiting, by_base = route_index(routes)
+    visiting, by_base = route_index(routes, data.covers)
     m.visits = pyo.Constraint(
         m.RV,
         rule=lambda m, i: sum(m.drive[r] for r in visiting[i]) >= float(data.visits[i]) * m.roam[i],

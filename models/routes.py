@@ -19,6 +19,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 #: Routes with at most this many stops are ordered exactly (Held-Karp); longer ones by 2-opt.
 EXACT_ORDER = 9
@@ -44,13 +45,45 @@ class StopTimes:
     ``to_base[b]`` is the minutes between base ``b`` (a site index) and every village (inf:
     unreachable); ``between`` the dense village x village minutes (inf: unreachable; the
     diagonal is 0); ``service`` the minutes spent at each village per visit; ``day`` the
-    working minutes of a vehicle-day (travel + service).
+    working minutes of a vehicle-day (travel + service). ``covers[s]`` (covering stops) holds
+    the villages a stop at ``s`` serves, sorted; None: a stop serves its own village only.
+    A route has at most ``max_stops`` stops (None: no limit) and drives at most
+    ``max_travel`` minutes (service not counted).
     """
 
     to_base: dict[int, np.ndarray]
     between: np.ndarray
     service: np.ndarray
     day: float
+    covers: tuple[np.ndarray, ...] | None = None
+    max_stops: int | None = None
+    max_travel: float = np.inf
+
+    @property
+    def limited(self) -> bool:
+        """Whether a stop or travel limit applies beside the day."""
+        return self.max_stops is not None or bool(np.isfinite(self.max_travel))
+
+    def fits(self, route: Route) -> bool:
+        """Whether ``route`` keeps to the day and to the stop and travel limits."""
+        if route.minutes > self.day + EPS:
+            return False
+        if self.max_stops is not None and len(route.stops) > self.max_stops:
+            return False
+        travel = route.minutes - float(self.service[list(route.stops)].sum())
+        return travel <= self.max_travel + EPS
+
+    def served(self, stops) -> np.ndarray:
+        """The villages a route with ``stops`` serves (sorted)."""
+        return route_serves(stops, self.covers)
+
+    def stop_prize(self, prize: np.ndarray) -> np.ndarray:
+        """Per stop, the summed ``prize`` of the villages it serves (``prize`` itself without
+        covering stops). A route's summed stop prizes are at least the prize of the villages
+        it serves: two of its stops may serve the same village."""
+        if self.covers is None:
+            return prize
+        return cover_matrix(self.covers, prize.size) @ prize
 
     def duration(self, base: int, stops: tuple[int, ...] | list[int]) -> float:
         """Minutes of the route base -> stops in order -> base (inf when a leg is absent)."""
@@ -65,16 +98,49 @@ class StopTimes:
     def reachable(self, base: int) -> np.ndarray:
         """Villages a vehicle of ``base`` can visit alone within the day."""
         out = self.to_base[base]
-        return np.flatnonzero(2 * out + self.service <= self.day + EPS)
+        ok = (2 * out + self.service <= self.day + EPS) & (2 * out <= self.max_travel + EPS)
+        return np.flatnonzero(ok)
 
 
-def route_index(routes: list[Route]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """(village -> indices of the routes visiting it, base -> indices of its routes)."""
+def route_serves(stops, covers: tuple[np.ndarray, ...] | None) -> np.ndarray:
+    """The villages served by a route with ``stops`` (sorted): the stops themselves, or the
+    union of their ``covers``."""
+    stops = list(stops)
+    if covers is None:
+        return np.unique(np.asarray(stops, dtype=np.int64))
+    if not stops:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate([covers[s] for s in stops]))
+
+
+def cover_matrix(covers: tuple[np.ndarray, ...], n: int) -> sp.csr_array:
+    """The stop x village 0/1 matrix of ``covers``."""
+    indptr = np.concatenate([[0], np.cumsum([c.size for c in covers])])
+    indices = np.concatenate([*covers, np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(len(covers), n))
+
+
+def covering(between: np.ndarray, minutes: float) -> tuple[np.ndarray, ...] | None:
+    """Per stop, the villages within ``minutes`` of it (``between`` village x village minutes,
+    inf where unknown; a stop serves its own village); None when ``minutes`` is 0 (a stop
+    serves its own village only)."""
+    if minutes <= 0:
+        return None
+    near = (between <= minutes) | np.eye(between.shape[0], dtype=bool)
+    return tuple(np.flatnonzero(row) for row in near)
+
+
+def route_index(
+    routes: list[Route], covers: tuple[np.ndarray, ...] | None = None
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """(village -> indices of the routes serving it, base -> indices of its routes). A route
+    serves its stops, or with ``covers`` the villages its stops cover (each route once)."""
     visiting: dict[int, list[int]] = {}
     by_base: dict[int, list[int]] = {}
     for r, route in enumerate(routes):
         by_base.setdefault(route.base, []).append(r)
-        for i in route.stops:
+        served = route.stops if covers is None else route_serves(route.stops, covers).tolist()
+        for i in served:
             visiting.setdefault(i, []).append(r)
     return visiting, by_base
 
@@ -205,14 +271,14 @@ def sweep_routes(
         current: list[int] = []
         for v in ordered.tolist():
             trial, minutes = _insert(times, base, current, v)
-            if times.duration(base, trial) <= times.day + EPS:
+            if times.fits(Route(base, tuple(trial), times.duration(base, trial))):
                 current = trial
                 continue
             routes.setdefault(tuple(current), _route(times, base, current))
             current = [v]
         if current:
             routes.setdefault(tuple(current), _route(times, base, current))
-    return [r for r in routes.values() if r.minutes <= times.day + EPS]
+    return [r for r in routes.values() if times.fits(r)]
 
 
 def _route(times: StopTimes, base: int, stops) -> Route:
@@ -302,14 +368,26 @@ def _price_exact(
     value = bits @ prize[stops]
     total = cost[masks] + out[None, :]
     last = np.argmin(total, axis=1)
-    minutes = total[np.arange(masks.size), last] + service
-    ok = np.flatnonzero((minutes <= times.day + EPS) & (value > threshold + 1e-7))
+    travel = total[np.arange(masks.size), last]
+    minutes = travel + service
+    ok = np.flatnonzero(
+        (minutes <= times.day + EPS) & (value > threshold + 1e-7) & _limits(times, bits, travel)
+    )
     ok = ok[np.argsort(-value[ok], kind="stable")][:20]
     routes = []
     for k_ in ok.tolist():
         order = _unwind(stops, back, int(masks[k_]), int(last[k_]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes
+
+
+def _limits(times: StopTimes, bits: np.ndarray, travel: np.ndarray) -> np.ndarray:
+    """Per subset (rows of ``bits``, travel minutes of its best order): within the stop and
+    travel limits."""
+    ok = travel <= times.max_travel + EPS
+    if times.max_stops is not None:
+        ok &= bits.sum(axis=1) <= times.max_stops
+    return ok
 
 
 def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]:
@@ -326,9 +404,10 @@ def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]
     bits = (masks[:, None] >> np.arange(k)) & 1
     total = cost[masks] + out[None, :]
     last = np.argmin(total, axis=1)
-    minutes = total[np.arange(masks.size), last] + bits @ times.service[stops]
+    travel = total[np.arange(masks.size), last]
+    minutes = travel + bits @ times.service[stops]
     routes = []
-    for m in np.flatnonzero(minutes <= times.day + EPS).tolist():
+    for m in np.flatnonzero((minutes <= times.day + EPS) & _limits(times, bits, travel)).tolist():
         order = _unwind(stops, back, int(masks[m]), int(last[m]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes

@@ -54,7 +54,10 @@ class RoamingSpec:
     residents. A roaming village needs ``visits`` visits per cycle of ``days`` working days.
     ``may`` and ``must`` are "all", "unreached" (units beyond the clinic radius of every
     possible site), "none" or a tuple of demand ids. ``day_cost`` is yuan per vehicle-day;
-    ``leg_minutes`` the longest single leg a route may drive (minutes).
+    ``leg_minutes`` the longest single leg a route may drive (minutes). With
+    ``cover_minutes`` > 0 a stop serves every village within that many minutes of it
+    (covering stops); 0: a village is served only by a stop at it. ``max_stops`` and
+    ``max_minutes`` limit a route's stops and its travel minutes (service not counted).
     ``rounds`` bounds the column-generation rounds; ``time_limit`` (seconds) is a safety
     stop for the route search, reported when it acts (results then depend on machine speed).
     """
@@ -71,6 +74,9 @@ class RoamingSpec:
     base_vehicles: tuple[int, ...] | None = None
     day_cost: float = 0.0
     leg_minutes: float = 60.0
+    cover_minutes: float = 0.0
+    max_stops: int | None = None
+    max_minutes: float | None = None
     rounds: int = 60
     time_limit: float = 300.0
 

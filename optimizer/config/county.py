@@ -154,6 +154,9 @@ class RoamingConfig(Section):
     must: VillageRule = "none"  # villages that must be
     day_cost: float = Field(default=0.0, ge=0)  # yuan per vehicle-day in every cycle
     leg_minutes: float = Field(default=60.0, gt=0)  # longest single drive of a route
+    cover_minutes: float = Field(default=0.0, ge=0)  # a stop serves villages this near (0: itself)
+    max_stops: int | None = Field(default=None, ge=1)  # stops per route at most
+    max_minutes: float | None = Field(default=None, gt=0)  # travel minutes per route at most
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
     time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
 
@@ -180,6 +183,13 @@ class RoamingConfig(Section):
             )
         if len(set(self.bases)) != len(self.bases):
             raise ValueError(_("bases lists a site twice"))
+        if self.cover_minutes > self.leg_minutes:
+            raise ValueError(
+                _(
+                    "{field} {cover} is more than leg_minutes {leg}; village minutes are known "
+                    "up to leg_minutes only"
+                ).format(field="cover_minutes", cover=self.cover_minutes, leg=self.leg_minutes)
+            )
         return self
 
 

@@ -154,6 +154,9 @@ def roaming_spec(
         must=rule(config.must),
         day_cost=config.day_cost,
         leg_minutes=config.leg_minutes,
+        cover_minutes=config.cover_minutes,
+        max_stops=config.max_stops,
+        max_minutes=config.max_minutes,
         rounds=config.rounds,
         time_limit=config.time_limit,
     )

@@ -64,6 +64,7 @@ COUNTY_SHAPEFILE_NAMES = {
     "public_health": "pub_health",
     "arrival_minute": "arrive_min",
     "departure_minute": "depart_min",
+    "served_by_stop": "served_by",
 }
 
 

@@ -10,7 +10,7 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from models.county import CountyInput
-from models.routes import Route, StopTimes
+from models.routes import Route, StopTimes, route_serves
 from optimizer.county_spec import CountyPlan, RoamingRecord, RoamingSummary
 from optimizer.solve.county import CountySolution
 
@@ -46,9 +46,12 @@ def roaming_layers(
     sites: gpd.GeoDataFrame,
     vehicles: int,
     days: int,
+    roamed: np.ndarray | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """The ``routes`` layer (one LineString per vehicle-day), the ``stops`` layer (one point
     per stop with arrival and departure minute after the day's start) and the timetable.
+    With covering stops (``times.covers``) each stop also names the roaming villages
+    (``roamed``, a mask; default all) it serves, ``;``-separated (``served_ids``).
 
     Both layers are in the demand's (metric) CRS; ``km`` is the length of the drawn line.
     """
@@ -61,6 +64,9 @@ def roaming_layers(
     vxy = shapely.get_coordinates(demand.geometry.values)
     sxy = shapely.get_coordinates(sites.geometry.values)
     route_rows, stop_rows, table_rows = [], [], []
+    covers = times.covers
+    if roamed is None:
+        roamed = np.ones(ids.size, dtype=bool)
     for vehicle, day, r in schedule(days_driven, vehicles, days):
         route = routes[r]
         b = route.base
@@ -70,8 +76,10 @@ def roaming_layers(
         for order, i in enumerate(route.stops, start=1):
             clock += times.to_base[b][i] if prev is None else times.between[prev, i]
             leave = clock + times.service[i]
+            served = {} if covers is None else {"served_ids": _served_ids(covers[i], roamed, ids)}
             stop_rows.append(
                 {
+                    **served,
                     "vehicle": vehicle,
                     "day": day,
                     "route_id": route_id,
@@ -110,6 +118,8 @@ def roaming_layers(
         )
     route_cols = ["vehicle", "day", "route_id", "base_id", "base_name", "n_stops", "stop_ids"]
     stop_cols = ["vehicle", "day", "route_id", "stop_order", "demand_id", "name"]
+    if covers is not None:
+        stop_cols.append("served_ids")
     routes_layer = gpd.GeoDataFrame(
         route_rows or None,
         columns=[*route_cols, "minutes", "km", "geometry"],
@@ -126,6 +136,26 @@ def roaming_layers(
         table_rows, columns=["vehicle", "day", "base", "route_id", "stops", "minutes"]
     )
     return routes_layer, stops_layer, table
+
+
+def _served_ids(near: np.ndarray, roamed: np.ndarray, ids: np.ndarray) -> str:
+    """The ids of the roaming villages among ``near``, ``;``-separated."""
+    return ";".join(ids[near[roamed[near]]])
+
+
+def served_by_stop(
+    routes: list[Route], days_driven: np.ndarray, times: StopTimes, roamed: np.ndarray, ids
+) -> list[str]:
+    """Per village, the ids of the stops of driven routes that serve it, ``;``-separated in
+    id order ("" for villages not roaming)."""
+    by: list[set[str]] = [set() for _ in range(roamed.size)]
+    for r in np.flatnonzero(np.asarray(days_driven) > 0).tolist():
+        for s in routes[r].stops:
+            near = [s] if times.covers is None else times.covers[s].tolist()
+            for i in near:
+                if roamed[i]:
+                    by[i].add(str(ids[s]))
+    return [";".join(sorted(stops)) for stops in by]
 
 
 def clinic_alternative(
@@ -171,15 +201,20 @@ def add_roaming_layers(
     roam = data.roaming
     driven, roamed = solution.drive, solution.roamed
     plan.routes, plan.stops, plan.timetable = roaming_layers(
-        roam.routes, driven, times, demand, sites, roam.vehicles, roam.days
+        roam.routes, driven, times, demand, sites, roam.vehicles, roam.days, roamed
     )
     plan.roaming = record
     n = len(plan.assignments)
     visits = np.zeros(n, dtype=int)
     for r, k in enumerate(driven.tolist()):
-        visits[list(roam.routes[r].stops)] += k
+        visits[route_serves(roam.routes[r].stops, times.covers)] += k
     plan.assignments["roaming"] = roamed
     plan.assignments["visits"] = visits
+    if times.covers is not None:
+        ids = demand["id"].astype(str).to_numpy()
+        plan.assignments["served_by_stop"] = served_by_stop(
+            roam.routes, driven, times, np.asarray(roamed, dtype=bool), ids
+        )
     pop = plan.assignments["population"].to_numpy(dtype=float)
     used = int(driven.sum())
     alt_sites, alt_cost, beyond = clinic_alternative(

@@ -47,8 +47,11 @@ from models.routes import (
     Route,
     StopTimes,
     all_routes,
+    cover_matrix,
+    covering,
     price_routes,
     route_index,
+    route_serves,
     sweep_routes,
 )
 from optimizer import interrupt
@@ -115,7 +118,11 @@ def stop_times(
         to_base[b] = column
     pop = demand["population"].to_numpy(dtype=float)
     service = spec.service_minutes + spec.service_per_1000 * pop / 1000.0
-    return StopTimes(to_base, between, service, float(spec.day_minutes))
+    covers = covering(between, spec.cover_minutes)
+    travel_limit = np.inf if spec.max_minutes is None else float(spec.max_minutes)
+    return StopTimes(
+        to_base, between, service, float(spec.day_minutes), covers, spec.max_stops, travel_limit
+    )
 
 
 def _village_mask(rule, ids: np.ndarray, unreached: np.ndarray, what: str) -> np.ndarray:
@@ -165,6 +172,12 @@ def roaming_input(
         )
     if spec.vehicles < 1 or spec.days < 1:
         raise InputError(_("roaming: vehicles and days must be at least 1"))
+    if not 0 <= spec.cover_minutes <= spec.leg_minutes:
+        raise InputError(
+            _("roaming.{field}: {value} is not between 0 and leg_minutes {leg}").format(
+                field="cover_minutes", value=spec.cover_minutes, leg=spec.leg_minutes
+            )
+        )
     bases = [position[b] for b in spec.bases]
     per_base = spec.base_vehicles or (spec.vehicles,) * len(bases)
     if len(per_base) != len(bases):
@@ -194,7 +207,9 @@ def roaming_input(
 
 
 class _Relaxed(NamedTuple):
-    """The master LP's value, visit duals (prizes per unit), fleet and base duals, its site
+    """The master LP's value, visit duals (prizes per unit; with covering stops, per stop
+    the duals of the villages it serves: a route's summed prizes then bound the duals of
+    the villages it serves from above), fleet and base duals, its site
     (``sites``, ``open``) and route-day values, and the reduced costs of routes and sites."""
 
     objective: float
@@ -274,7 +289,7 @@ class _Master:
         cols = self._columns(len(routes))
         rows = _Rows()
         self._coverage_rows(rows, cols)
-        visiting, by_base = route_index(routes)
+        visiting, by_base = route_index(routes, self.roam.covers)
         visit_row = self._visit_rows(rows, cols, visiting)
         fleet_row = self._fleet_row(rows, cols, days)
         base_row = self._base_rows(rows, cols, by_base)
@@ -432,6 +447,8 @@ class _Master:
         dual = np.asarray(solution.row_dual) * scale
         prize = np.zeros(self.data.population.size)
         prize[self.units] = np.maximum(dual[visit_row : visit_row + cols.nu], 0.0)
+        if self.roam.covers is not None:
+            prize = cover_matrix(self.roam.covers, prize.size) @ prize
         bases = {b: float(dual[k]) for b, k in base_row.items()}
         values = np.asarray(solution.col_value)
         return _Relaxed(
@@ -614,15 +631,21 @@ def _split_plan(generate, key, days: float, solved, keep) -> float:
     return _dive(lambda r, low, o: generate(r, low, o, days=held), lp, routes, key, keep)
 
 
-def _kept(routes: list[Route], used: set, key) -> list[Route]:
-    """The ``used`` routes, plus for every village they miss the shortest route visiting it
-    (so every village a route can serve still can be)."""
+def _kept(routes: list[Route], used: set, key, covers=None) -> list[Route]:
+    """The ``used`` routes, plus for every village they miss the shortest route serving it
+    (so every village a route can serve still can be); ``covers``: the villages each stop
+    serves (None: its own)."""
+
+    def serves(route: Route) -> list[int]:
+        return route_serves(route.stops, covers).tolist()
+
     kept = [r for r in routes if key(r) in used]
-    seen = {i for r in kept for i in r.stops}
+    seen = {i for r in kept for i in serves(r)}
     for route in sorted(routes, key=lambda r: (r.minutes, r.base, r.stops)):
-        if not seen.issuperset(route.stops) and key(route) not in used:
-            fresh = [i for i in route.stops if i not in seen]
-            if len(fresh) == len(route.stops) or len(route.stops) == 1:
+        served = serves(route)
+        if not seen.issuperset(served) and key(route) not in used:
+            fresh = [i for i in served if i not in seen]
+            if len(fresh) == len(served) or len(route.stops) == 1:
                 kept.append(route)
                 seen.update(fresh)
     return sorted(kept, key=lambda r: (r.base, r.stops))
@@ -745,11 +768,13 @@ class _Pool:
         self.times = times
         self.bases = sorted(roam.base_vehicles)
         self.pool: dict[tuple[int, frozenset], Route] = {}
+        self.covers = roam.covers
+        self.complete = True
         self._seed(roam, xy, site_xy)
         self.initial = len(self.pool)
         roamable = np.zeros(roam.may.size, dtype=bool)
         for route in self.pool.values():
-            roamable[list(route.stops)] = True
+            roamable[route_serves(route.stops, self.covers)] = True
         roamable &= roam.may
         self.master = _Master(data, roam, roamable)
         self.exact_first = int(roamable.sum()) <= EXACT_FIRST
@@ -763,20 +788,37 @@ class _Pool:
 
     def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
         """The starting pool: every feasible route of a base reaching at most
-        ``EXACT_PRICING`` villages that may roam, else the sweep's routes (by ``xy`` and
-        ``site_xy``, metres)."""
-        may = np.flatnonzero(roam.may)
+        ``EXACT_PRICING`` possible stops, else the sweep's routes (by ``xy`` and ``site_xy``,
+        metres); ``complete`` says whether every base had every route. The possible stops
+        are the villages that may roam, or with covering stops the villages serving one."""
+        may = np.flatnonzero(self.stop_mask(roam.may))
         for b in self.bases:
             if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
                 found = all_routes(self.times, b, may)
             else:
                 found = sweep_routes(self.times, b, may, xy, site_xy[b])
+                self.complete = False
             for route in found:
                 self.add(route)
 
+    def stop_mask(self, villages: np.ndarray) -> np.ndarray:
+        """The stops serving some of ``villages`` (a mask): the villages themselves without
+        covering stops."""
+        if self.covers is None:
+            return villages
+        return cover_matrix(self.covers, villages.size) @ villages.astype(float) > 0
+
+    @property
+    def exhaustive(self) -> bool:
+        """With covering stops or route limits, whether the pool holds every route (pricing
+        then has nothing to add, and the integer master over the pool is exact)."""
+        return (self.covers is not None or self.times.limited) and self.complete
+
     def add(self, route: Route) -> bool:
-        """Put ``route`` into the pool unless a route with its base and stops is no longer;
-        whether it is new to the pool."""
+        """Put ``route`` into the pool unless it breaks a stop or travel limit or a route
+        with its base and stops is no longer; whether it is new to the pool."""
+        if self.times.limited and not self.times.fits(route):
+            return False
         old = self.pool.get(_key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
@@ -801,7 +843,7 @@ class _Pool:
         root, done, lp_bound, routes = self.generate(rounds, {}, frozenset(), True)
         lp_value = root.objective if root is not None else np.nan
         best = _dive(self.generate, root, routes, _key) if root is not None else np.inf
-        solved = self.integer(best, self.seen)
+        solved = self.integer(best, None if self.exhaustive else self.seen)
         objective = best if solved is None else min(best, solved[0])
         lower = float(min(lp_bound, lp_value)) if root is not None else np.nan
         bound = round_up(lower, self.unit)
@@ -894,6 +936,9 @@ class _Pool:
         """Exact pricing for every base: (routes added, whether it proves no route has
         negative reduced cost, the most prize per base)."""
         added, none, most = 0, True, {}
+        if self.exhaustive:
+            return added, none, most
+        # pricing ignores the stop and travel limits: a relaxation, so its bounds hold
         for b in self.bases:
             start = time.perf_counter()
             limit = self.threshold(lp, b)
@@ -1036,12 +1081,12 @@ class _Pool:
         """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
         the search is skipped ("" unless a work limit or a repeated village stops it)."""
         listed: list[Route] = []
-        needed = self.master.needs_visits()
+        needed = self.stop_mask(self.master.needs_visits())
         for b in self.bases:
             found = enumerate_routes(
                 self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
             )
-            listed += found.routes
+            listed += [r for r in found.routes if self.times.fits(r)]
             if found.stopped:
                 return listed, _("skipped: more labels within the gap than its limit")
             if len(listed) > CLOSE_ROUTES:
@@ -1052,7 +1097,7 @@ class _Pool:
 
     def kept(self) -> list[Route]:
         """The routes handed to the county model (see ``_kept``)."""
-        return _kept(self.sorted_routes(), self.used, _key)
+        return _kept(self.sorted_routes(), self.used, _key, self.covers)
 
     def record(self, found: _Search, routes: list[Route]) -> RoamingRecord:
         """The pool's record: the search's figures and the pool and ``routes`` kept."""
@@ -1158,6 +1203,7 @@ def _pool_key(
         times.between,
         times.service,
         times.day,
+        times.covers,
         xy,
         site_xy,
         rounds,
@@ -1205,9 +1251,11 @@ def prepare_roaming(
             ).format(ids=", ".join(never))
         )
     times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
+    roam.covers = times.covers
     stranded = roam.must.copy()
     for b in roam.base_vehicles:
-        stranded[times.reachable(b)] = False
+        for s in times.reachable(b).tolist():
+            stranded[route_serves([s], times.covers)] = False
     if stranded.any():
         raise InputError(
             _(

@@ -3,7 +3,11 @@
 Recomputes every vehicle-day's minutes from the travel times (base <-> village from the
 demand x site minutes, village <-> village from the village x village minutes, either
 direction, legs up to ``leg_minutes``) and the service minutes, and checks the day limit,
-the stop clock, the fleet and base limits, that bases are open, and visits per cycle.
+the stop clock, ``max_stops`` and ``max_minutes`` (travel), the fleet and base limits, that
+bases are open, and visits per cycle. With covering stops (``cover_minutes`` > 0) a day
+visits every village within ``cover_minutes`` of one of its stops (same village minutes),
+once however many stops serve it; the stops' ``served_ids`` and the assignments'
+``served_by_stop`` are recomputed from those minutes.
 """
 
 from __future__ import annotations
@@ -68,6 +72,15 @@ class _Network:
     level: dict[str, str]
     leg: Callable[[int, int], float]
     base_leg: Callable[[int, int], float]
+    cover: float = 0.0
+
+    def serves(self, stop: int) -> np.ndarray:
+        """The villages a stop at ``stop`` serves: itself, and with covering stops every
+        village within ``cover`` minutes."""
+        if self.cover <= 0:
+            return np.array([stop])
+        near = [i for i in range(self.ids.size) if i == stop or self.leg(stop, i) <= self.cover]
+        return np.array(near)
 
 
 @dataclass
@@ -105,6 +118,8 @@ def check_roaming(
     problems += _fleet_problems(spec, driven, net.per_base)
     roamed = plan.assignments["roaming"].to_numpy(dtype=bool)
     problems += _village_problems(plan, spec, net.ids, driven.visits, roamed, may, must, roamable)
+    if net.cover > 0:
+        problems += _served_problems(plan, net, roamed)
     return RoamingFacts(
         problems=problems, roamed=roamed, roamable=roamable, cost=spec.day_cost * len(driven.seen)
     )
@@ -143,6 +158,7 @@ def _network(
         ),
         leg=_lookup(stop_travel, spec.leg_minutes),
         base_leg=base_leg,
+        cover=float(spec.cover_minutes),
     )
 
 
@@ -223,7 +239,8 @@ def _stops_problems(
     if ";".join(net.ids[order]) != str(row.stop_ids):
         problems.append(f"{label}: the stops layer and the route's stop list differ")
     problems += _clock_problems(label, row, mine, order, b, spec, net)
-    np.add.at(visits, order, 1)
+    served = np.unique(np.concatenate([net.serves(s) for s in order]))
+    visits[served] += 1
     return problems
 
 
@@ -240,11 +257,13 @@ def _clock_problems(
     and the day's minutes (back at the base) against the day limit and the route's claim."""
     problems: list[str] = []
     ids = net.ids
-    clock, prev = 0.0, None
+    clock, prev, travel = 0.0, None, 0.0
     for i, arrive, leave in zip(
         order, mine["arrival_minute"], mine["departure_minute"], strict=True
     ):
-        clock += net.base_leg(i, b) if prev is None else net.leg(prev, i)
+        leg = net.base_leg(i, b) if prev is None else net.leg(prev, i)
+        clock += leg
+        travel += leg
         if not np.isclose(float(arrive), clock, atol=1e-2):
             problems.append(f"{label}: arrival at {ids[i]} {arrive}, recomputed {clock:g}")
         clock += net.service[i]
@@ -252,10 +271,53 @@ def _clock_problems(
             problems.append(f"{label}: departure from {ids[i]} {leave}, recomputed {clock:g}")
         prev = i
     clock += net.base_leg(prev, b)
+    travel += net.base_leg(prev, b)
+    if spec.max_minutes is not None and not travel <= spec.max_minutes + TOL:
+        problems.append(
+            f"{label}: {travel:g} travel minutes, beyond max_minutes {spec.max_minutes:g}"
+        )
+    if spec.max_stops is not None and len(order) > spec.max_stops:
+        problems.append(f"{label}: {len(order)} stops, beyond max_stops {spec.max_stops}")
     if not clock <= spec.day_minutes + TOL:
         problems.append(f"{label}: {clock:g} minutes, beyond the day of {spec.day_minutes:g}")
     if not np.isclose(float(row.minutes), clock, atol=1e-2):
         problems.append(f"{label}: reports {row.minutes} minutes, recomputed {clock:g}")
+    return problems
+
+
+def _served_problems(plan: CountyPlan, net: _Network, roamed: np.ndarray) -> list[str]:
+    """The stops' ``served_ids`` and the assignments' ``served_by_stop`` against the roaming
+    villages within ``cover_minutes`` of each stop."""
+    problems: list[str] = []
+    by: list[set[str]] = [set() for _ in range(net.ids.size)]
+    if "served_ids" not in plan.stops.columns and len(plan.stops):
+        problems.append("stops: no served_ids column with covering stops")
+    for row in plan.stops.itertuples(index=False):
+        s = net.pos.get(str(row.demand_id), -1)
+        if s < 0:
+            continue
+        near = net.serves(s)
+        near = near[roamed[near]]
+        for i in near.tolist():
+            by[i].add(str(net.ids[s]))
+        claimed = getattr(row, "served_ids", None)
+        if claimed is not None and set(filter(None, str(claimed).split(";"))) != set(
+            net.ids[near].tolist()
+        ):
+            problems.append(
+                f"stop {row.demand_id} (vehicle {row.vehicle} day {row.day}): served_ids "
+                f"{claimed}, recomputed {';'.join(net.ids[near])}"
+            )
+    if "served_by_stop" not in plan.assignments.columns:
+        return problems + ["assignments: no served_by_stop column with covering stops"]
+    claimed = plan.assignments["served_by_stop"].fillna("").astype(str).tolist()
+    wrong = [
+        str(net.ids[i])
+        for i in range(net.ids.size)
+        if set(filter(None, claimed[i].split(";"))) != by[i]
+    ]
+    if wrong:
+        problems.append(f"assignments.served_by_stop differs from the stops: {wrong[:10]}")
     return problems
 
 
