@@ -66,6 +66,10 @@ FLAGS = (
     "--disable-sync",
     "--mute-audio",
     "--proxy-server=127.0.0.1:9",  # no network: the report needs only its own folder
+    # print once the page and its image are loaded and laid out, the same way every time
+    "--run-all-compositor-stages-before-draw",
+    "--virtual-time-budget=10000",
+    "--font-render-hinting=none",
 )
 
 # A link to a file beside the report (no scheme, not an anchor on the page).
