@@ -15,8 +15,8 @@ data; the PDF then embeds it as a real (searchable, copyable) font.
 The page is printed from a copy in a temporary folder whose ``<base>`` is the report's folder,
 so that ``map.png`` resolves and nothing is added to the folder; the links to the files beside
 the report stay as text in the PDF (a PDF link would hold the folder's absolute path).
-The creation and modification dates in the PDF are set to a fixed date, so the same report
-gives the same bytes.
+The creation and modification dates in the PDF are set to a fixed date and its structure ids
+are numbered in order, so reprinting a report changes no date or id.
 """
 
 from __future__ import annotations
@@ -351,8 +351,7 @@ def _warn(message: str) -> None:
 def fixed_dates(pdf: bytes) -> bytes:
     """The PDF with its creation and modification dates set to ``FIXED_PDF_DATE`` and its
     structure element ids numbered from 1 in their order (same lengths, so the
-    cross-reference offsets stay right; same order, so the name tree stays sorted): the same
-    page gives the same bytes."""
+    cross-reference offsets stay right; same order, so the name tree stays sorted)."""
     ranks = {
         number: b"%08d" % rank
         for rank, number in enumerate(sorted(set(PDF_NODES.findall(pdf))), start=1)
