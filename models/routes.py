@@ -102,6 +102,13 @@ class StopTimes:
         return np.flatnonzero(ok)
 
 
+def travel_minutes(route: Route, service: np.ndarray | None) -> float:
+    """A route's driving minutes: its minutes less the service minutes of its stops."""
+    if service is None or not route.stops:
+        return float(route.minutes)
+    return float(route.minutes - service[list(route.stops)].sum())
+
+
 def route_serves(stops, covers: tuple[np.ndarray, ...] | None) -> np.ndarray:
     """The villages served by a route with ``stops`` (sorted): the stops themselves, or the
     union of their ``covers``."""
