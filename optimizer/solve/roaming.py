@@ -39,7 +39,8 @@ import scipy.sparse as sp
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
-from models.county import CountyInput
+from models.county import CountyInput, LevelTarget
+from models.pairs import CostPairs
 from models.pricing import enumerate_routes, exact_price
 from models.roaming import RoamingInput
 from models.routes import (
@@ -49,6 +50,7 @@ from models.routes import (
     all_routes,
     cover_matrix,
     covering,
+    limited_routes,
     price_routes,
     route_index,
     route_serves,
@@ -726,6 +728,7 @@ def route_pool(
     *,
     rounds: int,
     time_limit: float,
+    enumerate_up_to: int = 0,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive. Column generation prices heuristically while that finds improving routes, then
@@ -744,9 +747,12 @@ def route_pool(
     best integer master solution (or the closing search's plan) drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
+    With a stop limit, a base reaching more than ``EXACT_PRICING`` possible stops starts
+    from every feasible route all the same when at most ``enumerate_up_to`` stop sets are
+    to be ordered (``models.routes.limited_routes``).
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    pool = _Pool(data, roam, times, xy, site_xy, time_limit)
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to)
     found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
@@ -796,6 +802,7 @@ class _Pool:
         xy: np.ndarray,
         site_xy: np.ndarray,
         time_limit: float,
+        enumerate_up_to: int = 0,
     ) -> None:
         self.began = time.perf_counter()
         self.deadline = self.began + time_limit
@@ -805,7 +812,7 @@ class _Pool:
         self.pool: dict[tuple[int, frozenset], Route] = {}
         self.covers = roam.covers
         self.complete = True
-        self._seed(roam, xy, site_xy)
+        self._seed(roam, xy, site_xy, enumerate_up_to)
         self.initial = len(self.pool)
         roamable = np.zeros(roam.may.size, dtype=bool)
         for route in self.pool.values():
@@ -823,15 +830,23 @@ class _Pool:
         self.used: set = set()
         self.seen: set = set()
 
-    def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
+    def _seed(
+        self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray, enumerate_up_to: int
+    ) -> None:
         """The starting pool: every feasible route of a base reaching at most
         ``EXACT_PRICING`` possible stops, else the sweep's routes (by ``xy`` and ``site_xy``,
         metres); ``complete`` says whether every base had every route. The possible stops
         are the villages that may roam, or with covering stops the villages serving one."""
         may = np.flatnonzero(self.stop_mask(roam.may))
         for b in self.bases:
-            if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
+            few = np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING
+            listed = None
+            if not few and enumerate_up_to:
+                listed = limited_routes(self.times, b, may, enumerate_up_to)
+            if few:
                 found = all_routes(self.times, b, may)
+            elif listed is not None:
+                found = listed
             else:
                 found = sweep_routes(self.times, b, may, xy, site_xy[b])
                 self.complete = False
@@ -1372,3 +1387,72 @@ def prepare_roaming(
     data.clinic_target_units = np.union1d(data.clinic_target_units, roamable)
     unreachable["clinic"] = np.setdiff1d(unreachable["clinic"], roamable)
     return times, pool.record, pool
+
+
+def covering_tours(
+    times: StopTimes,
+    base: int,
+    must: np.ndarray,
+    vehicles: int,
+    *,
+    rounds: int = 60,
+    time_limit: float = 300.0,
+    enumerate_up_to: int = 0,
+) -> tuple[list[Route], RoamingRecord]:
+    """Covering tours from one always-open ``base`` (a site index of ``times``) with no
+    site to open: the route pool and its search (``route_pool``) alone, each village of
+    ``must`` served once by ``vehicles`` vehicles on one day, routes costing their driving
+    minutes (the m-CTP). ``times.covers`` says which villages a stop serves: a village that
+    serves no one is no stop. Returns the routes kept and the record (objective, bound)."""
+    n = times.between.shape[0]
+    n_sites = base + 1
+    none = CostPairs(
+        n, n_sites, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(n + 1, int)
+    )
+    no = np.zeros(n_sites, dtype=bool)
+    data = CountyInput(
+        population=np.zeros(n),
+        hub_pairs=none,
+        clinic_pairs=none,
+        district_pairs=none,
+        service_pairs=none,
+        can_hub=no,
+        can_clinic=no,
+        existing_hub=no,
+        existing_site=no,
+        barred_hub=no,
+        barred_site=no,
+        hub_cost=np.zeros(n_sites),
+        clinic_cost=np.zeros(n_sites),
+        hub_target=LevelTarget(),
+        clinic_target=LevelTarget(),
+        hub_target_units=np.zeros(0, np.int64),
+        clinic_target_units=np.zeros(0, np.int64),
+    )
+    must = np.asarray(must, dtype=bool)
+    roam = RoamingInput(
+        routes=[],
+        visits=np.ones(n),
+        may=must,
+        must=must,
+        days=1,
+        vehicles=vehicles,
+        base_vehicles={base: vehicles},
+        always_open={base},
+        covers=times.covers,
+        route_cost="minutes",
+        service=times.service,
+        day_minutes=times.day,
+    )
+    xy = np.zeros((n, 2))
+    site_xy = np.zeros((n_sites, 2))
+    return route_pool(
+        data,
+        roam,
+        times,
+        xy,
+        site_xy,
+        rounds=rounds,
+        time_limit=time_limit,
+        enumerate_up_to=enumerate_up_to,
+    )
