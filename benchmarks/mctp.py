@@ -75,6 +75,8 @@ def solve(path: Path, time_limit: float) -> dict:
     )
     seconds = time.perf_counter() - start
     objective, bound = record.objective, record.bound
+    if math.isnan(bound):  # no root LP within the time limit: nothing is proven
+        bound = -math.inf
     if math.isfinite(objective) and objective <= bound + 1e-6 * max(abs(bound), 1.0):
         status = "optimal"
     elif record.timed_out:
@@ -114,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             violations.append(f"{row['instance']}: bound {row['bound']:g} > optimum {optimum:g}")
         if args.json:
             keys = ("instance", "objective", "bound", "status", "seconds")
-            print(json.dumps({k: row[k] for k in keys}), flush=True)
+            out = {k: row[k] for k in keys}
+            for k in ("objective", "bound"):
+                out[k] = out[k] if math.isfinite(out[k]) else None
+            print(json.dumps(out), flush=True)
             continue
         equal = "-" if optimum is None else ("yes" if row["objective"] == optimum else "NO")
         print(
