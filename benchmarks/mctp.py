@@ -54,8 +54,10 @@ def stop_times(instance: CoveringTourInstance) -> tuple[StopTimes, np.ndarray]:
     must = np.zeros(n, dtype=bool)
     must[[v - 1 for v in instance.mandatory]] = True
     must[first:] = True
+    # a working day no route reaches (pricing needs a finite one): p + 1 longest legs
+    day = min(float(instance.q), (instance.p + 1) * float(distance.max()))
     times = StopTimes(
-        {0: out}, between, np.zeros(n), math.inf, tuple(covers), instance.p, float(instance.q)
+        {0: out}, between, np.zeros(n), day, tuple(covers), instance.p, float(instance.q)
     )
     return times, must
 
