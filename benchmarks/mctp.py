@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                 out[k] = out[k] if math.isfinite(out[k]) else None
             print(json.dumps(out), flush=True)
             continue
-        equal = "-" if optimum is None else ("yes" if row["objective"] == optimum else "NO")
+        same = optimum is not None and abs(row["objective"] - optimum) <= 1e-6 * optimum
+        equal = "-" if optimum is None else ("yes" if same else "NO")
         print(
             f"| {row['instance']} | {row['p']} | {row['q']:g} | {row['objective']:,.0f} | "
             f"{row['bound']:,.0f} | {row['status']} | {row['seconds']:.1f} | "
