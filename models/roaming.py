@@ -16,7 +16,9 @@ Constraints:
     sum_{r: b(r) = b} drive[r] <= days x vehicles_b x site[b]   a base works only when open
 
 A village with roam[i] = 1 counts as covered at the clinic level and needs no clinic of its
-own; ``stage_roaming_cost`` = cost per vehicle-day x sum drive[r] (yuan) joins the cost stage.
+own; ``stage_roaming_cost`` = sum cost[r] drive[r] joins the cost stage, where cost[r] is the
+cost per vehicle-day (yuan, route_cost "vehicle_day") or route r's travel minutes (service
+excluded, route_cost "minutes").
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from models.routes import Route, route_index, route_serves
+from models.routes import Route, route_index, route_serves, travel_minutes
 
 
 @dataclass
@@ -35,7 +37,9 @@ class RoamingInput:
 
     ``visits[i]`` visits per cycle a roaming village needs; ``may`` / ``must`` masks of units
     that may / must be served by roaming; ``base_vehicles`` maps a base site index to the
-    vehicles that may work from it; ``day_cost`` yuan per vehicle-day.
+    vehicles that may work from it; ``day_cost`` yuan per vehicle-day. ``route_cost``
+    "minutes": a route costs its travel minutes instead (``service``: minutes per stop, taken
+    off a route's minutes).
     """
 
     routes: list[Route]
@@ -48,6 +52,16 @@ class RoamingInput:
     day_cost: float = 0.0
     always_open: set[int] = field(default_factory=set)  # bases that need no open site
     covers: tuple[np.ndarray, ...] | None = None  # villages each stop serves (None: itself)
+    route_cost: str = "vehicle_day"  # or "minutes"
+    service: np.ndarray | None = None  # service minutes per stop (route_cost "minutes")
+    day_minutes: float = np.inf  # working minutes of a vehicle-day
+
+    def costs(self, routes: list[Route] | None = None) -> np.ndarray:
+        """What driving each of ``routes`` (default: the pool) for a day costs."""
+        routes = self.routes if routes is None else routes
+        if self.route_cost != "minutes":
+            return np.full(len(routes), float(self.day_cost))
+        return np.array([travel_minutes(r, self.service) for r in routes], dtype=float)
 
     def roamable(self) -> np.ndarray:
         """Units that may roam and that some route of the pool serves."""
@@ -99,4 +113,5 @@ def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
         return used <= limit * m.site[b]
 
     m.base_days = pyo.Constraint(list(by_base), rule=base_rule)
-    m.stage_roaming_cost = pyo.Expression(expr=data.day_cost * sum(m.drive[r] for r in m.R))
+    cost = data.costs().tolist()
+    m.stage_roaming_cost = pyo.Expression(expr=sum(cost[r] * m.drive[r] for r in m.R))

@@ -58,6 +58,7 @@ class RoamingSpec:
     ``cover_minutes`` > 0 a stop serves every village within that many minutes of it
     (covering stops); 0: a village is served only by a stop at it. ``max_stops`` and
     ``max_minutes`` limit a route's stops and its travel minutes (service not counted).
+    ``route_cost`` "vehicle_day": a route costs ``day_cost``; "minutes": its travel minutes.
     ``rounds`` bounds the column-generation rounds; ``time_limit`` (seconds) is a safety
     stop for the route search, reported when it acts (results then depend on machine speed).
     """
@@ -77,6 +78,7 @@ class RoamingSpec:
     cover_minutes: float = 0.0
     max_stops: int | None = None
     max_minutes: float | None = None
+    route_cost: str = "vehicle_day"
     rounds: int = 60
     time_limit: float = 300.0
 

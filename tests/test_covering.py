@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from covering_bruteforce import covering_tours
 from test_roaming import county_spec, instance
 
 from geodata.errors import ConfigError
@@ -235,3 +236,88 @@ def test_cover_minutes_reaches_the_spec(tmp_path):
     got = spec_of(config, sites).roaming
     assert (got.cover_minutes, got.max_stops, got.max_minutes) == (15.0, 4, 200.0)
     assert spec_of(load_county_config(config_text(tmp_path, "")), sites).roaming.cover_minutes == 0
+
+
+def oracle_minutes(out, between, cover: float, max_stops=None, max_travel=np.inf) -> float:
+    """The least total driving minutes serving every village once (brute force over every
+    stop subset, split into routes and order): villages are the optional vertices and the
+    customers of an m-CTP, a stop serving the villages within ``cover`` of it."""
+    n = out.size
+    distance = np.zeros((n + 1, n + 1))
+    distance[0, 1:] = distance[1:, 0] = out
+    distance[1:, 1:] = between
+    near = {s + 1: {i for i in range(n) if i == s or between[s, i] <= cover} for s in range(n)}
+    found = covering_tours(distance.tolist(), [], near, range(n), max_stops or n, max_travel)
+    return found.length
+
+
+@pytest.mark.parametrize("cover", [0.0, 6.0])
+@pytest.mark.parametrize("seed", range(6))
+def test_route_cost_minutes_equals_brute_force(seed, cover):
+    demand, sites, travel, stops, out, between, _, _ = tiny(seed)
+    spec = county_spec(
+        roaming(10_000.0, cover, route_cost="minutes", day_cost=0.0, days=8), clinic_radius=1.0
+    )
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = oracle_minutes(out, between, cover)
+    assert cost(plan) == pytest.approx(want)
+    assert plan.summary.roaming.roaming_cost == pytest.approx(want)
+    assert plan.roaming.gap == pytest.approx(0.0, abs=1e-9)
+    verify_county(plan, demand, sites, travel, spec, stops)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_route_cost_minutes_with_limits_equals_brute_force(seed):
+    demand, sites, travel, stops, out, between, _, cover = tiny(seed)
+    max_travel = float(2 * out.max() + 5.0)
+    limits = {"max_stops": 2, "max_minutes": max_travel, "days": 8}
+    spec = county_spec(
+        roaming(10_000.0, cover, route_cost="minutes", day_cost=0.0, **limits), clinic_radius=1.0
+    )
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = oracle_minutes(out, between, cover, 2, max_travel)
+    assert cost(plan) == pytest.approx(want)
+    assert (plan.routes["n_stops"] <= 2).all()
+    verify_county(plan, demand, sites, travel, spec, stops)
+
+
+def test_route_cost_minutes_verifier_recomputes_the_cost():
+    demand, sites, travel, stops, _, _, _, cover = tiny(3)
+    spec = county_spec(
+        roaming(10_000.0, cover, route_cost="minutes", day_cost=0.0, days=8), clinic_radius=1.0
+    )
+    plan = plan_county(demand, sites, travel, spec, stops)
+    verify_county(plan, demand, sites, travel, spec, stops)
+    by_days = replace(spec, roaming=replace(spec.roaming, route_cost="vehicle_day", day_cost=1.0))
+    with pytest.raises(VerificationError, match="cost"):
+        verify_county(plan, demand, sites, travel, by_days, stops)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('route_cost = "minutes"', 'route_cost is "minutes": .* day_cost 100000'),
+        ('route_cost = "hours"', "route_cost"),
+    ],
+)
+def test_bad_route_cost_is_a_config_error(tmp_path, lines, message):
+    with pytest.raises(ConfigError, match=message):
+        load_county_config(config_text(tmp_path, lines))
+
+
+def test_route_cost_reaches_the_spec(tmp_path):
+    import geopandas as gpd
+    from test_county_cli import DATA
+
+    from optimizer.inputs.spec import county_spec as spec_of
+
+    sites = gpd.read_file(DATA, layer="sites")
+    path = config_text(tmp_path, 'route_cost = "minutes"')
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read().replace("day_cost = 100000", "")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    config = load_county_config(path)
+    assert spec_of(config, sites).roaming.route_cost == "minutes"
+    default = load_county_config(config_text(tmp_path, ""))
+    assert spec_of(default, sites).roaming.route_cost == "vehicle_day"

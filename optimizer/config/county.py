@@ -137,6 +137,7 @@ class SolveConfig(Section):
 
 
 VillageRule = Literal["all", "unreached", "none"] | list[str]
+RouteCost = Literal["vehicle_day", "minutes"]
 
 
 class RoamingConfig(Section):
@@ -157,6 +158,7 @@ class RoamingConfig(Section):
     cover_minutes: float = Field(default=0.0, ge=0)  # a stop serves villages this near (0: itself)
     max_stops: int | None = Field(default=None, ge=1)  # stops per route at most
     max_minutes: float | None = Field(default=None, gt=0)  # travel minutes per route at most
+    route_cost: RouteCost = "vehicle_day"  # a route costs day_cost, or its driving minutes
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
     time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
 
@@ -189,6 +191,13 @@ class RoamingConfig(Section):
                     "{field} {cover} is more than leg_minutes {leg}; village minutes are known "
                     "up to leg_minutes only"
                 ).format(field="cover_minutes", cover=self.cover_minutes, leg=self.leg_minutes)
+            )
+        if self.route_cost == "minutes" and self.day_cost > 0:
+            raise ValueError(
+                _(
+                    "{field} is {value}: a route costs its driving minutes, so day_cost "
+                    '{cost} is not used; leave day_cost out or use {field} = "vehicle_day"'
+                ).format(field="route_cost", value='"minutes"', cost=self.day_cost)
             )
         return self
 

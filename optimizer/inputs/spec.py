@@ -157,6 +157,7 @@ def roaming_spec(
         cover_minutes=config.cover_minutes,
         max_stops=config.max_stops,
         max_minutes=config.max_minutes,
+        route_cost=config.route_cost,
         rounds=config.rounds,
         time_limit=config.time_limit,
     )

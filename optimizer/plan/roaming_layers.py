@@ -225,7 +225,7 @@ def add_roaming_layers(
         roaming_population=float(pop[roamed].sum()),
         vehicle_days_used=used,
         vehicle_days_fleet=roam.vehicles * roam.days,
-        roaming_cost=roam.day_cost * used,
+        roaming_cost=float(roam.costs() @ driven),
         clinic_alternative_sites=alt_sites,
         clinic_alternative_cost=alt_cost,
         roaming_beyond_clinics=beyond,

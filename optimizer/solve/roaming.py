@@ -39,7 +39,8 @@ import scipy.sparse as sp
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
-from models.county import CountyInput
+from models.county import CountyInput, LevelTarget
+from models.pairs import CostPairs
 from models.pricing import enumerate_routes, exact_price
 from models.roaming import RoamingInput
 from models.routes import (
@@ -49,6 +50,7 @@ from models.routes import (
     all_routes,
     cover_matrix,
     covering,
+    limited_routes,
     price_routes,
     route_index,
     route_serves,
@@ -203,6 +205,7 @@ def roaming_input(
         base_vehicles={b: min(v, spec.vehicles) for b, v in zip(bases, per_base, strict=True)},
         day_cost=spec.day_cost,
         always_open={b for b in bases if always_open[b]},
+        route_cost=spec.route_cost,
     )
 
 
@@ -221,6 +224,7 @@ class _Relaxed(NamedTuple):
     days: np.ndarray
     reduced: np.ndarray
     site_reduced: np.ndarray
+    duals: np.ndarray | None = None  # visit duals per village (>= 0)
 
 
 class _Master:
@@ -236,10 +240,17 @@ class _Master:
             np.where(data.can_hub, data.hub_cost, np.inf),
         )
         cost = np.where(np.isfinite(cost), cost, 0.0)[self.sites]
-        self.day_cost = roam.day_cost
-        if not (cost > 0).any():
+        self.minutes = roam.route_cost == "minutes"
+        self.day_cost = 0.0 if self.minutes else roam.day_cost
+        # route_cost "minutes": a route costs minute_cost per travel minute
+        self.minute_cost = 1.0 if self.minutes else 0.0
+        if self.sites.size and not (cost > 0).any():
             cost = np.ones(self.sites.size)
-            self.day_cost = 1.0 / (roam.vehicles * roam.days + 1)
+            if self.minutes:
+                most = roam.vehicles * roam.days * roam.day_minutes
+                self.minute_cost = 1.0 / (most + 1) if np.isfinite(most) else 1.0
+            else:
+                self.day_cost = 1.0 / (roam.vehicles * roam.days + 1)
         self.site_cost = np.where(fixed[self.sites], 0.0, cost)
         self.site_lower = fixed[self.sites].astype(float)
         self.units = np.flatnonzero(roamable)
@@ -293,7 +304,7 @@ class _Master:
         visit_row = self._visit_rows(rows, cols, visiting)
         fleet_row = self._fleet_row(rows, cols, days)
         base_row = self._base_rows(rows, cols, by_base)
-        cost = self._cost(cols)
+        cost = self._cost(cols, routes)
         scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cap is not None:
             paid = np.flatnonzero(cost)
@@ -393,16 +404,29 @@ class _Master:
                 rows.add(entries, -np.inf, 0.0)
         return base_row
 
-    def _cost(self, cols: _Columns) -> np.ndarray:
-        """Column costs: sites' build cost, nothing for roaming and coverage, the
-        vehicle-day cost for route days."""
+    def _cost(self, cols: _Columns, routes: list[Route]) -> np.ndarray:
+        """Column costs: sites' build cost, nothing for roaming and coverage, for route
+        days the vehicle-day cost or (route_cost "minutes") the route's travel minutes."""
         return np.concatenate(
-            [
-                self.site_cost,
-                np.zeros(cols.nu + cols.n_cover),
-                np.full(cols.nr, self.day_cost),
-            ]
+            [self.site_cost, np.zeros(cols.nu + cols.n_cover), self.route_costs(routes)]
         )
+
+    def route_costs(self, routes: list[Route]) -> np.ndarray:
+        """What a day of each of ``routes`` costs in the master."""
+        if not self.minutes:
+            return np.full(len(routes), self.day_cost)
+        return self.minute_cost * self.roam.costs(routes)
+
+    def route_step(self, times: StopTimes) -> float | None:
+        """The amount every route's cost is a whole multiple of: the vehicle-day cost, or
+        with route_cost "minutes" the common divisor of the leg minutes (None when some leg
+        is not a whole number of minutes)."""
+        if not self.minutes:
+            return self.day_cost
+        legs = [times.between.ravel(), *(times.to_base[b] for b in self.roam.base_vehicles)]
+        legs = np.concatenate(legs)
+        unit = cost_unit(legs[np.isfinite(legs)])
+        return None if unit is None else unit * self.minute_cost
 
     def _bounds(
         self,
@@ -447,6 +471,7 @@ class _Master:
         dual = np.asarray(solution.row_dual) * scale
         prize = np.zeros(self.data.population.size)
         prize[self.units] = np.maximum(dual[visit_row : visit_row + cols.nu], 0.0)
+        duals = prize.copy()
         if self.roam.covers is not None:
             prize = cover_matrix(self.roam.covers, prize.size) @ prize
         bases = {b: float(dual[k]) for b, k in base_row.items()}
@@ -461,6 +486,7 @@ class _Master:
             values[cols.z0 :],
             np.asarray(solution.col_dual)[cols.z0 :] * scale,
             np.asarray(solution.col_dual)[: cols.ns] * scale,
+            duals,
         )
 
 
@@ -561,7 +587,12 @@ def _pass_model(
 
 
 def lp_lower_bound(
-    lp: _Relaxed, day_cost: float, fleet_days: float, most_prize: dict[int, float]
+    lp: _Relaxed,
+    day_cost: float,
+    fleet_days: float,
+    most_prize: dict[int, float],
+    *,
+    farley: bool = True,
 ) -> float:
     """A lower bound on the master LP over every route, from the LP over a pool.
 
@@ -572,7 +603,9 @@ def lp_lower_bound(
     solution can drive (the fleet's days, and no more than the pool LP value buys). Farley
     bound: all costs are non-negative, so the duals scaled by ``day_cost`` / (largest dual
     value of a route) are feasible for every route and give the LP value over that ratio.
-    The larger is returned.
+    The larger is returned (the Lagrangian bound alone unless ``farley``: with routes of
+    different costs ``day_cost`` is only the least of them and the Farley ratio does not
+    hold).
     """
     least = min(
         (day_cost - lp.fleet - lp.bases.get(b, 0.0) - p for b, p in most_prize.items()),
@@ -591,8 +624,9 @@ def lp_lower_bound(
         ),
         default=1.0,
     )
-    farley = lp.objective / max(ratio, 1.0) if lp.objective >= 0 else -np.inf
-    return max(lagrange, farley)
+    if not farley or lp.objective < 0:
+        return lagrange
+    return max(lagrange, lp.objective / max(ratio, 1.0))
 
 
 def _dive(generate, lp: _Relaxed, routes: list[Route], key, keep=None) -> float:
@@ -662,10 +696,13 @@ def cost_unit(costs: np.ndarray) -> float | None:
     return float(np.gcd.reduce(whole.astype(np.int64)))
 
 
-def plan_unit(site_cost: np.ndarray, day_cost: float) -> float | None:
+def plan_unit(site_cost: np.ndarray, day_cost: float | None) -> float | None:
     """The amount every plan's cost is a whole multiple of: the common divisor of the site
     costs and the vehicle-day cost, or of the site costs counted in vehicle-day costs (e.g.
-    sites counted 1, a vehicle-day a fraction); None when neither is whole."""
+    sites counted 1, a vehicle-day a fraction); None when neither is whole, or when routes
+    cost no whole multiple of anything (``day_cost`` None)."""
+    if day_cost is None:
+        return None
     costs = np.append(site_cost, day_cost)
     unit = cost_unit(costs)
     if unit is None and day_cost > 0:
@@ -691,6 +728,7 @@ def route_pool(
     *,
     rounds: int,
     time_limit: float,
+    enumerate_up_to: int = 0,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive. Column generation prices heuristically while that finds improving routes, then
@@ -709,9 +747,12 @@ def route_pool(
     best integer master solution (or the closing search's plan) drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
+    With a stop limit, a base reaching more than ``EXACT_PRICING`` possible stops starts
+    from every feasible route all the same when at most ``enumerate_up_to`` stop sets are
+    to be ordered (``models.routes.limited_routes``).
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    pool = _Pool(data, roam, times, xy, site_xy, time_limit)
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to)
     found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
@@ -761,6 +802,7 @@ class _Pool:
         xy: np.ndarray,
         site_xy: np.ndarray,
         time_limit: float,
+        enumerate_up_to: int = 0,
     ) -> None:
         self.began = time.perf_counter()
         self.deadline = self.began + time_limit
@@ -770,7 +812,7 @@ class _Pool:
         self.pool: dict[tuple[int, frozenset], Route] = {}
         self.covers = roam.covers
         self.complete = True
-        self._seed(roam, xy, site_xy)
+        self._seed(roam, xy, site_xy, enumerate_up_to)
         self.initial = len(self.pool)
         roamable = np.zeros(roam.may.size, dtype=bool)
         for route in self.pool.values():
@@ -779,22 +821,32 @@ class _Pool:
         self.master = _Master(data, roam, roamable)
         self.exact_first = int(roamable.sum()) <= EXACT_FIRST
         self.fleet_days = float(roam.vehicles * roam.days)
-        self.unit = plan_unit(self.master.site_cost, self.master.day_cost)
+        self.step = self.master.route_step(times)
+        self.unit = plan_unit(self.master.site_cost, self.step)
+        self.floor = {b: self._floor(b) for b in self.bases}
         self.exact_calls, self.exact_seconds, self.exact_stopped = 0, 0.0, 0
         self.no_village = np.zeros(roam.may.size, dtype=bool)
         self.timed_out = False
         self.used: set = set()
         self.seen: set = set()
 
-    def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
+    def _seed(
+        self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray, enumerate_up_to: int
+    ) -> None:
         """The starting pool: every feasible route of a base reaching at most
         ``EXACT_PRICING`` possible stops, else the sweep's routes (by ``xy`` and ``site_xy``,
         metres); ``complete`` says whether every base had every route. The possible stops
         are the villages that may roam, or with covering stops the villages serving one."""
         may = np.flatnonzero(self.stop_mask(roam.may))
         for b in self.bases:
-            if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
+            few = np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING
+            listed = None
+            if not few and enumerate_up_to:
+                listed = limited_routes(self.times, b, may, enumerate_up_to)
+            if few:
                 found = all_routes(self.times, b, may)
+            elif listed is not None:
+                found = listed
             else:
                 found = sweep_routes(self.times, b, may, xy, site_xy[b])
                 self.complete = False
@@ -810,9 +862,11 @@ class _Pool:
 
     @property
     def exhaustive(self) -> bool:
-        """With covering stops or route limits, whether the pool holds every route (pricing
-        then has nothing to add, and the integer master over the pool is exact)."""
-        return (self.covers is not None or self.times.limited) and self.complete
+        """With covering stops, route limits or routes costing their minutes (where pricing
+        is a relaxation), whether the pool holds every route (pricing then has nothing to
+        add, and the integer master over the pool is exact)."""
+        relaxed = self.covers is not None or self.times.limited or self.master.minutes
+        return relaxed and self.complete
 
     def add(self, route: Route) -> bool:
         """Put ``route`` into the pool unless it breaks a stop or travel limit or a route
@@ -833,9 +887,42 @@ class _Pool:
         """Seconds to the deadline, at least a tenth of the time limit."""
         return max(self.deadline - time.perf_counter(), 0.1 * self.time_limit)
 
+    def _floor(self, b: int) -> float:
+        """The least a day-route of base ``b`` costs: the vehicle-day cost, or with
+        route_cost "minutes" the least out-and-back minutes (every route drives to a
+        first and back from a last stop)."""
+        if not self.master.minutes:
+            return self.master.day_cost
+        out = self.times.to_base[b][self.times.reachable(b)]
+        return 2.0 * float(out.min()) * self.master.minute_cost if out.size else 0.0
+
     def threshold(self, lp: _Relaxed, b: int) -> float:
-        """The prize (yuan) a route of base ``b`` must beat to have negative reduced cost."""
-        return self.master.day_cost - lp.fleet - lp.bases.get(b, 0.0)
+        """The prize (yuan) a route of base ``b`` must beat to have negative reduced cost
+        (with route_cost "minutes", at its least cost: a relaxation)."""
+        return self.floor[b] - lp.fleet - lp.bases.get(b, 0.0)
+
+    def improving(self, lp: _Relaxed, routes: list[Route]) -> list[Route]:
+        """The ``routes`` of negative reduced cost at their own cost (route_cost "minutes";
+        otherwise every one of them: pricing already measured them)."""
+        if not self.master.minutes or not routes:
+            return routes
+        cost = self.master.route_costs(routes)
+        reduced = self.reduced(lp, routes)
+        tol = BOUND_TOLERANCE * np.maximum(np.abs(cost), 1.0)
+        return [r for r, ok in zip(routes, (reduced < -tol).tolist(), strict=True) if ok]
+
+    def reduced(self, lp: _Relaxed, routes: list[Route]) -> np.ndarray:
+        """The reduced cost of each of ``routes`` at the duals of ``lp``."""
+        cost = self.master.route_costs(routes)
+        value = np.array(
+            [
+                float(lp.duals[route_serves(r.stops, self.covers)].sum())
+                + lp.fleet
+                + lp.bases.get(r.base, 0.0)
+                for r in routes
+            ]
+        )
+        return cost - value
 
     def search(self, rounds: int) -> _Search:
         """Column generation at the root (``rounds`` rounds), a dive, the integer master,
@@ -892,7 +979,7 @@ class _Pool:
             if none:
                 return lp, done, lp.objective if prove else proven, routes
             if prove:
-                bound = lp_lower_bound(lp, self.master.day_cost, most_days, most)
+                bound = self.lower_bound(lp, most_days, most)
                 proven = max(proven, bound)
             # the LP only falls towards the proven bound: once both round up alike, more
             # columns cannot raise the rounded bound
@@ -900,6 +987,14 @@ class _Pool:
             goal = min(enough, round_up(lp.objective, unit) if unit is not None else np.inf)
             if stop or not added or round_up(proven, unit) >= goal:
                 return lp, done, proven, routes
+
+    def lower_bound(self, lp: _Relaxed, most_days: float, most: dict[int, float]) -> float:
+        """``lp_lower_bound`` with the least route cost per base (see ``_floor``)."""
+        if not self.master.minutes:
+            return lp_lower_bound(lp, self.master.day_cost, most_days, most)
+        least = min(self.floor.values(), default=0.0)
+        shifted = {b: p - self.floor[b] + least for b, p in most.items()}
+        return lp_lower_bound(lp, least, most_days, shifted, farley=False)
 
     def relax(
         self, lower: dict, open_sites: frozenset, days: tuple[float, float] | None
@@ -929,7 +1024,7 @@ class _Pool:
         added = 0
         for b in self.bases if not self.exact_first else ():
             found, _ = price_routes(self.times, b, lp.prize, self.threshold(lp, b))
-            added += sum(self.add(route) for route in found)
+            added += sum(self.add(route) for route in self.improving(lp, found))
         return added
 
     def exact(self, lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
@@ -956,14 +1051,14 @@ class _Pool:
         priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
         self.exact_calls += 1
         self.exact_stopped += not priced.proven
-        fresh = sum(self.add(route) for route in priced.routes)
+        fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
         if priced.most > limit + slack and not fresh:
             listed = enumerate_routes(self.times, b, lp.prize, limit + slack, self.no_village)
             if listed.complete:
                 values = [float(lp.prize[list(r.stops)].sum()) for r in listed.routes]
                 order = np.argsort(-np.asarray(values), kind="stable")
                 ranked = [listed.routes[q] for q in order.tolist()]
-                fresh = sum(self.add(route) for route in ranked[:EXACT_COLUMNS])
+                fresh = sum(self.add(route) for route in self.improving(lp, ranked)[:EXACT_COLUMNS])
                 return fresh, max(values, default=limit)
         return fresh, priced.most
 
@@ -1069,7 +1164,7 @@ class _Pool:
         cheaper plan costs a multiple of what the other costs share, one such step below
         ``objective``."""
         reach = objective - lp.objective + tol
-        step = plan_unit(self.master.site_cost[lp.site_reduced <= reach], self.master.day_cost)
+        step = plan_unit(self.master.site_cost[lp.site_reduced <= reach], self.step)
         if step is None:
             cheaper = cap = objective - BOUND_TOLERANCE * abs(objective)
         else:
@@ -1080,6 +1175,13 @@ class _Pool:
     def within_gap(self, lp: _Relaxed, gap: float) -> tuple[list[Route], str]:
         """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
         the search is skipped ("" unless a work limit or a repeated village stops it)."""
+        if self.master.minutes and self.exhaustive:
+            routes = list(self.pool.values())
+            reduced = self.reduced(lp, routes)
+            listed = [r for r, c in zip(routes, reduced.tolist(), strict=True) if c < gap]
+            if len(listed) > CLOSE_ROUTES:
+                return listed, _("skipped: more routes within the gap than its limit")
+            return listed, ""
         listed: list[Route] = []
         needed = self.stop_mask(self.master.needs_visits())
         for b in self.bases:
@@ -1198,6 +1300,7 @@ def _pool_key(
         roam.vehicles,
         roam.base_vehicles,
         roam.day_cost,
+        roam.route_cost,
         roam.always_open,
         times.to_base,
         times.between,
@@ -1252,6 +1355,8 @@ def prepare_roaming(
         )
     times = stop_times(demand, travel, stop_travel, spec, sorted(roam.base_vehicles))
     roam.covers = times.covers
+    roam.service = times.service
+    roam.day_minutes = times.day
     stranded = roam.must.copy()
     for b in roam.base_vehicles:
         for s in times.reachable(b).tolist():
@@ -1282,3 +1387,72 @@ def prepare_roaming(
     data.clinic_target_units = np.union1d(data.clinic_target_units, roamable)
     unreachable["clinic"] = np.setdiff1d(unreachable["clinic"], roamable)
     return times, pool.record, pool
+
+
+def covering_tours(
+    times: StopTimes,
+    base: int,
+    must: np.ndarray,
+    vehicles: int,
+    *,
+    rounds: int = 60,
+    time_limit: float = 300.0,
+    enumerate_up_to: int = 0,
+) -> tuple[list[Route], RoamingRecord]:
+    """Covering tours from one always-open ``base`` (a site index of ``times``) with no
+    site to open: the route pool and its search (``route_pool``) alone, each village of
+    ``must`` served once by ``vehicles`` vehicles on one day, routes costing their driving
+    minutes (the m-CTP). ``times.covers`` says which villages a stop serves: a village that
+    serves no one is no stop. Returns the routes kept and the record (objective, bound)."""
+    n = times.between.shape[0]
+    n_sites = base + 1
+    none = CostPairs(
+        n, n_sites, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(n + 1, int)
+    )
+    no = np.zeros(n_sites, dtype=bool)
+    data = CountyInput(
+        population=np.zeros(n),
+        hub_pairs=none,
+        clinic_pairs=none,
+        district_pairs=none,
+        service_pairs=none,
+        can_hub=no,
+        can_clinic=no,
+        existing_hub=no,
+        existing_site=no,
+        barred_hub=no,
+        barred_site=no,
+        hub_cost=np.zeros(n_sites),
+        clinic_cost=np.zeros(n_sites),
+        hub_target=LevelTarget(),
+        clinic_target=LevelTarget(),
+        hub_target_units=np.zeros(0, np.int64),
+        clinic_target_units=np.zeros(0, np.int64),
+    )
+    must = np.asarray(must, dtype=bool)
+    roam = RoamingInput(
+        routes=[],
+        visits=np.ones(n),
+        may=must,
+        must=must,
+        days=1,
+        vehicles=vehicles,
+        base_vehicles={base: vehicles},
+        always_open={base},
+        covers=times.covers,
+        route_cost="minutes",
+        service=times.service,
+        day_minutes=times.day,
+    )
+    xy = np.zeros((n, 2))
+    site_xy = np.zeros((n_sites, 2))
+    return route_pool(
+        data,
+        roam,
+        times,
+        xy,
+        site_xy,
+        rounds=rounds,
+        time_limit=time_limit,
+        enumerate_up_to=enumerate_up_to,
+    )

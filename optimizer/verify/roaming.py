@@ -91,6 +91,7 @@ class _Driven:
     visits: np.ndarray
     days_at: dict[str, int] = field(default_factory=dict)
     seen: set[tuple[int, int]] = field(default_factory=set)
+    travel: float = 0.0  # travel minutes of every vehicle-day driven
 
 
 def check_roaming(
@@ -120,9 +121,11 @@ def check_roaming(
     problems += _village_problems(plan, spec, net.ids, driven.visits, roamed, may, must, roamable)
     if net.cover > 0:
         problems += _served_problems(plan, net, roamed)
-    return RoamingFacts(
-        problems=problems, roamed=roamed, roamable=roamable, cost=spec.day_cost * len(driven.seen)
-    )
+    if spec.route_cost == "minutes":
+        cost = driven.travel
+    else:
+        cost = spec.day_cost * len(driven.seen)
+    return RoamingFacts(problems=problems, roamed=roamed, roamable=roamable, cost=cost)
 
 
 def _network(
@@ -205,7 +208,7 @@ def _day_problems(
     b = net.site_pos[base]
     mine = stops[(stops["vehicle"] == key[0]) & (stops["day"] == key[1])]
     mine = mine.sort_values("stop_order")
-    return problems + _stops_problems(label, row, mine, b, spec, net, driven.visits)
+    return problems + _stops_problems(label, row, mine, b, spec, net, driven)
 
 
 def _key_problems(
@@ -227,10 +230,11 @@ def _stops_problems(
     b: int,
     spec: RoamingSpec,
     net: _Network,
-    visits: np.ndarray,
+    driven: _Driven,
 ) -> list[str]:
     """One vehicle-day's stops (``mine``, in stop order, from base ``b``): missing or
-    unknown villages, the route's stop list, then the clock; adds the visits to ``visits``."""
+    unknown villages, the route's stop list, then the clock; adds the visits and the travel
+    minutes to ``driven``."""
     problems: list[str] = []
     order = [net.pos.get(str(s), -1) for s in mine["demand_id"]]
     if not order or min(order) < 0:
@@ -238,9 +242,11 @@ def _stops_problems(
         return problems
     if ";".join(net.ids[order]) != str(row.stop_ids):
         problems.append(f"{label}: the stops layer and the route's stop list differ")
-    problems += _clock_problems(label, row, mine, order, b, spec, net)
+    clock, travel = _clock_problems(label, row, mine, order, b, spec, net)
+    problems += clock
+    driven.travel += travel
     served = np.unique(np.concatenate([net.serves(s) for s in order]))
-    visits[served] += 1
+    driven.visits[served] += 1
     return problems
 
 
@@ -252,9 +258,10 @@ def _clock_problems(
     b: int,
     spec: RoamingSpec,
     net: _Network,
-) -> list[str]:
+) -> tuple[list[str], float]:
     """The stops' arrival and departure minutes recomputed from base ``b`` along ``order``,
-    and the day's minutes (back at the base) against the day limit and the route's claim."""
+    and the day's minutes (back at the base) against the day limit and the route's claim;
+    with the travel minutes recomputed."""
     problems: list[str] = []
     ids = net.ids
     clock, prev, travel = 0.0, None, 0.0
@@ -282,7 +289,7 @@ def _clock_problems(
         problems.append(f"{label}: {clock:g} minutes, beyond the day of {spec.day_minutes:g}")
     if not np.isclose(float(row.minutes), clock, atol=1e-2):
         problems.append(f"{label}: reports {row.minutes} minutes, recomputed {clock:g}")
-    return problems
+    return problems, travel
 
 
 def _served_problems(plan: CountyPlan, net: _Network, roamed: np.ndarray) -> list[str]:
