@@ -666,3 +666,17 @@ def test_enumeration_proves_the_lp_when_ng_routes_repeat_villages(case, monkeypa
     assert rec.exact and rec.exact_calls >= 1
     assert rec.lp_bound == pytest.approx(complete.lp_value)
     assert rec.lp_value == pytest.approx(complete.lp_value)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_free_vehicle_days_keep_the_bound_below_the_optimum(case):
+    """With day_cost 0 every route costs nothing: the bound must still stay at or below the
+    optimum (only the build cost counts)."""
+    village_xy, site_xy, kinds, cost, *_ = CASES[case]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    spec = county_spec(replace(case_roaming(case), day_cost=0.0))
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_force(demand, sites, travel, stops, spec)
+    assert next(r.objective for r in plan.stages if r.stage == "cost") == pytest.approx(want)
+    assert plan.roaming.lp_bound <= want + 1e-6
+    assert plan.roaming.bound <= want + 1e-6

@@ -605,7 +605,7 @@ def lp_lower_bound(
     value of a route) are feasible for every route and give the LP value over that ratio.
     The larger is returned (the Lagrangian bound alone unless ``farley``: with routes of
     different costs ``day_cost`` is only the least of them and the Farley ratio does not
-    hold).
+    hold; nor alone when routes cost nothing, where the ratio is 0).
     """
     least = min(
         (day_cost - lp.fleet - lp.bases.get(b, 0.0) - p for b, p in most_prize.items()),
@@ -624,7 +624,7 @@ def lp_lower_bound(
         ),
         default=1.0,
     )
-    if not farley or lp.objective < 0:
+    if not farley or lp.objective < 0 or day_cost <= 0:  # free routes: the ratio would be 0
         return lagrange
     return max(lagrange, lp.objective / max(ratio, 1.0))
 
