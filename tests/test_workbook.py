@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import test_error_catalogue as catalogue
 from python_calamine import CalamineWorkbook
 from shapely.geometry import Point
 
@@ -38,55 +39,12 @@ TEXT_TABLES = {"compare_plan_fixed"}
 # 12-digit village codes (统计用区划代码) with a leading zero: must come back unchanged.
 CODE = "0331261{:05d}"
 
-SITE_CONFIG = """\
-name = "site workbook"
-[demand]
-path = "demand.csv"
-[sites]
-path = "sites.csv"
-kind = "kind"
-[travel]
-mode = "straight-line"
-speed_kmh = 30
-[model]
-problem = "p-median"
-p = 3
-[output]
-formats = ["csv", "gpkg", "xlsx"]
-language = "{language}"
-"""
-
-COUNTY_CONFIG = """\
-name = "county workbook"
-[demand]
-path = "county.gpkg"
-layer = "villages"
-[sites]
-path = "county.gpkg"
-layer = "sites"
-[boundary]
-path = "county.gpkg"
-layer = "boundary"
-[travel]
-mode = "straight-line"
-speed_kmh = 30
-max_minutes = 90
-[hub]
-radius = 30
-kinds = ["township_centre"]
-fixed_kinds = ["county_hospital"]
-count = [1, 4]
-[clinic]
-radius = 20
-kinds = ["township_centre", "candidate"]
-fixed_kinds = ["township_centre"]
-share = 0.5
-[districts]
-max_minutes = 90
-[staff.doctors]
-per_1000 = 3.6
-pool = 500
-[roaming]
+# the error catalogue's configs, writing the workbook (site plan: in English)
+FORMATS = 'formats = ["csv", "gpkg", "xlsx"]'
+SITE_CONFIG = catalogue.SITE_CONFIG.replace('formats = ["csv"]', FORMATS)
+COUNTY_CONFIG = catalogue.COUNTY_CONFIG.replace(
+    "[solve]",
+    """[roaming]
 vehicles = 1
 bases = ["S001"]
 days = 10
@@ -97,12 +55,8 @@ rounds = 5
 plan_hubs = ["S002"]
 hub_counts = [1, 2]
 named_gaps = ["{gap}"]
-[solve]
-time_limit = 20
-[output]
-formats = ["csv", "gpkg", "xlsx"]
-language = "zh"
-"""
+[solve]""",
+).replace('formats = ["csv"]', f'{FORMATS}\nlanguage = "zh"')
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +70,7 @@ def county() -> geodata.SyntheticCounty:
 def county_run(county, tmp_path_factory):
     """A small county plan (roaming and comparison included) solved once, written in Chinese."""
     folder = tmp_path_factory.mktemp("county")
-    path = folder / "county.gpkg"
-    county.demand.to_file(path, layer="villages")
-    county.sites.to_file(path, layer="sites")
-    county.boundary.to_file(path, layer="boundary")
+    catalogue.Case(county, folder).write_county()
     config = folder / "plan.toml"
     config.write_text(COUNTY_CONFIG.replace("{gap}", CODE.format(3)), encoding="utf-8")
     solved = run(load(config))
@@ -131,17 +82,10 @@ def county_run(county, tmp_path_factory):
 def site_out(county, tmp_path_factory) -> Path:
     """A p-median site plan from CSV tables, written in English."""
     folder = tmp_path_factory.mktemp("site")
-    for name, frame, columns in (
-        ("demand", county.demand, ["id", "name", "population"]),
-        ("sites", county.sites, ["id", "name", "kind"]),
-    ):
-        points = frame.to_crs("EPSG:4326").geometry
-        table = frame[columns].astype(str)
-        table["lon"], table["lat"] = points.x.round(6), points.y.round(6)
-        table.to_csv(folder / f"{name}.csv", index=False)
-    config = folder / "plan.toml"
-    config.write_text(SITE_CONFIG.replace("{language}", "en"), encoding="utf-8")
-    write(run(load(config)), folder / "out", inputs=[config])
+    case = catalogue.Case(county, folder)
+    case.config = SITE_CONFIG
+    result = case.run(out=folder / "out")  # in English (--lang en)
+    assert result.exit_code == 0, result.output
     return folder / "out"
 
 
