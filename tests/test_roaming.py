@@ -439,6 +439,21 @@ def test_lower_bound_stays_below_the_lp_of_every_route(case, monkeypatch):
     assert rec.objective >= complete.objective - 1e-6
 
 
+def two_vehicles(bases: tuple[str, ...]) -> RoamingSpec:
+    """Two vehicles from ``bases`` visiting any village twice in a 10-day cycle."""
+    return RoamingSpec(
+        vehicles=2,
+        bases=bases,
+        days=10,
+        day_minutes=300.0,
+        service_minutes=20.0,
+        visits=2,
+        may="all",
+        day_cost=100_000.0,
+        leg_minutes=60.0,
+    )
+
+
 def test_same_input_gives_the_same_routes_and_plan():
     """Two runs of a county with heuristic and exact pricing, a dive, the integer master
     and the vehicle-day split agree."""
@@ -459,17 +474,7 @@ def test_same_input_gives_the_same_routes_and_plan():
             8.0, ("candidate",), fixed_kinds=("county_hospital",), cost_column="fixed_cost"
         ),
         stages=("cost",),
-        roaming=RoamingSpec(
-            vehicles=2,
-            bases=bases,
-            days=10,
-            day_minutes=300.0,
-            service_minutes=20.0,
-            visits=2,
-            may="all",
-            day_cost=100_000.0,
-            leg_minutes=60.0,
-        ),
+        roaming=two_vehicles(bases),
     )
     first = plan_county(county.demand, county.sites, travel, spec, stops)
     second = plan_county(county.demand, county.sites, travel, spec, stops)
@@ -506,17 +511,7 @@ def test_a_replan_that_reads_the_same_route_inputs_takes_the_earlier_pool(monkey
             cost_column="fixed_cost",
         ),
         stages=("cost",),
-        roaming=RoamingSpec(
-            vehicles=2,
-            bases=bases,
-            days=10,
-            day_minutes=300.0,
-            service_minutes=20.0,
-            visits=2,
-            may="all",
-            day_cost=100_000.0,
-            leg_minutes=60.0,
-        ),
+        roaming=two_vehicles(bases),
     )
     searches = []
     search = roaming_module.route_pool
