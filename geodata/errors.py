@@ -6,6 +6,8 @@ Every error the public API raises on purpose is one of these. Input errors subcl
 
 from __future__ import annotations
 
+from geodata.i18n import language
+
 
 class HealthplanError(Exception):
     """Base class of every error this project raises on purpose.
@@ -16,8 +18,6 @@ class HealthplanError(Exception):
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
-        from geodata.i18n import language
-
         self.language = language()
 
 
