@@ -30,7 +30,7 @@ from models.routes import StopTimes
 from optimizer.solve.roaming import covering_tours
 
 #: Stop sets a base may enumerate into a complete starting pool (p <= 6 on 24 stops).
-ENUMERATE = 250_000
+ENUMERATE = 0
 
 
 def stop_times(instance: CoveringTourInstance) -> tuple[StopTimes, np.ndarray]:

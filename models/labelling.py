@@ -47,7 +47,7 @@ FIRST_LABELS = 1 << 14
 
 
 @njit(cache=True)
-def _grown(array, size):
+def grown(array, size):
     """``array`` copied into a new array of ``size`` entries along its first axis."""
     out = np.empty((size,) + array.shape[1:], array.dtype)
     out[: array.shape[0]] = array
@@ -125,10 +125,10 @@ def search(
             return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
         if made == room:
             room = min(2 * room, max_labels)
-            times, prizes = _grown(times, room), _grown(prizes, room)
-            nodes, parents = _grown(nodes, room), _grown(parents, room)
-            masks, alive = _grown(masks, room), _grown(alive, room)
-            link, queue_next = _grown(link, room), _grown(queue_next, room)
+            times, prizes = grown(times, room), grown(prizes, room)
+            nodes, parents = grown(nodes, room), grown(parents, room)
+            masks, alive = grown(masks, room), grown(alive, room)
+            link, queue_next = grown(link, room), grown(queue_next, room)
         lid = made
         made += 1
         times[lid] = a
@@ -226,10 +226,10 @@ def search(
                     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, True)
                 if made == room:
                     room = min(2 * room, max_labels)
-                    times, prizes = _grown(times, room), _grown(prizes, room)
-                    nodes, parents = _grown(nodes, room), _grown(parents, room)
-                    masks, alive = _grown(masks, room), _grown(alive, room)
-                    link, queue_next = _grown(link, room), _grown(queue_next, room)
+                    times, prizes = grown(times, room), grown(prizes, room)
+                    nodes, parents = grown(nodes, room), grown(parents, room)
+                    masks, alive = grown(masks, room), grown(alive, room)
+                    link, queue_next = grown(link, room), grown(queue_next, room)
                 lid2 = made
                 made += 1
                 times[lid2] = a
@@ -282,7 +282,7 @@ def completion(whole, home, prize, span):
 
 
 @njit(cache=True)
-def _slot(table, sets, nodes, key, node):
+def table_slot(table, sets, nodes, key, node):
     """The hash-table slot of the label at ``node`` over the candidate set ``key`` (bit
     words): the slot holding it, or the empty slot where it belongs."""
     mask = np.uint64(table.size - 1)
@@ -307,7 +307,7 @@ def _slot(table, sets, nodes, key, node):
 
 
 @njit(cache=True)
-def _table_size(labels):
+def table_size(labels):
     """Slots of the hash table for ``labels`` labels: a power of two, at least twice as many."""
     size = 1
     while size < 2 * labels:
@@ -316,12 +316,12 @@ def _table_size(labels):
 
 
 @njit(cache=True)
-def _rehashed(table, labels, sets, nodes):
+def rehashed(table, labels, sets, nodes):
     """The labels of ``table`` in a new table sized for ``labels`` labels."""
-    out = np.full(_table_size(labels), -1, np.int64)
+    out = np.full(table_size(labels), -1, np.int64)
     for lid in table:
         if lid >= 0:
-            out[_slot(out, sets, nodes, sets[lid], nodes[lid])] = lid
+            out[table_slot(out, sets, nodes, sets[lid], nodes[lid])] = lid
     return out
 
 
@@ -342,7 +342,7 @@ def enumerate_search(
     span = first.shape[1] - 1
     words = (k + 63) // 64
     room = min(max_labels, FIRST_LABELS)
-    table = np.full(_table_size(room), -1, np.int64)
+    table = np.full(table_size(room), -1, np.int64)
     times = np.empty(room)
     prizes = np.empty(room)
     nodes = np.empty(room, np.int64)
@@ -367,11 +367,11 @@ def enumerate_search(
             return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
         if made == room:
             room = min(2 * room, max_labels)
-            times, prizes = _grown(times, room), _grown(prizes, room)
-            nodes, parents = _grown(nodes, room), _grown(parents, room)
-            sets, alive = _grown(sets, room), _grown(alive, room)
-            queue_next, done = _grown(queue_next, room), _grown(done, room)
-            table = _rehashed(table, room, sets, nodes)
+            times, prizes = grown(times, room), grown(prizes, room)
+            nodes, parents = grown(nodes, room), grown(parents, room)
+            sets, alive = grown(sets, room), grown(alive, room)
+            queue_next, done = grown(queue_next, room), grown(done, room)
+            table = rehashed(table, room, sets, nodes)
         lid = made
         made += 1
         times[lid] = a
@@ -381,7 +381,7 @@ def enumerate_search(
         sets[lid, :] = 0
         sets[lid, c // 64] = one << np.uint64(c % 64)
         alive[lid] = True
-        table[_slot(table, sets, nodes, sets[lid], c)] = lid
+        table[table_slot(table, sets, nodes, sets[lid], c)] = lid
         _push(queue_head, queue_next, lid, a, 0)
 
     for minute in range(span + 2):
@@ -411,7 +411,7 @@ def enumerate_search(
                 for w in range(words):
                     key[w] = sets[lid, w]
                 key[c // 64] |= one << np.uint64(c % 64)
-                slot = _slot(table, sets, nodes, key, c)
+                slot = table_slot(table, sets, nodes, key, c)
                 other = table[slot]
                 if other >= 0:
                     if times[other] <= a + eps:
@@ -421,12 +421,12 @@ def enumerate_search(
                     return done[:n_done], nodes[:made], parents[:made], prizes[:made], made, True
                 if made == room:
                     room = min(2 * room, max_labels)
-                    times, prizes = _grown(times, room), _grown(prizes, room)
-                    nodes, parents = _grown(nodes, room), _grown(parents, room)
-                    sets, alive = _grown(sets, room), _grown(alive, room)
-                    queue_next, done = _grown(queue_next, room), _grown(done, room)
-                    table = _rehashed(table, room, sets, nodes)
-                    slot = _slot(table, sets, nodes, key, c)
+                    times, prizes = grown(times, room), grown(prizes, room)
+                    nodes, parents = grown(nodes, room), grown(parents, room)
+                    sets, alive = grown(sets, room), grown(alive, room)
+                    queue_next, done = grown(queue_next, room), grown(done, room)
+                    table = rehashed(table, room, sets, nodes)
+                    slot = table_slot(table, sets, nodes, key, c)
                 new = made
                 made += 1
                 times[new] = a

@@ -181,7 +181,7 @@ def _graph(times: StopTimes, base: int, cand: np.ndarray, value: np.ndarray):
     return legs, weight, start, back, _Completion(weight, back, value, times.day)
 
 
-def _trace(nodes: np.ndarray, parents: np.ndarray, lid: int) -> list[int]:
+def trace(nodes: np.ndarray, parents: np.ndarray, lid: int) -> list[int]:
     """The candidate path of label ``lid``, first candidate first."""
     out = []
     while lid >= 0:
@@ -223,18 +223,18 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
         DONE,
     )
 
-    best_path = _trace(nodes, parents, best_id) if best_id >= 0 else None
+    best_path = trace(nodes, parents, best_id) if best_id >= 0 else None
     top = done[np.argsort(-prizes[done], kind="stable")[:KEEP]]
     return (
         float(best),
         best_path,
-        [_trace(nodes, parents, q) for q in top.tolist()],
+        [trace(nodes, parents, q) for q in top.tolist()],
         int(made),
         bool(stopped),
     )
 
 
-def _augment(hoods: list[list[int]], path: list[int]) -> bool:
+def remember_cycles(hoods: list[list[int]], path: list[int]) -> bool:
     """Make the search remember every candidate the path repeats along its cycle; False when
     a neighbourhood would exceed ``HOOD`` candidates."""
     seen: dict[int, int] = {}
@@ -289,7 +289,7 @@ def exact_price(
         if stopped:
             routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
             return Priced(routes, _relaxed(bound, start, value, times.day), False, False, labels)
-        if best is None or len(set(best)) == len(best) or not _augment(hoods, best):
+        if best is None or len(set(best)) == len(best) or not remember_cycles(hoods, best):
             break
     routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
     elementary = best is None or len(set(best)) == len(best)
@@ -385,7 +385,7 @@ def enumerate_routes(
     routes: dict[frozenset, Route] = {}
     complete = not stopped
     for lid in done.tolist():
-        stops = legs.stops(cand, _trace(nodes, parents, lid))
+        stops = legs.stops(cand, trace(nodes, parents, lid))
         minutes = times.duration(base, stops)
         if len(set(stops)) < len(stops) or minutes > times.day + 1e-9:
             complete = False

@@ -40,6 +40,7 @@ from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from models.county import CountyInput, LevelTarget
+from models.limited_pricing import enumerate_limited, price_limited
 from models.pairs import CostPairs
 from models.pricing import enumerate_routes, exact_price
 from models.roaming import RoamingInput
@@ -811,6 +812,8 @@ class _Pool:
         self.bases = sorted(roam.base_vehicles)
         self.pool: dict[tuple[int, frozenset], Route] = {}
         self.covers = roam.covers
+        self.minutes = roam.route_cost == "minutes"
+        self.stops = self.stop_mask(roam.may)
         self.complete = True
         self._seed(roam, xy, site_xy, enumerate_up_to)
         self.initial = len(self.pool)
@@ -837,7 +840,7 @@ class _Pool:
         ``EXACT_PRICING`` possible stops, else the sweep's routes (by ``xy`` and ``site_xy``,
         metres); ``complete`` says whether every base had every route. The possible stops
         are the villages that may roam, or with covering stops the villages serving one."""
-        may = np.flatnonzero(self.stop_mask(roam.may))
+        may = np.flatnonzero(self.stops)
         for b in self.bases:
             few = np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING
             listed = None
@@ -861,23 +864,34 @@ class _Pool:
         return cover_matrix(self.covers, villages.size) @ villages.astype(float) > 0
 
     @property
+    def limited(self) -> bool:
+        """Whether routes have covering stops, stop or travel limits or cost their minutes
+        (priced by ``models.limited_pricing``)."""
+        return self.covers is not None or self.times.limited or self.master.minutes
+
+    @property
     def exhaustive(self) -> bool:
-        """With covering stops, route limits or routes costing their minutes (where pricing
-        is a relaxation), whether the pool holds every route (pricing then has nothing to
-        add, and the integer master over the pool is exact)."""
-        relaxed = self.covers is not None or self.times.limited or self.master.minutes
-        return relaxed and self.complete
+        """With limited routes, whether the pool holds every route (pricing then has
+        nothing to add, and the integer master over the pool is exact)."""
+        return self.limited and self.complete
+
+    def _shift(self, b: int) -> float:
+        """A limited route's value (``models.limited_pricing``: duals less travel cost) plus
+        this is its prize as ``threshold`` measures it (yuan)."""
+        fixed = 0.0 if self.master.minutes else self.master.day_cost
+        return self.floor[b] - fixed
 
     def add(self, route: Route) -> bool:
         """Put ``route`` into the pool unless it breaks a stop or travel limit or a route
-        with its base and stops is no longer; whether it is new to the pool."""
+        with its base and stops is no longer; whether the pool took it as a new route (or,
+        when routes cost their minutes, as a shorter one)."""
         if self.times.limited and not self.times.fits(route):
             return False
         old = self.pool.get(_key(route))
         if old is not None and old.minutes <= route.minutes:
             return False
         self.pool[_key(route)] = route
-        return old is None
+        return old is None or self.minutes
 
     def sorted_routes(self) -> list[Route]:
         """The pool's routes by base and stops."""
@@ -1033,7 +1047,6 @@ class _Pool:
         added, none, most = 0, True, {}
         if self.exhaustive:
             return added, none, most
-        # pricing ignores the stop and travel limits: a relaxation, so its bounds hold
         for b in self.bases:
             start = time.perf_counter()
             limit = self.threshold(lp, b)
@@ -1048,6 +1061,16 @@ class _Pool:
         """Exact pricing for base ``b`` against the threshold ``limit`` (yuan): (routes
         added, the most prize a route collects). When the best ng-route is no elementary
         route, the elementary routes beating the threshold are enumerated."""
+        if self.limited:
+            shift = self._shift(b)
+            cost = self.master.minute_cost if self.master.minutes else 0.0
+            priced = price_limited(
+                self.times, b, self.stops, lp.duals, cost, limit - shift, limit=EXACT_COLUMNS
+            )
+            self.exact_calls += 1
+            self.exact_stopped += not priced.proven
+            fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
+            return fresh, priced.most + shift
         priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
         self.exact_calls += 1
         self.exact_stopped += not priced.proven
@@ -1184,10 +1207,23 @@ class _Pool:
             return listed, ""
         listed: list[Route] = []
         needed = self.stop_mask(self.master.needs_visits())
+        cost = self.master.minute_cost if self.master.minutes else 0.0
         for b in self.bases:
-            found = enumerate_routes(
-                self.times, b, lp.prize, self.threshold(lp, b) - gap, needed, budget=CLOSE_LABELS
-            )
+            floor = self.threshold(lp, b) - gap
+            if self.limited:
+                found = enumerate_limited(
+                    self.times,
+                    b,
+                    self.stops,
+                    lp.duals,
+                    cost,
+                    floor - self._shift(b),
+                    budget=CLOSE_LABELS,
+                )
+            else:
+                found = enumerate_routes(
+                    self.times, b, lp.prize, floor, needed, budget=CLOSE_LABELS
+                )
             listed += [r for r in found.routes if self.times.fits(r)]
             if found.stopped:
                 return listed, _("skipped: more labels within the gap than its limit")

@@ -1,0 +1,245 @@
+"""Exact pricing of limited routes: at most a number of stops, at most some travel minutes,
+stops that serve the villages around them (covering stops) and routes that cost their
+travel minutes.
+
+A route's value is the sum of the visit duals of the villages it serves, each counted once
+however many of its stops serve it, less ``cost`` per travel minute. Pricing finds routes of
+the most value from a base (``price_limited``) and lists every route above a value
+(``enumerate_limited``, for the closing search). The candidates are every stop the base
+can reach, whatever its dual, so every route the master may drive is among the labels.
+
+The search runs over ng-routes (``models.limited_labelling.search``); when its best route
+repeats a candidate, the candidates of the cycle join each other's neighbourhoods and the
+search runs again (decremental state-space relaxation), as in ``models.pricing``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
+
+from models import limited_labelling
+from models.pricing import (
+    DONE,
+    DSSR_ROUNDS,
+    ENUMERATION_LABELS,
+    LABELS,
+    NG,
+    TOL,
+    Enumerated,
+    Priced,
+    remember_cycles,
+    trace,
+)
+from models.routes import Route, StopTimes, route_serves
+
+
+class _Graph:
+    """The labelling's data for base ``base`` over the candidate stops ``cand``: travel
+    minutes between them (the base last), service minutes, a lower bound on the travel back
+    to the base, the villages each serves as bit words over the villages with a dual, the
+    duals per bit and each candidate's prize (the duals of every village it serves)."""
+
+    def __init__(self, times: StopTimes, base: int, cand: np.ndarray, dual: np.ndarray):
+        k = cand.size
+        leg = np.full((k + 1, k + 1), np.inf)
+        leg[:k, :k] = times.between[np.ix_(cand, cand)]
+        out = times.to_base[base][cand]
+        leg[k, :k] = out
+        leg[:k, k] = out
+        np.fill_diagonal(leg, np.inf)
+        self.leg = leg
+        self.service = times.service[cand].astype(float)
+        r, c = np.nonzero(np.isfinite(leg))
+        shift = 1e-9  # csgraph reads explicit zeros as absent edges
+        graph = sp.csr_array((leg[r, c] + shift, (r, c)), shape=(k + 1, k + 1))
+        home = shortest_path(graph.T, method="D", indices=[k])[0][:k]
+        self.rest = np.maximum(home - (k + 1) * shift, 0.0)
+        prized = np.flatnonzero(dual > 0)
+        words = max(1, (prized.size + 63) // 64)
+        bit = np.full(dual.size, -1, dtype=np.int64)
+        bit[prized] = np.arange(prized.size)
+        self.dual = np.zeros(words * 64)
+        self.dual[: prized.size] = dual[prized]
+        self.serves = np.zeros((k, words), dtype=np.uint64)
+        self.prize = np.zeros(k)
+        for j, stop in enumerate(cand.tolist()):
+            at = bit[route_serves([stop], times.covers)]
+            at = at[at >= 0]
+            for b in at.tolist():
+                self.serves[j, b // 64] |= np.uint64(1) << np.uint64(b % 64)
+            self.prize[j] = float(self.dual[at].sum())
+        self.k = k
+
+    def tables(self, cost: float, stops: int):
+        """The completion bound tables for ``stops`` stops at ``cost`` per travel minute."""
+        return limited_labelling.completion(self.leg, self.prize, float(cost), int(stops))
+
+    def most(self, tables, cost: float, stops: int) -> float:
+        """The completion bound from the base: at least the value of every route."""
+        first, second, nxt = tables
+        k = self.k
+        go = self.prize - cost * self.leg[k, :k] + first[:, stops - 1]
+        go = go[np.isfinite(self.leg[k, :k])]
+        return float(go.max()) if go.size else -np.inf
+
+
+def _candidates(times: StopTimes, base: int, stops: np.ndarray) -> np.ndarray:
+    """The stops (a mask) a vehicle of ``base`` can reach, by index."""
+    return np.intersect1d(times.reachable(base), np.flatnonzero(stops))
+
+
+def _route(times: StopTimes, base: int, cand: np.ndarray, path: list[int]) -> Route | None:
+    """The route of a candidate path, or None when it repeats a stop or breaks a limit."""
+    stops = cand[path].tolist()
+    if len(set(stops)) < len(stops):
+        return None
+    route = Route(base, tuple(stops), times.duration(base, stops))
+    return route if times.fits(route) else None
+
+
+def route_value(times: StopTimes, dual: np.ndarray, cost: float, route: Route) -> float:
+    """The duals of the villages ``route`` serves less ``cost`` per travel minute."""
+    travel = route.minutes - float(times.service[list(route.stops)].sum())
+    return float(dual[route_serves(route.stops, times.covers)].sum()) - cost * travel
+
+
+def price_limited(
+    times: StopTimes,
+    base: int,
+    stops: np.ndarray,
+    dual: np.ndarray,
+    cost: float,
+    threshold: float,
+    *,
+    budget: int = LABELS,
+    limit: int = 20,
+) -> Priced:
+    """Routes from ``base`` over ``stops`` (a mask) whose value (``dual`` of the villages
+    served, yuan, less ``cost`` yuan per travel minute) exceeds ``threshold``, best first
+    (at most ``limit``), and an upper bound on the value of every route (``most``, never
+    below ``threshold``; exact when ``proven`` and ``elementary``). After ``budget`` labels
+    the search stops and the completion bound stands in."""
+    cand = _candidates(times, base, stops)
+    if cand.size == 0:
+        return Priced([], threshold, True, True, 0)
+    graph = _Graph(times, base, cand, np.maximum(dual, 0.0))
+    k = cand.size
+    most_stops = k if times.max_stops is None else min(times.max_stops, k)
+    tables = graph.tables(cost, most_stops)
+    tol = TOL * max(float(graph.prize.sum()), 1.0)
+    order = np.argsort(graph.leg[:k, :k], axis=1, kind="stable")
+    hoods = [[c] + [int(d) for d in order[c, : NG - 1] if d != c] for c in range(k)]
+    labels, found, best_path = 0, {}, None
+    most = threshold
+    for _ in range(DSSR_ROUNDS):
+        width = max(len(h) for h in hoods)
+        members = np.full((k, width), -1, dtype=np.int64)
+        position = np.full((k, k), -1, dtype=np.int64)
+        for v, hood in enumerate(hoods):
+            members[v, : len(hood)] = hood
+            position[v, hood] = np.arange(len(hood))
+        sizes = np.array([len(h) for h in hoods], dtype=np.int64)
+        best, best_id, done, nodes, parents, made, stopped = limited_labelling.search(
+            graph.leg,
+            graph.service,
+            graph.rest,
+            graph.serves,
+            graph.dual,
+            float(cost),
+            float(times.day),
+            int(most_stops),
+            float(times.max_travel),
+            *tables,
+            members,
+            sizes,
+            position,
+            float(threshold),
+            float(threshold),
+            float(tol),
+            int(budget),
+            DONE,
+        )
+        labels += int(made)
+        budget = max(budget - int(made), 1)
+        for lid in done.tolist():
+            path = trace(nodes, parents, lid)
+            if len(set(path)) == len(path):
+                found.setdefault(tuple(path), path)
+        if stopped:
+            most = max(graph.most(tables, cost, most_stops), threshold)
+            routes = _ranked(times, base, cand, found, dual, cost, threshold + tol, limit)
+            return Priced(routes, most, False, False, labels)
+        most = max(float(best), threshold)
+        best_path = trace(nodes, parents, int(best_id)) if best_id >= 0 else None
+        if best_path is None or len(set(best_path)) == len(best_path):
+            break
+        if not remember_cycles(hoods, best_path):
+            break
+    routes = _ranked(times, base, cand, found, dual, cost, threshold + tol, limit)
+    elementary = best_path is None or len(set(best_path)) == len(best_path)
+    return Priced(routes, most, True, elementary, labels)
+
+
+def _ranked(times, base, cand, found: dict, dual, cost, above: float, limit: int) -> list[Route]:
+    """The routes of the candidate paths ``found`` worth more than ``above``, best first."""
+    routes: dict[frozenset, tuple[float, Route]] = {}
+    for path in found.values():
+        route = _route(times, base, cand, path)
+        if route is None:
+            continue
+        value = route_value(times, dual, cost, route)
+        old = routes.get(frozenset(route.stops))
+        if value > above and (old is None or value > old[0]):
+            routes[frozenset(route.stops)] = (value, route)
+    ranked = sorted(routes.values(), key=lambda vr: (-vr[0], vr[1].minutes, vr[1].stops))
+    return [route for _, route in ranked[:limit]]
+
+
+def enumerate_limited(
+    times: StopTimes,
+    base: int,
+    stops: np.ndarray,
+    dual: np.ndarray,
+    cost: float,
+    floor: float,
+    *,
+    budget: int = ENUMERATION_LABELS,
+) -> Enumerated:
+    """Every route from ``base`` over ``stops`` (a mask) whose value (as in
+    ``price_limited``) exceeds ``floor``, once per set of stops in its shortest order
+    found; not ``complete`` when ``budget`` labels stopped the search."""
+    cand = _candidates(times, base, stops)
+    if cand.size == 0:
+        return Enumerated([], True, 0)
+    graph = _Graph(times, base, cand, np.maximum(dual, 0.0))
+    k = cand.size
+    most_stops = k if times.max_stops is None else min(times.max_stops, k)
+    tables = graph.tables(cost, most_stops)
+    tol = TOL * max(float(graph.prize.sum()), 1.0)
+    done, nodes, parents, made, stopped = limited_labelling.enumerate_all(
+        graph.leg,
+        graph.service,
+        graph.rest,
+        graph.serves,
+        graph.dual,
+        float(cost),
+        float(times.day),
+        int(most_stops),
+        float(times.max_travel),
+        *tables,
+        float(floor),
+        float(tol),
+        int(budget),
+    )
+    routes: dict[frozenset, Route] = {}
+    for lid in done.tolist():
+        route = _route(times, base, cand, trace(nodes, parents, lid))
+        if route is None:
+            continue
+        old = routes.get(frozenset(route.stops))
+        if old is None or route.minutes < old.minutes:
+            routes[frozenset(route.stops)] = route
+    ranked = sorted(routes.values(), key=lambda r: (r.minutes, r.stops))
+    return Enumerated(ranked, not stopped, int(made), bool(stopped))
