@@ -822,7 +822,7 @@ class _Pool:
             roamable[route_serves(route.stops, self.covers)] = True
         roamable &= roam.may
         self.master = _Master(data, roam, roamable)
-        self.exact_first = int(roamable.sum()) <= EXACT_FIRST
+        self.exact_first = self.limited or int(roamable.sum()) <= EXACT_FIRST
         self.fleet_days = float(roam.vehicles * roam.days)
         self.step = self.master.route_step(times)
         self.unit = plan_unit(self.master.site_cost, self.step)
