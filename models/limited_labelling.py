@@ -3,10 +3,10 @@ with a stop limit, a travel limit, covering stops and routes that cost their dri
 minutes (``models.limited_pricing`` prepares their data).
 
 A label is a partial route over candidates 0..k-1 (the base is k): its stops, minutes
-(travel and service), travel minutes, value (the duals of the villages it serves less the
-cost of its travel), last candidate, parent and the villages it serves (bit words over the
-villages that carry a dual). Each extension adds one stop, so labels taken in the order
-they are made go stop count by stop count.
+(travel and service), travel minutes, value (the duals of the villages it serves and a
+bonus per stop, less the cost of its travel), last candidate, parent and the villages it
+serves (bit words over the villages that carry a dual). Each extension adds one stop, so
+labels taken in the order they are made go stop count by stop count.
 
 ``search`` looks for the best route over ng-routes: a label may not return to a candidate
 in its memory (bits over the last candidate's neighbourhood). A label is dropped when one
@@ -97,6 +97,7 @@ def search(
     rest,
     serves,
     dual,
+    bonus,
     cost,
     day,
     max_stops,
@@ -119,9 +120,10 @@ def search(
 
     ``leg[a, c]``: travel minutes between candidates (index k: the base); ``service`` per
     candidate; ``rest[c]`` a lower bound on the travel from c to the base; ``serves[c]``
-    the bit words of the villages c serves, ``dual`` per village bit; ``cost`` per travel
-    minute; ``first``/``second``/``nxt`` from ``completion``; ``members[v, :sizes[v]]``
-    v's ng-neighbourhood, ``position[v, c]`` c's bit in it (-1: not a member)."""
+    the bit words of the villages c serves, ``dual`` per village bit; ``bonus[c]`` what a
+    stop at c adds besides; ``cost`` per travel minute; ``first``/``second``/``nxt`` from
+    ``completion``; ``members[v, :sizes[v]]`` v's ng-neighbourhood, ``position[v, c]``
+    c's bit in it (-1: not a member)."""
     k = service.size
     words = serves.shape[1]
     eps = 1e-9
@@ -191,7 +193,7 @@ def search(
             b = d + step
             if a + rest[c] > day + eps or b + rest[c] > max_travel + eps:
                 continue
-            q = p + _missing(serves[c], key, dual) - cost * step
+            q = p + _missing(serves[c], key, dual) + bonus[c] - cost * step
             if q + _bound(first, second, nxt, c, max_stops - s - 1, v) <= best + tol:
                 continue
             new = np.int64(1)
@@ -263,6 +265,7 @@ def enumerate_all(
     rest,
     serves,
     dual,
+    bonus,
     cost,
     day,
     max_stops,
@@ -334,7 +337,7 @@ def enumerate_all(
             b = d + step
             if a + rest[c] > day + eps or b + rest[c] > max_travel + eps:
                 continue
-            q = p + _missing(serves[c], seen, dual) - cost * step
+            q = p + _missing(serves[c], seen, dual) + bonus[c] - cost * step
             if q + _bound(first, second, nxt, c, max_stops - s - 1, v) <= floor + tol:
                 continue
             for w in range(sets_words):

@@ -39,9 +39,12 @@ class _Graph:
     """The labelling's data for base ``base`` over the candidate stops ``cand``: travel
     minutes between them (the base last), service minutes, a lower bound on the travel back
     to the base, the villages each serves as bit words over the villages with a dual, the
-    duals per bit and each candidate's prize (the duals of every village it serves)."""
+    duals per bit, each candidate's ``bonus`` (what a stop there adds besides) and prize (its
+    bonus and the duals of every village it serves)."""
 
-    def __init__(self, times: StopTimes, base: int, cand: np.ndarray, dual: np.ndarray):
+    def __init__(
+        self, times: StopTimes, base: int, cand: np.ndarray, dual: np.ndarray, bonus: np.ndarray
+    ):
         k = cand.size
         leg = np.full((k + 1, k + 1), np.inf)
         leg[:k, :k] = times.between[np.ix_(cand, cand)]
@@ -70,6 +73,8 @@ class _Graph:
             for b in at.tolist():
                 self.serves[j, b // 64] |= np.uint64(1) << np.uint64(b % 64)
             self.prize[j] = float(self.dual[at].sum())
+        self.bonus = bonus[cand].astype(float)
+        self.prize += self.bonus
         self.k = k
 
     def tables(self, cost: float, stops: int):
@@ -99,10 +104,20 @@ def _route(times: StopTimes, base: int, cand: np.ndarray, path: list[int]) -> Ro
     return route if times.fits(route) else None
 
 
-def route_value(times: StopTimes, dual: np.ndarray, cost: float, route: Route) -> float:
-    """The duals of the villages ``route`` serves less ``cost`` per travel minute."""
-    travel = route.minutes - float(times.service[list(route.stops)].sum())
-    return float(dual[route_serves(route.stops, times.covers)].sum()) - cost * travel
+def _bonus(bonus: np.ndarray | None, n: int) -> np.ndarray:
+    """The bonus per village stop (none: zeros)."""
+    return np.zeros(n) if bonus is None else np.asarray(bonus, dtype=float)
+
+
+def route_value(
+    times: StopTimes, dual: np.ndarray, cost: float, route: Route, bonus: np.ndarray | None = None
+) -> float:
+    """The duals of the villages ``route`` serves and the ``bonus`` of its stops less
+    ``cost`` per travel minute."""
+    stops = list(route.stops)
+    travel = route.minutes - float(times.service[stops].sum())
+    extra = 0.0 if bonus is None else float(bonus[stops].sum())
+    return float(dual[route_serves(stops, times.covers)].sum()) + extra - cost * travel
 
 
 def price_limited(
@@ -113,18 +128,20 @@ def price_limited(
     cost: float,
     threshold: float,
     *,
+    bonus: np.ndarray | None = None,
     budget: int = LABELS,
     limit: int = 20,
 ) -> Priced:
     """Routes from ``base`` over ``stops`` (a mask) whose value (``dual`` of the villages
-    served, yuan, less ``cost`` yuan per travel minute) exceeds ``threshold``, best first
+    served and ``bonus`` of the villages stopped at, yuan, less ``cost`` yuan per travel
+    minute) exceeds ``threshold``, best first
     (at most ``limit``), and an upper bound on the value of every route (``most``, never
     below ``threshold``; exact when ``proven`` and ``elementary``). After ``budget`` labels
     the search stops and the completion bound stands in."""
     cand = _candidates(times, base, stops)
     if cand.size == 0:
         return Priced([], threshold, True, True, 0)
-    graph = _Graph(times, base, cand, np.maximum(dual, 0.0))
+    graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
     k = cand.size
     most_stops = k if times.max_stops is None else min(times.max_stops, k)
     tables = graph.tables(cost, most_stops)
@@ -147,6 +164,7 @@ def price_limited(
             graph.rest,
             graph.serves,
             graph.dual,
+            graph.bonus,
             float(cost),
             float(times.day),
             int(most_stops),
@@ -169,7 +187,7 @@ def price_limited(
                 found.setdefault(tuple(path), path)
         if stopped:
             most = max(graph.most(tables, cost, most_stops), threshold)
-            routes = _ranked(times, base, cand, found, dual, cost, threshold + tol, limit)
+            routes = _ranked(times, base, cand, found, (dual, bonus, cost), threshold + tol, limit)
             return Priced(routes, most, False, False, labels)
         most = max(float(best), threshold)
         best_path = trace(nodes, parents, int(best_id)) if best_id >= 0 else None
@@ -177,19 +195,20 @@ def price_limited(
             break
         if not remember_cycles(hoods, best_path):
             break
-    routes = _ranked(times, base, cand, found, dual, cost, threshold + tol, limit)
+    routes = _ranked(times, base, cand, found, (dual, bonus, cost), threshold + tol, limit)
     elementary = best_path is None or len(set(best_path)) == len(best_path)
     return Priced(routes, most, True, elementary, labels)
 
 
-def _ranked(times, base, cand, found: dict, dual, cost, above: float, limit: int) -> list[Route]:
+def _ranked(times, base, cand, found: dict, worth, above: float, limit: int) -> list[Route]:
     """The routes of the candidate paths ``found`` worth more than ``above``, best first."""
     routes: dict[frozenset, tuple[float, Route]] = {}
     for path in found.values():
         route = _route(times, base, cand, path)
         if route is None:
             continue
-        value = route_value(times, dual, cost, route)
+        dual, bonus, cost = worth
+        value = route_value(times, dual, cost, route, bonus)
         old = routes.get(frozenset(route.stops))
         if value > above and (old is None or value > old[0]):
             routes[frozenset(route.stops)] = (value, route)
@@ -205,6 +224,7 @@ def enumerate_limited(
     cost: float,
     floor: float,
     *,
+    bonus: np.ndarray | None = None,
     budget: int = ENUMERATION_LABELS,
 ) -> Enumerated:
     """Every route from ``base`` over ``stops`` (a mask) whose value (as in
@@ -213,7 +233,7 @@ def enumerate_limited(
     cand = _candidates(times, base, stops)
     if cand.size == 0:
         return Enumerated([], True, 0)
-    graph = _Graph(times, base, cand, np.maximum(dual, 0.0))
+    graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
     k = cand.size
     most_stops = k if times.max_stops is None else min(times.max_stops, k)
     tables = graph.tables(cost, most_stops)
@@ -224,6 +244,7 @@ def enumerate_limited(
         graph.rest,
         graph.serves,
         graph.dual,
+        graph.bonus,
         float(cost),
         float(times.day),
         int(most_stops),

@@ -60,6 +60,7 @@ from models.routes import (
 from optimizer import interrupt
 from optimizer.county_spec import RoamingRecord, RoamingSpec
 from optimizer.solve.highs import objective_scale, quiet_highs
+from optimizer.solve.route_branching import branch_and_price
 
 #: Branch-and-bound nodes of the integer route master (a work limit, so runs repeat exactly).
 MIP_NODES = 500
@@ -226,6 +227,7 @@ class _Relaxed(NamedTuple):
     reduced: np.ndarray
     site_reduced: np.ndarray
     duals: np.ndarray | None = None  # visit duals per village (>= 0)
+    bonus: np.ndarray | None = None  # duals of the required stops per village (>= 0)
 
 
 class _Master:
@@ -289,12 +291,13 @@ class _Master:
         days: tuple[float, float] | None = None,
         cap: float | None = None,
         nodes: int = MIP_NODES,
+        required: tuple[int, ...] = (),
     ):
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
         ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
         fleet's); ``cutoff`` prunes integer solutions not below it, ``cap`` (a row) bars
-        those costing more; branch and bound stops after ``nodes`` nodes; ``time_limit`` in
-        seconds.
+        those costing more; branch and bound stops after ``nodes`` nodes; each stop of
+        ``required`` lies on some route driven; ``time_limit`` in seconds.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution. ``status`` keeps the HiGHS model status."""
@@ -305,6 +308,11 @@ class _Master:
         visit_row = self._visit_rows(rows, cols, visiting)
         fleet_row = self._fleet_row(rows, cols, days)
         base_row = self._base_rows(rows, cols, by_base)
+        stop_row = rows.count
+        for v in required:
+            rows.add(
+                [(cols.z0 + r, 1.0) for r, rt in enumerate(routes) if v in rt.stops], 1.0, np.inf
+            )
         cost = self._cost(cols, routes)
         scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cap is not None:
@@ -327,7 +335,11 @@ class _Master:
         if integer:
             days_driven = np.round(np.asarray(solution.col_value)[cols.z0 :]).astype(int)
             return objective, days_driven, float(info.mip_dual_bound) * scale
-        return self._relaxed(solution, cols, objective, scale, visit_row, fleet_row, base_row)
+        lp = self._relaxed(solution, cols, objective, scale, visit_row, fleet_row, base_row)
+        bonus = np.zeros(self.data.population.size)
+        dual = np.asarray(solution.row_dual)[stop_row : stop_row + len(required)] * scale
+        bonus[list(required)] = np.maximum(dual, 0.0)
+        return lp._replace(bonus=bonus)
 
     def _columns(self, n_routes: int) -> _Columns:
         """Where each kind of column starts with ``n_routes`` routes."""
@@ -832,6 +844,8 @@ class _Pool:
         self.timed_out = False
         self.used: set = set()
         self.seen: set = set()
+        self.barred: frozenset[int] = frozenset()
+        self.required: tuple[int, ...] = ()
 
     def _seed(
         self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray, enumerate_up_to: int
@@ -894,8 +908,37 @@ class _Pool:
         return old is None or self.minutes
 
     def sorted_routes(self) -> list[Route]:
-        """The pool's routes by base and stops."""
-        return sorted(self.pool.values(), key=lambda r: (r.base, r.stops))
+        """The pool's routes by base and stops (those stopping at a barred stop left out)."""
+        return sorted(self.allowed(), key=lambda r: (r.base, r.stops))
+
+    def allowed(self) -> list[Route]:
+        """The pool's routes that stop at no barred stop."""
+        if not self.barred:
+            return list(self.pool.values())
+        return [r for r in self.pool.values() if self.barred.isdisjoint(r.stops)]
+
+    def constrain(self, barred: frozenset[int], required: tuple[int, ...]) -> None:
+        """Hold the search to plans stopping at none of ``barred`` and at every one of
+        ``required`` (a branch of ``optimizer.solve.route_branching``)."""
+        self.barred, self.required = barred, required
+
+    def stop_choices(self) -> np.ndarray:
+        """The stops pricing may choose (a mask): the possible ones less the barred."""
+        mask = self.stops.copy()
+        mask[list(self.barred)] = False
+        return mask
+
+    def above(self, objective: float, bound: float) -> bool:
+        """Whether a plan costing ``objective`` may lie above ``bound`` (yuan)."""
+        return _above(objective, bound)
+
+    def rounded(self, bound: float) -> float:
+        """``bound`` rounded up to the cost unit."""
+        return round_up(bound, self.unit)
+
+    def late(self) -> bool:
+        """Whether the time limit has passed."""
+        return time.perf_counter() > self.deadline
 
     def seconds_left(self) -> float:
         """Seconds to the deadline, at least a tenth of the time limit."""
@@ -928,9 +971,11 @@ class _Pool:
     def reduced(self, lp: _Relaxed, routes: list[Route]) -> np.ndarray:
         """The reduced cost of each of ``routes`` at the duals of ``lp``."""
         cost = self.master.route_costs(routes)
+        bonus = np.zeros(lp.duals.size) if lp.bonus is None else lp.bonus
         value = np.array(
             [
                 float(lp.duals[route_serves(r.stops, self.covers)].sum())
+                + float(bonus[list(r.stops)].sum())
                 + lp.fleet
                 + lp.bases.get(r.base, 0.0)
                 for r in routes
@@ -956,6 +1001,9 @@ class _Pool:
         proven_root = root is not None and lp_bound >= lp_value
         if proven_root and _above(objective, bound):
             objective, proven, closed = self.close(root, objective)
+            bound = max(bound, round_up(proven, self.unit))
+        if proven_root and self.limited and np.isfinite(objective) and _above(objective, bound):
+            objective, proven, closed = branch_and_price(self, bound, objective)
             bound = max(bound, round_up(proven, self.unit))
         return _Search(done, lp_value, lower, bound, objective, solved, proven_root, split, closed)
 
@@ -1015,7 +1063,7 @@ class _Pool:
     ) -> tuple[_Relaxed | None, list[Route]]:
         """The master LP over the pool, each route driven at least ``lower`` days (by key),
         and the pool's routes; notes the routes it drives."""
-        routes = list(self.pool.values())
+        routes = self.allowed()
         bounds = np.array([lower.get(_key(r), 0) for r in routes], dtype=float)
         lp = self.master.solve(
             routes,
@@ -1024,6 +1072,7 @@ class _Pool:
             route_lower=bounds,
             open_sites=open_sites,
             days=days,
+            required=self.required,
         )
         if lp is not None:
             driven = {_key(routes[r]) for r in np.flatnonzero(lp.days > 1e-9).tolist()}
@@ -1065,7 +1114,14 @@ class _Pool:
             shift = self._shift(b)
             cost = self.master.minute_cost if self.master.minutes else 0.0
             priced = price_limited(
-                self.times, b, self.stops, lp.duals, cost, limit - shift, limit=EXACT_COLUMNS
+                self.times,
+                b,
+                self.stop_choices(),
+                lp.duals,
+                cost,
+                limit - shift,
+                bonus=lp.bonus,
+                limit=EXACT_COLUMNS,
             )
             self.exact_calls += 1
             self.exact_stopped += not priced.proven
@@ -1092,7 +1148,11 @@ class _Pool:
         if among is not None:
             routes = [r for r in routes if _key(r) in among]
         solved = self.master.solve(
-            routes, True, self.seconds_left(), cutoff=cutoff if np.isfinite(cutoff) else None
+            routes,
+            True,
+            self.seconds_left(),
+            cutoff=cutoff if np.isfinite(cutoff) else None,
+            required=self.required,
         )
         if solved is None:
             return None
@@ -1166,7 +1226,9 @@ class _Pool:
         listed, skipped = self.within_gap(lp, gap)
         if skipped:
             return objective, -np.inf, skipped
-        solved = self.master.solve(listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES)
+        solved = self.master.solve(
+            listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES, required=self.required
+        )
         within = {"n": f"{len(listed):,}", "gap": f"{gap:,.0f}"}
         if solved is None and self.master.status == highspy.HighsModelStatus.kInfeasible:
             text = _("{n} routes within {gap} of the LP; no cheaper plan: plan proven optimal")
@@ -1199,7 +1261,7 @@ class _Pool:
         """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
         the search is skipped ("" unless a work limit or a repeated village stops it)."""
         if self.master.minutes and self.exhaustive:
-            routes = list(self.pool.values())
+            routes = self.allowed()
             reduced = self.reduced(lp, routes)
             listed = [r for r, c in zip(routes, reduced.tolist(), strict=True) if c < gap]
             if len(listed) > CLOSE_ROUTES:
@@ -1214,10 +1276,11 @@ class _Pool:
                 found = enumerate_limited(
                     self.times,
                     b,
-                    self.stops,
+                    self.stop_choices(),
                     lp.duals,
                     cost,
                     floor - self._shift(b),
+                    bonus=lp.bonus,
                     budget=CLOSE_LABELS,
                 )
             else:
@@ -1431,7 +1494,7 @@ def covering_tours(
     must: np.ndarray,
     vehicles: int,
     *,
-    rounds: int = 60,
+    rounds: int = 1000,
     time_limit: float = 300.0,
     enumerate_up_to: int = 0,
 ) -> tuple[list[Route], RoamingRecord]:
