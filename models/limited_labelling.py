@@ -68,6 +68,15 @@ def _bound(first, second, nxt, c, left, prev):
 
 
 @njit(cache=True)
+def _paired(bits, pair_a, pair_b):
+    """Whether ``bits`` holds both or neither bit of every pair."""
+    for i in range(pair_a.size):
+        if ((bits >> pair_a[i]) & 1) != ((bits >> pair_b[i]) & 1):
+            return False
+    return True
+
+
+@njit(cache=True)
 def _bit(low):
     """The position of the single set bit of ``low``."""
     at = 0
@@ -108,6 +117,10 @@ def search(
     members,
     sizes,
     position,
+    group,
+    apart,
+    pair_a,
+    pair_b,
     floor,
     threshold,
     tol,
@@ -123,7 +136,10 @@ def search(
     the bit words of the villages c serves, ``dual`` per village bit; ``bonus[c]`` what a
     stop at c adds besides; ``cost`` per travel minute; ``first``/``second``/``nxt`` from
     ``completion``; ``members[v, :sizes[v]]`` v's ng-neighbourhood, ``position[v, c]``
-    c's bit in it (-1: not a member)."""
+    c's bit in it (-1: not a member). Branching: ``group[c]`` c's bit among the stops a
+    branch names (-1: none), ``apart[c]`` the bits of the stops no route may join with c,
+    and a route stops at both or neither of each pair ``pair_a[i]``, ``pair_b[i]``; a label
+    keeps the bits of the named stops it visited, exactly."""
     k = service.size
     words = serves.shape[1]
     eps = 1e-9
@@ -135,6 +151,7 @@ def search(
     nodes = np.empty(room, np.int64)
     parents = np.empty(room, np.int64)
     masks = np.empty(room, np.int64)
+    named = np.empty(room, np.int64)
     have = np.zeros((room, words), np.uint64)
     alive = np.zeros(room, np.bool_)
     link = np.empty(room, np.int64)  # the next label at the same candidate
@@ -159,6 +176,7 @@ def search(
                 np.isfinite(back)
                 and minutes[lid] + back <= day + eps
                 and travel[lid] + back <= max_travel + eps
+                and _paired(named[lid], pair_a, pair_b)
             ):
                 end = values[lid] - cost * back
                 if end > best + tol:
@@ -171,6 +189,7 @@ def search(
                 lid += 1
                 continue
             s, t, d, p, mem = stops[lid], minutes[lid], travel[lid], values[lid], masks[lid]
+            bits = named[lid]
             prev = nodes[parents[lid]] if parents[lid] >= 0 else -2
             if p + _bound(first, second, nxt, v, max_stops - s, prev) <= best + tol:
                 lid += 1
@@ -179,6 +198,7 @@ def search(
                 key[w] = have[lid, w]
         else:
             v, s, t, d, p, mem = k, 0, 0.0, 0.0, 0.0, np.int64(0)
+            bits = np.int64(0)
             for w in range(words):
                 key[w] = start[w]
         for c in range(k):
@@ -189,6 +209,13 @@ def search(
                 pos = position[v, c]
                 if pos >= 0 and (mem >> pos) & 1:
                     continue
+            if apart[c] & bits:
+                continue
+            marks = bits
+            if group[c] >= 0:
+                if (bits >> group[c]) & 1:
+                    continue
+                marks |= np.int64(1) << group[c]
             a = t + step + service[c]
             b = d + step
             if a + rest[c] > day + eps or b + rest[c] > max_travel + eps:
@@ -213,6 +240,7 @@ def search(
                 nodes, parents = grown(nodes, room), grown(parents, room)
                 masks, have = grown(masks, room), grown(have, room)
                 alive, link = grown(alive, room), grown(link, room)
+                named = grown(named, room)
             for w in range(words):
                 have[made, w] = key[w] | serves[c, w]
             dominated = False
@@ -220,6 +248,7 @@ def search(
             while other >= 0:
                 if (
                     alive[other]
+                    and named[other] == marks
                     and stops[other] <= s + 1
                     and minutes[other] <= a + eps
                     and travel[other] <= b + eps
@@ -235,6 +264,7 @@ def search(
             while other >= 0:
                 if (
                     alive[other]
+                    and named[other] == marks
                     and s + 1 <= stops[other]
                     and a <= minutes[other] + eps
                     and b <= travel[other] + eps
@@ -250,6 +280,7 @@ def search(
             nodes[made] = c
             parents[made] = lid
             masks[made] = new
+            named[made] = marks
             alive[made] = True
             link[made] = head[c]
             head[c] = made

@@ -15,6 +15,8 @@ search runs again (decremental state-space relaxation), as in ``models.pricing``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
@@ -90,15 +92,63 @@ class _Graph:
         return float(go.max()) if go.size else -np.inf
 
 
-def _candidates(times: StopTimes, base: int, stops: np.ndarray) -> np.ndarray:
-    """The stops (a mask) a vehicle of ``base`` can reach, by index."""
-    return np.intersect1d(times.reachable(base), np.flatnonzero(stops))
+@dataclass(frozen=True)
+class Pairs:
+    """Stops a route joins (``together``: both or neither) or keeps apart (``apart``: not
+    both), as pairs of villages: the branches of a branch and price."""
+
+    together: tuple[tuple[int, int], ...] = ()
+    apart: tuple[tuple[int, int], ...] = ()
+
+    def keeps(self, stops) -> bool:
+        """Whether a route with ``stops`` keeps to the pairs."""
+        at = set(stops)
+        return all((a in at) == (b in at) for a, b in self.together) and not any(
+            a in at and b in at for a, b in self.apart
+        )
+
+    def arrays(self, cand: np.ndarray):
+        """The kernel's view over the candidates ``cand``: each named candidate's bit, the
+        bits kept apart from each, and the bit pairs to join."""
+        named = sorted({v for pair in self.together + self.apart for v in pair})
+        index = {int(v): j for j, v in enumerate(cand.tolist())}
+        bit = {v: b for b, v in enumerate(v for v in named if v in index)}
+        group = np.full(cand.size, -1, dtype=np.int64)
+        for v, b in bit.items():
+            group[index[v]] = b
+        apart = np.zeros(cand.size, dtype=np.int64)
+        for a, b in self.apart:
+            if a in bit and b in bit:
+                apart[index[a]] |= np.int64(1) << bit[b]
+                apart[index[b]] |= np.int64(1) << bit[a]
+        joined = [(bit[a], bit[b]) for a, b in self.together if a in bit and b in bit]
+        pair_a = np.array([a for a, _ in joined], dtype=np.int64)
+        pair_b = np.array([b for _, b in joined], dtype=np.int64)
+        return group, apart, pair_a, pair_b
 
 
-def _route(times: StopTimes, base: int, cand: np.ndarray, path: list[int]) -> Route | None:
-    """The route of a candidate path, or None when it repeats a stop or breaks a limit."""
+#: No pairs to join or keep apart.
+NO_PAIRS = Pairs()
+
+
+def _candidates(times: StopTimes, base: int, stops: np.ndarray, pairs: Pairs) -> np.ndarray:
+    """The stops (a mask) a vehicle of ``base`` can reach, by index, less those joined to a
+    stop it cannot."""
+    cand = set(np.intersect1d(times.reachable(base), np.flatnonzero(stops)).tolist())
+    while True:
+        lost = {v for pair in pairs.together for v in pair if not set(pair) <= cand}
+        if not lost & cand:
+            return np.array(sorted(cand), dtype=np.int64)
+        cand -= lost
+
+
+def _route(
+    times: StopTimes, base: int, cand: np.ndarray, path: list[int], pairs: Pairs
+) -> Route | None:
+    """The route of a candidate path, or None when it repeats a stop or breaks a limit or
+    a pair."""
     stops = cand[path].tolist()
-    if len(set(stops)) < len(stops):
+    if len(set(stops)) < len(stops) or not pairs.keeps(stops):
         return None
     route = Route(base, tuple(stops), times.duration(base, stops))
     return route if times.fits(route) else None
@@ -129,6 +179,7 @@ def price_limited(
     threshold: float,
     *,
     bonus: np.ndarray | None = None,
+    pairs: Pairs = NO_PAIRS,
     budget: int = LABELS,
     limit: int = 20,
 ) -> Priced:
@@ -138,7 +189,7 @@ def price_limited(
     (at most ``limit``), and an upper bound on the value of every route (``most``, never
     below ``threshold``; exact when ``proven`` and ``elementary``). After ``budget`` labels
     the search stops and the completion bound stands in."""
-    cand = _candidates(times, base, stops)
+    cand = _candidates(times, base, stops, pairs)
     if cand.size == 0:
         return Priced([], threshold, True, True, 0)
     graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
@@ -146,6 +197,7 @@ def price_limited(
     most_stops = k if times.max_stops is None else min(times.max_stops, k)
     tables = graph.tables(cost, most_stops)
     tol = TOL * max(float(graph.prize.sum()), 1.0)
+    named = pairs.arrays(cand)
     order = np.argsort(graph.leg[:k, :k], axis=1, kind="stable")
     hoods = [[c] + [int(d) for d in order[c, : NG - 1] if d != c] for c in range(k)]
     labels, found, best_path = 0, {}, None
@@ -173,6 +225,7 @@ def price_limited(
             members,
             sizes,
             position,
+            *named,
             float(threshold),
             float(threshold),
             float(tol),
@@ -187,7 +240,9 @@ def price_limited(
                 found.setdefault(tuple(path), path)
         if stopped:
             most = max(graph.most(tables, cost, most_stops), threshold)
-            routes = _ranked(times, base, cand, found, (dual, bonus, cost), threshold + tol, limit)
+            routes = _ranked(
+                times, (base, cand, pairs), found, (dual, bonus, cost), threshold + tol, limit
+            )
             return Priced(routes, most, False, False, labels)
         most = max(float(best), threshold)
         best_path = trace(nodes, parents, int(best_id)) if best_id >= 0 else None
@@ -195,16 +250,17 @@ def price_limited(
             break
         if not remember_cycles(hoods, best_path):
             break
-    routes = _ranked(times, base, cand, found, (dual, bonus, cost), threshold + tol, limit)
+    routes = _ranked(times, (base, cand, pairs), found, (dual, bonus, cost), threshold + tol, limit)
     elementary = best_path is None or len(set(best_path)) == len(best_path)
     return Priced(routes, most, True, elementary, labels)
 
 
-def _ranked(times, base, cand, found: dict, worth, above: float, limit: int) -> list[Route]:
+def _ranked(times, where, found: dict, worth, above: float, limit: int) -> list[Route]:
     """The routes of the candidate paths ``found`` worth more than ``above``, best first."""
     routes: dict[frozenset, tuple[float, Route]] = {}
     for path in found.values():
-        route = _route(times, base, cand, path)
+        base, cand, pairs = where
+        route = _route(times, base, cand, path, pairs)
         if route is None:
             continue
         dual, bonus, cost = worth
@@ -225,12 +281,13 @@ def enumerate_limited(
     floor: float,
     *,
     bonus: np.ndarray | None = None,
+    pairs: Pairs = NO_PAIRS,
     budget: int = ENUMERATION_LABELS,
 ) -> Enumerated:
     """Every route from ``base`` over ``stops`` (a mask) whose value (as in
     ``price_limited``) exceeds ``floor``, once per set of stops in its shortest order
     found; not ``complete`` when ``budget`` labels stopped the search."""
-    cand = _candidates(times, base, stops)
+    cand = _candidates(times, base, stops, pairs)
     if cand.size == 0:
         return Enumerated([], True, 0)
     graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
@@ -256,7 +313,7 @@ def enumerate_limited(
     )
     routes: dict[frozenset, Route] = {}
     for lid in done.tolist():
-        route = _route(times, base, cand, trace(nodes, parents, lid))
+        route = _route(times, base, cand, trace(nodes, parents, lid), pairs)
         if route is None:
             continue
         old = routes.get(frozenset(route.stops))

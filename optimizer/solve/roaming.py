@@ -40,7 +40,7 @@ from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
 from models.county import CountyInput, LevelTarget
-from models.limited_pricing import enumerate_limited, price_limited
+from models.limited_pricing import NO_PAIRS, Pairs, enumerate_limited, price_limited
 from models.pairs import CostPairs
 from models.pricing import enumerate_routes, exact_price
 from models.roaming import RoamingInput
@@ -846,6 +846,7 @@ class _Pool:
         self.seen: set = set()
         self.barred: frozenset[int] = frozenset()
         self.required: tuple[int, ...] = ()
+        self.pairs = NO_PAIRS
 
     def _seed(
         self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray, enumerate_up_to: int
@@ -912,15 +913,22 @@ class _Pool:
         return sorted(self.allowed(), key=lambda r: (r.base, r.stops))
 
     def allowed(self) -> list[Route]:
-        """The pool's routes that stop at no barred stop."""
-        if not self.barred:
+        """The pool's routes that stop at no barred stop and keep to the pairs."""
+        if not self.barred and self.pairs == NO_PAIRS:
             return list(self.pool.values())
-        return [r for r in self.pool.values() if self.barred.isdisjoint(r.stops)]
+        return [
+            r
+            for r in self.pool.values()
+            if self.barred.isdisjoint(r.stops) and self.pairs.keeps(r.stops)
+        ]
 
-    def constrain(self, barred: frozenset[int], required: tuple[int, ...]) -> None:
+    def constrain(
+        self, barred: frozenset[int], required: tuple[int, ...], pairs: Pairs = NO_PAIRS
+    ) -> None:
         """Hold the search to plans stopping at none of ``barred`` and at every one of
-        ``required`` (a branch of ``optimizer.solve.route_branching``)."""
-        self.barred, self.required = barred, required
+        ``required``, with routes keeping to ``pairs`` (a branch of
+        ``optimizer.solve.route_branching``)."""
+        self.barred, self.required, self.pairs = barred, required, pairs
 
     def stop_choices(self) -> np.ndarray:
         """The stops pricing may choose (a mask): the possible ones less the barred."""
@@ -1121,6 +1129,7 @@ class _Pool:
                 cost,
                 limit - shift,
                 bonus=lp.bonus,
+                pairs=self.pairs,
                 limit=EXACT_COLUMNS,
             )
             self.exact_calls += 1
@@ -1281,6 +1290,7 @@ class _Pool:
                     cost,
                     floor - self._shift(b),
                     bonus=lp.bonus,
+                    pairs=self.pairs,
                     budget=CLOSE_LABELS,
                 )
             else:

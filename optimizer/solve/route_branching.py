@@ -7,10 +7,13 @@ generation with exact pricing, where barred stops are no candidates and the dual
 required stop's row is a bonus for stopping there. A node is closed when its bound (rounded
 up to the cost unit) reaches the best plan, when the integer master over its routes meets
 its bound, or when its closing search (every route within the gap at its duals) settles it;
-otherwise it branches on the stop whose routes the LP drives closest to half a time: barred
-in one child, required in the other. Nodes are taken best bound first (oldest first among
-equal bounds), so runs repeat exactly. The bound on every plan is the least bound of the
-nodes left open, and the best plan's cost when none is.
+otherwise it branches on the stop whose routes the LP drives closest to half a time (barred
+in one child, required in the other) or, when the LP drives every stop a whole number of
+times, on the two stops it drives on one route closest to half a time (kept apart in one
+child, joined in the other: a route stops at both or neither; Ryan and Foster). Nodes are
+taken best bound first (oldest first among equal bounds), so runs repeat exactly. The bound
+on every plan is the least bound of the nodes left open, and the best plan's cost when none
+is.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import highspy
 import numpy as np
 
 from geodata.i18n import gettext as _
+from models.limited_pricing import NO_PAIRS, Pairs
 
 #: Nodes one branch and price explores at most (a work limit: the nodes left keep their
 #: bounds, and the bound on every plan stays valid).
@@ -51,24 +55,59 @@ def branching_stop(lp, routes: list, barred: frozenset, required: tuple) -> int 
     return pick
 
 
+def branching_pair(lp, routes: list, pairs: Pairs) -> tuple[int, int] | None:
+    """The two stops the LP ``lp`` over ``routes`` drives on one route closest to half a
+    time (the lowest pair among equals), not yet joined or kept apart; None when every
+    pair is driven together a whole number of times."""
+    joint: dict[tuple[int, int], float] = {}
+    for r in np.flatnonzero(lp.days > WHOLE).tolist():
+        for pair in itertools.combinations(sorted(routes[r].stops), 2):
+            joint[pair] = joint.get(pair, 0.0) + float(lp.days[r])
+    named = set(pairs.together) | set(pairs.apart)
+    best, pick = WHOLE, None
+    for pair in sorted(joint):
+        share = joint[pair]
+        if pair in named or share >= 1.0 - WHOLE:
+            continue
+        if min(share, 1.0 - share) > best + WHOLE:
+            best, pick = min(share, 1.0 - share), pair
+    return pick
+
+
+def _children(node: tuple, lp, routes: list) -> list[tuple] | None:
+    """The two branches of a node (barred stops, required stops, pairs) at its LP: on a
+    stop, else on a pair of stops; None when the LP drives both whole."""
+    barred, required, pairs = node
+    stop = branching_stop(lp, routes, barred, required)
+    if stop is not None:
+        return [(barred | {stop}, required, pairs), (barred, (*required, stop), pairs)]
+    pair = branching_pair(lp, routes, pairs)
+    if pair is None:
+        return None
+    return [
+        (barred, required, Pairs(pairs.together, (*pairs.apart, pair))),
+        (barred, required, Pairs((*pairs.together, pair), pairs.apart)),
+    ]
+
+
 def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float, str]:
     """Branch and price from the root (``bound``, yuan) with the best plan costing
     ``objective`` (yuan): the best plan's cost, a proven bound on every plan, and what the
     search did. ``pool`` is the route pool of ``optimizer.solve.roaming`` (its constraints
     are lifted on return)."""
     order = itertools.count()
-    heap = [(bound, next(order), frozenset(), ())]
+    heap = [(bound, next(order), (frozenset(), (), NO_PAIRS))]
     best, explored, unresolved = objective, 0, []
     try:
         while heap:
-            node_bound, _order, barred, required = heapq.heappop(heap)
+            node_bound, _order, node = heapq.heappop(heap)
             if not pool.above(best, node_bound):
                 continue
             if explored >= BRANCH_NODES or pool.late():
-                heapq.heappush(heap, (node_bound, next(order), barred, required))
+                heapq.heappush(heap, (node_bound, next(order), node))
                 break
             explored += 1
-            pool.constrain(barred, required)
+            pool.constrain(*node)
             lp, _rounds, proven, routes = pool.generate(NODE_ROUNDS, {}, frozenset(), True)
             if lp is None:
                 if pool.master.status != highspy.HighsModelStatus.kInfeasible:
@@ -85,12 +124,12 @@ def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float
                 best = min(best, found)
                 if np.isfinite(settled) and not pool.above(found, pool.rounded(settled)):
                     continue
-            stop = branching_stop(lp, routes, barred, required)
-            if stop is None:
+            children = _children(node, lp, routes)
+            if children is None:
                 unresolved.append(node_bound)
                 continue
-            heapq.heappush(heap, (node_bound, next(order), barred | {stop}, required))
-            heapq.heappush(heap, (node_bound, next(order), barred, (*required, stop)))
+            for child in children:
+                heapq.heappush(heap, (node_bound, next(order), child))
     finally:
         pool.constrain(frozenset(), ())
     left = [b for b, *_ in heap if pool.above(best, b)] + unresolved
