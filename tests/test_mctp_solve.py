@@ -13,7 +13,17 @@ BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "mctp"
 pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="m-CTP instances not present")
 
 
-@pytest.mark.parametrize("name", ["A1-1-25-75-4-250", "B1-1-25-75-4-250", "A1-5-25-75-4-250"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "A1-1-25-75-4-250",
+        "B1-1-25-75-4-250",
+        "A1-5-25-75-4-250",
+        "A1-1-25-75-8",  # too many routes to list: exact pricing
+        "B1-5-25-75-6",
+        "B1-1-50-50-4-500",  # 50 vertices
+    ],
+)
 def test_published_optimum_reproduced_and_proven(name):
     from benchmarks.mctp import solve
 
