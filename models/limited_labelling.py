@@ -126,6 +126,7 @@ def search(
     tol,
     max_labels,
     max_done,
+    max_work,
 ):
     """Best route value over ng-routes (at least ``floor``), its last label, the labels of
     routes whose value beats ``threshold`` (at most ``max_done``), every label's candidate
@@ -139,7 +140,8 @@ def search(
     c's bit in it (-1: not a member). Branching: ``group[c]`` c's bit among the stops a
     branch names (-1: none), ``apart[c]`` the bits of the stops no route may join with c,
     and a route stops at both or neither of each pair ``pair_a[i]``, ``pair_b[i]``; a label
-    keeps the bits of the named stops it visited, exactly."""
+    keeps the bits of the named stops it visited, exactly. The search stops (unproven) after
+    ``max_labels`` labels or ``max_work`` label comparisons."""
     k = service.size
     words = serves.shape[1]
     eps = 1e-9
@@ -161,6 +163,7 @@ def search(
     made = 0
     best = floor
     best_id = -1
+    work = 0  # labels compared
     start = np.zeros(words, np.uint64)
     key = np.zeros(words, np.uint64)
 
@@ -244,11 +247,14 @@ def search(
             for w in range(words):
                 have[made, w] = key[w] | serves[c, w]
             dominated = False
+            before = -1
             other = head[c]
             while other >= 0:
+                later = link[other]
+                work += 1
+                same = alive[other] and named[other] == marks
                 if (
-                    alive[other]
-                    and named[other] == marks
+                    same
                     and stops[other] <= s + 1
                     and minutes[other] <= a + eps
                     and travel[other] <= b + eps
@@ -257,14 +263,8 @@ def search(
                 ):
                     dominated = True
                     break
-                other = link[other]
-            if dominated:
-                continue
-            other = head[c]
-            while other >= 0:
                 if (
-                    alive[other]
-                    and named[other] == marks
+                    same
                     and s + 1 <= stops[other]
                     and a <= minutes[other] + eps
                     and b <= travel[other] + eps
@@ -272,7 +272,17 @@ def search(
                     and q - _missing(have[made], have[other], dual) >= values[other] + tol
                 ):
                     alive[other] = False
-                other = link[other]
+                if alive[other]:
+                    before = other
+                elif before < 0:  # dropped labels leave the list
+                    head[c] = later
+                else:
+                    link[before] = later
+                other = later
+            if work > max_work:
+                return best, best_id, done[:n_done], nodes[:made], parents[:made], made, True
+            if dominated:
+                continue
             stops[made] = s + 1
             minutes[made] = a
             travel[made] = b

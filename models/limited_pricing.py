@@ -36,6 +36,14 @@ from models.pricing import (
 )
 from models.routes import Route, StopTimes, route_serves
 
+#: The first search of a pricing call: labels and label comparisons. When it stops with
+#: improving routes they are the round's columns; otherwise the full search runs.
+QUICK_LABELS = 20_000
+QUICK_WORK = 5_000_000
+#: Label comparisons one labelling round may make (a work limit, so results repeat
+#: exactly; beyond it the completion bound stands in).
+WORK = 300_000_000
+
 
 class _Graph:
     """The labelling's data for base ``base`` over the candidate stops ``cand``: travel
@@ -185,10 +193,12 @@ def price_limited(
 ) -> Priced:
     """Routes from ``base`` over ``stops`` (a mask) whose value (``dual`` of the villages
     served and ``bonus`` of the villages stopped at, yuan, less ``cost`` yuan per travel
-    minute) exceeds ``threshold``, best first
-    (at most ``limit``), and an upper bound on the value of every route (``most``, never
-    below ``threshold``; exact when ``proven`` and ``elementary``). After ``budget`` labels
-    the search stops and the completion bound stands in."""
+    minute) exceeds ``threshold``, best first (at most ``limit``), and an upper bound on
+    the value of every route (``most``, never below ``threshold``; exact when ``proven`` and
+    ``elementary``). Routes on which the pair branches of ``pairs`` agree only. A short
+    search runs first; when it stops with improving routes, those are returned unproven.
+    After ``budget`` labels or ``WORK`` comparisons the search stops and the completion
+    bound stands in."""
     cand = _candidates(times, base, stops, pairs)
     if cand.size == 0:
         return Priced([], threshold, True, True, 0)
@@ -200,59 +210,82 @@ def price_limited(
     named = pairs.arrays(cand)
     order = np.argsort(graph.leg[:k, :k], axis=1, kind="stable")
     hoods = [[c] + [int(d) for d in order[c, : NG - 1] if d != c] for c in range(k)]
-    labels, found, best_path = 0, {}, None
-    most = threshold
-    for _ in range(DSSR_ROUNDS):
-        width = max(len(h) for h in hoods)
-        members = np.full((k, width), -1, dtype=np.int64)
-        position = np.full((k, k), -1, dtype=np.int64)
-        for v, hood in enumerate(hoods):
-            members[v, : len(hood)] = hood
-            position[v, hood] = np.arange(len(hood))
-        sizes = np.array([len(h) for h in hoods], dtype=np.int64)
-        best, best_id, done, nodes, parents, made, stopped = limited_labelling.search(
-            graph.leg,
-            graph.service,
-            graph.rest,
-            graph.serves,
-            graph.dual,
-            graph.bonus,
-            float(cost),
-            float(times.day),
-            int(most_stops),
-            float(times.max_travel),
-            *tables,
-            members,
-            sizes,
-            position,
-            *named,
-            float(threshold),
-            float(threshold),
-            float(tol),
-            int(budget),
-            DONE,
-        )
-        labels += int(made)
-        budget = max(budget - int(made), 1)
-        for lid in done.tolist():
-            path = trace(nodes, parents, lid)
-            if len(set(path)) == len(path):
-                found.setdefault(tuple(path), path)
-        if stopped:
-            most = max(graph.most(tables, cost, most_stops), threshold)
-            routes = _ranked(
-                times, (base, cand, pairs), found, (dual, bonus, cost), threshold + tol, limit
+    run = _Run(times, base, cand, pairs, (dual, bonus, cost), graph, tables, named, tol, limit)
+    quick = run.price(hoods, threshold, QUICK_LABELS, QUICK_WORK)
+    if quick.proven or quick.routes:
+        return quick
+    return run.price(hoods, threshold, budget, WORK)
+
+
+class _Run:
+    """One pricing problem, searched with a label and a work budget."""
+
+    def __init__(self, times, base, cand, pairs, worth, graph, tables, named, tol, limit):
+        self.times, self.base, self.cand, self.pairs = times, base, cand, pairs
+        self.worth, self.graph, self.tables, self.named = worth, graph, tables, named
+        self.tol, self.limit = tol, limit
+
+    def price(self, hoods: list[list[int]], threshold: float, budget: int, work: int) -> Priced:
+        """The labelling with decremental rounds over copies of ``hoods``, stopped unproven
+        after ``budget`` labels or ``work`` label comparisons in a round."""
+        graph, times, tables = self.graph, self.times, self.tables
+        cost = self.worth[2]
+        k = graph.k
+        most_stops = k if times.max_stops is None else min(times.max_stops, k)
+        hoods = [list(h) for h in hoods]
+        labels, found, best_path = 0, {}, None
+        most = threshold
+        where = (self.base, self.cand, self.pairs)
+        for _ in range(DSSR_ROUNDS):
+            width = max(len(h) for h in hoods)
+            members = np.full((k, width), -1, dtype=np.int64)
+            position = np.full((k, k), -1, dtype=np.int64)
+            for v, hood in enumerate(hoods):
+                members[v, : len(hood)] = hood
+                position[v, hood] = np.arange(len(hood))
+            sizes = np.array([len(h) for h in hoods], dtype=np.int64)
+            best, best_id, done, nodes, parents, made, stopped = limited_labelling.search(
+                graph.leg,
+                graph.service,
+                graph.rest,
+                graph.serves,
+                graph.dual,
+                graph.bonus,
+                float(cost),
+                float(times.day),
+                int(most_stops),
+                float(times.max_travel),
+                *tables,
+                members,
+                sizes,
+                position,
+                *self.named,
+                float(threshold),
+                float(threshold),
+                float(self.tol),
+                int(budget),
+                DONE,
+                int(work),
             )
-            return Priced(routes, most, False, False, labels)
-        most = max(float(best), threshold)
-        best_path = trace(nodes, parents, int(best_id)) if best_id >= 0 else None
-        if best_path is None or len(set(best_path)) == len(best_path):
-            break
-        if not remember_cycles(hoods, best_path):
-            break
-    routes = _ranked(times, (base, cand, pairs), found, (dual, bonus, cost), threshold + tol, limit)
-    elementary = best_path is None or len(set(best_path)) == len(best_path)
-    return Priced(routes, most, True, elementary, labels)
+            labels += int(made)
+            budget = max(budget - int(made), 1)
+            for lid in done.tolist():
+                path = trace(nodes, parents, lid)
+                if len(set(path)) == len(path):
+                    found.setdefault(tuple(path), path)
+            if stopped:
+                most = max(graph.most(tables, cost, most_stops), threshold)
+                routes = _ranked(times, where, found, self.worth, threshold + self.tol, self.limit)
+                return Priced(routes, most, False, False, labels)
+            most = max(float(best), threshold)
+            best_path = trace(nodes, parents, int(best_id)) if best_id >= 0 else None
+            if best_path is None or len(set(best_path)) == len(best_path):
+                break
+            if not remember_cycles(hoods, best_path):
+                break
+        routes = _ranked(times, where, found, self.worth, threshold + self.tol, self.limit)
+        elementary = best_path is None or len(set(best_path)) == len(best_path)
+        return Priced(routes, most, True, elementary, labels)
 
 
 def _ranked(times, where, found: dict, worth, above: float, limit: int) -> list[Route]:
