@@ -317,10 +317,12 @@ def enumerate_all(
     floor,
     tol,
     max_labels,
+    max_done,
 ):
     """Every elementary route whose value beats ``floor``: the labels that end one, every
-    label's candidate and parent, labels made, and whether ``max_labels`` stopped the search
-    (then the routes are not all there). Arguments as in ``search``."""
+    label's candidate and parent, labels made, and whether ``max_labels`` labels or
+    ``max_done`` routes stopped the search (then the routes are not all there). Arguments
+    as in ``search``."""
     k = service.size
     words = serves.shape[1]
     sets_words = (k + 63) // 64
@@ -359,6 +361,8 @@ def enumerate_all(
             ):
                 done[n_done] = lid
                 n_done += 1
+                if n_done >= max_done:
+                    return done[:n_done], nodes[:made], parents[:made], made, True
             if stops[lid] >= max_stops:
                 lid += 1
                 continue

@@ -316,10 +316,11 @@ def enumerate_limited(
     bonus: np.ndarray | None = None,
     pairs: Pairs = NO_PAIRS,
     budget: int = ENUMERATION_LABELS,
+    most: int = ENUMERATION_LABELS,
 ) -> Enumerated:
     """Every route from ``base`` over ``stops`` (a mask) whose value (as in
     ``price_limited``) exceeds ``floor``, once per set of stops in its shortest order
-    found; not ``complete`` when ``budget`` labels stopped the search."""
+    found; not ``complete`` when ``budget`` labels or ``most`` routes stopped the search."""
     cand = _candidates(times, base, stops, pairs)
     if cand.size == 0:
         return Enumerated([], True, 0)
@@ -343,7 +344,10 @@ def enumerate_limited(
         float(floor),
         float(tol),
         int(budget),
+        int(most),
     )
+    if done.size >= most:  # too many routes: none are built
+        return Enumerated([], False, int(made), True)
     routes: dict[frozenset, Route] = {}
     for lid in done.tolist():
         route = _route(times, base, cand, trace(nodes, parents, lid), pairs)

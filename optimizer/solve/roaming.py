@@ -1292,16 +1292,17 @@ class _Pool:
                     bonus=lp.bonus,
                     pairs=self.pairs,
                     budget=CLOSE_LABELS,
+                    most=CLOSE_ROUTES + 1 - len(listed),
                 )
             else:
                 found = enumerate_routes(
                     self.times, b, lp.prize, floor, needed, budget=CLOSE_LABELS
                 )
             listed += [r for r in found.routes if self.times.fits(r)]
+            if len(listed) > CLOSE_ROUTES or (found.stopped and found.labels < CLOSE_LABELS):
+                return listed, _("skipped: more routes within the gap than its limit")
             if found.stopped:
                 return listed, _("skipped: more labels within the gap than its limit")
-            if len(listed) > CLOSE_ROUTES:
-                return listed, _("skipped: more routes within the gap than its limit")
             if not found.complete:
                 return listed, _("skipped: routes within the gap pass a village twice")
         return listed, ""
