@@ -68,6 +68,13 @@ def _bound(first, second, nxt, c, left, prev):
 
 
 @njit(cache=True)
+def _home(back, minutes, travel, day, max_travel):
+    """Whether a label with ``minutes`` and ``travel`` can drive ``back`` to the base."""
+    eps = 1e-9
+    return np.isfinite(back) and minutes + back <= day + eps and travel + back <= max_travel + eps
+
+
+@njit(cache=True)
 def _paired(bits, pair_a, pair_b):
     """Whether ``bits`` holds both or neither bit of every pair."""
     for i in range(pair_a.size):
@@ -101,19 +108,9 @@ def _missing(have, other, dual):
 
 @njit(cache=True)
 def search(
-    leg,
-    service,
-    rest,
-    serves,
-    dual,
-    bonus,
-    cost,
-    day,
-    max_stops,
-    max_travel,
-    first,
-    second,
-    nxt,
+    graph,
+    limits,
+    tables,
     members,
     sizes,
     position,
@@ -132,16 +129,21 @@ def search(
     routes whose value beats ``threshold`` (at most ``max_done``), every label's candidate
     and parent, labels made, and whether ``max_labels`` stopped the search.
 
-    ``leg[a, c]``: travel minutes between candidates (index k: the base); ``service`` per
-    candidate; ``rest[c]`` a lower bound on the travel from c to the base; ``serves[c]``
-    the bit words of the villages c serves, ``dual`` per village bit; ``bonus[c]`` what a
-    stop at c adds besides; ``cost`` per travel minute; ``first``/``second``/``nxt`` from
-    ``completion``; ``members[v, :sizes[v]]`` v's ng-neighbourhood, ``position[v, c]``
-    c's bit in it (-1: not a member). Branching: ``group[c]`` c's bit among the stops a
-    branch names (-1: none), ``apart[c]`` the bits of the stops no route may join with c,
-    and a route stops at both or neither of each pair ``pair_a[i]``, ``pair_b[i]``; a label
-    keeps the bits of the named stops it visited, exactly. The search stops (unproven) after
-    ``max_labels`` labels or ``max_work`` label comparisons."""
+    ``graph`` is ``(leg, service, rest, serves, dual, bonus)``: ``leg[a, c]`` the travel
+    minutes between candidates (index k: the base), ``service`` per candidate, ``rest[c]``
+    a lower bound on the travel from c to the base, ``serves[c]`` the bit words of the
+    villages c serves, ``dual`` per village bit, ``bonus[c]`` what a stop at c adds besides.
+    ``limits`` is ``(cost per travel minute, day, max_stops, max_travel)``, ``tables`` the
+    ``(first, second, nxt)`` of ``completion``. ``members[v, :sizes[v]]`` is v's
+    ng-neighbourhood, ``position[v, c]`` c's bit in it (-1: not a member). Branching:
+    ``group[c]`` is c's bit among the stops a branch names (-1: none), ``apart[c]`` the bits
+    of the stops no route may join with c, and a route stops at both or neither of each
+    pair ``pair_a[i]``, ``pair_b[i]``; a label keeps the bits of the named stops it visited,
+    exactly. The search stops (unproven) after ``max_labels`` labels or ``max_work`` label
+    comparisons."""
+    leg, service, rest, serves, dual, bonus = graph
+    cost, day, max_stops, max_travel = limits
+    first, second, nxt = tables
     k = service.size
     words = serves.shape[1]
     eps = 1e-9
@@ -175,11 +177,8 @@ def search(
                 continue
             v = nodes[lid]
             back = leg[v, k]
-            if (
-                np.isfinite(back)
-                and minutes[lid] + back <= day + eps
-                and travel[lid] + back <= max_travel + eps
-                and _paired(named[lid], pair_a, pair_b)
+            if _home(back, minutes[lid], travel[lid], day, max_travel) and _paired(
+                named[lid], pair_a, pair_b
             ):
                 end = values[lid] - cost * back
                 if end > best + tol:
@@ -301,19 +300,9 @@ def search(
 
 @njit(cache=True)
 def enumerate_all(
-    leg,
-    service,
-    rest,
-    serves,
-    dual,
-    bonus,
-    cost,
-    day,
-    max_stops,
-    max_travel,
-    first,
-    second,
-    nxt,
+    graph,
+    limits,
+    tables,
     floor,
     tol,
     max_labels,
@@ -323,6 +312,9 @@ def enumerate_all(
     label's candidate and parent, labels made, and whether ``max_labels`` labels or
     ``max_done`` routes stopped the search (then the routes are not all there). Arguments
     as in ``search``."""
+    leg, service, rest, serves, dual, bonus = graph
+    cost, day, max_stops, max_travel = limits
+    first, second, nxt = tables
     k = service.size
     words = serves.shape[1]
     sets_words = (k + 63) // 64
@@ -354,9 +346,7 @@ def enumerate_all(
             v = nodes[lid]
             back = leg[v, k]
             if (
-                np.isfinite(back)
-                and minutes[lid] + back <= day + eps
-                and travel[lid] + back <= max_travel + eps
+                _home(back, minutes[lid], travel[lid], day, max_travel)
                 and values[lid] - cost * back > floor + tol
             ):
                 done[n_done] = lid

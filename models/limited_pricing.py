@@ -31,6 +31,7 @@ from models.pricing import (
     TOL,
     Enumerated,
     Priced,
+    hood_arrays,
     remember_cycles,
     trace,
 )
@@ -86,6 +87,12 @@ class _Graph:
         self.bonus = bonus[cand].astype(float)
         self.prize += self.bonus
         self.k = k
+        #: the most stops a route makes
+        self.most_stops = k if times.max_stops is None else min(times.max_stops, k)
+
+    def arrays(self) -> tuple:
+        """What the kernels take as ``graph``."""
+        return self.leg, self.service, self.rest, self.serves, self.dual, self.bonus
 
     def tables(self, cost: float, stops: int):
         """The completion bound tables for ``stops`` stops at ``cost`` per travel minute."""
@@ -137,6 +144,11 @@ class Pairs:
 
 #: No pairs to join or keep apart.
 NO_PAIRS = Pairs()
+
+
+def _limits(times: StopTimes, cost: float, stops: int) -> tuple:
+    """What the kernels take as ``limits``."""
+    return float(cost), float(times.day), int(stops), float(times.max_travel)
 
 
 def _candidates(times: StopTimes, base: int, stops: np.ndarray, pairs: Pairs) -> np.ndarray:
@@ -204,7 +216,7 @@ def price_limited(
         return Priced([], threshold, True, True, 0)
     graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
     k = cand.size
-    most_stops = k if times.max_stops is None else min(times.max_stops, k)
+    most_stops = graph.most_stops
     tables = graph.tables(cost, most_stops)
     tol = TOL * max(float(graph.prize.sum()), 1.0)
     named = pairs.arrays(cand)
@@ -230,32 +242,17 @@ class _Run:
         after ``budget`` labels or ``work`` label comparisons in a round."""
         graph, times, tables = self.graph, self.times, self.tables
         cost = self.worth[2]
-        k = graph.k
-        most_stops = k if times.max_stops is None else min(times.max_stops, k)
+        most_stops = graph.most_stops
         hoods = [list(h) for h in hoods]
         labels, found, best_path = 0, {}, None
         most = threshold
         where = (self.base, self.cand, self.pairs)
         for _ in range(DSSR_ROUNDS):
-            width = max(len(h) for h in hoods)
-            members = np.full((k, width), -1, dtype=np.int64)
-            position = np.full((k, k), -1, dtype=np.int64)
-            for v, hood in enumerate(hoods):
-                members[v, : len(hood)] = hood
-                position[v, hood] = np.arange(len(hood))
-            sizes = np.array([len(h) for h in hoods], dtype=np.int64)
+            members, sizes, position = hood_arrays(hoods)
             best, best_id, done, nodes, parents, made, stopped = limited_labelling.search(
-                graph.leg,
-                graph.service,
-                graph.rest,
-                graph.serves,
-                graph.dual,
-                graph.bonus,
-                float(cost),
-                float(times.day),
-                int(most_stops),
-                float(times.max_travel),
-                *tables,
+                graph.arrays(),
+                _limits(times, cost, most_stops),
+                tables,
                 members,
                 sizes,
                 position,
@@ -325,22 +322,13 @@ def enumerate_limited(
     if cand.size == 0:
         return Enumerated([], True, 0)
     graph = _Graph(times, base, cand, np.maximum(dual, 0.0), _bonus(bonus, dual.size))
-    k = cand.size
-    most_stops = k if times.max_stops is None else min(times.max_stops, k)
+    most_stops = graph.most_stops
     tables = graph.tables(cost, most_stops)
     tol = TOL * max(float(graph.prize.sum()), 1.0)
     done, nodes, parents, made, stopped = limited_labelling.enumerate_all(
-        graph.leg,
-        graph.service,
-        graph.rest,
-        graph.serves,
-        graph.dual,
-        graph.bonus,
-        float(cost),
-        float(times.day),
-        int(most_stops),
-        float(times.max_travel),
-        *tables,
+        graph.arrays(),
+        _limits(times, cost, most_stops),
+        tables,
         float(floor),
         float(tol),
         int(budget),

@@ -190,12 +190,10 @@ def trace(nodes: np.ndarray, parents: np.ndarray, lid: int) -> list[int]:
     return out[::-1]
 
 
-def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
-    """One labelling run over fixed ng-neighbourhoods: (best prize, its candidate path or
-    None, paths of the best ``KEEP`` routes beating ``threshold``, labels made, stopped by
-    ``budget``)."""
-    weight, start, back, rest, value, day = legs_data
-    k = value.size
+def hood_arrays(hoods: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernels' view of ng-neighbourhoods over k candidates: ``members[v, :sizes[v]]``
+    the members of v's, ``position[v, c]`` c's bit in it (-1: not a member)."""
+    k = len(hoods)
     width = max(len(h) for h in hoods)
     members = np.full((k, width), -1, dtype=np.int64)
     position = np.full((k, k), -1, dtype=np.int64)
@@ -203,6 +201,16 @@ def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold
         members[v, : len(hood)] = hood
         position[v, hood] = np.arange(len(hood))
     sizes = np.array([len(h) for h in hoods], dtype=np.int64)
+    return members, sizes, position
+
+
+def _run(legs_data, bound: _Completion, hoods: list[list[int]], floor, threshold, tol, budget):
+    """One labelling run over fixed ng-neighbourhoods: (best prize, its candidate path or
+    None, paths of the best ``KEEP`` routes beating ``threshold``, labels made, stopped by
+    ``budget``)."""
+    weight, start, back, rest, value, day = legs_data
+    k = value.size
+    members, sizes, position = hood_arrays(hoods)
     tables = bound.tables(k, day)
     best, best_id, done, nodes, parents, prizes, made, stopped = labelling.search(
         weight,
