@@ -7,8 +7,10 @@ vertices are stops serving only themselves, the optional vertices are stops serv
 customers they cover (not themselves), customers are never stops; at most p stops and q
 length per route (``max_stops``, ``max_minutes``), a route costs its length
 (``route_cost = "minutes"``), one visit per cycle, a vehicle per visitable vertex (no fleet
-limit in effect). Prints a Markdown table (instance, p, q, objective, bound, status, seconds,
-published optimum, equal?), or with ``--json`` one JSON object per instance and line.
+limit in effect). Pricing is exact (``models.limited_pricing``) and a gap the closing
+search leaves goes to branch and price (``optimizer.solve.route_branching``). Prints a
+Markdown table (instance, p, q, objective, bound, status, seconds, published optimum,
+equal?), or with ``--json`` one JSON object per instance and line.
 A bound above the published optimum is an error: it is reported and the exit code is 1.
 
     python -m benchmarks.mctp ../shared/benchmarks/mctp/A1-1-25-75-4.ctp ... [--time-limit 60]
@@ -28,9 +30,6 @@ import numpy as np
 from geodata.mctp import CoveringTourInstance, read_mctp, read_optima
 from models.routes import StopTimes
 from optimizer.solve.roaming import covering_tours
-
-#: Stop sets a base may enumerate into a complete starting pool (p <= 6 on 24 stops).
-ENUMERATE = 0
 
 
 def stop_times(instance: CoveringTourInstance) -> tuple[StopTimes, np.ndarray]:
@@ -73,7 +72,6 @@ def solve(path: Path, time_limit: float) -> dict:
         must,
         instance.n_visitable - 1,
         time_limit=time_limit,
-        enumerate_up_to=ENUMERATE,
     )
     seconds = time.perf_counter() - start
     objective, bound = record.objective, record.bound
