@@ -61,6 +61,9 @@ class RoamingSpec:
     ``route_cost`` "vehicle_day": a route costs ``day_cost``; "minutes": its travel minutes.
     ``rounds`` bounds the column-generation rounds; ``time_limit`` (seconds) is a safety
     stop for the route search, reported when it acts (results then depend on machine speed).
+    ``prove``: with limited routes (covering stops, stop or travel limits, routes costing
+    their minutes), a gap the closing search leaves goes to branch and price until the plan
+    is proven or the time limit stops it.
     """
 
     vehicles: int
@@ -81,6 +84,7 @@ class RoamingSpec:
     route_cost: str = "vehicle_day"
     rounds: int = 60
     time_limit: float = 300.0
+    prove: bool = False
 
 
 @dataclass

@@ -321,3 +321,36 @@ def test_route_cost_reaches_the_spec(tmp_path):
     assert spec_of(config, sites).roaming.route_cost == "minutes"
     default = load_county_config(config_text(tmp_path, ""))
     assert spec_of(default, sites).roaming.route_cost == "vehicle_day"
+
+
+@pytest.mark.parametrize("visits", [1, 2])
+@pytest.mark.parametrize("seed", range(6))
+def test_prove_with_branching_alone_equals_brute_force(seed, visits, monkeypatch):
+    """With ``prove``, the closing search off and the pool from pricing only (exact pricing
+    under the stop limit), the plan equals brute force, the bound never passes it, and with
+    one visit per village the gap closes."""
+    from optimizer.solve import roaming as search
+
+    monkeypatch.setattr(search, "CLOSE_ROUTES", 0)
+    monkeypatch.setattr(search, "EXACT_PRICING", 0)
+    demand, sites, travel, stops, out, between, day, cover = tiny(seed)
+    limits = {"max_stops": 2, "days": 3 * visits + 2, "prove": True}
+    spec = county_spec(roaming(day, cover, visits, **limits), clinic_radius=1.0)
+    plan = plan_county(demand, sites, travel, spec, stops)
+    want = brute_days(out, between, day, cover, visits, 2 * limits["days"], 2)
+    assert cost(plan) == pytest.approx(DAY_COST * want)
+    assert plan.roaming.bound <= DAY_COST * want + 1e-6
+    if visits == 1:
+        assert plan.roaming.gap == pytest.approx(0.0, abs=1e-9)
+    verify_county(plan, demand, sites, travel, spec, stops)
+
+
+def test_prove_reaches_the_spec(tmp_path):
+    import geopandas as gpd
+    from test_county_cli import DATA
+
+    from optimizer.inputs.spec import county_spec as spec_of
+
+    sites = gpd.read_file(DATA, layer="sites")
+    assert spec_of(load_county_config(config_text(tmp_path, "prove = true")), sites).roaming.prove
+    assert not spec_of(load_county_config(config_text(tmp_path, "")), sites).roaming.prove

@@ -161,6 +161,7 @@ class RoamingConfig(Section):
     route_cost: RouteCost = "vehicle_day"  # a route costs day_cost, or its driving minutes
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
     time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
+    prove: bool = False  # limited routes: branch and price until the plan is proven
 
     @model_validator(mode="after")
     def _fleet(self) -> RoamingConfig:

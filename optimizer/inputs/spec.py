@@ -159,6 +159,7 @@ def roaming_spec(
         max_minutes=config.max_minutes,
         route_cost=config.route_cost,
         rounds=config.rounds,
+        prove=config.prove,
         time_limit=config.time_limit,
     )
 

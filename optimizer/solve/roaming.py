@@ -742,6 +742,7 @@ def route_pool(
     rounds: int,
     time_limit: float,
     enumerate_up_to: int = 0,
+    prove: bool = False,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive. Column generation prices heuristically while that finds improving routes, then
@@ -765,7 +766,7 @@ def route_pool(
     to be ordered (``models.routes.limited_routes``).
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to)
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to, prove)
     found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
@@ -816,8 +817,10 @@ class _Pool:
         site_xy: np.ndarray,
         time_limit: float,
         enumerate_up_to: int = 0,
+        prove: bool = False,
     ) -> None:
         self.began = time.perf_counter()
+        self.prove = prove
         self.deadline = self.began + time_limit
         self.time_limit = time_limit
         self.times = times
@@ -930,6 +933,12 @@ class _Pool:
         ``optimizer.solve.route_branching``)."""
         self.barred, self.required, self.pairs = barred, required, pairs
 
+    @property
+    def single_visits(self) -> bool:
+        """Whether every village needs at most one visit per cycle (pair branching is then
+        complete: no plan needs a stop on two routes)."""
+        return bool((self.master.roam.visits[self.master.units] <= 1).all())
+
     def stop_choices(self) -> np.ndarray:
         """The stops pricing may choose (a mask): the possible ones less the barred."""
         mask = self.stops.copy()
@@ -1010,7 +1019,7 @@ class _Pool:
         if proven_root and _above(objective, bound):
             objective, proven, closed = self.close(root, objective)
             bound = max(bound, round_up(proven, self.unit))
-        if proven_root and self.limited and np.isfinite(objective) and _above(objective, bound):
+        if self.prove and self.limited and proven_root and _above(objective, bound):
             objective, proven, closed = branch_and_price(self, bound, objective)
             bound = max(bound, round_up(proven, self.unit))
         return _Search(done, lp_value, lower, bound, objective, solved, proven_root, split, closed)
@@ -1384,6 +1393,7 @@ def _pool_key(
     site_xy: np.ndarray,
     rounds: int,
     time_limit: float,
+    prove: bool,
 ) -> bytes:
     """The digest of what ``route_pool`` reads: the route master's sites, costs and
     coverage rows, the fleet and village rules, the leg minutes, the coordinates the sweep
@@ -1421,6 +1431,7 @@ def _pool_key(
         site_xy,
         rounds,
         time_limit,
+        prove,
     )
 
 
@@ -1483,12 +1494,19 @@ def prepare_roaming(
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     site_geo = sites.to_crs(metric).geometry
     site_xy = np.column_stack([site_geo.x, site_geo.y])
-    key = _pool_key(data, roam, times, xy, site_xy, spec.rounds, spec.time_limit)
+    key = _pool_key(data, roam, times, xy, site_xy, spec.rounds, spec.time_limit, spec.prove)
     if earlier is not None and earlier.key == key:
         pool = earlier
     else:
         routes, record = route_pool(
-            data, roam, times, xy, site_xy, rounds=spec.rounds, time_limit=spec.time_limit
+            data,
+            roam,
+            times,
+            xy,
+            site_xy,
+            rounds=spec.rounds,
+            time_limit=spec.time_limit,
+            prove=spec.prove,
         )
         pool = RoutePool(key, tuple(routes), record)
     roam.routes = list(pool.routes)
@@ -1565,4 +1583,5 @@ def covering_tours(
         rounds=rounds,
         time_limit=time_limit,
         enumerate_up_to=enumerate_up_to,
+        prove=True,
     )

@@ -74,14 +74,15 @@ def branching_pair(lp, routes: list, pairs: Pairs) -> tuple[int, int] | None:
     return pick
 
 
-def _children(node: tuple, lp, routes: list) -> list[tuple] | None:
+def _children(node: tuple, lp, routes: list, single: bool) -> list[tuple] | None:
     """The two branches of a node (barred stops, required stops, pairs) at its LP: on a
-    stop, else on a pair of stops; None when the LP drives both whole."""
+    stop, else (when every village needs one visit, ``single``) on a pair of stops; None
+    when there is nothing to branch on."""
     barred, required, pairs = node
     stop = branching_stop(lp, routes, barred, required)
     if stop is not None:
         return [(barred | {stop}, required, pairs), (barred, (*required, stop), pairs)]
-    pair = branching_pair(lp, routes, pairs)
+    pair = branching_pair(lp, routes, pairs) if single else None
     if pair is None:
         return None
     return [
@@ -124,7 +125,7 @@ def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float
                 best = min(best, found)
                 if np.isfinite(settled) and not pool.above(found, pool.rounded(settled)):
                     continue
-            children = _children(node, lp, routes)
+            children = _children(node, lp, routes, pool.single_visits)
             if children is None:
                 unresolved.append(node_bound)
                 continue
