@@ -266,8 +266,6 @@ class _Master:
         self.share = data.clinic_target.share
         self.timed_out = False
         self.status = highspy.HighsModelStatus.kNotset
-        #: stops at most one route of a plan may make (the m-CTP's rule)
-        self.once = np.zeros(0, dtype=np.int64)
 
     def needs_visits(self) -> np.ndarray:
         """Villages some plan may have to visit (a mask over the demand): roamable ones no
@@ -311,14 +309,10 @@ class _Master:
         fleet_row = self._fleet_row(rows, cols, days)
         base_row = self._base_rows(rows, cols, by_base)
         stop_row = rows.count
-        on: dict[int, list[int]] = {}  # stop -> the routes stopping there
-        for r, rt in enumerate(routes):
-            for v in rt.stops:
-                on.setdefault(v, []).append(cols.z0 + r)
         for v in required:
-            rows.add([(c, 1.0) for c in on.get(v, [])], 1.0, np.inf)
-        for v in self.once.tolist():
-            rows.add([(c, 1.0) for c in on.get(v, [])], -np.inf, 1.0)
+            rows.add(
+                [(cols.z0 + r, 1.0) for r, rt in enumerate(routes) if v in rt.stops], 1.0, np.inf
+            )
         cost = self._cost(cols, routes)
         scale = objective_scale(cost)  # yuan go to HiGHS divided by it (scaling)
         if cap is not None:
@@ -343,10 +337,8 @@ class _Master:
             return objective, days_driven, float(info.mip_dual_bound) * scale
         lp = self._relaxed(solution, cols, objective, scale, visit_row, fleet_row, base_row)
         bonus = np.zeros(self.data.population.size)
-        dual = np.asarray(solution.row_dual) * scale
-        bonus[list(required)] = np.maximum(dual[stop_row : stop_row + len(required)], 0.0)
-        first = stop_row + len(required)
-        bonus[self.once] += np.minimum(dual[first : first + self.once.size], 0.0)
+        dual = np.asarray(solution.row_dual)[stop_row : stop_row + len(required)] * scale
+        bonus[list(required)] = np.maximum(dual, 0.0)
         return lp._replace(bonus=bonus)
 
     def _columns(self, n_routes: int) -> _Columns:
@@ -751,7 +743,6 @@ def route_pool(
     time_limit: float,
     enumerate_up_to: int = 0,
     prove: bool = False,
-    once: bool = False,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
     dive. Column generation prices heuristically while that finds improving routes, then
@@ -772,14 +763,10 @@ def route_pool(
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
     With a stop limit, a base reaching more than ``EXACT_PRICING`` possible stops starts
     from every feasible route all the same when at most ``enumerate_up_to`` stop sets are
-    to be ordered (``models.routes.limited_routes``). ``prove``: limited routes go on to
-    branch and price (``optimizer.solve.route_branching``) while a gap remains; ``once``:
-    a plan stops at each village on one route at most (the m-CTP's rule, a row per stop).
+    to be ordered (``models.routes.limited_routes``).
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
     pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to, prove)
-    if once:
-        pool.master.once = np.flatnonzero(pool.stops)
     found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
@@ -1597,5 +1584,4 @@ def covering_tours(
         time_limit=time_limit,
         enumerate_up_to=enumerate_up_to,
         prove=True,
-        once=True,
     )
