@@ -127,7 +127,7 @@ def search(
 ):
     """Best route value over ng-routes (at least ``floor``), its last label, the labels of
     routes whose value beats ``threshold`` (at most ``max_done``), every label's candidate
-    and parent, labels made, and whether ``max_labels`` stopped the search.
+    and parent, labels made, label comparisons made, and whether a limit stopped the search.
 
     ``graph`` is ``(leg, service, rest, serves, dual, bonus)``: ``leg[a, c]`` the travel
     minutes between candidates (index k: the base), ``service`` per candidate, ``rest[c]``
@@ -235,7 +235,16 @@ def search(
             # the villages served after the extension, in the spare row ``made`` once room
             if made == room:
                 if made == max_labels:
-                    return best, best_id, done[:n_done], nodes[:made], parents[:made], made, True
+                    return (
+                        best,
+                        best_id,
+                        done[:n_done],
+                        nodes[:made],
+                        parents[:made],
+                        made,
+                        work,
+                        True,
+                    )
                 room = min(2 * room, max_labels)
                 stops, minutes = grown(stops, room), grown(minutes, room)
                 travel, values = grown(travel, room), grown(values, room)
@@ -279,7 +288,7 @@ def search(
                     link[before] = later
                 other = later
             if work > max_work:
-                return best, best_id, done[:n_done], nodes[:made], parents[:made], made, True
+                return best, best_id, done[:n_done], nodes[:made], parents[:made], made, work, True
             if dominated:
                 continue
             stops[made] = s + 1
@@ -295,7 +304,7 @@ def search(
             head[c] = made
             made += 1
         lid += 1
-    return best, best_id, done[:n_done], nodes[:made], parents[:made], made, False
+    return best, best_id, done[:n_done], nodes[:made], parents[:made], made, work, False
 
 
 @njit(cache=True)

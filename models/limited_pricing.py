@@ -41,7 +41,7 @@ from models.routes import Route, StopTimes, route_serves
 #: improving routes they are the round's columns; otherwise the full search runs.
 QUICK_LABELS = 20_000
 QUICK_WORK = 5_000_000
-#: Label comparisons one labelling round may make (a work limit, so results repeat
+#: Label comparisons one pricing call may make (a work limit, so results repeat
 #: exactly; beyond it the completion bound stands in).
 WORK = 300_000_000
 
@@ -239,7 +239,7 @@ class _Run:
 
     def price(self, hoods: list[list[int]], threshold: float, budget: int, work: int) -> Priced:
         """The labelling with decremental rounds over copies of ``hoods``, stopped unproven
-        after ``budget`` labels or ``work`` label comparisons in a round."""
+        after ``budget`` labels or ``work`` label comparisons in all."""
         graph, times, tables = self.graph, self.times, self.tables
         cost = self.worth[2]
         most_stops = graph.most_stops
@@ -249,7 +249,7 @@ class _Run:
         where = (self.base, self.cand, self.pairs)
         for _ in range(DSSR_ROUNDS):
             members, sizes, position = hood_arrays(hoods)
-            best, best_id, done, nodes, parents, made, stopped = limited_labelling.search(
+            best, best_id, done, nodes, parents, made, compared, stopped = limited_labelling.search(
                 graph.arrays(),
                 _limits(times, cost, most_stops),
                 tables,
@@ -266,6 +266,7 @@ class _Run:
             )
             labels += int(made)
             budget = max(budget - int(made), 1)
+            work = max(work - int(compared), 1)
             for lid in done.tolist():
                 path = trace(nodes, parents, lid)
                 if len(set(path)) == len(path):

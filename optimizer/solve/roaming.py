@@ -1142,7 +1142,8 @@ class _Pool:
                 limit=EXACT_COLUMNS,
             )
             self.exact_calls += 1
-            self.exact_stopped += not priced.proven
+            # a short first search that returns columns has not been stopped by a limit
+            self.exact_stopped += not priced.proven and not priced.routes
             fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
             return fresh, priced.most + shift
         priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
