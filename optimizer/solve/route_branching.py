@@ -2,18 +2,19 @@
 leaves open.
 
 A node holds the plans that stop at none of its barred stops and at every one of its
-required stops. Its bound is the route master LP over every route allowed there: column
-generation with exact pricing, where barred stops are no candidates and the dual of a
-required stop's row is a bonus for stopping there. A node is closed when its bound (rounded
-up to the cost unit) reaches the best plan, when the integer master over its routes meets
-its bound, or when its closing search (every route within the gap at its duals) settles it;
-otherwise it branches on the stop whose routes the LP drives closest to half a time (barred
-in one child, required in the other) or, when the LP drives every stop a whole number of
-times, on the two stops it drives on one route closest to half a time (kept apart in one
-child, joined in the other: a route stops at both or neither; Ryan and Foster). Nodes are
-taken best bound first (oldest first among equal bounds), so runs repeat exactly. The bound
-on every plan is the least bound of the nodes left open, and the best plan's cost when none
-is.
+required stops, keep to its pairs and drive its range of vehicle-days in total. Its bound
+is the route master LP over every route allowed there: column generation with exact
+pricing, where barred stops are no candidates and the dual of a required stop's row is a
+bonus for stopping there. A node is closed when its bound (rounded up to the cost unit)
+reaches the best plan, when the integer master over its routes meets its bound, or when its
+closing search (every route within the gap at its duals) settles it; otherwise it branches
+on the vehicle-days in total when the LP's are fractional, else on the stop whose routes
+the LP drives closest to half a time (barred in one child, required in the other) or, when
+the LP drives every stop a whole number of times, on the two stops it drives on one route
+closest to half a time (kept apart in one child, joined in the other: a route stops at both
+or neither; Ryan and Foster). Nodes are taken best bound first (oldest first among equal
+bounds), so runs repeat exactly. The bound on every plan is the least bound of the nodes
+left open, and the best plan's cost when none is.
 """
 
 from __future__ import annotations
@@ -74,20 +75,29 @@ def branching_pair(lp, routes: list, pairs: Pairs) -> tuple[int, int] | None:
     return pick
 
 
-def _children(node: tuple, lp, routes: list, single: bool) -> list[tuple] | None:
-    """The two branches of a node (barred stops, required stops, pairs) at its LP: on a
-    stop, else (when every village needs one visit, ``single``) on a pair of stops; None
-    when there is nothing to branch on."""
-    barred, required, pairs = node
+def _children(node: tuple, lp, routes: list, single: bool, fleet: float) -> list[tuple] | None:
+    """The two branches of a node (barred stops, required stops, pairs, vehicle-days in
+    total) at its LP: on the vehicle-days when they are fractional (at most the whole part
+    / at least one more, within ``fleet``), else on a stop, else (when every village needs
+    one visit, ``single``) on a pair of stops; None when there is nothing to branch on."""
+    barred, required, pairs, days = node
+    total = float(lp.days.sum())
+    whole = float(np.floor(total + WHOLE))
+    if total - whole > WHOLE:
+        low, high = days if days is not None else (0.0, fleet)
+        return [
+            (barred, required, pairs, (low, whole)),
+            (barred, required, pairs, (whole + 1.0, high)),
+        ]
     stop = branching_stop(lp, routes, barred, required)
     if stop is not None:
-        return [(barred | {stop}, required, pairs), (barred, (*required, stop), pairs)]
+        return [(barred | {stop}, required, pairs, days), (barred, (*required, stop), pairs, days)]
     pair = branching_pair(lp, routes, pairs) if single else None
     if pair is None:
         return None
     return [
-        (barred, required, Pairs(pairs.together, (*pairs.apart, pair))),
-        (barred, required, Pairs((*pairs.together, pair), pairs.apart)),
+        (barred, required, Pairs(pairs.together, (*pairs.apart, pair)), days),
+        (barred, required, Pairs((*pairs.together, pair), pairs.apart), days),
     ]
 
 
@@ -97,7 +107,7 @@ def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float
     search did. ``pool`` is the route pool of ``optimizer.solve.roaming`` (its constraints
     are lifted on return)."""
     order = itertools.count()
-    heap = [(bound, next(order), (frozenset(), (), NO_PAIRS))]
+    heap = [(bound, next(order), (frozenset(), (), NO_PAIRS, None))]
     best, explored, unresolved = objective, 0, []
     try:
         while heap:
@@ -108,8 +118,8 @@ def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float
                 heapq.heappush(heap, (node_bound, next(order), node))
                 break
             explored += 1
-            pool.constrain(*node)
-            lp, _rounds, proven, routes = pool.generate(NODE_ROUNDS, {}, frozenset(), True)
+            pool.constrain(*node[:3])
+            lp, _rounds, proven, routes = pool.generate(NODE_ROUNDS, {}, frozenset(), True, node[3])
             if lp is None:
                 if pool.master.status != highspy.HighsModelStatus.kInfeasible:
                     unresolved.append(node_bound)
@@ -125,7 +135,7 @@ def branch_and_price(pool, bound: float, objective: float) -> tuple[float, float
                 best = min(best, found)
                 if np.isfinite(settled) and not pool.above(found, pool.rounded(settled)):
                     continue
-            children = _children(node, lp, routes, pool.single_visits)
+            children = _children(node, lp, routes, pool.single_visits, pool.fleet_days)
             if children is None:
                 unresolved.append(node_bound)
                 continue
