@@ -16,7 +16,6 @@ solves it exactly for any number.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -419,83 +418,3 @@ def all_routes(times: StopTimes, base: int, villages: np.ndarray) -> list[Route]
         order = _unwind(stops, back, int(masks[m]), int(last[m]))
         routes.append(Route(base, tuple(order), times.duration(base, order)))
     return routes
-
-
-def limited_routes(
-    times: StopTimes, base: int, villages: np.ndarray, most: int
-) -> list[Route] | None:
-    """Every day-route from ``base`` over the reachable ones of ``villages`` with at most
-    ``times.max_stops`` stops, each in its best order (a Held-Karp pass over the stop sets of
-    that size only): the complete column set when stops are limited. None without a stop
-    limit, or when more than ``most`` stop sets would be ordered."""
-    stops = np.intersect1d(times.reachable(base), villages)
-    k, p = int(stops.size), times.max_stops
-    if p is None or k == 0:
-        return None if p is None else []
-    p = min(p, k)
-    if k > 56 or sum(math.comb(k, j) for j in range(1, p + 1)) > most:
-        return None
-    out = times.to_base[base][stops]
-    legs = times.between[np.ix_(stops, stops)]
-    service = times.service[stops]
-    bit = np.int64(1) << np.arange(k, dtype=np.int64)
-    mask, last, cost = bit.copy(), np.arange(k), out.copy()
-    layers = [(mask, last, np.full(k, -1))]
-    routes: list[Route] = []
-    for size in range(1, p + 1):
-        mask, last, _ = layers[-1]
-        spent = cost + service_of(mask, service, k)
-        routes += _finish(times, base, stops, layers, cost, out, spent)
-        if size == p:
-            break
-        state = np.repeat(np.arange(mask.size), k)
-        nxt = np.tile(np.arange(k), mask.size)
-        ok = (mask[state] & bit[nxt]) == 0
-        state, nxt = state[ok], nxt[ok]
-        new_cost = cost[state] + legs[last[state], nxt]
-        new_mask = mask[state] | bit[nxt]
-        fits = np.isfinite(new_cost) & (new_cost <= times.max_travel + EPS)
-        fits &= new_cost + service_of(new_mask, service, k) <= times.day + EPS
-        state, nxt, new_cost, new_mask = state[fits], nxt[fits], new_cost[fits], new_mask[fits]
-        key = new_mask * k + nxt
-        order = np.lexsort((new_cost, key))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        pick = order[first]
-        layers.append((new_mask[pick], nxt[pick], state[pick]))
-        cost = new_cost[pick]
-    return routes
-
-
-def service_of(mask: np.ndarray, service: np.ndarray, k: int) -> np.ndarray:
-    """The summed service minutes of the stops in each bit ``mask``."""
-    bits = (mask[:, None] >> np.arange(k, dtype=np.int64)) & 1
-    return bits @ service
-
-
-def _finish(times, base, stops, layers, cost, out, spent) -> list[Route]:
-    """The routes closing the last layer's states: per stop set the best last stop, within
-    the day and the travel limit."""
-    mask, last, _ = layers[-1]
-    travel = cost + out[last]
-    minutes = travel + (spent - cost)
-    ok = (travel <= times.max_travel + EPS) & (minutes <= times.day + EPS)
-    idx = np.flatnonzero(ok)
-    if idx.size == 0:
-        return []
-    order = idx[np.lexsort((travel[idx], mask[idx]))]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = mask[order][1:] != mask[order][:-1]
-    best = order[first]
-    # walk back through the layers to recover each stop order
-    seq = np.empty((best.size, len(layers)), dtype=np.int64)
-    at = best
-    for depth in range(len(layers) - 1, -1, -1):
-        _, lasts, parents = layers[depth]
-        seq[:, depth] = lasts[at]
-        at = parents[at]
-    names = stops[seq]
-    return [
-        Route(base, tuple(row), float(m))
-        for row, m in zip(names.tolist(), minutes[best].tolist(), strict=True)
-    ]

@@ -51,7 +51,6 @@ from models.routes import (
     all_routes,
     cover_matrix,
     covering,
-    limited_routes,
     price_routes,
     route_index,
     route_serves,
@@ -741,7 +740,6 @@ def route_pool(
     *,
     rounds: int,
     time_limit: float,
-    enumerate_up_to: int = 0,
     prove: bool = False,
 ) -> tuple[list[Route], RoamingRecord]:
     """Day-routes for the county model: a sweep pool improved by column generation and a
@@ -761,12 +759,11 @@ def route_pool(
     best integer master solution (or the closing search's plan) drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
-    With a stop limit, a base reaching more than ``EXACT_PRICING`` possible stops starts
-    from every feasible route all the same when at most ``enumerate_up_to`` stop sets are
-    to be ordered (``models.routes.limited_routes``).
+    ``prove``: limited routes go on to branch and price (``optimizer.solve.route_branching``)
+    while a gap remains.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    pool = _Pool(data, roam, times, xy, site_xy, time_limit, enumerate_up_to, prove)
+    pool = _Pool(data, roam, times, xy, site_xy, time_limit, prove)
     found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
@@ -816,7 +813,6 @@ class _Pool:
         xy: np.ndarray,
         site_xy: np.ndarray,
         time_limit: float,
-        enumerate_up_to: int = 0,
         prove: bool = False,
     ) -> None:
         self.began = time.perf_counter()
@@ -830,7 +826,7 @@ class _Pool:
         self.minutes = roam.route_cost == "minutes"
         self.stops = self.stop_mask(roam.may)
         self.complete = True
-        self._seed(roam, xy, site_xy, enumerate_up_to)
+        self._seed(roam, xy, site_xy)
         self.initial = len(self.pool)
         roamable = np.zeros(roam.may.size, dtype=bool)
         for route in self.pool.values():
@@ -851,23 +847,15 @@ class _Pool:
         self.required: tuple[int, ...] = ()
         self.pairs = NO_PAIRS
 
-    def _seed(
-        self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray, enumerate_up_to: int
-    ) -> None:
+    def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
         """The starting pool: every feasible route of a base reaching at most
         ``EXACT_PRICING`` possible stops, else the sweep's routes (by ``xy`` and ``site_xy``,
         metres); ``complete`` says whether every base had every route. The possible stops
         are the villages that may roam, or with covering stops the villages serving one."""
         may = np.flatnonzero(self.stops)
         for b in self.bases:
-            few = np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING
-            listed = None
-            if not few and enumerate_up_to:
-                listed = limited_routes(self.times, b, may, enumerate_up_to)
-            if few:
+            if np.intersect1d(self.times.reachable(b), may).size <= EXACT_PRICING:
                 found = all_routes(self.times, b, may)
-            elif listed is not None:
-                found = listed
             else:
                 found = sweep_routes(self.times, b, may, xy, site_xy[b])
                 self.complete = False
@@ -892,6 +880,12 @@ class _Pool:
         """With limited routes, whether the pool holds every route (pricing then has
         nothing to add, and the integer master over the pool is exact)."""
         return self.limited and self.complete
+
+    @property
+    def travel_cost(self) -> float:
+        """What a limited route pays per travel minute (yuan): nothing unless routes cost
+        their minutes."""
+        return self.master.minute_cost if self.master.minutes else 0.0
 
     def _shift(self, b: int) -> float:
         """A limited route's value (``models.limited_pricing``: duals less travel cost) plus
@@ -1129,13 +1123,12 @@ class _Pool:
         route, the elementary routes beating the threshold are enumerated."""
         if self.limited:
             shift = self._shift(b)
-            cost = self.master.minute_cost if self.master.minutes else 0.0
             priced = price_limited(
                 self.times,
                 b,
                 self.stop_choices(),
                 lp.duals,
-                cost,
+                self.travel_cost,
                 limit - shift,
                 bonus=lp.bonus,
                 pairs=self.pairs,
@@ -1288,7 +1281,6 @@ class _Pool:
             return listed, ""
         listed: list[Route] = []
         needed = self.stop_mask(self.master.needs_visits())
-        cost = self.master.minute_cost if self.master.minutes else 0.0
         for b in self.bases:
             floor = self.threshold(lp, b) - gap
             if self.limited:
@@ -1297,7 +1289,7 @@ class _Pool:
                     b,
                     self.stop_choices(),
                     lp.duals,
-                    cost,
+                    self.travel_cost,
                     floor - self._shift(b),
                     bonus=lp.bonus,
                     pairs=self.pairs,
@@ -1526,7 +1518,6 @@ def covering_tours(
     *,
     rounds: int = 1000,
     time_limit: float = 300.0,
-    enumerate_up_to: int = 0,
 ) -> tuple[list[Route], RoamingRecord]:
     """Covering tours from one always-open ``base`` (a site index of ``times``) with no
     site to open: the route pool and its search (``route_pool``) alone, each village of
@@ -1583,6 +1574,5 @@ def covering_tours(
         site_xy,
         rounds=rounds,
         time_limit=time_limit,
-        enumerate_up_to=enumerate_up_to,
         prove=True,
     )
