@@ -61,7 +61,7 @@ def _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, stopped)
     return best, best_id, done[:n_done], nodes[:made], parents[:made], prizes[:made], made, stopped
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(
     weight,
     start,
@@ -248,7 +248,7 @@ def search(
     return _outcome(best, best_id, done, n_done, nodes, parents, prizes, made, False)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def completion(whole, home, prize, span):
     """Completion bound tables over (candidate, whole minutes left): the most prize after a
     candidate with a straight way home (``home``: whole minutes) or on to another candidate
@@ -325,7 +325,7 @@ def rehashed(table, labels, sets, nodes):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def enumerate_search(
     weight, start, back, rest, value, day, first, second, nxt, has_bound, floor, tol, max_labels
 ):

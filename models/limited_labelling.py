@@ -28,7 +28,7 @@ from numba import njit
 from models.labelling import FIRST_LABELS, grown, rehashed, table_size, table_slot
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def completion(leg, prize, cost, stops):
     """Tables over (candidate, stops left): the most value after a candidate (``prize`` of
     each further stop less ``cost`` per minute of ``leg``, back to the base ``k``), not going
@@ -106,7 +106,7 @@ def _missing(have, other, dual):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(
     graph,
     limits,
@@ -307,7 +307,7 @@ def search(
     return best, best_id, done[:n_done], nodes[:made], parents[:made], made, work, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def enumerate_all(
     graph,
     limits,

@@ -13,7 +13,9 @@ them is forbidden). A label is dropped when one at the same candidate, with a me
 a subset of its own, has no more minutes and no less prize. ng-routes include every
 elementary route, so their best prize bounds the best elementary route's; when the best is
 not elementary, the repeated candidates join the neighbourhoods along its cycle and the
-search runs again (decremental state-space relaxation). A completion bound (the most prize
+search runs again (decremental state-space relaxation); what the rounds learn carries over to
+the next call (``memory``), so a column generation prices its later rounds with the grown
+neighbourhoods from the start. A completion bound (the most prize
 a walk without 2-cycles collects from a candidate within the minutes left, a dynamic
 programme over whole minutes with legs rounded down) prunes labels that cannot beat the best
 route known, and stands in for the best prize when the label budget stops the search.
@@ -55,6 +57,8 @@ class Priced:
     base, never below the threshold: the best route's prize when the search finished
     (``proven``) with an elementary best (``elementary``); the completion bound from the
     base when the search stopped at its time limit. ``labels``: labels extended.
+    ``learned``: the (village, village) memberships the decremental rounds added to the
+    ng-neighbourhoods, for the next call to start from (``exact_price``'s ``memory``).
     """
 
     routes: list[Route]
@@ -62,6 +66,7 @@ class Priced:
     proven: bool
     elementary: bool
     labels: int
+    learned: frozenset[tuple[int, int]] = frozenset()
 
 
 class _Legs:
@@ -266,6 +271,7 @@ def exact_price(
     known: float = -np.inf,
     budget: int = LABELS,
     limit: int = 20,
+    memory: frozenset[tuple[int, int]] = frozenset(),
 ) -> Priced:
     """Day-routes from ``base`` whose summed ``prize`` exceeds ``threshold``, and an upper
     bound on the prize of every day-route from ``base`` (exact when ``elementary``; never
@@ -273,7 +279,9 @@ def exact_price(
 
     ``known`` is the prize of a day-route already found (it prunes the search); after
     ``budget`` labels the search stops unproven; ``limit`` caps the routes returned.
-    Villages with prize <= 0 are never stops of their own, only passed through.
+    Villages with prize <= 0 are never stops of their own, only passed through. ``memory``:
+    (village, remembered village) pairs an earlier call learned (``Priced.learned``); they
+    join the neighbourhoods from the start, as far as ``HOOD`` allows.
     """
     cand = np.flatnonzero(prize > 0)
     floor = max(threshold, known)
@@ -286,6 +294,8 @@ def exact_price(
     data = (weight, start, back, legs.rest, value, times.day)
     order = np.argsort(weight, axis=1, kind="stable")
     hoods = [[c] + [int(d) for d in order[c, : NG - 1] if d != c] for c in range(k)]
+    initial = _pairs(cand, hoods)
+    _recall(hoods, cand, memory)
     labels, found = 0, {}
     for _ in range(DSSR_ROUNDS):
         most, best, done, made, stopped = _run(data, bound, hoods, floor, threshold, tol, budget)
@@ -296,12 +306,29 @@ def exact_price(
                 found.setdefault(frozenset(p), p)
         if stopped:
             routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
-            return Priced(routes, _relaxed(bound, start, value, times.day), False, False, labels)
+            most = _relaxed(bound, start, value, times.day)
+            return Priced(routes, most, False, False, labels, _pairs(cand, hoods) - initial)
         if best is None or len(set(best)) == len(best) or not remember_cycles(hoods, best):
             break
     routes = _columns(times, legs, cand, base, prize, found, threshold + tol, limit)
     elementary = best is None or len(set(best)) == len(best)
-    return Priced(routes, max(most, 0.0), True, elementary, labels)
+    learned = _pairs(cand, hoods) - initial
+    return Priced(routes, max(most, 0.0), True, elementary, labels, learned)
+
+
+def _pairs(cand: np.ndarray, hoods: list[list[int]]) -> frozenset[tuple[int, int]]:
+    """The neighbourhoods as (village, member village) pairs."""
+    return frozenset((int(cand[d]), int(cand[c])) for d, hood in enumerate(hoods) for c in hood)
+
+
+def _recall(hoods: list[list[int]], cand: np.ndarray, memory: frozenset) -> None:
+    """Add the ``memory`` pairs among the candidates to the neighbourhoods, in village
+    order, while a neighbourhood has fewer than ``HOOD`` members."""
+    where = {int(v): c for c, v in enumerate(cand.tolist())}
+    for village, member in sorted(memory):
+        d, c = where.get(village), where.get(member)
+        if d is not None and c is not None and c not in hoods[d] and len(hoods[d]) < HOOD:
+            hoods[d].append(c)
 
 
 def _relaxed(bound: _Completion, start: np.ndarray, value: np.ndarray, day: float) -> float:

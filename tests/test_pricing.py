@@ -180,3 +180,48 @@ def test_cost_unit_and_rounding():
     assert round_up(4_500_000.004, unit) == 4_500_000.0  # within the LP tolerance
     assert cost_unit(np.array([150_000.5, 300_000.0])) is None
     assert round_up(4_488_619.3, None) == 4_488_619.3
+
+
+def best_route_dfs(times: StopTimes, prize: np.ndarray) -> float:
+    """The most prize of any elementary route within the day, by depth-first search over
+    stop orders (a partial route over the day has no completion)."""
+    best = -np.inf
+
+    def extend(stops: list[int], value: float) -> None:
+        nonlocal best
+        for v in range(prize.size):
+            if v in stops:
+                continue
+            route = [*stops, v]
+            if times.duration(0, route) <= times.day + 1e-9:
+                best = max(best, value + float(prize[v]))
+                extend(route, value + float(prize[v]))
+
+    extend([], 0.0)
+    return best
+
+
+def test_remembered_neighbourhoods_keep_pricing_exact():
+    """More villages than an ng-neighbourhood holds, so the decremental rounds grow them:
+    what calls learn (``Priced.learned``), given to later calls with other prizes, leaves
+    the best prize equal to the best elementary route's."""
+    learned_any = False
+    for seed in range(6):
+        rng = np.random.default_rng(700 + seed)
+        n = 10
+        xy = rng.uniform(0, 10, size=(n, 2))
+        between = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+        out = np.linalg.norm(xy - rng.uniform(0, 10, size=2), axis=1)
+        times = StopTimes({0: out}, between, np.full(n, 1.0), float(rng.uniform(20, 28)))
+        learned = frozenset()
+        for _ in range(3):
+            prize = rng.uniform(0.5, 3, size=n)
+            best = best_route_dfs(times, prize)
+            priced = exact_price(times, 0, prize, 0.5 * best, memory=learned)
+            assert priced.proven and priced.elementary
+            assert priced.most == pytest.approx(best)
+            check_routes(times, prize, priced, 0.5 * best)
+            assert all(a != b and 0 <= min(a, b) and max(a, b) < n for a, b in priced.learned)
+            learned_any |= bool(priced.learned - learned)
+            learned |= priced.learned
+    assert learned_any

@@ -454,9 +454,10 @@ def two_vehicles(bases: tuple[str, ...]) -> RoamingSpec:
     )
 
 
-def test_same_input_gives_the_same_routes_and_plan():
+def test_same_input_gives_the_same_routes_and_plan(monkeypatch):
     """Two runs of a county with heuristic and exact pricing, a dive, the integer master
-    and the vehicle-day split agree."""
+    and the vehicle-day split agree, the first pricing its two bases side by side on two
+    threads, the second one base after the other."""
     county = geodata.synthetic_county(40, 10, seed=5)
     travel = geodata.straight_line_minutes(
         county.demand, county.sites, speed_kmh=20.0, max_minutes=90.0
@@ -476,7 +477,9 @@ def test_same_input_gives_the_same_routes_and_plan():
         stages=("cost",),
         roaming=two_vehicles(bases),
     )
+    monkeypatch.setattr(roaming_module, "_threads", lambda bases: 2)
     first = plan_county(county.demand, county.sites, travel, spec, stops)
+    monkeypatch.setattr(roaming_module, "_threads", lambda bases: 1)
     second = plan_county(county.demand, county.sites, travel, spec, stops)
     assert first.roaming.rounds >= 1 and first.roaming.exact_calls >= 1
     assert len(first.routes) > 0

@@ -8,7 +8,7 @@ Its objective is the cost stage's; when no site has a build cost it is the numbe
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
 solved with HiGHS; the visit-row duals are prizes for new day-routes, priced heuristically
 (``models.routes.price_routes``) while that finds routes of negative reduced cost, then
-exactly (``models.pricing.exact_price``), which either adds routes or proves the LP over the
+exactly (``models.pricing.exact_price``, the bases side by side on threads), which either adds routes or proves the LP over the
 pool is the LP over every route (else bounds it by the Lagrangian or Farley bound). When
 every base reaches at most ``EXACT_PRICING`` villages that may roam, the starting pool is
 every feasible route. An integer solution comes from a dive (fix the most fractional site or
@@ -27,7 +27,9 @@ The county model chooses among the routes some master LP or the best integer sol
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -42,7 +44,7 @@ from geodata.travel import TravelTimes
 from models.county import CountyInput, LevelTarget
 from models.limited_pricing import NO_PAIRS, Pairs, enumerate_limited, price_limited
 from models.pairs import CostPairs
-from models.pricing import enumerate_routes, exact_price
+from models.pricing import Priced, enumerate_routes, exact_price
 from models.roaming import RoamingInput
 from models.routes import (
     EXACT_PRICING,
@@ -71,7 +73,7 @@ EXACT_COLUMNS = 50
 #: labelling is then about as fast as the heuristic and its columns converge in fewer rounds).
 EXACT_FIRST = 40
 #: Column-generation rounds in each half of the vehicle-day split.
-SPLIT_ROUNDS = 10
+SPLIT_ROUNDS = 40
 #: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
 BOUND_TOLERANCE = 1e-6
 #: Labels the closing search may make per base, routes its integer master may hold, and its
@@ -763,10 +765,18 @@ def route_pool(
     while a gap remains.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
-    pool = _Pool(data, roam, times, xy, site_xy, time_limit, prove)
-    found = pool.search(rounds)
+    with ThreadPoolExecutor(max_workers=_threads(len(roam.base_vehicles))) as workers:
+        pool = _Pool(data, roam, times, xy, site_xy, time_limit, workers, prove)
+        found = pool.search(rounds)
     routes = pool.kept()
     return routes, pool.record(found, routes)
+
+
+def _threads(bases: int) -> int:
+    """Threads pricing the bases side by side: one per base, at most one per core this
+    process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(bases, cores or 1))
 
 
 def _key(route: Route) -> tuple[int, frozenset]:
@@ -813,10 +823,12 @@ class _Pool:
         xy: np.ndarray,
         site_xy: np.ndarray,
         time_limit: float,
+        workers: Executor,
         prove: bool = False,
     ) -> None:
         self.began = time.perf_counter()
         self.prove = prove
+        self.workers = workers
         self.deadline = self.began + time_limit
         self.time_limit = time_limit
         self.times = times
@@ -846,6 +858,7 @@ class _Pool:
         self.barred: frozenset[int] = frozenset()
         self.required: tuple[int, ...] = ()
         self.pairs = NO_PAIRS
+        self.memory: dict[int, frozenset[tuple[int, int]]] = {}
 
     def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
         """The starting pool: every feasible route of a base reaching at most
@@ -1102,47 +1115,55 @@ class _Pool:
         return added
 
     def exact(self, lp: _Relaxed) -> tuple[int, bool, dict[int, float]]:
-        """Exact pricing for every base: (routes added, whether it proves no route has
-        negative reduced cost, the most prize per base)."""
+        """Exact pricing for every base, the bases priced side by side on ``workers``
+        threads and their routes added in base order: (routes added, whether it proves no
+        route has negative reduced cost, the most prize per base)."""
         added, none, most = 0, True, {}
         if self.exhaustive:
             return added, none, most
-        for b in self.bases:
-            start = time.perf_counter()
-            limit = self.threshold(lp, b)
+        start = time.perf_counter()
+        limits = [self.threshold(lp, b) for b in self.bases]
+        priced = list(self.workers.map(self.price_base, [lp] * len(limits), self.bases, limits))
+        for b, limit, found in zip(self.bases, limits, priced, strict=True):
             slack = BOUND_TOLERANCE * max(abs(limit), 1.0)
-            fresh, most[b] = self.exact_base(lp, b, limit, slack)
-            self.exact_seconds += time.perf_counter() - start
+            fresh, most[b] = self.take(lp, b, limit, slack, found)
             none &= most[b] <= limit + slack
             added += fresh
+        self.exact_seconds += time.perf_counter() - start
         return added, none, most
 
-    def exact_base(self, lp: _Relaxed, b: int, limit: float, slack: float) -> tuple[int, float]:
-        """Exact pricing for base ``b`` against the threshold ``limit`` (yuan): (routes
-        added, the most prize a route collects). When the best ng-route is no elementary
-        route, the elementary routes beating the threshold are enumerated."""
+    def price_base(self, lp: _Relaxed, b: int, limit: float) -> Priced:
+        """Exact pricing for base ``b`` against the threshold ``limit`` (yuan); reads the
+        pool's settings only, so bases may be priced at once."""
         if self.limited:
-            shift = self._shift(b)
-            priced = price_limited(
+            return price_limited(
                 self.times,
                 b,
                 self.stop_choices(),
                 lp.duals,
                 self.travel_cost,
-                limit - shift,
+                limit - self._shift(b),
                 bonus=lp.bonus,
                 pairs=self.pairs,
                 limit=EXACT_COLUMNS,
             )
-            self.exact_calls += 1
+        memory = self.memory.get(b, frozenset())
+        return exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS, memory=memory)
+
+    def take(
+        self, lp: _Relaxed, b: int, limit: float, slack: float, priced: Priced
+    ) -> tuple[int, float]:
+        """Add the routes base ``b``'s exact pricing found: (routes added, the most prize a
+        route collects). When the best ng-route is no elementary route, the elementary
+        routes beating the threshold are enumerated."""
+        self.exact_calls += 1
+        self.memory[b] = self.memory.get(b, frozenset()) | priced.learned
+        fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
+        if self.limited:
             # a short first search that returns columns has not been stopped by a limit
             self.exact_stopped += not priced.proven and not priced.routes
-            fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
-            return fresh, priced.most + shift
-        priced = exact_price(self.times, b, lp.prize, limit, limit=EXACT_COLUMNS)
-        self.exact_calls += 1
+            return fresh, priced.most + self._shift(b)
         self.exact_stopped += not priced.proven
-        fresh = sum(self.add(route) for route in self.improving(lp, priced.routes))
         if priced.most > limit + slack and not fresh:
             listed = enumerate_routes(self.times, b, lp.prize, limit + slack, self.no_village)
             if listed.complete:
