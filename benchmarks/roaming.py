@@ -14,7 +14,7 @@ plan's cost-stage objective and its gaps to both bounds, vehicle-days used, whet
 safety time limit acted, seconds (route pool, total wall clock); then what the split and the
 closing search did.
 
-    python -m benchmarks.roaming [--seeds 7 11 3] [--time-limit 60]
+    python -m benchmarks.roaming [--seeds 7 11 3] [--time-limit 60] [--prove]
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def mountain_county(seed: int, n_villages: int = 200, n_sites: int = 40):
     return county, travel, stops
 
 
-def spec(sites, time_limit: float) -> CountySpec:
-    """Existing sites are hubs (no hub target); clinics or roaming for every village."""
+def spec(sites, time_limit: float, prove: bool = False) -> CountySpec:
+    """Existing sites are hubs (no hub target); clinics or roaming for every village. With
+    ``prove`` the route search goes on until the plan is proven (safety stop: an hour)."""
     kind = sites["kind"].astype(str)
     hospital = sites.loc[kind == "county_hospital", "id"].tolist()
     centres = sites.loc[kind == "township_centre", "id"].tolist()
@@ -72,7 +73,8 @@ def spec(sites, time_limit: float) -> CountySpec:
             may="all",
             day_cost=150_000.0,
             leg_minutes=90.0,
-            time_limit=300.0,
+            time_limit=3600.0 if prove else 300.0,
+            prove=prove,
         ),
     )
 
@@ -86,6 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 3])
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument(
+        "--prove", action="store_true", help="[roaming] prove = true: search until proven"
+    )
     args = parser.parse_args()
     print(
         "| seed | pool (initial, kept) | rounds | exact pricing calls (stopped) | exact pricing s "
@@ -99,7 +104,11 @@ def main() -> None:
         county, travel, stops = mountain_county(seed)
         began = time.perf_counter()
         plan = plan_county(
-            county.demand, county.sites, travel, spec(county.sites, args.time_limit), stops
+            county.demand,
+            county.sites,
+            travel,
+            spec(county.sites, args.time_limit, args.prove),
+            stops,
         )
         total = time.perf_counter() - began
         rec = plan.roaming

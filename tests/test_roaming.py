@@ -678,3 +678,24 @@ def test_free_vehicle_days_keep_the_bound_below_the_optimum(case):
     assert next(r.objective for r in plan.stages if r.stage == "cost") == pytest.approx(want)
     assert plan.roaming.lp_bound <= want + 1e-6
     assert plan.roaming.bound <= want + 1e-6
+
+
+def test_prove_dives_to_a_plan_at_the_bound():
+    """A mountain county (80 villages) whose default search stops one vehicle-day above its
+    proven bound: with ``prove`` the dive after the vehicle-day split backtracks and finds a
+    plan at the bound (gap 0), never below it, and the verifier passes both plans."""
+    from benchmarks.roaming import mountain_county
+    from benchmarks.roaming import spec as mountain_spec
+
+    county, travel, stops = mountain_county(12, 80, 16)
+    plans = {}
+    for prove in (False, True):
+        spec = mountain_spec(county.sites, 60.0, prove)
+        plans[prove] = plan_county(county.demand, county.sites, travel, spec, stops)
+        verify_county(plans[prove], county.demand, county.sites, travel, spec, stops)
+    default, proven = plans[False].roaming, plans[True].roaming
+    assert default.objective > default.bound + 1.0
+    assert proven.bound == pytest.approx(default.bound)
+    assert proven.objective == pytest.approx(proven.bound)
+    assert proven.gap == pytest.approx(0.0, abs=1e-9)
+    assert "plan improved" in proven.split

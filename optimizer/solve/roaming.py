@@ -8,19 +8,20 @@ Its objective is the cost stage's; when no site has a build cost it is the numbe
 sites, a vehicle-day counting 1 / (fleet vehicle-days + 1) of a site. Its LP relaxation is
 solved with HiGHS; the visit-row duals are prizes for new day-routes, priced heuristically
 (``models.routes.price_routes``) while that finds routes of negative reduced cost, then
-exactly (``models.pricing.exact_price``, the bases side by side on threads), which either adds routes or proves the LP over the
-pool is the LP over every route (else bounds it by the Lagrangian or Farley bound). When
-every base reaches at most ``EXACT_PRICING`` villages that may roam, the starting pool is
-every feasible route. An integer solution comes from a dive (fix the most fractional site or
-route days, price again, repeat until the LP is integral), then HiGHS solves the integer
-master over the routes the LPs drove with the dive's value as cutoff. Plans cost a whole
-multiple of the costs' common divisor, so the bound rounds up to one. When the plan stays
-above the bound, the total vehicle-days are split at the LP's fractional value: the bound of
-each half (priced exactly) bounds every plan, and a dive held to the rounded-up number of
-days and the integer master again look for a cheaper plan. When the plan still stays above
-the bound and the root LP is proven, a closing search enumerates every route whose reduced
-cost lies within the gap and solves the integer master over them held below the plan: it
-proves the plan optimal or finds the optimum (within work limits).
+exactly (``models.pricing.exact_price``, the bases side by side on threads), which either
+adds routes or proves the LP over the pool is the LP over every route (else bounds it by the
+Lagrangian or Farley bound). When every base reaches at most ``EXACT_PRICING`` villages that
+may roam, the starting pool is every feasible route. An integer solution comes from a dive
+(fix the most fractional site or route days, price again, repeat until the LP is integral),
+then HiGHS solves the integer master over the routes the LPs drove with the dive's value as
+cutoff. Plans cost a whole multiple of the costs' common divisor, so the bound rounds up to
+one. When the plan stays above the bound, the total vehicle-days are split at the LP's
+fractional value: the bound of each half (priced exactly) bounds every plan, and a dive held
+to the rounded-up number of days and the integer master again look for a cheaper plan (with
+``prove``, a dive that backtracks and prices exactly after every fixing). When the plan
+still stays above the bound and the root LP is proven, a closing search enumerates every
+route whose reduced cost lies within the gap and solves the integer master over them held
+below the plan: it proves the plan optimal or finds the optimum (within work limits).
 The county model chooses among the routes some master LP or the best integer solution drives.
 """
 
@@ -76,6 +77,15 @@ EXACT_FIRST = 40
 SPLIT_ROUNDS = 40
 #: Relative tolerance of LP values (HiGHS' feasibility tolerances) kept off proven bounds.
 BOUND_TOLERANCE = 1e-6
+#: With ``prove``, the dive held to the split's rounded-up vehicle-days backtracks: at each
+#: fixing it tries the routes with the largest fractional days (at most this many), ...
+DEEP_WIDTH = 3
+#: ... runs the integer master over the routes seen after every this many LPs ...
+DEEP_MASTER = 20
+#: ... and stops after this many LPs (work limits, so runs repeat exactly).
+DEEP_NODES = 400
+#: Column-generation rounds after each fixing of that dive (exact pricing to the end).
+DEEP_ROUNDS = 1000
 #: Labels the closing search may make per base, routes its integer master may hold, and its
 #: branch-and-bound nodes (work limits: beyond them the plan keeps its gap).
 CLOSE_LABELS = 1_000_000
@@ -679,6 +689,61 @@ def _split_plan(generate, key, days: float, solved, keep) -> float:
     return _dive(lambda r, low, o: generate(r, low, o, days=held), lp, routes, key, keep)
 
 
+class _DeepDive:
+    """A dive that backtracks, from an LP held to some vehicle-days (``generate(lower,
+    open_sites)`` gives its LP with the fixings): at each fixing it opens the most-open
+    fractional site, else tries the ``DEEP_WIDTH`` routes with the largest fractional days
+    in turn (each driven that many days rounded up), backtracking from LPs that are
+    infeasible or dearer than their parent's. After every ``DEEP_MASTER`` LPs the integer
+    master over the routes seen (``integer()``: a plan's objective or inf) looks for a plan;
+    the search stops once a plan reaches ``goal`` or after ``DEEP_NODES`` LPs. ``best`` is
+    the cheapest plan found (inf: none)."""
+
+    def __init__(self, generate, integer, key, goal: float, keep) -> None:
+        self.generate, self.integer, self.key, self.goal, self.keep = (
+            generate,
+            integer,
+            key,
+            goal,
+            keep,
+        )
+        self.nodes = 0
+        self.best = np.inf
+
+    def done(self) -> bool:
+        return self.best <= self.goal or self.nodes >= DEEP_NODES
+
+    def visit(self, lp: _Relaxed, routes: list[Route], lower: dict, open_sites: frozenset) -> None:
+        """Search below one LP (with its fixings) until ``done``."""
+        self.nodes += 1
+        if self.nodes % DEEP_MASTER == 0:
+            self.best = min(self.best, self.integer())
+        if self.done():
+            return
+        frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
+        part = lp.days - np.floor(lp.days + 1e-6)
+        if not frac_sites.any() and not (part > 1e-6).any():
+            self.best = min(self.best, lp.objective)
+            self.keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
+            return
+        if frac_sites.any():
+            site = int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))])
+            children = [(lower, open_sites | {site})]
+        else:
+            order = np.argsort(-part, kind="stable")[:DEEP_WIDTH]
+            children = [
+                ({**lower, self.key(routes[r]): int(np.ceil(lp.days[r]))}, open_sites)
+                for r in order.tolist()
+                if part[r] > 1e-6
+            ]
+        for child_lower, child_open in children:
+            child, child_routes = self.generate(child_lower, child_open)
+            if child is not None and child.objective <= lp.objective * (1 + BOUND_TOLERANCE):
+                self.visit(child, child_routes, child_lower, child_open)
+            if self.done():
+                return
+
+
 def _kept(routes: list[Route], used: set, key, covers=None) -> list[Route]:
     """The ``used`` routes, plus for every village they miss the shortest route serving it
     (so every village a route can serve still can be); ``covers``: the villages each stop
@@ -1216,6 +1281,8 @@ class _Pool:
         )
         again = self.integer(min(objective, found), self.seen)
         plan = min(found, again[0] if again is not None else np.inf)
+        if self.prove and not self.limited and _above(min(objective, plan), bound):
+            plan = min(plan, self.deep_dive(whole + 1.0, min(objective, plan), bound))
         improved = plan < objective - 1e-6 * abs(objective)
         text = (
             _("vehicle-days <= {days}: {low}, >= {more}: {high}; plan improved")
@@ -1228,6 +1295,29 @@ class _Pool:
             high=f"{halves[1]:,.0f}",
         )
         return min(objective, plan), bound, rounds, text
+
+    def deep_dive(self, days: float, objective: float, goal: float) -> float:
+        """With ``prove``: a plan below ``objective`` driving exactly ``days`` vehicle-days,
+        by the backtracking dive (``_DeepDive``) with exact pricing after every fixing, until
+        a plan reaches ``goal`` (the proven bound). Returns its objective (inf: none)."""
+        held = (days, days)
+
+        def generate(lower: dict, open_sites: frozenset):
+            lp, _, _, routes = self.generate(DEEP_ROUNDS, lower, open_sites, True, held)
+            return lp, routes
+
+        def integer() -> float:
+            solved = self.integer(objective, self.seen)
+            return solved[0] if solved is not None else np.inf
+
+        lp, routes = generate({}, frozenset())
+        if lp is None:
+            return np.inf
+        dive = _DeepDive(generate, integer, _key, goal, lambda rs: self.used.update(map(_key, rs)))
+        dive.visit(lp, routes, {}, frozenset())
+        if dive.best > goal:
+            dive.best = min(dive.best, integer())
+        return dive.best
 
     def split_bounds(self, whole: float, lower: float, objective: float) -> tuple[list[float], int]:
         """Proven bounds (yuan) of the plans driving at most ``whole`` vehicle-days and of
