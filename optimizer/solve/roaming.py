@@ -84,8 +84,8 @@ DEEP_WIDTH = 3
 DEEP_MASTER = 20
 #: ... and stops after this many LPs (work limits, so runs repeat exactly).
 DEEP_NODES = 400
-#: Column-generation rounds after each fixing of that dive (exact pricing to the end).
-DEEP_ROUNDS = 1000
+#: Column-generation rounds after each fixing of that dive (then one exact pricing).
+DEEP_ROUNDS = 5
 #: Labels the closing search may make per base, routes its integer master may hold, and its
 #: branch-and-bound nodes (work limits: beyond them the plan keeps its gap).
 CLOSE_LABELS = 1_000_000
