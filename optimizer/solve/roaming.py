@@ -81,7 +81,7 @@ BOUND_TOLERANCE = 1e-6
 #: fixing it tries the routes with the largest fractional days (at most this many), ...
 DEEP_WIDTH = 3
 #: ... runs the integer master over the routes seen after every this many LPs ...
-DEEP_MASTER = 20
+DEEP_MASTER = 10
 #: ... and stops after this many LPs (work limits, so runs repeat exactly).
 DEEP_NODES = 400
 #: Column-generation rounds after each fixing of that dive (then one exact pricing).
