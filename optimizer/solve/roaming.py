@@ -826,8 +826,8 @@ def route_pool(
     best integer master solution (or the closing search's plan) drives.
 
     ``xy`` and ``site_xy`` are the village and site coordinates (metres) the sweep orders by.
-    ``prove``: limited routes go on to branch and price (``optimizer.solve.route_branching``)
-    while a gap remains.
+    ``prove``: the dive after the split backtracks (``_DeepDive``), and limited routes go on
+    to branch and price (``optimizer.solve.route_branching``) while a gap remains.
     Returns the pool and its record (rounds, LP value and bounds, integer master value, gap).
     """
     with ThreadPoolExecutor(max_workers=_threads(len(roam.base_vehicles))) as workers:
