@@ -653,26 +653,42 @@ def lp_lower_bound(
     return max(lagrange, lp.objective / max(ratio, 1.0))
 
 
+def _fixings(
+    lp: _Relaxed, routes: list[Route], key, lower: dict, open_sites: frozenset, width: int
+) -> list[tuple[dict, frozenset]] | None:
+    """The next fixings of a dive at ``lp`` over ``routes``, each (route days at least, by
+    ``key``; open sites): open the most-open fractional site, else drive one of the
+    ``width`` routes with the largest fractional days that many days rounded up (largest
+    first); None when the LP is integral."""
+    frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
+    if frac_sites.any():
+        return [(lower, open_sites | {int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))])})]
+    part = lp.days - np.floor(lp.days + 1e-6)
+    if not (part > 1e-6).any():
+        return None
+    order = np.argsort(-part, kind="stable")[:width].tolist()
+    return [
+        ({**lower, key(routes[r]): int(np.ceil(lp.days[r]))}, open_sites)
+        for r in order
+        if part[r] > 1e-6
+    ]
+
+
 def _dive(generate, lp: _Relaxed, routes: list[Route], key, keep=None) -> float:
     """An integer master solution by diving: open the most-open fractional site, or drive
     the route with the largest fractional part of days that many days rounded up, generate
     columns again, until the LP is integral. Returns its objective (inf when the dive
     ends without one); ``keep`` receives the routes the integral LP drives."""
     lower: dict = {}
-    open_sites: set[int] = set()
+    open_sites: frozenset[int] = frozenset()
     while lp is not None:
-        frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
-        if frac_sites.any():
-            open_sites.add(int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))]))
-        else:
-            part = lp.days - np.floor(lp.days + 1e-6)
-            if not (part > 1e-6).any():
-                if keep is not None:
-                    keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
-                return lp.objective
-            r = int(np.argmax(part))
-            lower[key(routes[r])] = int(np.ceil(lp.days[r]))
-        lp, _, _, routes = generate(DIVE_ROUNDS, lower, frozenset(open_sites))
+        fixings = _fixings(lp, routes, key, lower, open_sites, 1)
+        if fixings is None:
+            if keep is not None:
+                keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
+            return lp.objective
+        lower, open_sites = fixings[0]
+        lp, _, _, routes = generate(DIVE_ROUNDS, lower, open_sites)
     return np.inf
 
 
@@ -700,13 +716,8 @@ class _DeepDive:
     the cheapest plan found (inf: none)."""
 
     def __init__(self, generate, integer, key, goal: float, keep) -> None:
-        self.generate, self.integer, self.key, self.goal, self.keep = (
-            generate,
-            integer,
-            key,
-            goal,
-            keep,
-        )
+        self.generate, self.integer, self.key = generate, integer, key
+        self.goal, self.keep = goal, keep
         self.nodes = 0
         self.best = np.inf
 
@@ -720,22 +731,11 @@ class _DeepDive:
             self.best = min(self.best, self.integer())
         if self.done():
             return
-        frac_sites = (lp.open > 1e-6) & (lp.open < 1 - 1e-6)
-        part = lp.days - np.floor(lp.days + 1e-6)
-        if not frac_sites.any() and not (part > 1e-6).any():
+        children = _fixings(lp, routes, self.key, lower, open_sites, DEEP_WIDTH)
+        if children is None:
             self.best = min(self.best, lp.objective)
             self.keep([routes[r] for r in np.flatnonzero(lp.days > 0.5).tolist()])
             return
-        if frac_sites.any():
-            site = int(lp.sites[np.argmax(np.where(frac_sites, lp.open, -1))])
-            children = [(lower, open_sites | {site})]
-        else:
-            order = np.argsort(-part, kind="stable")[:DEEP_WIDTH]
-            children = [
-                ({**lower, self.key(routes[r]): int(np.ceil(lp.days[r]))}, open_sites)
-                for r in order.tolist()
-                if part[r] > 1e-6
-            ]
         for child_lower, child_open in children:
             child, child_routes = self.generate(child_lower, child_open)
             if child is not None and child.objective <= lp.objective * (1 + BOUND_TOLERANCE):
@@ -1315,9 +1315,7 @@ class _Pool:
             return np.inf
         dive = _DeepDive(generate, integer, _key, goal, lambda rs: self.used.update(map(_key, rs)))
         dive.visit(lp, routes, {}, frozenset())
-        if dive.best > goal:
-            dive.best = min(dive.best, integer())
-        return dive.best
+        return dive.best if dive.best <= goal else min(dive.best, integer())
 
     def split_bounds(self, whole: float, lower: float, objective: float) -> tuple[list[float], int]:
         """Proven bounds (yuan) of the plans driving at most ``whole`` vehicle-days and of
