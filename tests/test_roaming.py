@@ -680,13 +680,45 @@ def test_free_vehicle_days_keep_the_bound_below_the_optimum(case):
     assert plan.roaming.bound <= want + 1e-6
 
 
-def test_prove_dives_to_a_plan_at_the_bound():
-    """A mountain county (80 villages) whose default search stops one vehicle-day above its
-    proven bound: with ``prove`` the dive after the vehicle-day split backtracks and finds a
-    plan at the bound (gap 0), never below it, and the verifier passes both plans."""
+def test_closing_search_proves_the_plan_the_split_leaves_above_its_bound(monkeypatch):
+    """A mountain county (80 villages) whose split leaves the plan one vehicle-day above
+    its bound: the lower half's bound shows every cheaper plan drives more vehicle-days
+    than any new clinic leaves room for, so the closing search lists the routes within one
+    vehicle-day of the LP and proves the plan at the bound. Leaving out the routes one stop
+    short of another (``_maximal``) changes neither the plan's cost nor the bound."""
     from benchmarks.roaming import mountain_county
     from benchmarks.roaming import spec as mountain_spec
 
+    county, travel, stops = mountain_county(12, 80, 16)
+    spec = mountain_spec(county.sites, 60.0)
+    plan = plan_county(county.demand, county.sites, travel, spec, stops)
+    verify_county(plan, county.demand, county.sites, travel, spec, stops)
+    found = plan.roaming
+    assert found.objective == pytest.approx(found.bound)
+    assert found.gap == pytest.approx(0.0, abs=1e-9)
+    assert found.bound > found.lp_bound + 1.0
+    assert "proven optimal" in found.closed
+    monkeypatch.setattr(roaming_module, "_maximal", lambda routes: routes)
+    every = plan_county(county.demand, county.sites, travel, spec, stops).roaming
+    assert every.objective == pytest.approx(found.objective)
+    assert every.bound == pytest.approx(found.bound)
+
+    def listed(record) -> int:
+        return int(record.closed.split()[0].replace(",", ""))
+
+    assert listed(every) > listed(found)
+
+
+def test_prove_dives_to_a_plan_at_the_bound(monkeypatch):
+    """The same county with the closing search held to one label: the default search stops
+    one vehicle-day above its proven bound; with ``prove`` the dive after the vehicle-day
+    split backtracks and finds a plan at the bound (gap 0), never below it, and the
+    verifier passes both plans."""
+    from benchmarks.roaming import mountain_county
+    from benchmarks.roaming import spec as mountain_spec
+
+    monkeypatch.setattr(roaming_module, "CLOSE_LABELS", 1)
+    monkeypatch.setattr(roaming_module, "PROVE_LABELS", 1)
     county, travel, stops = mountain_county(12, 80, 16)
     plans = {}
     for prove in (False, True):

@@ -91,6 +91,11 @@ DEEP_ROUNDS = 5
 CLOSE_LABELS = 1_000_000
 CLOSE_ROUTES = 20_000
 CLOSE_NODES = 5_000
+#: The same limits with ``prove`` on routes that are not limited (no branch and price
+#: follows; labels take about 80 bytes each; the nodes are unlimited).
+PROVE_LABELS = 50_000_000
+PROVE_ROUTES = 2_000_000
+PROVE_NODES = 2**31 - 1
 
 
 def stop_times(
@@ -303,12 +308,14 @@ class _Master:
         cap: float | None = None,
         nodes: int = MIP_NODES,
         required: tuple[int, ...] = (),
+        shut: np.ndarray | None = None,
     ):
         """Solve over ``routes``, each driven at least ``route_lower`` days, with the sites
-        ``open_sites`` open and the vehicle-days in total within ``days`` (default: up to the
-        fleet's); ``cutoff`` prunes integer solutions not below it, ``cap`` (a row) bars
-        those costing more; branch and bound stops after ``nodes`` nodes; each stop of
-        ``required`` lies on some route driven; ``time_limit`` in seconds.
+        ``open_sites`` open, those ``shut`` (a mask over ``sites``) closed, and the
+        vehicle-days in total within ``days`` (default: up to the fleet's); ``cutoff``
+        prunes integer solutions not below it, ``cap`` (a row) bars those costing more;
+        branch and bound stops after ``nodes`` nodes; each stop of ``required`` lies on some
+        route driven; ``time_limit`` in seconds.
 
         LP: a ``_Relaxed``; integer: (objective, route days, dual bound); None without a
         solution. ``status`` keeps the HiGHS model status."""
@@ -332,6 +339,8 @@ class _Master:
                 zip(paid.tolist(), (cost[paid] / scale).tolist(), strict=True), -np.inf, cap / scale
             )
         lower, upper = self._bounds(cols, routes, route_lower, open_sites)
+        if shut is not None:
+            upper[: cols.ns][shut] = 0.0
         h = _highs(time_limit, nodes, cap is not None, cutoff, scale)
         _pass_model(h, rows, cols, cost / scale, lower, upper, integer)
         interrupt.run(h)
@@ -764,6 +773,14 @@ def _kept(routes: list[Route], used: set, key, covers=None) -> list[Route]:
     return sorted(kept, key=lambda r: (r.base, r.stops))
 
 
+def _maximal(routes: list[Route]) -> list[Route]:
+    """The ``routes`` (of one base) whose stops and one more village are no other route's
+    stops."""
+    stops = [frozenset(r.stops) for r in routes]
+    smaller = {s - {v} for s in stops for v in s}
+    return [r for r, s in zip(routes, stops, strict=True) if s not in smaller]
+
+
 def cost_unit(costs: np.ndarray) -> float | None:
     """The largest amount (yuan) every positive cost is a whole multiple of (their greatest
     common divisor), or None when some cost is not a whole number of yuan."""
@@ -924,6 +941,8 @@ class _Pool:
         self.required: tuple[int, ...] = ()
         self.pairs = NO_PAIRS
         self.memory: dict[int, frozenset[tuple[int, int]]] = {}
+        # the fewest vehicle-days of a plan cheaper than the best one (raised by the split)
+        self.fewest = 0.0
 
     def _seed(self, roam: RoamingInput, xy: np.ndarray, site_xy: np.ndarray) -> None:
         """The starting pool: every feasible route of a base reaching at most
@@ -1074,7 +1093,8 @@ class _Pool:
 
     def search(self, rounds: int) -> _Search:
         """Column generation at the root (``rounds`` rounds), a dive, the integer master,
-        the vehicle-day split and the closing search while the plan stays above the bound."""
+        the vehicle-day split and the closing search while the plan stays above the bound
+        (with ``prove``, over the root LP priced until proven)."""
         root, done, lp_bound, routes = self.generate(rounds, {}, frozenset(), True)
         lp_value = root.objective if root is not None else np.nan
         best = _dive(self.generate, root, routes, _key) if root is not None else np.inf
@@ -1088,6 +1108,12 @@ class _Pool:
             done += more
         closed = "none"
         proven_root = root is not None and lp_bound >= lp_value
+        if self.prove and not self.limited and root is not None and not proven_root:
+            converged = self.converge() if _above(objective, bound) else None
+            if converged is not None:
+                root, proven_root = converged, True
+                lower = max(lower, converged.objective)
+                bound = max(bound, round_up(lower, self.unit))
         if proven_root and _above(objective, bound):
             objective, proven, closed = self.close(root, objective)
             bound = max(bound, round_up(proven, self.unit))
@@ -1095,6 +1121,21 @@ class _Pool:
             objective, proven, closed = branch_and_price(self, bound, objective)
             bound = max(bound, round_up(proven, self.unit))
         return _Search(done, lp_value, lower, bound, objective, solved, proven_root, split, closed)
+
+    def converge(self) -> _Relaxed | None:
+        """Column generation at the root with exact pricing until it proves no route has
+        negative reduced cost: the LP over every route (None if a limit stops it first)."""
+        while not self.late():
+            lp = self.relax({}, frozenset(), None)[0]
+            if lp is None:
+                return None
+            added, none = self.exact(lp)[:2]
+            if none:
+                return lp
+            if not added:
+                return None
+        self.timed_out = True
+        return None
 
     def generate(
         self,
@@ -1268,8 +1309,10 @@ class _Pool:
     ) -> tuple[float, float, int, str]:
         """Split the vehicle-days in total at the root LP's fractional value: the bounds of
         both halves raise ``bound``, and a dive held to the rounded-up days and the integer
-        master again look for a plan cheaper than ``objective``. Returns the objective, the
-        bound, the rounds run and what the split did."""
+        master again look for a plan cheaper than ``objective``. When the lower half's bound
+        reaches the plan, every cheaper plan drives the rounded-up days at least
+        (``fewest``). Returns the objective, the bound, the rounds run and what the split
+        did."""
         total = float(root.days.sum())
         whole = float(np.floor(total + 1e-6))
         if not total - whole > 1e-6:
@@ -1283,6 +1326,8 @@ class _Pool:
         plan = min(found, again[0] if again is not None else np.inf)
         if self.prove and not self.limited and _above(min(objective, plan), bound):
             plan = min(plan, self.deep_dive(whole + 1.0, min(objective, plan), bound))
+        if not _above(min(objective, plan), round_up(halves[0], self.unit)):
+            self.fewest = whole + 1.0
         improved = plan < objective - 1e-6 * abs(objective)
         text = (
             _("vehicle-days <= {days}: {low}, >= {more}: {high}; plan improved")
@@ -1336,7 +1381,7 @@ class _Pool:
         integer master over them is held below ``objective``. Returns the best plan's
         objective, a proven bound on every plan, and what the search did."""
         tol = BOUND_TOLERANCE * max(abs(lp.objective), 1.0)
-        cheaper, cap = self.cheaper(lp, objective, tol)
+        cheaper, cap, may_open = self.cheaper(lp, objective, tol)
         gap = cheaper - lp.objective + tol
         if gap < 0:
             return (
@@ -1348,7 +1393,14 @@ class _Pool:
         if skipped:
             return objective, -np.inf, skipped
         solved = self.master.solve(
-            listed, True, self.seconds_left(), cap=cap, nodes=CLOSE_NODES, required=self.required
+            listed,
+            True,
+            self.seconds_left(),
+            cap=cap,
+            nodes=self.close_limits()[2],
+            days=(self.fewest, self.fleet_days) if self.fewest else None,
+            required=self.required,
+            shut=~may_open & (self.master.site_lower == 0),
         )
         within = {"n": f"{len(listed):,}", "gap": f"{gap:,.0f}"}
         if solved is None and self.master.status == highspy.HighsModelStatus.kInfeasible:
@@ -1364,28 +1416,46 @@ class _Pool:
         text = _("{n} routes within {gap} of the LP; cheaper plan found, proven optimal")
         return solved[0], solved[2], text.format(**within)
 
-    def cheaper(self, lp: _Relaxed, objective: float, tol: float) -> tuple[float, float]:
-        """The next plan cost (yuan) below ``objective`` and the cap that bars dearer plans.
-        Sites whose reduced cost exceeds the difference open in no cheaper plan, so the
+    def cheaper(
+        self, lp: _Relaxed, objective: float, tol: float
+    ) -> tuple[float, float, np.ndarray]:
+        """The next plan cost (yuan) below ``objective``, the cap that bars dearer plans and
+        the sites that may open in a cheaper plan (a mask over the master's sites). Sites
+        whose reduced cost exceeds the difference open in no cheaper plan, nor do those
+        costing ``objective`` with the ``fewest`` vehicle-days at their least cost, so the
         cheaper plan costs a multiple of what the other costs share, one such step below
         ``objective``."""
         reach = objective - lp.objective + tol
-        step = plan_unit(self.master.site_cost[lp.site_reduced <= reach], self.step)
+        least = self.fewest * min(self.floor.values(), default=0.0)
+        cost = self.master.site_cost
+        may_open = (lp.site_reduced <= reach) & (cost + least < objective - tol)
+        step = plan_unit(cost[may_open], self.step)
         if step is None:
             cheaper = cap = objective - BOUND_TOLERANCE * abs(objective)
         else:
             cheaper = float(np.ceil(objective / step - BOUND_TOLERANCE) - 1.0) * step
             cap = cheaper + 0.5 * step
-        return cheaper, cap
+        return cheaper, cap, may_open
+
+    def close_limits(self) -> tuple[int, int, int]:
+        """The closing search's labels per base, routes and nodes: with ``prove`` and
+        routes that are not limited (no branch and price follows) the ``PROVE_`` ones."""
+        if self.prove and not self.limited:
+            return PROVE_LABELS, PROVE_ROUTES, PROVE_NODES
+        return CLOSE_LABELS, CLOSE_ROUTES, CLOSE_NODES
 
     def within_gap(self, lp: _Relaxed, gap: float) -> tuple[list[Route], str]:
-        """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan), and why
-        the search is skipped ("" unless a work limit or a repeated village stops it)."""
+        """Every route whose reduced cost at the LP's duals is below ``gap`` (yuan) that a
+        cheaper plan needs, and why the search is skipped ("" unless a work limit or a
+        repeated village stops it). When routes cost a vehicle-day each, a route whose
+        stops and one more make another route of its base is left out: that route serves
+        the plan as well at the same cost."""
+        most_labels, most_routes = self.close_limits()[:2]
         if self.master.minutes and self.exhaustive:
             routes = self.allowed()
             reduced = self.reduced(lp, routes)
             listed = [r for r, c in zip(routes, reduced.tolist(), strict=True) if c < gap]
-            if len(listed) > CLOSE_ROUTES:
+            if len(listed) > most_routes:
                 return listed, _("skipped: more routes within the gap than its limit")
             return listed, ""
         listed: list[Route] = []
@@ -1402,15 +1472,15 @@ class _Pool:
                     floor - self._shift(b),
                     bonus=lp.bonus,
                     pairs=self.pairs,
-                    budget=CLOSE_LABELS,
-                    most=CLOSE_ROUTES + 1 - len(listed),
+                    budget=most_labels,
+                    most=most_routes + 1 - len(listed),
                 )
+                listed += [r for r in found.routes if self.times.fits(r)]
             else:
-                found = enumerate_routes(
-                    self.times, b, lp.prize, floor, needed, budget=CLOSE_LABELS
-                )
-            listed += [r for r in found.routes if self.times.fits(r)]
-            if len(listed) > CLOSE_ROUTES or (found.stopped and found.labels < CLOSE_LABELS):
+                found = enumerate_routes(self.times, b, lp.prize, floor, needed, budget=most_labels)
+                fits = [r for r in found.routes if self.times.fits(r)]
+                listed += fits if self.master.minutes else _maximal(fits)
+            if len(listed) > most_routes or (found.stopped and found.labels < most_labels):
                 return listed, _("skipped: more routes within the gap than its limit")
             if found.stopped:
                 return listed, _("skipped: more labels within the gap than its limit")
