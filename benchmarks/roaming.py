@@ -45,7 +45,7 @@ def mountain_county(seed: int, n_villages: int = 200, n_sites: int = 40):
 
 def spec(sites, time_limit: float, prove: bool = False) -> CountySpec:
     """Existing sites are hubs (no hub target); clinics or roaming for every village. With
-    ``prove`` the route search goes on until the plan is proven (safety stop: an hour)."""
+    ``prove`` the route search goes on until the plan is proven (safety stop: four hours)."""
     kind = sites["kind"].astype(str)
     hospital = sites.loc[kind == "county_hospital", "id"].tolist()
     centres = sites.loc[kind == "township_centre", "id"].tolist()
@@ -73,7 +73,7 @@ def spec(sites, time_limit: float, prove: bool = False) -> CountySpec:
             may="all",
             day_cost=150_000.0,
             leg_minutes=90.0,
-            time_limit=3600.0 if prove else 300.0,
+            time_limit=14_400.0 if prove else 300.0,
             prove=prove,
         ),
     )
