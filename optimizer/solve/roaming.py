@@ -1108,12 +1108,12 @@ class _Pool:
             done += more
         closed = "none"
         proven_root = root is not None and lp_bound >= lp_value
-        if self.prove and not self.limited and root is not None and not proven_root:
-            converged = self.converge() if _above(objective, bound) else None
-            if converged is not None:
-                root, proven_root = converged, True
-                lower = max(lower, converged.objective)
-                bound = max(bound, round_up(lower, self.unit))
+        unproven = root is not None and not proven_root and _above(objective, bound)
+        converged = self.converge() if self.prove and not self.limited and unproven else None
+        if converged is not None:
+            root, proven_root = converged, True
+            lower = max(lower, converged.objective)
+            bound = max(bound, round_up(lower, self.unit))
         if proven_root and _above(objective, bound):
             objective, proven, closed = self.close(root, objective)
             bound = max(bound, round_up(proven, self.unit))
