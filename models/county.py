@@ -30,11 +30,12 @@ Constraints:
     (same two for clinics with site[j] and NC[i])
     sum_j dist[i, j] = 1,  dist[i, j] <= hub[j]             one district per unit
     sum_j serve[i, j] = 1, serve[i, j] <= site[j]           one primary-care site per unit
+    (the "<= hub[j]" and "<= site[j]" rows of sites fixed open are left out)
     (1-b) P/K hub[j] <= sum_i pop[i] dist[i, j] <= (1+b) P/K hub[j]    balance, K hubs
-    staff[j,t] + short[j,t] >= ratio[t] sum_i pop[i] serve[i,j]
-                               + min_hub[t] hub[j] + min_clinic[t] (site[j] - hub[j])
-                               (the right-hand side is need[j, t]; closed sites need 0)
-    staff[j, t] <= need[j, t];   sum_j staff[j, t] <= pool[t]
+    staff[j, t] + short[j, t] = need[j, t];   sum_j staff[j, t] <= pool[t]
+    where need[j, t] = ratio[t] sum_i pop[i] serve[i,j]
+                       + min_hub[t] hub[j] + min_clinic[t] (site[j] - hub[j])
+    (closed sites need 0; short >= 0 keeps staff within need)
     counts and new counts per level within their ranges; build cost <= budget
 
 Stage objectives (solved in order, each keeping the earlier optima):
@@ -133,6 +134,11 @@ def _by_site(pairs: CostPairs) -> dict[int, list[int]]:
     return out
 
 
+def _always_open(var: pyo.Var) -> bool:
+    """The site variable is fixed open (an existing site): rows bounding by it are void."""
+    return bool(var.fixed and var.value == 1)
+
+
 def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     """State the county plan as a Pyomo model with one Expression per stage objective."""
     m = pyo.ConcreteModel()
@@ -174,12 +180,13 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     m.one_district = pyo.Constraint(
         list(d_of), rule=lambda m, i: sum(m.dist[i, j] for j in d_of[i]) == 1
     )
-    m.district_open = pyo.Constraint(m.D, rule=lambda m, i, j: m.dist[i, j] <= m.hub[j])
+    m.district_open = pyo.Constraint(
+        [(i, j) for i, j in m.D if not _always_open(m.hub[j])],
+        rule=lambda m, i, j: m.dist[i, j] <= m.hub[j],
+    )
+    district_of = _by_site(data.district_pairs)
     m.district_pop = pyo.Expression(
-        m.H,
-        rule=lambda m, j: sum(
-            pop[i] * m.dist[i, j] for i in _by_site(data.district_pairs).get(j, [])
-        ),
+        m.H, rule=lambda m, j: sum(pop[i] * m.dist[i, j] for i in district_of.get(j, []))
     )
     if data.balance is not None and data.n_hubs:
         mean = total / data.n_hubs
@@ -197,7 +204,10 @@ def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
     m.one_site = pyo.Constraint(
         list(s_of), rule=lambda m, i: sum(m.serve[i, j] for j in s_of[i]) + roam.get(i, 0) == 1
     )
-    m.serve_open = pyo.Constraint(m.S, rule=lambda m, i, j: m.serve[i, j] <= m.site[j])
+    m.serve_open = pyo.Constraint(
+        [(i, j) for i, j in m.S if not _always_open(m.site[j])],
+        rule=lambda m, i, j: m.serve[i, j] <= m.site[j],
+    )
     served_by = _by_site(data.service_pairs)
     m.served_pop = pyo.Expression(
         m.C, rule=lambda m, j: sum(pop[i] * m.serve[i, j] for i in served_by.get(j, []))
@@ -318,10 +328,7 @@ def _staffing(m, data: CountyInput) -> None:
 
     m.staff_need = pyo.Expression(m.C, m.T, rule=need)
     m.staff_met = pyo.Constraint(
-        m.C, m.T, rule=lambda m, j, t: m.staff[j, t] + m.short[j, t] >= m.staff_need[j, t]
-    )
-    m.staff_at_most_need = pyo.Constraint(
-        m.C, m.T, rule=lambda m, j, t: m.staff[j, t] <= m.staff_need[j, t]
+        m.C, m.T, rule=lambda m, j, t: m.staff[j, t] + m.short[j, t] == m.staff_need[j, t]
     )
     finite = [t for t in rules if np.isfinite(rules[t].pool)]
     m.staff_pool = pyo.Constraint(

@@ -27,7 +27,7 @@ from optimizer.verify.county import verify_county
 
 # A county whose travel stage stops at a 20 % MIP gap; the shortfall stage after it keeps
 # searching and ends with less travel than the value it held.
-VILLAGES, SITES, SEED, GAP = 200, 30, 4, 0.2
+VILLAGES, SITES, SEED, GAP = 200, 30, 2, 0.2
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from test_county_bruteforce import tiny_county
 
-import optimizer.solve.county as county_module
 from geodata import SolverError
 from optimizer import locate, verify_locate
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.outputs.report import markdown_report, report_blocks
 from optimizer.plan.county import plan_county
-from optimizer.solve.pyomo_highs import PyomoSolution
+from optimizer.solve.pyomo_highs import PyomoSolution, StagedModel
 from optimizer.verify.county import verify_county
 
 
@@ -122,16 +121,16 @@ def test_county_with_large_numbers_solves_without_scaling_warnings(highs_log):
 
 def out_of_time_from(stage: int, monkeypatch) -> None:
     """Stages from number ``stage`` (0-based) on find no plan within their time limit."""
-    solve = county_module.solve_pyomo
+    solve = StagedModel.solve
     calls = itertools.count()
 
-    def limited(model, **limits):
+    def limited(self, name, **limits):
         if next(calls) < stage:
-            return solve(model, **limits)
+            return solve(self, name, **limits)
         seconds = limits["time_limit"]
         return PyomoSolution("no_solution", np.nan, -np.inf, np.inf, seconds, 0.0, 0, 1, 1, 1)
 
-    monkeypatch.setattr(county_module, "solve_pyomo", limited)
+    monkeypatch.setattr(StagedModel, "solve", limited)
 
 
 def test_a_later_stage_out_of_time_keeps_the_earlier_plan_and_warns(monkeypatch):

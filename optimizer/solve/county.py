@@ -7,14 +7,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from models.county import STAGES, CountyInput, build_county_model, settle_coverage
 from optimizer.county_spec import CountySpec, StageRecord
-from optimizer.solve.highs import objective_scale, relative_gap
-from optimizer.solve.pyomo_highs import PyomoSolution, solve_pyomo
+from optimizer.solve.highs import relative_gap
+from optimizer.solve.pyomo_highs import PyomoSolution, StagedModel, solve_pyomo
 
 # Statuses of a stage solve that come with a plan.
 FOUND = ("optimal", "time_limit", "node_limit", "iteration_limit", "interrupted")
@@ -25,6 +24,9 @@ PROVEN_GAP = 1e-6
 # Largest coefficient of a row holding an earlier stage's optimum. Rows scaled further down
 # (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
 HELD_TARGET = 1e5
+
+# Stage objectives maximised (the others are minimised).
+SENSES = {"coverage": pyo.maximize}
 
 # Longest solve (seconds) of each trial that looks for the settings blocking a plan.
 TRIAL_SECONDS = 10.0
@@ -72,38 +74,43 @@ def solve_stages(
         InputError: a stage name that is not one of ``STAGES``.
     """
     model = build_county_model(data)
-    solved: list[tuple[str, PyomoSolution, float]] = []  # stage, solution, value held
-    senses = {"coverage": pyo.maximize}
-    model.held = pyo.ConstraintList()
-    for stage in spec.stages:
-        if stage not in STAGES:
-            raise InputError(
-                _("stage {stage} is unknown; use some of {stages}").format(
-                    stage=repr(stage), stages=", ".join(STAGES)
-                )
+    unknown = [stage for stage in spec.stages if stage not in STAGES]
+    if unknown:
+        raise InputError(
+            _("stage {stage} is unknown; use some of {stages}").format(
+                stage=repr(unknown[0]), stages=", ".join(STAGES)
             )
-        expr = getattr(model, f"stage_{stage}")
-        if stage == "coverage" and not (len(model.cov_h_units) or len(model.cov_c_units)):
-            continue
-        sense = senses.get(stage, pyo.minimize)
-        model.objective = pyo.Objective(expr=expr, sense=sense)
-        sol = solve_pyomo(
-            model,
-            time_limit=spec.time_limit,
-            mip_gap=spec.mip_gap,
-            node_limit=spec.node_limit,
         )
-        model.del_component(model.objective)
+    stages = [
+        stage
+        for stage in spec.stages
+        if stage != "coverage" or len(model.cov_h_units) or len(model.cov_c_units)
+    ]
+    staged = StagedModel(
+        model,
+        {
+            stage: (getattr(model, f"stage_{stage}"), SENSES.get(stage, pyo.minimize))
+            for stage in stages
+        },
+    )
+    solved: list[tuple[str, PyomoSolution, float]] = []  # stage, solution, value held
+    for stage in stages:
+        sol = staged.solve(
+            stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
+        )
         if not (sol.status in FOUND and np.isfinite(sol.objective)):
+            staged.load()
             if solved and sol.status != "infeasible":
-                # the variables still hold the previous stage's plan
+                # the last plan found is the previous stage's
                 records = _records(model, solved + [(stage, sol, np.nan)])
                 return read_solution(model, data), records
             return None, _records(model, solved + [(stage, sol, np.nan)], final=False)
-        model.held.add(_held(expr, sense, spec.tolerance))
-        solved.append((stage, sol, float(pyo.value(expr))))
+        value = staged.value(stage)
+        staged.hold(stage, spec.tolerance * abs(value), HELD_TARGET)
+        solved.append((stage, sol, value))
         if sol.status == "interrupted":
             break
+    staged.load()
     records = _records(model, solved)
     return read_solution(model, data), records
 
@@ -176,20 +183,6 @@ def _chosen(var: pyo.Var, keys, n: int) -> np.ndarray:
         if pyo.value(var[i, j]) > 0.5:
             out[i] = j
     return out
-
-
-def _held(expr, sense, tolerance: float):
-    """The constraint keeping a stage objective at its current value (relative slack
-    ``tolerance``), divided by a power of ten so that its largest coefficient is at most
-    ``HELD_TARGET``: build costs of 1e9 yuan or person-minutes of 1e11 otherwise give HiGHS a
-    badly scaled row."""
-    value = pyo.value(expr)
-    coefficients = generate_standard_repn(expr, compute_values=True).linear_coefs
-    scale = objective_scale(np.asarray(coefficients, dtype=float), HELD_TARGET)
-    slack = tolerance * abs(value)
-    if sense == pyo.maximize:
-        return expr / scale >= (value - slack) / scale
-    return expr / scale <= (value + slack) / scale
 
 
 def _records(

@@ -24,6 +24,9 @@ from optimizer.solve.highs import objective_scale, quiet_highs, relative_gap, st
 #: Gap beyond the requested one that still counts as solved (float noise).
 SLACK = 1e-6
 
+#: HiGHS's "no limit" on branch-and-bound nodes.
+NO_NODE_LIMIT = 2**31 - 1
+
 
 @dataclass
 class PyomoSolution:
@@ -77,10 +80,13 @@ def solve_pyomo(
         return _decided("infeasible", np.nan, time.perf_counter() - began, str(exc))
     arrays = _arrays(form)
     seconds_compile = time.perf_counter() - began
-    scale = objective_scale(arrays.cost)  # the objective goes to HiGHS divided by it
+    cost, offset = arrays.cost[0], float(arrays.offset[0])
     if not arrays.n_cols:  # every variable is fixed or unused: the objective is its constant
-        return _constant(model, arrays, seconds_compile)
-    highs = _highs(arrays, maximise, scale, time_limit, mip_gap, node_limit)
+        return _constant(model, arrays, offset, seconds_compile)
+    highs = quiet_highs(time_limit)
+    _pass(highs, arrays)
+    scale = _objective(highs, cost, offset, maximise)
+    _limits(highs, time_limit, mip_gap, node_limit)
     run_began = time.perf_counter()
     interrupt.run(highs)
     run = _Run(*_outcome(highs, arrays.integrality, scale))
@@ -95,15 +101,110 @@ def solve_pyomo(
     return _solution(run, arrays, seconds, seconds_compile)
 
 
+class StagedModel:
+    """A linear Pyomo model with one objective per stage, compiled once into one HiGHS
+    instance and solved stage after stage (lexicographic optimisation).
+
+    Each solve starts from the last plan found (HiGHS takes it as its first incumbent when
+    it is feasible), and ``hold`` adds a row keeping a stage's objective near the value
+    that plan reached. ``load`` writes the last plan into the Pyomo variables.
+    """
+
+    def __init__(self, model: pyo.ConcreteModel, objectives: dict[str, tuple]):
+        """Compile ``model`` with ``objectives`` (stage name: (expression, pyo sense)); the
+        model must have no active objective of its own."""
+        began = time.perf_counter()
+        self.model = model
+        self.names = list(objectives)
+        self.maximise = [sense == pyo.maximize for _expr, sense in objectives.values()]
+        self.values: np.ndarray | None = None
+        self.message = ""
+        model.stage_objectives = pyo.ObjectiveList()
+        for expr, sense in objectives.values():
+            model.stage_objectives.add(expr=expr, sense=sense)
+        try:
+            form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        except InfeasibleConstraintException as exc:
+            self.arrays, self.message = None, str(exc)
+        else:
+            self.columns = form.columns
+            self.arrays = _arrays(form)
+            self.highs = quiet_highs()
+            if self.arrays.n_cols:
+                _pass(self.highs, self.arrays)
+        finally:
+            model.del_component(model.stage_objectives)
+        self.seconds_compile = time.perf_counter() - began
+
+    def solve(
+        self, stage: str, *, time_limit: float, mip_gap: float, node_limit: int | None = None
+    ) -> PyomoSolution:
+        """Optimise ``stage``'s objective over the rows and the rows held so far (see
+        ``solve_pyomo`` for the limits and the outcome; ``seconds_compile`` is the share of
+        the one compile that falls to this stage's objective)."""
+        k = self.names.index(stage)
+        compile_share = self.seconds_compile / len(self.names)
+        if self.arrays is None:
+            return _decided("infeasible", np.nan, compile_share, self.message)
+        arrays = self.arrays
+        cost, offset = arrays.cost[k], float(arrays.offset[k])
+        if not arrays.n_cols:
+            return _constant(self.model, arrays, offset, compile_share)
+        scale = _objective(self.highs, cost, offset, self.maximise[k])
+        _limits(self.highs, time_limit, mip_gap, node_limit)
+        self.highs.clearSolver()
+        run_began = time.perf_counter()
+        interrupt.run(self.highs)
+        run = _Run(*_outcome(self.highs, arrays.integrality, scale))
+        if _short_of_bound(run, arrays.integrality, mip_gap):
+            again = _without_presolve(self.highs, arrays.integrality, scale, time_limit, run_began)
+            run = _merged(run, again, mip_gap, self.maximise[k])
+        if run.values is not None:
+            self.values = run.values
+        return _solution(run, arrays, time.perf_counter() - run_began, compile_share)
+
+    def value(self, stage: str) -> float:
+        """``stage``'s objective in the last plan found."""
+        k = self.names.index(stage)
+        if self.arrays is None or self.values is None:
+            return np.nan
+        return float(self.arrays.cost[k] @ self.values + self.arrays.offset[k])
+
+    def hold(self, stage: str, slack: float, target: float) -> None:
+        """Keep ``stage``'s objective within ``slack`` of its value in the last plan found
+        (not below it when maximised, not above when minimised): one row, divided by a
+        power of ten so that its largest coefficient is at most ``target``."""
+        k = self.names.index(stage)
+        if self.arrays is None or self.values is None or not self.arrays.n_cols:
+            return
+        cost = self.arrays.cost[k]
+        scale = objective_scale(cost, target)
+        value = float(cost @ self.values)
+        low, high = (value - slack, np.inf) if self.maximise[k] else (-np.inf, value + slack)
+        nonzero = np.flatnonzero(cost)
+        self.highs.addRow(
+            low / scale,
+            high / scale,
+            nonzero.size,
+            nonzero.astype(np.int32),
+            cost[nonzero] / scale,
+        )
+
+    def load(self) -> None:
+        """Write the last plan found into the model's variables."""
+        if self.arrays is not None and self.values is not None:
+            _load(self.model, self.columns, self.values)
+
+
 @dataclass
 class _Arrays:
-    """The compiled model: number of columns, cost vector, objective constant, column bounds
-    and integrality (1 = integer), CSC constraint matrix and row bounds (inf where
-    unbounded)."""
+    """The compiled model: number of columns, cost vectors and objective constants (one row
+    and one entry per objective), column bounds and integrality (1 = integer), CSC
+    constraint matrix and row bounds (inf where unbounded)."""
 
     n_cols: int
     cost: np.ndarray
-    offset: float
+    offset: np.ndarray
     col_lower: np.ndarray
     col_upper: np.ndarray
     integrality: np.ndarray
@@ -139,8 +240,8 @@ def _arrays(form: LinearStandardFormInfo) -> _Arrays:
     matrix, row_lower, row_upper = _rows(form)
     return _Arrays(
         n_cols=len(form.columns),
-        cost=form.c.toarray().reshape(-1),
-        offset=float(form.c_offset[0]),
+        cost=np.atleast_2d(form.c.toarray()),
+        offset=np.asarray(form.c_offset, dtype=float).reshape(-1),
         col_lower=col_lower,
         col_upper=col_upper,
         integrality=integrality,
@@ -150,38 +251,28 @@ def _arrays(form: LinearStandardFormInfo) -> _Arrays:
     )
 
 
-def _constant(model: pyo.ConcreteModel, arrays: _Arrays, seconds_compile: float) -> PyomoSolution:
-    """A model with no variable left to choose: optimal at its constant when every row
-    holds at 0, else infeasible."""
+def _constant(
+    model: pyo.ConcreteModel, arrays: _Arrays, offset: float, seconds_compile: float
+) -> PyomoSolution:
+    """A model with no variable left to choose: optimal at its constant ``offset`` when
+    every row holds at 0, else infeasible."""
     if not np.all((arrays.row_lower <= 0) & (arrays.row_upper >= 0)):
         return _decided("infeasible", np.nan, seconds_compile)
     _load(model, [], np.zeros(0))
-    return _decided("optimal", arrays.offset, seconds_compile)
+    return _decided("optimal", offset, seconds_compile)
 
 
-def _highs(
-    arrays: _Arrays,
-    maximise: bool,
-    scale: float,
-    time_limit: float,
-    mip_gap: float,
-    node_limit: int | None,
-) -> highspy.Highs:
-    """A quiet, deterministic HiGHS (one thread, fixed seed) holding the model with its
-    objective divided by ``scale``; ``time_limit`` in seconds."""
-    highs = quiet_highs(time_limit)
-    highs.setOptionValue("mip_rel_gap", float(mip_gap))
-    if node_limit is not None:
-        highs.setOptionValue("mip_max_nodes", int(node_limit))
+def _pass(highs: highspy.Highs, arrays: _Arrays) -> None:
+    """Hand the compiled rows, column bounds and integrality to ``highs`` (no objective yet)."""
     matrix = arrays.matrix
     highs.passModel(
         arrays.n_cols,
         int(matrix.shape[0]),
         int(matrix.nnz),
         int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize),
-        arrays.offset / scale,
-        arrays.cost / scale,
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        np.zeros(arrays.n_cols),
         arrays.col_lower,
         arrays.col_upper,
         arrays.row_lower,
@@ -191,7 +282,27 @@ def _highs(
         matrix.data.astype(float),
         arrays.integrality,
     )
-    return highs
+
+
+def _objective(highs: highspy.Highs, cost: np.ndarray, offset: float, maximise: bool) -> float:
+    """Set the objective of ``highs``: ``cost`` and ``offset`` divided by the power of ten
+    returned (``optimizer.solve.highs.objective_scale``)."""
+    scale = objective_scale(cost)
+    highs.changeObjectiveSense(
+        highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    )
+    highs.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost / scale)
+    highs.changeObjectiveOffset(offset / scale)
+    return scale
+
+
+def _limits(
+    highs: highspy.Highs, time_limit: float, mip_gap: float, node_limit: int | None
+) -> None:
+    """Set the time limit (seconds), relative MIP gap and node limit (None: no limit)."""
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    highs.setOptionValue("mip_max_nodes", int(NO_NODE_LIMIT if node_limit is None else node_limit))
 
 
 def _short_of_bound(run: _Run, integrality: np.ndarray, mip_gap: float) -> bool:
@@ -218,7 +329,9 @@ def _without_presolve(
     highs.setOptionValue("time_limit", float(max(left, 0.1 * time_limit, 0.01)))
     highs.clearSolver()
     interrupt.run(highs)
-    return _Run(*_outcome(highs, integrality, scale))
+    run = _Run(*_outcome(highs, integrality, scale))
+    highs.setOptionValue("presolve", "choose")
+    return run
 
 
 def _merged(first: _Run, again: _Run, mip_gap: float, maximise: bool) -> _Run:
