@@ -6,6 +6,7 @@ tool, the speed-up (spopt total / ours total) and whether the optimal objectives
 
     python benchmarks/locate.py                      # default: every problem and size
     python benchmarks/locate.py --sizes 1000x200 --problems lscp,mclp --skip-spopt
+    python benchmarks/locate.py --sizes 3000x500 --problems mclp --p 5,10,20,50 --radius 10,20,45
 """
 
 from __future__ import annotations
@@ -38,14 +39,25 @@ class Case:
     n_sites: int
     layout: str
     seed: int
+    sites_open: int | None = None  # p; None: by size
+    km: float | None = None  # coverage radius; None: about SITES_IN_REACH sites in reach
 
     @property
     def p(self) -> int:
+        if self.sites_open is not None:
+            return self.sites_open
         return 10 if self.n_sites <= 200 else 15 if self.n_sites <= 500 else 20
 
     @property
     def size(self) -> str:
         return f"{self.n_demand} x {self.n_sites}"
+
+    @property
+    def label(self) -> str:
+        """Problem, size and the p and radius given for it."""
+        given = [f"p {self.sites_open}"] if self.sites_open is not None else []
+        given += [f"radius {self.km:g} km"] if self.km is not None else []
+        return " ".join([self.problem, self.size, *given])
 
 
 # ------------------------------------------------------------------------------- workers
@@ -106,7 +118,7 @@ def worker(tool: str, case: Case, time_limit: float) -> None:
     else:
         import spopt.locate  # noqa: F401
     inst = planar_instance(case.n_demand, case.n_sites, layout=case.layout, seed=case.seed)
-    radius = coverage_radius(inst, SITES_IN_REACH)
+    radius = case.km if case.km is not None else coverage_radius(inst, SITES_IN_REACH)
     baseline = start_peak_window()
     children = ChildPeak()
     try:
@@ -132,11 +144,16 @@ def worker(tool: str, case: Case, time_limit: float) -> None:
 
 
 def _cases(args) -> list[Case]:
-    return [
-        Case(problem, n, m, args.layout, args.seed)
-        for problem in args.problems
-        for n, m in args.sizes
-    ]
+    """Every problem and size; mclp and p-median for each ``--p``, lscp and mclp for each
+    ``--radius`` (when given)."""
+    cases = []
+    for problem in args.problems:
+        ps = args.p if args.p and problem != "lscp" else [None]
+        radii = args.radius if args.radius and problem != "p-median" else [None]
+        for n, m in args.sizes:
+            for p in ps:
+                cases += [Case(problem, n, m, args.layout, args.seed, p, r) for r in radii]
+    return cases
 
 
 def _measure(tool: str, case: Case, args) -> Outcome:
@@ -202,6 +219,8 @@ def _row(case: Case, tool: str, out: Outcome, timeout: float, speed: str, agree:
     cells = [
         case.problem,
         case.size,
+        str(case.p) if case.problem != "lscp" else "-",
+        f"{rec['radius']:g}" if out.state == "done" and case.problem != "p-median" else "-",
         tool,
         _seconds(out, "build", timeout),
         _seconds(out, "solve", timeout),
@@ -216,10 +235,10 @@ def _row(case: Case, tool: str, out: Outcome, timeout: float, speed: str, agree:
 
 
 HEADER = (
-    "| problem | demand x sites | tool | build s | solve s | total s | peak MiB | "
-    "objective | status | speed-up | same objective |"
+    "| problem | demand x sites | p | radius km | tool | build s | solve s | total s | "
+    "peak MiB | objective | status | speed-up | same objective |"
 )
-RULE = "|" + "---|" * 11
+RULE = "|" + "---|" * 13
 
 
 SKIPPED = Outcome("skipped (a smaller size timed out)", {})
@@ -227,14 +246,17 @@ SKIPPED = Outcome("skipped (a smaller size timed out)", {})
 
 def _chain(tool: str, cases: list[Case], args, results: dict) -> None:
     """Run one tool on one problem, sizes in the given order; after a spopt timeout or
-    memory failure the larger sizes are skipped."""
-    gave_up = False
+    memory failure the larger sizes with the same p and radius are skipped."""
+    gave_up: dict[tuple, int] = {}  # (p, radius): the smallest size that failed
     for case in cases:
-        out = SKIPPED if gave_up else _measure(tool, case, args)
-        gave_up = gave_up or (tool == "spopt" and out.state in ("timeout", "out of memory"))
+        setting = (case.sites_open, case.km)
+        failed = setting in gave_up and case.n_demand > gave_up[setting]
+        out = SKIPPED if failed else _measure(tool, case, args)
+        if tool == "spopt" and out.state in ("timeout", "out of memory"):
+            gave_up[setting] = min(gave_up.get(setting, case.n_demand), case.n_demand)
         results[tool, case] = out
         print(
-            f"{tool} {case.problem} {case.size}: {out.state} {out.record}",
+            f"{tool} {case.label}: {out.state} {out.record}",
             file=sys.stderr,
             flush=True,
         )
@@ -266,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         ours, theirs = results["ours", case], results.get(("spopt", case))
         for tool, out in (("ours", ours), ("spopt", theirs)):
             if out is not None and out.message:
-                notes[f"{tool} {case.problem} {case.size}"] = out.message
+                notes[f"{tool} {case.label}"] = out.message
         if ours.state == "done":
             radii[case.size] = ours.record["radius"]
         speed, agree = _speedup(ours, theirs, args.spopt_timeout), _agree(ours, theirs)
@@ -289,10 +311,10 @@ def _report(
     print(RULE)
     print("\n".join(rows))
     shown = ", ".join(f"{size}: {r:g} km" for size, r in radii.items())
-    print(
-        f"\nCoverage radius (about {SITES_IN_REACH:g} sites in reach): {shown}. "
-        "p = 10 / 15 / 20 for 200 / 500 / 1000 sites."
-    )
+    if not args.radius:
+        print(f"\nCoverage radius (about {SITES_IN_REACH:g} sites in reach): {shown}.")
+    if not args.p:
+        print("p = 10 / 15 / 20 for 200 / 500 / 1000 sites.")
     print(
         f"Ours: HiGHS, one thread, time limit {args.time_limit:g} s. spopt: CBC, wall "
         f"timeout {args.spopt_timeout:g} s. {args.jobs} run(s) at a time. Peak MiB: the "
@@ -313,6 +335,18 @@ def _sizes(text: str) -> list[tuple[int, int]]:
         return [tuple(int(v) for v in part.lower().split("x")) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"sizes: use DEMANDxSITES,... (got {text!r})") from None
+
+
+def _numbers(kind):
+    def parse(text: str) -> list:
+        try:
+            return [kind(part) for part in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"use comma-separated numbers (got {text!r})"
+            ) from None
+
+    return parse
 
 
 def _problems(text: str) -> list[str]:
@@ -355,6 +389,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=600.0,
         help="wall timeout per spopt run, seconds (default 600)",
+    )
+    parser.add_argument(
+        "--p", type=_numbers(int), default=None, help="comma-separated p (mclp, p-median)"
+    )
+    parser.add_argument(
+        "--radius",
+        type=_numbers(float),
+        default=None,
+        help="comma-separated coverage radii, km (lscp, mclp; default: about 15 sites in reach)",
     )
     parser.add_argument("--skip-spopt", action="store_true", help="run ours only")
     parser.add_argument(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.matrix import MatrixModel, count_row, site_variables
 from models.pairs import CostPairs
@@ -103,3 +104,68 @@ def max_cover_model(
     model.add_rows("cover", groups.n_groups, rows, cols, vals, upper=0.0)
     count_row(model, y, p)
     return model
+
+
+def greedy_cover(
+    groups: CoverageGroups, n_sites: int, p: int, *, required: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """A maximal-covering plan of p sites: the ``required`` ones, then one allowed site at a
+    time covering the most weight not yet covered (ties: the lowest index); once every
+    group is covered, the lowest-indexed allowed sites left. Returns a site mask (fewer than
+    p sites only when too few are allowed)."""
+    is_open = np.zeros(n_sites, dtype=bool)
+    is_open[required] = True
+    covered = np.zeros(groups.n_groups, dtype=bool)
+    by_site = np.argsort(groups.site, kind="stable")
+    site_ptr = np.searchsorted(groups.site[by_site], np.arange(n_sites + 1))
+
+    def open_site(j: int) -> None:
+        is_open[j] = True
+        covered[groups.group[by_site[site_ptr[j] : site_ptr[j + 1]]]] = True
+
+    for j in np.flatnonzero(is_open).tolist():
+        open_site(j)
+    while is_open.sum() < p:
+        candidate = allowed & ~is_open
+        if not candidate.any():
+            break
+        uncovered = np.where(covered, 0.0, groups.weight)[groups.group]
+        gain = np.bincount(groups.site, weights=uncovered, minlength=n_sites)
+        gain[~candidate] = -1.0
+        open_site(int(np.argmax(gain)))
+    return is_open
+
+
+def improve_cover(
+    groups: CoverageGroups, n_sites: int, is_open: np.ndarray, *, allowed: np.ndarray
+) -> np.ndarray:
+    """``is_open`` improved by swaps: while closing one open allowed site and opening
+    another allowed one covers more weight, make the best such swap (ties: the lowest
+    indices). Returns a new site mask with as many sites."""
+    is_open = is_open.copy()
+    matrix = sp.csr_array(
+        (np.ones(groups.site.size), (groups.group, groups.site)),
+        shape=(groups.n_groups, n_sites),
+    )
+    by_site = sp.csc_array(matrix)
+    while True:
+        count = matrix @ is_open.astype(float)
+        free_gain = by_site.T @ np.where(count == 0, groups.weight, 0.0)
+        only = np.flatnonzero(count == 1)
+        # the one open site of each group covered once
+        owner = (matrix[only] @ sp.diags_array(is_open.astype(float))).tocsr()
+        owner_site = owner.indices[owner.indptr[:-1]]
+        best = (0.0, -1, -1)
+        for j in np.flatnonzero(is_open & allowed).tolist():
+            mine = only[owner_site == j]
+            loss = float(groups.weight[mine].sum())
+            regain = sp.csr_array(matrix[mine]).T @ groups.weight[mine]
+            gain = free_gain + regain - loss
+            gain[~allowed | is_open] = -np.inf
+            k = int(np.argmax(gain))
+            if gain[k] > best[0] + 1e-9 * max(1.0, loss):
+                best = (float(gain[k]), j, k)
+        if best[1] < 0:
+            return is_open
+        is_open[best[1]] = False
+        is_open[best[2]] = True

@@ -25,7 +25,9 @@ class LocateResult:
             weight served by each site as (demand, site, fraction) arrays; None otherwise.
         seconds_build: seconds spent building the model.
         seconds_solve: seconds spent in HiGHS.
-        details: model size and solver counters.
+        details: model size and solver counters; for mclp ``proven_by`` says what proved
+            the plan: "reach" (it covers every unit some site reaches), "lp" (it meets the
+            LP bound) or "mip".
     """
 
     problem: str

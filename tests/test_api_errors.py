@@ -158,6 +158,16 @@ def test_mclp_with_no_reachable_pair_covers_nobody():
     verify_locate(result, cost, weights=[3.0, 4.0], p=1, radius=5)
 
 
+@pytest.mark.parametrize("required", [[], [2]])
+def test_p_center_with_no_weighted_unit_opens_p_sites_at_cost_zero(required):
+    """Found by fuzzing: every demand unit has weight 0, so no cost counts."""
+    cost = np.array([[0.0, 3.0, 4.0], [2.0, 1.0, 6.0]])
+    result = locate("p-center", cost, weights=[0.0, 0.0], p=2, required=required)
+    assert result.status == "optimal" and result.objective == 0.0 and result.bound == 0.0
+    assert result.open_sites.size == 2 and set(required) <= set(result.open_sites.tolist())
+    verify_locate(result, cost, weights=[0.0, 0.0], p=2, required=required)
+
+
 @pytest.mark.parametrize("p", [1, 2])
 def test_p_median_whose_swaps_find_no_candidate_pair(p):
     """Found by fuzzing: only one site is within the radius, so no swap has a candidate."""

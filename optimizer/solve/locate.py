@@ -11,7 +11,13 @@ import scipy.sparse as sp
 from geodata.errors import InfeasibleError, InputError, SolverError
 from geodata.i18n import gettext as _
 from models.components import cover_parts
-from models.covering import coverage_groups, max_cover_model, set_cover_model
+from models.covering import (
+    coverage_groups,
+    greedy_cover,
+    improve_cover,
+    max_cover_model,
+    set_cover_model,
+)
 from models.facility import facility_location_model
 from models.pairs import CostPairs, cost_pairs
 from models.reduction import dominated_sites, reduce_set_cover, weighted_groups
@@ -446,34 +452,110 @@ def _solve_lscp(spec, began) -> LocateResult:
 
 
 def _solve_mclp(spec, began) -> LocateResult:
-    pairs, m, w = spec["pairs"], spec["pairs"].n_sites, spec["weights"]
+    """Maximal covering: a greedy plan improved by swaps; when it covers every unit some
+    site reaches, or a plan rounded from the LP relaxation (improved by swaps) meets the LP
+    bound, no plan covers more; otherwise the MIP, started from the better plan."""
+    pairs, m, w, p = spec["pairs"], spec["pairs"].n_sites, spec["weights"], spec["p"]
     groups = coverage_groups(pairs, w, spec["required"])
     by_required = (groups.group_of < 0) & (np.diff(pairs.indptr) > 0)
     groups = weighted_groups(groups)
     free = np.ones(m, dtype=bool)
     free[spec["required"]] = False
     free[spec["barred"]] = False
-    closed = dominated_sites(groups, m, free=free, keep_at_least=spec["p"] - spec["required"].size)
+    closed = dominated_sites(groups, m, free=free, keep_at_least=p - spec["required"].size)
+    allowed = free.copy()
+    allowed[closed] = False
+    details = {"demand_groups": groups.n_groups, "sites_dominated": int(closed.size)}
+    heuristic_began = time.perf_counter()
+    plan = greedy_cover(groups, m, p, required=spec["required"], allowed=allowed)
+    plan = improve_cover(groups, m, plan, allowed=allowed)
+    reachable = float(w[np.diff(pairs.indptr) > 0].sum())
+    if plan.sum() == p and _covered(pairs, w, plan) >= reachable:
+        seconds = time.perf_counter() - heuristic_began
+        details |= _NO_MODEL | {"proven_by": "reach"}
+        return _mclp_result(spec, plan, reachable, began, seconds, details)
     model = max_cover_model(
         groups,
         m,
-        p=spec["p"],
+        p=p,
         required=spec["required"],
         barred=np.union1d(spec["barred"], closed),
         covered_by_required=float(w[by_required].sum()),
     )
     remaining = spec["time_limit"] - (time.perf_counter() - began)
+    lp = _checked(
+        highs.solve(model.relaxed(), time_limit=remaining, mip_gap=0.0, options=COVER_OPTIONS),
+        "mclp",
+    )
+    rounded = _rounded(lp.x[:m], p, spec["required"], allowed)
+    rounded = improve_cover(groups, m, rounded, allowed=allowed)
+    if _covered(pairs, w, rounded) > _covered(pairs, w, plan):
+        plan = rounded
+    seconds = time.perf_counter() - heuristic_began
+    bound = _mclp_bound(lp.objective, w)
+    if plan.sum() == p and highs.relative_gap(_covered(pairs, w, plan), bound) <= spec["mip_gap"]:
+        details |= _size(lp) | {"proven_by": "lp"}
+        return _mclp_result(spec, plan, bound, began, seconds, details)
+    covers = np.bincount(groups.group, weights=plan[groups.site], minlength=groups.n_groups) > 0
+    remaining = spec["time_limit"] - (time.perf_counter() - began)
     sol = _checked(
-        highs.solve(model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS),
+        highs.solve(
+            model,
+            time_limit=remaining,
+            mip_gap=spec["mip_gap"],
+            options=COVER_OPTIONS,
+            start=np.concatenate([plan, covers]).astype(float),
+        ),
         "mclp",
     )
     is_open = _open_mask(sol.x, m)
     assignment, _minutes = pairs.nearest_open(is_open)
     objective = float(w[assignment >= 0].sum())
-    details = _size(sol) | {"demand_groups": groups.n_groups, "sites_dominated": int(closed.size)}
+    seconds += sol.seconds
     return _finish(
-        spec, sol.status, objective, sol.bound, is_open, assignment, began, sol.seconds, details
+        spec,
+        sol.status,
+        objective,
+        sol.bound,
+        is_open,
+        assignment,
+        began,
+        seconds,
+        details | _size(sol) | {"proven_by": "mip"},
     )
+
+
+_NO_MODEL = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
+
+
+def _covered(pairs: CostPairs, w: np.ndarray, is_open: np.ndarray) -> float:
+    """The weight of the demand units within reach of an open site."""
+    return float(w[pairs.nearest_open(is_open)[0] >= 0].sum())
+
+
+def _rounded(y: np.ndarray, p: int, required: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The required sites and the allowed ones of largest LP value ``y`` (ties: the lowest
+    index), p in all."""
+    is_open = np.zeros(y.size, dtype=bool)
+    is_open[required] = True
+    order = np.flatnonzero(allowed)[np.argsort(-y[allowed], kind="stable")]
+    is_open[order[: max(p - int(is_open.sum()), 0)]] = True
+    return is_open
+
+
+def _mclp_bound(lp_bound: float, w: np.ndarray) -> float:
+    """The LP bound on the covered weight, rounded down when every weight is whole."""
+    if np.all(w == np.round(w)):
+        return float(np.floor(lp_bound + 1e-9 * max(1.0, abs(lp_bound))))
+    return lp_bound
+
+
+def _mclp_result(spec, is_open, bound, began, seconds, details) -> LocateResult:
+    """A maximal-covering plan proven within the MIP gap of ``bound`` without the MIP."""
+    pairs, w = spec["pairs"], spec["weights"]
+    assignment, _minutes = pairs.nearest_open(is_open)
+    objective = float(w[assignment >= 0].sum())
+    return _finish(spec, "optimal", objective, bound, is_open, assignment, began, seconds, details)
 
 
 def _solve_p_median(spec, began) -> LocateResult:
@@ -524,6 +606,13 @@ def _solve_p_center(spec, began) -> LocateResult:
     active = np.flatnonzero(w > 0)
     _require_reach(pairs, active)
     pairs = pairs.select(w[pairs.demand] > 0)
+    if not active.size:  # no unit of positive weight: every plan has the largest cost 0
+        is_open = np.zeros(m, dtype=bool)
+        is_open[spec["required"]] = True
+        is_open = _pad_open(pairs, w, is_open, p, spec["barred"])
+        assignment_all, _minutes = spec["pairs"].nearest_open(is_open)
+        details = {"decision_solves": 0, "candidate_radii": 0}
+        return _finish(spec, "optimal", 0.0, 0.0, is_open, assignment_all, began, 0.0, details)
     nearest_any = pairs.cost[pairs.indptr[active]]
     radii = np.unique(pairs.cost)
     radii = radii[radii >= nearest_any.max()]

@@ -238,7 +238,7 @@ def _median_problems(problem: str, c: _Claims) -> tuple[list[str], float]:
     if problem == "p-median":
         objective = float(np.dot(c.weights, c.nearest))
     else:
-        objective = float(c.nearest[c.weights > 0].max())
+        objective = float(c.nearest[c.weights > 0].max(initial=0.0))
     return problems, objective
 
 
