@@ -31,6 +31,8 @@ DEFAULT_TIME_LIMIT = 300.0  # seconds
 DEFAULT_MIP_GAP = 0.0
 # interior point for the root LP: covering LPs are highly degenerate for dual simplex
 COVER_OPTIONS = {"mip_lp_solver": "ipm"}
+# relative gap of a plan to an LP bound still counted as meeting it (LP tolerances)
+BOUND_SLACK = 1e-9
 
 
 def locate(
@@ -473,7 +475,7 @@ def _solve_mclp(spec, began) -> LocateResult:
     if plan.sum() == p and _covered(pairs, w, plan) >= reachable:
         seconds = time.perf_counter() - heuristic_began
         details |= _NO_MODEL | {"proven_by": "reach"}
-        return _mclp_result(spec, plan, reachable, began, seconds, details)
+        return _mclp_result(spec, "optimal", plan, reachable, began, seconds, details)
     model = max_cover_model(
         groups,
         m,
@@ -483,19 +485,19 @@ def _solve_mclp(spec, began) -> LocateResult:
         covered_by_required=float(w[by_required].sum()),
     )
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    lp = _checked(
-        highs.solve(model.relaxed(), time_limit=remaining, mip_gap=0.0, options=COVER_OPTIONS),
-        "mclp",
-    )
-    rounded = _rounded(lp.x[:m], p, spec["required"], allowed)
-    rounded = improve_cover(groups, m, rounded, allowed=allowed)
-    if _covered(pairs, w, rounded) > _covered(pairs, w, plan):
-        plan = rounded
+    lp = highs.solve(model.relaxed(), time_limit=remaining, mip_gap=0.0, options=COVER_OPTIONS)
+    if lp.status == "optimal":
+        rounded = _rounded(lp.x[:m], p, spec["required"], allowed)
+        rounded = improve_cover(groups, m, rounded, allowed=allowed)
+        if _covered(pairs, w, rounded) > _covered(pairs, w, plan):
+            plan = rounded
+        bound = _mclp_bound(lp.objective, w)
+        gap = highs.relative_gap(_covered(pairs, w, plan), bound)
+        if plan.sum() == p and gap <= spec["mip_gap"] + BOUND_SLACK:
+            seconds = time.perf_counter() - heuristic_began
+            details |= _size(lp) | {"proven_by": "lp"}
+            return _mclp_result(spec, "optimal", plan, bound, began, seconds, details)
     seconds = time.perf_counter() - heuristic_began
-    bound = _mclp_bound(lp.objective, w)
-    if plan.sum() == p and highs.relative_gap(_covered(pairs, w, plan), bound) <= spec["mip_gap"]:
-        details |= _size(lp) | {"proven_by": "lp"}
-        return _mclp_result(spec, plan, bound, began, seconds, details)
     covers = np.bincount(groups.group, weights=plan[groups.site], minlength=groups.n_groups) > 0
     remaining = spec["time_limit"] - (time.perf_counter() - began)
     sol = _checked(
@@ -508,21 +510,9 @@ def _solve_mclp(spec, began) -> LocateResult:
         ),
         "mclp",
     )
-    is_open = _open_mask(sol.x, m)
-    assignment, _minutes = pairs.nearest_open(is_open)
-    objective = float(w[assignment >= 0].sum())
     seconds += sol.seconds
-    return _finish(
-        spec,
-        sol.status,
-        objective,
-        sol.bound,
-        is_open,
-        assignment,
-        began,
-        seconds,
-        details | _size(sol) | {"proven_by": "mip"},
-    )
+    details |= _size(sol) | {"proven_by": "mip"}
+    return _mclp_result(spec, sol.status, _open_mask(sol.x, m), sol.bound, began, seconds, details)
 
 
 _NO_MODEL = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
@@ -550,12 +540,12 @@ def _mclp_bound(lp_bound: float, w: np.ndarray) -> float:
     return lp_bound
 
 
-def _mclp_result(spec, is_open, bound, began, seconds, details) -> LocateResult:
-    """A maximal-covering plan proven within the MIP gap of ``bound`` without the MIP."""
-    pairs, w = spec["pairs"], spec["weights"]
-    assignment, _minutes = pairs.nearest_open(is_open)
-    objective = float(w[assignment >= 0].sum())
-    return _finish(spec, "optimal", objective, bound, is_open, assignment, began, seconds, details)
+def _mclp_result(spec, status, is_open, bound, began, seconds, details) -> LocateResult:
+    """The maximal-covering result of the plan ``is_open``: the weight it covers, each
+    unit's nearest open site within the radius, and ``bound``."""
+    assignment, _minutes = spec["pairs"].nearest_open(is_open)
+    objective = float(spec["weights"][assignment >= 0].sum())
+    return _finish(spec, status, objective, bound, is_open, assignment, began, seconds, details)
 
 
 def _solve_p_median(spec, began) -> LocateResult:
