@@ -105,9 +105,9 @@ class StagedModel:
     """A linear Pyomo model with one objective per stage, compiled once into one HiGHS
     instance and solved stage after stage (lexicographic optimisation).
 
-    Each solve starts from the last plan found (HiGHS takes it as its first incumbent when
-    it is feasible), and ``hold`` adds a row keeping a stage's objective near the value
-    that plan reached. ``load`` writes the last plan into the Pyomo variables.
+    Each solve changes only the objective; ``hold`` adds a row keeping a stage's objective
+    near the value the last plan found reached. ``load`` writes that plan into the Pyomo
+    variables.
     """
 
     def __init__(self, model: pyo.ConcreteModel, objectives: dict[str, tuple]):
