@@ -101,37 +101,23 @@ def solve(
         highs.setOptionValue(name, value)
     integrality = arrays["integrality"]
     scale = objective_scale(arrays["cost"])
-    sense = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
-    if integrality.any():
-        highs.passModel(
-            int(matrix.shape[1]),
-            int(matrix.shape[0]),
-            int(matrix.nnz),
-            int(highspy.MatrixFormat.kColwise),
-            int(sense),
-            float(arrays["offset"]) / scale,
-            np.asarray(arrays["cost"], dtype=float) / scale,
-            arrays["col_lower"],
-            arrays["col_upper"],
-            arrays["row_lower"],
-            arrays["row_upper"],
-            matrix.indptr.astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data.astype(float),
-            integrality,
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(matrix.shape[1]), int(matrix.shape[0])
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    lp.offset_ = float(arrays["offset"]) / scale
+    lp.col_cost_ = np.asarray(arrays["cost"], dtype=float) / scale
+    lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]
+    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    highs.passModel(lp)
+    if integrality.any():  # an LP gets no integrality at all (HiGHS warns of an empty one)
+        n_cols = int(matrix.shape[1])
+        highs.changeColsIntegrality(
+            n_cols, np.arange(n_cols, dtype=np.int32), integrality.astype(np.uint8)
         )
-    else:  # an LP: no integrality at all, or HiGHS warns of an empty one
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = int(matrix.shape[1]), int(matrix.shape[0])
-        lp.sense_, lp.offset_ = sense, float(arrays["offset"]) / scale
-        lp.col_cost_ = np.asarray(arrays["cost"], dtype=float) / scale
-        lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]
-        lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = matrix.data.astype(float)
-        highs.passModel(lp)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))

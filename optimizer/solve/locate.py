@@ -489,11 +489,11 @@ def _solve_mclp(spec, began) -> LocateResult:
     if lp.status == "optimal":
         rounded = _rounded(lp.x[:m], p, spec["required"], allowed)
         rounded = improve_cover(groups, m, rounded, allowed=allowed)
-        if _covered(pairs, w, rounded) > _covered(pairs, w, plan):
-            plan = rounded
+        covered, rounded_covered = _covered(pairs, w, plan), _covered(pairs, w, rounded)
+        if rounded_covered > covered:
+            plan, covered = rounded, rounded_covered
         bound = _mclp_bound(lp.objective, w)
-        gap = highs.relative_gap(_covered(pairs, w, plan), bound)
-        if plan.sum() == p and gap <= spec["mip_gap"] + BOUND_SLACK:
+        if plan.sum() == p and highs.relative_gap(covered, bound) <= spec["mip_gap"] + BOUND_SLACK:
             seconds = time.perf_counter() - heuristic_began
             details |= _size(lp) | {"proven_by": "lp"}
             return _mclp_result(spec, "optimal", plan, bound, began, seconds, details)
