@@ -11,6 +11,7 @@ from geodata.errors import InputError
 from geodata.i18n import gettext as _
 
 SORT_BLOCK = 1 << 20  # dense entries sorted at a time
+DENSE_SHARE = 0.1  # share of entries within the radius above which whole rows are sorted
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,9 @@ def cost_pairs(
             )
         shape = dense.shape
         _check_dense(dense)
-        if radius is None:
-            rows, cols, vals = _sorted_dense(dense)
+        within = np.inf if radius is None else radius
+        if radius is None or np.count_nonzero(dense <= radius) > DENSE_SHARE * dense.size:
+            rows, cols, vals = _sorted_dense(dense, within)
         else:
             rows, cols = np.nonzero(dense <= radius)
             rows, cols, vals = _sorted_triples(rows, cols, dense[rows, cols])
@@ -153,14 +155,17 @@ def _check_dense(dense: np.ndarray) -> None:
         _check_values(rows, cols, dense[rows, cols])
 
 
-def _sorted_dense(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Finite entries as (row, col, cost) sorted by row, then cost, then col.
+def _sorted_dense(
+    dense: np.ndarray, radius: float = np.inf
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of cost <= ``radius`` (finite ones when inf) as (row, col, cost) sorted by
+    row, then cost, then col.
 
     Sorted a block of rows at a time into preallocated output, so the temporaries stay
     small next to the matrix.
     """
     n, m = dense.shape
-    per_row = np.isfinite(dense).sum(axis=1)
+    per_row = (np.isfinite(dense) & (dense <= radius)).sum(axis=1)
     ends = np.cumsum(per_row)
     rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
     cols = np.empty(rows.size, dtype=np.int64)
@@ -170,7 +175,7 @@ def _sorted_dense(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         block = dense[start : start + step]
         order = np.argsort(block, axis=1, kind="stable")
         ordered = np.take_along_axis(block, order, axis=1)
-        keep = ~np.isposinf(ordered)
+        keep = np.isfinite(ordered) & (ordered <= radius)
         lo = ends[start - 1] if start else 0
         hi = ends[start + block.shape[0] - 1]
         cols[lo:hi] = order[keep]

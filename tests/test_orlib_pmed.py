@@ -136,3 +136,42 @@ def test_zero_weights_cost_nothing():
     verify_locate(res, sparse, weights=np.zeros(dense.shape[0]), p=3)
     assert res.status == "optimal"
     assert res.objective == 0.0
+
+
+# ------------------------------------------------------------------ branch and bound
+
+
+def graph_instance(seed: int, n: int) -> np.ndarray:
+    """Shortest-path costs on a random connected graph (a random tree plus 2n random
+    edges, integer lengths 1-100): the kind of instance whose LP bound needs branching."""
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(seed)
+    edges = {(k, int(rng.integers(0, k))) for k in range(1, n)}
+    while len(edges) < 3 * n:
+        a, b = (int(v) for v in rng.integers(0, n, size=2))
+        if a != b:
+            edges.add((max(a, b), min(a, b)))
+    ij = np.array(sorted(edges))
+    length = rng.integers(1, 101, size=len(ij)).astype(float)
+    graph = sp.csr_array((length, (ij[:, 0], ij[:, 1])), shape=(n, n))
+    return shortest_path(graph, directed=False)
+
+
+@pytest.mark.parametrize("purge", [False, True])
+@pytest.mark.parametrize("p", [3, 4])
+def test_branch_and_bound_agrees_with_compact_formulation(p, purge, monkeypatch):
+    """Nodes start from their parent's basis; with ``purge`` the master is rebuilt at every
+    node, so a basis of an earlier master must not be used."""
+    from optimizer.solve import benders
+
+    if purge:
+        monkeypatch.setattr(benders, "PURGE_ROWS", -(10**9))
+    cost = graph_instance(4, 60)
+    w = np.ones(cost.shape[0])
+    res = locate("p-median", cost, p=p)
+    verify_locate(res, cost, p=p)
+    assert res.status == "optimal"
+    assert res.details["nodes"] > 0
+    assert res.objective == pytest.approx(compact_optimum(cost, w, p, [], []), rel=1e-9)
+    assert res.bound == res.objective

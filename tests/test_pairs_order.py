@@ -41,8 +41,10 @@ def test_dense_errors_name_the_first_bad_entry():
         cost_pairs(dense)
 
 
+@pytest.mark.parametrize("share", [0.0, 1.0])  # rows sorted whole / pairs sorted alone
 @pytest.mark.parametrize("seed", range(20))
-def test_radius_filter_equals_filtering_all_pairs(seed):
+def test_radius_filter_equals_filtering_all_pairs(seed, share, monkeypatch):
+    monkeypatch.setattr(pairs_module, "DENSE_SHARE", share)
     rng = np.random.default_rng(seed)
     n, m = rng.integers(1, 12, size=2)
     dense = rng.integers(0, 6, size=(n, m)).astype(float)

@@ -10,7 +10,8 @@ unit of positive weight; its optimality cuts come from ``models.median.CutSepara
 3. Sites are closed (opened) for good when their reduced cost lifts the LP bound past the
    incumbent; the master is then rebuilt over the sites left, with the cuts that bind.
 4. Best-first branch and bound on the sites left, each node's bound being its master LP
-   solved by cutting planes again: the cuts a node needs are separated at that node.
+   solved by cutting planes again: the cuts a node needs are separated at that node, and
+   its LP starts from its parent's optimal basis.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from optimizer.solve.highs import objective_scale, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
+_BASIC = highspy.HighsBasisStatus.kBasic
 HEURISTIC_EVERY = 16  # branch-and-bound nodes between two rounding heuristics
 PURGE_ROWS = 10_000  # cuts the master may gain (beyond doubling) before slack ones go
 
@@ -179,6 +181,20 @@ class _Master:
                 sites.size, sites.astype(np.int32), lower.astype(float), upper.astype(float)
             )
 
+    def basis(self) -> tuple[list, list]:
+        """The current basis (column and row statuses), to start a later solve from."""
+        basis = self.h.getBasis()
+        return list(basis.col_status), list(basis.row_status)
+
+    def start_from(self, basis: tuple[list, list]) -> None:
+        """Start the next solve from ``basis``; rows added since it was taken are basic."""
+        cols, rows = basis
+        start = highspy.HighsBasis()
+        start.col_status = cols
+        start.row_status = rows + [_BASIC] * (self.h.getNumRow() - len(rows))
+        start.valid = True
+        self.h.setBasis(start)
+
     def run(self, seconds: float) -> bool:
         """Solve within ``seconds``; True when solved to optimality."""
         # HiGHS measures its time limit on a clock that runs across calls
@@ -209,6 +225,7 @@ class _Node:
     lower: np.ndarray = field(compare=False)
     upper: np.ndarray = field(compare=False)
     y: np.ndarray = field(compare=False)  # the parent's LP site values
+    basis: tuple | None = field(compare=False, default=None)  # (master generation, basis)
 
 
 class _Stage:
@@ -240,6 +257,7 @@ class _Stage:
         self.last_lp = np.zeros(0), np.zeros(0)  # (y, theta) of the last LP solved
         self.last_value = -np.inf
         self.n_made = 0  # cuts separated by this stage
+        self.generation = -1
         self.build(cuts)
 
     def build(self, cuts: Cuts | None) -> None:
@@ -257,6 +275,7 @@ class _Stage:
         self.master.add_rows(*reach)
         self.pool: list[Cuts] = []
         self.n_cuts = 0  # cuts in the master
+        self.generation += 1  # the number of this master: a node's basis fits only its own
         if cuts is not None:
             self.master.add_cuts(cuts)
             self.pool.append(cuts)
@@ -442,6 +461,8 @@ class _Stage:
                 self.build(self.binding_cuts())
                 purge_at = 2 * self.n_cuts + PURGE_ROWS
             self.master.set_site_bounds(free, lower, upper)
+            if node.basis is not None and node.basis[0] == self.generation:
+                self.master.start_from(node.basis[1])
             core = self.lower.copy()
             core[free] = np.clip(node.y, lower, upper)
             value = self.converge_lp(core)
@@ -464,11 +485,13 @@ class _Stage:
             upper = np.where(choice & (rc > room), 0.0, upper)
             lower = np.where(choice & (-rc > room), 1.0, lower)
             k = int(np.argmax(np.where((lower < 0.5) & (upper > 0.5), fraction, -1.0)))
+            basis = self.generation, self.master.basis()
             for v in (1.0, 0.0):
                 child_lower, child_upper = lower.copy(), upper.copy()
                 child_lower[k] = child_upper[k] = v
                 order += 1
-                heapq.heappush(heap, _Node(value, order, child_lower, child_upper, y[free]))
+                child = _Node(value, order, child_lower, child_upper, y[free], basis)
+                heapq.heappush(heap, child)
         if not heap:
             best.add_bound(np.inf)  # every plan that could beat the incumbent was ruled out
         self.master.set_site_bounds(free, self.lower[free], self.upper[free])
