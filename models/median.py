@@ -372,6 +372,17 @@ def _sums(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(index, weights=weights, minlength=size).astype(float, copy=False)
 
 
+def _distinct(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``keys`` (integers in [0, space)) and each key's index
+    among them, as ``np.unique(keys, return_inverse=True)``; counted in place of sorted
+    when ``space`` is small next to the number of keys."""
+    if space > 4 * keys.size:
+        return np.unique(keys, return_inverse=True)
+    present = np.bincount(keys, minlength=space) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present), position[keys]
+
+
 def _best_swap(
     pairs: CostPairs,
     weights: np.ndarray,
@@ -422,7 +433,7 @@ def _best_swap(
         w[cd] * (second_cost - np.maximum(d1[cd], cc)),
         -w[cd] * np.maximum(cc - d1[cd], 0.0),
     )
-    key, inverse = np.unique(cs * open_sites.size + slot[r1[cd]], return_inverse=True)
+    key, inverse = _distinct(cs * open_sites.size + slot[r1[cd]], m * open_sites.size)
     extra = _sums(inverse, extra_w, key.size)
     covers = np.bincount(inverse, weights=(~has2[cd]).astype(float), minlength=key.size)
     a_k, r_k = key // open_sites.size, open_sites[key % open_sites.size]
