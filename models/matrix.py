@@ -8,7 +8,7 @@ with integrality flags, ready to hand to a solver as arrays (no per-object overh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -106,10 +106,6 @@ class MatrixModel:
         self.rows[name] = (first, int(n_rows))
         self._n_rows += int(n_rows)
         return first
-
-    def relaxed(self) -> MatrixModel:
-        """The same model with every variable continuous (its LP relaxation)."""
-        return replace(self, col_integer=[np.zeros_like(c) for c in self.col_integer])
 
     def arrays(self) -> dict[str, np.ndarray | sp.csc_array | float | int]:
         """The model as column-wise arrays: cost, bounds, integrality and a CSC matrix."""

@@ -80,4 +80,4 @@ def test_each_proof_of_an_mclp_plan_is_taken_and_agrees_with_enumeration():
         assert res.objective == pytest.approx(best(cost, w, radius, p))
         assert res.bound == pytest.approx(res.objective)
         seen.add(res.details["proven_by"])
-    assert seen == {"reach", "lp", "mip"}
+    assert seen == {"reach", "lp", "branch"}

@@ -78,6 +78,27 @@ class Solution:
     n_nonzeros: int
 
 
+def pass_relaxation(highs: highspy.Highs, arrays: dict, sense: str) -> float:
+    """Hand a model (``MatrixModel.arrays()`` and its sense, "min" or "max") to ``highs``
+    without integrality, i.e. its LP relaxation, the objective divided by
+    ``objective_scale``. Returns that scale."""
+    matrix = arrays["matrix"]
+    scale = objective_scale(arrays["cost"])
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(matrix.shape[1]), int(matrix.shape[0])
+    lp.sense_ = highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize
+    lp.offset_ = float(arrays["offset"]) / scale
+    lp.col_cost_ = np.asarray(arrays["cost"], dtype=float) / scale
+    lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]
+    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    highs.passModel(lp)
+    return scale
+
+
 def solve(
     model: MatrixModel,
     *,
@@ -100,19 +121,7 @@ def solve(
     for name, value in (options or {}).items():
         highs.setOptionValue(name, value)
     integrality = arrays["integrality"]
-    scale = objective_scale(arrays["cost"])
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = int(matrix.shape[1]), int(matrix.shape[0])
-    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
-    lp.offset_ = float(arrays["offset"]) / scale
-    lp.col_cost_ = np.asarray(arrays["cost"], dtype=float) / scale
-    lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]
-    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(float)
-    highs.passModel(lp)
+    scale = pass_relaxation(highs, arrays, model.sense)
     if integrality.any():  # an LP gets no integrality at all (HiGHS warns of an empty one)
         n_cols = int(matrix.shape[1])
         highs.changeColsIntegrality(

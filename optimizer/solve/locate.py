@@ -25,14 +25,13 @@ from optimizer import interrupt
 from optimizer.results import LocateResult
 from optimizer.solve import highs
 from optimizer.solve.benders import solve_p_median
+from optimizer.solve.site_search import SearchOutcome, branch_and_bound
 
 PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
 DEFAULT_TIME_LIMIT = 300.0  # seconds
 DEFAULT_MIP_GAP = 0.0
 # interior point for the root LP: covering LPs are highly degenerate for dual simplex
 COVER_OPTIONS = {"mip_lp_solver": "ipm"}
-# relative gap of a plan to an LP bound still counted as meeting it (LP tolerances)
-BOUND_SLACK = 1e-9
 
 
 def locate(
@@ -391,7 +390,7 @@ def _checked(sol: highs.Solution, what: str) -> highs.Solution:
     return sol
 
 
-def _size(sol: highs.Solution) -> dict:
+def _size(sol: highs.Solution | SearchOutcome) -> dict:
     return {
         "columns": sol.n_cols,
         "rows": sol.n_rows,
@@ -455,8 +454,10 @@ def _solve_lscp(spec, began) -> LocateResult:
 
 def _solve_mclp(spec, began) -> LocateResult:
     """Maximal covering: a greedy plan improved by swaps; when it covers every unit some
-    site reaches, or a plan rounded from the LP relaxation (improved by swaps) meets the LP
-    bound, no plan covers more; otherwise the MIP, started from the better plan."""
+    site reaches, no plan covers more. Otherwise branch and bound over the sites
+    (``optimizer.solve.site_search``) from that plan, LP solutions rounded to their p
+    largest sites and improved by swaps; the root alone proves the plan when a rounded
+    plan meets the LP bound."""
     pairs, m, w, p = spec["pairs"], spec["pairs"].n_sites, spec["weights"], spec["p"]
     groups = coverage_groups(pairs, w, spec["required"])
     by_required = (groups.group_of < 0) & (np.diff(pairs.indptr) > 0)
@@ -484,35 +485,29 @@ def _solve_mclp(spec, began) -> LocateResult:
         barred=np.union1d(spec["barred"], closed),
         covered_by_required=float(w[by_required].sum()),
     )
+    step = 1.0 if np.all(w == np.round(w)) else 0.0
     remaining = spec["time_limit"] - (time.perf_counter() - began)
-    lp = highs.solve(model.relaxed(), time_limit=remaining, mip_gap=0.0, options=COVER_OPTIONS)
-    if lp.status == "optimal":
-        rounded = _rounded(lp.x[:m], p, spec["required"], allowed)
-        rounded = improve_cover(groups, m, rounded, allowed=allowed)
-        covered, rounded_covered = _covered(pairs, w, plan), _covered(pairs, w, rounded)
-        if rounded_covered > covered:
-            plan, covered = rounded, rounded_covered
-        bound = _mclp_bound(lp.objective, w)
-        if plan.sum() == p and highs.relative_gap(covered, bound) <= spec["mip_gap"] + BOUND_SLACK:
-            seconds = time.perf_counter() - heuristic_began
-            details |= _size(lp) | {"proven_by": "lp"}
-            return _mclp_result(spec, "optimal", plan, bound, began, seconds, details)
-    seconds = time.perf_counter() - heuristic_began
-    covers = np.bincount(groups.group, weights=plan[groups.site], minlength=groups.n_groups) > 0
-    remaining = spec["time_limit"] - (time.perf_counter() - began)
-    sol = _checked(
-        highs.solve(
-            model,
-            time_limit=remaining,
-            mip_gap=spec["mip_gap"],
-            options=COVER_OPTIONS,
-            start=np.concatenate([plan, covers]).astype(float),
+    out = branch_and_bound(
+        model,
+        np.arange(m),
+        value=lambda is_open: _covered(pairs, w, is_open),
+        rounding=lambda y: improve_cover(
+            groups, m, _rounded(y, p, spec["required"], allowed), allowed=allowed
         ),
-        "mclp",
+        start=plan,
+        step=step,
+        time_limit=remaining,
+        mip_gap=spec["mip_gap"],
     )
-    seconds += sol.seconds
-    details |= _size(sol) | {"proven_by": "mip"}
-    return _mclp_result(spec, sol.status, _open_mask(sol.x, m), sol.bound, began, seconds, details)
+    if out.status == "infeasible":
+        raise InfeasibleError(
+            _("{problem}: the targets cannot all be met (HiGHS: infeasible)").format(problem="mclp")
+        )
+    seconds = time.perf_counter() - heuristic_began
+    proven_by = "lp" if out.nodes <= 1 else "branch"
+    details |= _size(out) | {"lp_bound": out.root}
+    details["proven_by"] = proven_by if out.status == "optimal" else None
+    return _mclp_result(spec, out.status, out.is_open, out.bound, began, seconds, details)
 
 
 _NO_MODEL = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
@@ -531,13 +526,6 @@ def _rounded(y: np.ndarray, p: int, required: np.ndarray, allowed: np.ndarray) -
     order = np.flatnonzero(allowed)[np.argsort(-y[allowed], kind="stable")]
     is_open[order[: max(p - int(is_open.sum()), 0)]] = True
     return is_open
-
-
-def _mclp_bound(lp_bound: float, w: np.ndarray) -> float:
-    """The LP bound on the covered weight, rounded down when every weight is whole."""
-    if np.all(w == np.round(w)):
-        return float(np.floor(lp_bound + 1e-9 * max(1.0, abs(lp_bound))))
-    return lp_bound
 
 
 def _mclp_result(spec, status, is_open, bound, began, seconds, details) -> LocateResult:

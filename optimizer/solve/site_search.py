@@ -1,0 +1,199 @@
+"""Best-first branch and bound over the binary site columns of a covering model.
+
+Each node's bound is the model's LP relaxation with some sites fixed open or closed,
+solved by HiGHS dual simplex from the parent node's optimal basis. Sites whose reduced
+cost shows that flipping them cannot lead to a better plan are fixed at every node. The
+caller prices plans and rounds LP solutions; the search needs only that the LP value at
+integral site values is the value of that plan (true of the maximal and set covering
+models of ``models.covering``, whose other columns are continuous).
+
+Plans are compared through their score, the objective for a maximisation and its negative
+for a minimisation, so that a better plan always scores more.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from models.matrix import MatrixModel
+from optimizer import interrupt
+from optimizer.solve.highs import pass_relaxation, quiet_highs
+
+_OPTIMAL = highspy.HighsModelStatus.kOptimal
+_INFEASIBLE = highspy.HighsModelStatus.kInfeasible
+HEURISTIC_EVERY = 16  # nodes between two roundings of a node's LP solution
+SLACK = 1e-9  # relative tolerance of an LP bound (HiGHS's LP tolerances)
+
+
+@dataclass
+class SearchOutcome:
+    """The best plan found (a site mask), its objective and the proven bound.
+
+    ``status`` is "optimal" (within the gap), "time_limit", "interrupted" or "infeasible"
+    (the LP relaxation has no solution). ``root`` is the LP bound of the whole model,
+    ``nodes`` the LPs solved (the root is node 1); the model's size is in ``n_cols``,
+    ``n_rows`` and ``n_nonzeros``.
+    """
+
+    status: str
+    is_open: np.ndarray
+    objective: float
+    bound: float
+    root: float
+    nodes: int
+    seconds: float
+    n_cols: int
+    n_rows: int
+    n_nonzeros: int
+
+
+@dataclass(order=True)
+class _Node:
+    key: float  # minus the best score a plan of this node can reach (its parent's LP bound)
+    order: int
+    lower: np.ndarray = field(compare=False)
+    upper: np.ndarray = field(compare=False)
+    basis: highspy.HighsBasis | None = field(compare=False, default=None)
+
+    @property
+    def score(self) -> float:
+        return -self.key
+
+
+def branch_and_bound(
+    model: MatrixModel,
+    sites: np.ndarray,
+    *,
+    value: Callable[[np.ndarray], float],
+    rounding: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+    step: float,
+    time_limit: float,
+    mip_gap: float,
+) -> SearchOutcome:
+    """Search for the best plan over the binary columns ``sites`` of ``model``.
+
+    ``value(mask)`` is the objective of a plan (a site mask over ``sites``),
+    ``rounding(y)`` a plan made from LP site values ``y``, ``start`` the first
+    incumbent. ``step`` is the least amount by which one plan can beat another (1 when
+    every plan's objective is whole, else 0). ``time_limit`` is in seconds.
+    """
+    began = time.perf_counter()
+    sign = 1.0 if model.sense == "max" else -1.0
+    arrays = model.arrays()
+    highs = quiet_highs()
+    scale = pass_relaxation(highs, arrays, model.sense)
+    cols = np.asarray(sites, dtype=np.int32)
+    best = _Best(sign, step, mip_gap, start, value(start))
+    lower0 = np.asarray(arrays["col_lower"], dtype=float)[cols]
+    upper0 = np.asarray(arrays["col_upper"], dtype=float)[cols]
+    heap = [_Node(-np.inf, 0, lower0, upper0)]
+    nodes, root, order = 0, np.nan, 0
+    while heap:
+        node = heapq.heappop(heap)
+        if node.score < best.need():
+            continue
+        remaining = time_limit - (time.perf_counter() - began)
+        if remaining <= 0 or interrupt.requested():
+            heapq.heappush(heap, node)
+            break
+        highs.changeColsBounds(cols.size, cols, node.lower, node.upper)
+        if node.basis is not None:
+            highs.setBasis(node.basis)
+        highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+        interrupt.run(highs)
+        status = highs.getModelStatus()
+        if status == _INFEASIBLE:
+            continue
+        if status != _OPTIMAL:
+            heapq.heappush(heap, node)
+            break
+        nodes += 1
+        bound = sign * highs.getInfo().objective_function_value * scale
+        if nodes == 1:
+            root = sign * bound
+        if bound < best.need():
+            continue
+        solution = highs.getSolution()
+        y = np.asarray(solution.col_value)[cols]
+        if nodes % HEURISTIC_EVERY == 1:
+            best.offer(rounding(y), value)
+        fraction = np.abs(y - np.round(y))
+        if fraction.max() < 1e-6:
+            best.offer(y > 0.5, value)
+            continue
+        # flipping a site from its bound moves the LP value by at most its reduced cost
+        reduced = sign * np.asarray(solution.col_dual)[cols] * scale
+        lower, upper = node.lower.copy(), node.upper.copy()
+        free = (lower < 0.5) & (upper > 0.5)
+        upper[free & (bound + reduced < best.need())] = 0.0
+        lower[free & (bound - reduced < best.need())] = 1.0
+        free = (lower < 0.5) & (upper > 0.5)
+        if not free.any():
+            heapq.heappush(heap, _Node(-bound, order, lower, upper, highs.getBasis()))
+            order += 1
+            continue
+        k = int(np.argmax(np.where(free, fraction, -1.0)))
+        basis = highs.getBasis()
+        for v in (1.0, 0.0):
+            child_lower, child_upper = lower.copy(), upper.copy()
+            child_lower[k] = child_upper[k] = v
+            order += 1
+            heapq.heappush(heap, _Node(-bound, order, child_lower, child_upper, basis))
+    if nodes == 0 and not heap:
+        status = "infeasible"
+    elif not heap or heap[0].score < best.need():
+        status = "optimal"
+    else:
+        status = "interrupted" if interrupt.requested() else "time_limit"
+    open_bound = max((n.score for n in heap), default=-np.inf)
+    return SearchOutcome(
+        status,
+        best.is_open,
+        best.objective,
+        sign * best.proven(open_bound),
+        root,
+        nodes,
+        time.perf_counter() - began,
+        model.n_cols,
+        model.n_rows,
+        int(arrays["matrix"].nnz),
+    )
+
+
+class _Best:
+    """The incumbent plan and the score a plan needs to beat it."""
+
+    def __init__(
+        self, sign: float, step: float, mip_gap: float, is_open: np.ndarray, objective: float
+    ) -> None:
+        self.sign, self.step, self.mip_gap = sign, step, mip_gap
+        self.is_open, self.objective = is_open.copy(), objective
+
+    def offer(self, is_open: np.ndarray, value: Callable[[np.ndarray], float]) -> None:
+        objective = value(is_open)
+        if self.sign * objective > self.sign * self.objective:
+            self.is_open, self.objective = is_open.copy(), objective
+
+    def room(self) -> float:
+        """How much more than the incumbent's score a plan must score to count."""
+        slack = SLACK * max(1.0, abs(self.objective))
+        return max(self.step - slack, self.mip_gap * max(1.0, abs(self.objective)), slack)
+
+    def need(self) -> float:
+        return self.sign * self.objective + self.room()
+
+    def proven(self, open_bound: float) -> float:
+        """The bound on the best score: the best open node's, else the incumbent's (plus
+        the gap allowed, when the gap and not the step closed the search)."""
+        score = self.sign * self.objective
+        if open_bound >= self.need():
+            return max(open_bound, score)
+        gap_room = self.mip_gap * max(1.0, abs(self.objective))
+        return score + (gap_room if gap_room > self.step else 0.0)
