@@ -169,3 +169,32 @@ def improve_cover(
             return is_open
         is_open[best[1]] = False
         is_open[best[2]] = True
+
+
+def cover_from(
+    groups: CoverageGroups, n_sites: int, y: np.ndarray, *, site_cost: np.ndarray
+) -> np.ndarray:
+    """A set cover made from site values ``y`` (an LP solution): sites by decreasing y
+    (ties: the lowest index) until every group is covered, then each chosen site that no
+    group needs dropped, the costliest first. Only sites with y > 0 are taken, so ``y``
+    must cover every group (as an LP cover does). Returns a site mask."""
+    by_site = sp.csc_array(
+        (np.ones(groups.site.size), (groups.group, groups.site)),
+        shape=(groups.n_groups, n_sites),
+    )
+    count = np.zeros(groups.n_groups)
+    is_open = np.zeros(n_sites, dtype=bool)
+    order = np.argsort(-y, kind="stable")
+    for j in order[y[order] > 0].tolist():
+        if count.all():
+            break
+        rows = by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]
+        if (count[rows] == 0).any():
+            is_open[j] = True
+            count[rows] += 1
+    for j in np.flatnonzero(is_open)[np.argsort(-site_cost[is_open], kind="stable")].tolist():
+        rows = by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]
+        if (count[rows] >= 2).all():
+            is_open[j] = False
+            count[rows] -= 1
+    return is_open

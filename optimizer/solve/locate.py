@@ -12,6 +12,7 @@ from geodata.errors import InfeasibleError, InputError, SolverError
 from geodata.i18n import gettext as _
 from models.components import cover_parts
 from models.covering import (
+    cover_from,
     coverage_groups,
     greedy_cover,
     improve_cover,
@@ -30,8 +31,7 @@ from optimizer.solve.site_search import SearchOutcome, branch_and_bound
 PROBLEMS = ("lscp", "mclp", "p-median", "p-center", "capacitated")
 DEFAULT_TIME_LIMIT = 300.0  # seconds
 DEFAULT_MIP_GAP = 0.0
-# interior point for the root LP: covering LPs are highly degenerate for dual simplex
-COVER_OPTIONS = {"mip_lp_solver": "ipm"}
+_NONE = np.zeros(0, np.int64)  # no site indices
 
 
 def locate(
@@ -403,6 +403,9 @@ def _size(sol: highs.Solution | SearchOutcome) -> dict:
 
 
 def _solve_lscp(spec, began) -> LocateResult:
+    """Set covering: groups of units with the same sites in reach, sites forced or
+    dominated out, then each independent part by branch and bound over its sites
+    (``optimizer.solve.site_search``), LP solutions rounded to covers."""
     pairs, m = spec["pairs"], spec["pairs"].n_sites
     _require_reach(pairs, radius=spec["radius"])
     site_cost = spec["fixed_costs"] if spec["fixed_costs"] is not None else np.ones(m)
@@ -417,26 +420,28 @@ def _solve_lscp(spec, began) -> LocateResult:
     bound = float(site_cost[is_open].sum())
     solve_seconds, optimal = 0.0, True
     size = {"columns": 0, "rows": 0, "nonzeros": 0, "nodes": 0}
+    step = 1.0 if np.all(site_cost == np.round(site_cost)) else 0.0
     for part in parts:
-        model = set_cover_model(
-            part.groups,
-            part.sites.size,
-            site_cost=site_cost[part.sites],
-            required=np.zeros(0, np.int64),
-            barred=np.zeros(0, np.int64),
-        )
+        n, part_cost = part.sites.size, site_cost[part.sites]
+        model = set_cover_model(part.groups, n, site_cost=part_cost, required=_NONE, barred=_NONE)
         remaining = spec["time_limit"] - (time.perf_counter() - began)
-        sol = _checked(
-            highs.solve(
-                model, time_limit=remaining, mip_gap=spec["mip_gap"], options=COVER_OPTIONS
+        out = branch_and_bound(
+            model,
+            np.arange(n),
+            value=lambda is_open, part_cost=part_cost: float(part_cost[is_open].sum()),
+            rounding=lambda y, part=part, part_cost=part_cost: cover_from(
+                part.groups, part.sites.size, y, site_cost=part_cost
             ),
-            "lscp",
+            start=np.ones(n, dtype=bool),
+            step=step,
+            time_limit=remaining,
+            mip_gap=spec["mip_gap"],
         )
-        is_open[part.sites[_open_mask(sol.x, part.sites.size)]] = True
-        bound += sol.bound
-        solve_seconds += sol.seconds
-        optimal &= sol.status == "optimal"
-        size = {key: size[key] + value for key, value in _size(sol).items()}
+        is_open[part.sites[out.is_open]] = True
+        bound += out.bound
+        solve_seconds += out.seconds
+        optimal &= out.status == "optimal"
+        size = {key: size[key] + value for key, value in _size(out).items()}
     assignment, _minutes = pairs.nearest_open(is_open)
     objective = float(site_cost[is_open].sum())
     details = size | {

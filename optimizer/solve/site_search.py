@@ -84,63 +84,45 @@ def branch_and_bound(
     incumbent. ``step`` is the least amount by which one plan can beat another (1 when
     every plan's objective is whole, else 0). ``time_limit`` is in seconds.
     """
-    began = time.perf_counter()
-    sign = 1.0 if model.sense == "max" else -1.0
-    arrays = model.arrays()
-    highs = quiet_highs()
-    scale = pass_relaxation(highs, arrays, model.sense)
-    cols = np.asarray(sites, dtype=np.int32)
-    best = _Best(sign, step, mip_gap, start, value(start))
-    lower0 = np.asarray(arrays["col_lower"], dtype=float)[cols]
-    upper0 = np.asarray(arrays["col_upper"], dtype=float)[cols]
-    heap = [_Node(-np.inf, 0, lower0, upper0)]
+    search = _Search(model, sites, value, step, mip_gap, start, time.perf_counter() + time_limit)
+    heap = [_Node(-np.inf, 0, search.lower, search.upper)]
     nodes, root, order = 0, np.nan, 0
+    best = search.best
     while heap:
         node = heapq.heappop(heap)
         if node.score < best.need():
             continue
-        remaining = time_limit - (time.perf_counter() - began)
-        if remaining <= 0 or interrupt.requested():
-            heapq.heappush(heap, node)
-            break
-        highs.changeColsBounds(cols.size, cols, node.lower, node.upper)
-        if node.basis is not None:
-            highs.setBasis(node.basis)
-        highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
-        interrupt.run(highs)
-        status = highs.getModelStatus()
-        if status == _INFEASIBLE:
+        status = search.solve(node.lower, node.upper, node.basis)
+        if status == "infeasible":
             continue
-        if status != _OPTIMAL:
+        if status != "optimal":
             heapq.heappush(heap, node)
             break
         nodes += 1
-        bound = sign * highs.getInfo().objective_function_value * scale
+        bound, y, reduced = search.solution()
         if nodes == 1:
-            root = sign * bound
+            root = search.sign * bound
         if bound < best.need():
             continue
-        solution = highs.getSolution()
-        y = np.asarray(solution.col_value)[cols]
-        if nodes % HEURISTIC_EVERY == 1:
-            best.offer(rounding(y), value)
         fraction = np.abs(y - np.round(y))
         if fraction.max() < 1e-6:
             best.offer(y > 0.5, value)
             continue
+        basis = search.highs.getBasis()
+        if nodes % HEURISTIC_EVERY == 1:
+            best.offer(rounding(y), value)
+            search.dive(node.lower, node.upper, y)
         # flipping a site from its bound moves the LP value by at most its reduced cost
-        reduced = sign * np.asarray(solution.col_dual)[cols] * scale
         lower, upper = node.lower.copy(), node.upper.copy()
         free = (lower < 0.5) & (upper > 0.5)
         upper[free & (bound + reduced < best.need())] = 0.0
         lower[free & (bound - reduced < best.need())] = 1.0
         free = (lower < 0.5) & (upper > 0.5)
         if not free.any():
-            heapq.heappush(heap, _Node(-bound, order, lower, upper, highs.getBasis()))
+            heapq.heappush(heap, _Node(-bound, order, lower, upper, basis))
             order += 1
             continue
         k = int(np.argmax(np.where(free, fraction, -1.0)))
-        basis = highs.getBasis()
         for v in (1.0, 0.0):
             child_lower, child_upper = lower.copy(), upper.copy()
             child_lower[k] = child_upper[k] = v
@@ -157,14 +139,80 @@ def branch_and_bound(
         status,
         best.is_open,
         best.objective,
-        sign * best.proven(open_bound),
+        search.sign * best.proven(open_bound),
         root,
         nodes,
-        time.perf_counter() - began,
+        time.perf_counter() - search.began,
         model.n_cols,
         model.n_rows,
-        int(arrays["matrix"].nnz),
+        int(search.nonzeros),
     )
+
+
+class _Search:
+    """The model's LP relaxation in one HiGHS object, the site columns and the incumbent."""
+
+    def __init__(
+        self,
+        model: MatrixModel,
+        sites: np.ndarray,
+        value: Callable[[np.ndarray], float],
+        step: float,
+        mip_gap: float,
+        start: np.ndarray,
+        deadline: float,
+    ) -> None:
+        self.began, self.deadline = time.perf_counter(), deadline
+        self.sign = 1.0 if model.sense == "max" else -1.0
+        arrays = model.arrays()
+        self.nonzeros = arrays["matrix"].nnz
+        self.highs = quiet_highs()
+        self.scale = pass_relaxation(self.highs, arrays, model.sense)
+        self.cols = np.asarray(sites, dtype=np.int32)
+        self.lower = np.asarray(arrays["col_lower"], dtype=float)[self.cols]
+        self.upper = np.asarray(arrays["col_upper"], dtype=float)[self.cols]
+        self.value = value
+        self.best = _Best(self.sign, step, mip_gap, start, value(start))
+
+    def solve(self, lower: np.ndarray, upper: np.ndarray, basis=None) -> str:
+        """Solve the LP with site bounds ``lower``, ``upper`` (from ``basis`` when given):
+        "optimal", "infeasible" or "stopped" (time, or a stop requested)."""
+        remaining = self.deadline - time.perf_counter()
+        if remaining <= 0 or interrupt.requested():
+            return "stopped"
+        self.highs.changeColsBounds(self.cols.size, self.cols, lower, upper)
+        if basis is not None:
+            self.highs.setBasis(basis)
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + remaining)
+        interrupt.run(self.highs)
+        status = self.highs.getModelStatus()
+        if status == _INFEASIBLE:
+            return "infeasible"
+        return "optimal" if status == _OPTIMAL else "stopped"
+
+    def solution(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """The last LP's score, site values and site reduced costs (in score units)."""
+        bound = self.sign * self.highs.getInfo().objective_function_value * self.scale
+        solution = self.highs.getSolution()
+        y = np.asarray(solution.col_value)[self.cols]
+        reduced = self.sign * np.asarray(solution.col_dual)[self.cols] * self.scale
+        return bound, y, reduced
+
+    def dive(self, lower: np.ndarray, upper: np.ndarray, y: np.ndarray) -> None:
+        """Open the fractional site of largest value, solve the LP again and repeat until
+        its solution is integral (a plan, offered) or it cannot beat the incumbent."""
+        lower = lower.copy()
+        while True:
+            fractional = np.flatnonzero(np.abs(y - np.round(y)) >= 1e-6)
+            if fractional.size == 0:
+                self.best.offer(y > 0.5, self.value)
+                return
+            lower[fractional[np.argmax(y[fractional])]] = 1.0
+            if self.solve(lower, upper) != "optimal":
+                return
+            bound, y, _reduced = self.solution()
+            if bound < self.best.need():
+                return
 
 
 class _Best:
