@@ -131,3 +131,23 @@ def test_max_cover_search_alone_reports_its_model_and_root():
     assert out.root >= out.objective
     assert (out.n_cols, out.n_rows) == (model.n_cols, model.n_rows)
     assert out.n_nonzeros == model.arrays()["matrix"].nnz
+
+
+@pytest.mark.parametrize("problem", ["mclp", "lscp"])
+def test_a_requested_stop_ends_the_search_with_its_plan_and_a_true_bound(problem):
+    from optimizer import interrupt
+
+    cost, w = instance(1)
+    args = dict(weights=w, p=3, radius=6.0) if problem == "mclp" else dict(radius=9.0)
+    if problem == "lscp":
+        cost[np.arange(cost.shape[0]), np.arange(cost.shape[0]) % cost.shape[1]] = 0.0
+    whole = locate(problem, cost, **args)
+    with interrupt.signals():
+        interrupt.request()
+        res = locate(problem, cost, **args)
+    assert res.status == "interrupted"
+    verify_locate(res, cost, **args)
+    if problem == "mclp":
+        assert res.objective <= whole.objective <= res.bound
+    else:
+        assert res.bound <= whole.objective <= res.objective

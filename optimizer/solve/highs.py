@@ -104,22 +104,17 @@ def solve(
     *,
     time_limit: float,
     mip_gap: float,
-    start: np.ndarray | None = None,
-    options: dict[str, bool | int | float | str] | None = None,
 ) -> Solution:
     """Solve with HiGHS under a time limit (seconds) and relative MIP gap.
 
-    ``start`` is a full column vector used as the first incumbent when feasible;
-    ``options`` are further HiGHS options by name. The run is deterministic: fixed random
-    seed, one thread. The objective is scaled internally (``objective_scale``); the
-    objective and bound returned are in the model's own units.
+    The run is deterministic: fixed random seed, one thread. The objective is scaled
+    internally (``objective_scale``); the objective and bound returned are in the model's
+    own units.
     """
     arrays = model.arrays()
     matrix = arrays["matrix"]
     highs = quiet_highs(time_limit)
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
-    for name, value in (options or {}).items():
-        highs.setOptionValue(name, value)
     integrality = arrays["integrality"]
     scale = pass_relaxation(highs, arrays, model.sense)
     if integrality.any():  # an LP gets no integrality at all (HiGHS warns of an empty one)
@@ -127,11 +122,6 @@ def solve(
         highs.changeColsIntegrality(
             n_cols, np.arange(n_cols, dtype=np.int32), integrality.astype(np.uint8)
         )
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(start, dtype=float))
-        sol.value_valid = True
-        highs.setSolution(sol)
     began = time.perf_counter()
     interrupt.run(highs)
     seconds = time.perf_counter() - began

@@ -451,9 +451,17 @@ def _solve_lscp(spec, began) -> LocateResult:
         "sites_dominated": int(reduced.closed.size),
         "independent_parts": len(parts),
     }
-    status = "optimal" if optimal else "time_limit"
+    status = "interrupted" if interrupt.requested() else "time_limit"
     return _finish(
-        spec, status, objective, bound, is_open, assignment, began, solve_seconds, details
+        spec,
+        "optimal" if optimal else status,
+        objective,
+        bound,
+        is_open,
+        assignment,
+        began,
+        solve_seconds,
+        details,
     )
 
 
