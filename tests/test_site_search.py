@@ -12,7 +12,7 @@ import pytest
 from models.covering import coverage_groups, max_cover_model, set_cover_model
 from models.pairs import cost_pairs
 from optimizer import locate
-from optimizer.solve import site_search
+from optimizer.solve import highs
 from optimizer.solve.site_search import branch_and_bound
 from optimizer.verify import verify_locate
 
@@ -46,7 +46,7 @@ def best_cover(cost, w, radius, p, required=(), barred=()) -> float:
 @pytest.mark.parametrize("root_ipm", [False, True])  # root LP by dual simplex / by IPM
 @pytest.mark.parametrize("whole", [True, False])
 def test_mclp_plans_equal_enumeration_and_some_need_branching(whole, root_ipm, monkeypatch):
-    monkeypatch.setattr(site_search, "ROOT_IPM_ROWS", 0 if root_ipm else 10**9)
+    monkeypatch.setattr(highs, "COLD_IPM_ROWS", 0 if root_ipm else 10**9)
     nodes = []
     for seed, radius, p in itertools.product(range(8), (6.0, 7.0), (3, 4)):
         cost, w = instance(seed, whole=whole)

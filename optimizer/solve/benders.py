@@ -26,6 +26,7 @@ import numpy as np
 from models.median import Cuts, CutSeparator, greedy, interchange, plan_cost, reach_rows
 from models.pairs import CostPairs
 from optimizer import interrupt
+from optimizer.solve import highs
 from optimizer.solve.highs import objective_scale, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
@@ -199,7 +200,10 @@ class _Master:
         """Solve within ``seconds``; True when solved to optimality."""
         # HiGHS measures its time limit on a clock that runs across calls
         self.h.setOptionValue("time_limit", self.h.getRunTime() + float(max(seconds, 0.01)))
+        if not self.h.getBasis().valid and self.h.getNumRow() > highs.COLD_IPM_ROWS:
+            self.h.setOptionValue("solver", "ipm")
         interrupt.run(self.h)
+        self.h.setOptionValue("solver", "simplex")  # later solves start from a basis
         return self.h.getModelStatus() == _OPTIMAL
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:

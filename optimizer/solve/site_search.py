@@ -23,15 +23,13 @@ import numpy as np
 
 from models.matrix import MatrixModel
 from optimizer import interrupt
+from optimizer.solve import highs
 from optimizer.solve.highs import pass_relaxation, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
 HEURISTIC_EVERY = 16  # nodes between two roundings of a node's LP solution
-# rows above which the root LP is solved by interior point (then crossover to a basis):
-# dual simplex from a slack basis needs ever more iterations as rows grow (4.6 s against
-# 1.0 s for 7,000 rows, 0.26 s against 0.96 s for 2,600)
-ROOT_IPM_ROWS = 4000
+
 SLACK = 1e-9  # relative tolerance of an LP bound (HiGHS's LP tolerances)
 
 
@@ -112,7 +110,7 @@ def branch_and_bound(
         if fraction.max() < 1e-6:
             best.offer(y > 0.5, value)
             continue
-        basis = search.highs.getBasis()
+        basis = search.lp.getBasis()
         if nodes % HEURISTIC_EVERY == 1:
             best.offer(rounding(y), value)
             search.dive(node.lower, node.upper, y)
@@ -154,7 +152,8 @@ def branch_and_bound(
 
 
 class _Search:
-    """The model's LP relaxation in one HiGHS object, the site columns and the incumbent."""
+    """The model's LP relaxation in one HiGHS object (``lp``), the site columns and the
+    incumbent."""
 
     def __init__(
         self,
@@ -170,15 +169,15 @@ class _Search:
         self.sign = 1.0 if model.sense == "max" else -1.0
         arrays = model.arrays()
         self.nonzeros = arrays["matrix"].nnz
-        self.highs = quiet_highs()
-        self.scale = pass_relaxation(self.highs, arrays, model.sense)
+        self.lp = quiet_highs()
+        self.scale = pass_relaxation(self.lp, arrays, model.sense)
         self.cols = np.asarray(sites, dtype=np.int32)
         self.lower = np.asarray(arrays["col_lower"], dtype=float)[self.cols]
         self.upper = np.asarray(arrays["col_upper"], dtype=float)[self.cols]
         self.value = value
         self.best = _Best(self.sign, step, mip_gap, start, value(start))
-        if model.n_rows > ROOT_IPM_ROWS:
-            self.highs.setOptionValue("solver", "ipm")
+        if model.n_rows > highs.COLD_IPM_ROWS:
+            self.lp.setOptionValue("solver", "ipm")
 
     def solve(self, lower: np.ndarray, upper: np.ndarray, basis=None) -> str:
         """Solve the LP with site bounds ``lower``, ``upper`` (from ``basis`` when given):
@@ -186,21 +185,21 @@ class _Search:
         remaining = self.deadline - time.perf_counter()
         if remaining <= 0 or interrupt.requested():
             return "stopped"
-        self.highs.changeColsBounds(self.cols.size, self.cols, lower, upper)
+        self.lp.changeColsBounds(self.cols.size, self.cols, lower, upper)
         if basis is not None:
-            self.highs.setBasis(basis)
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + remaining)
-        interrupt.run(self.highs)
-        self.highs.setOptionValue("solver", "simplex")  # later LPs start from a basis
-        status = self.highs.getModelStatus()
+            self.lp.setBasis(basis)
+        self.lp.setOptionValue("time_limit", self.lp.getRunTime() + remaining)
+        interrupt.run(self.lp)
+        self.lp.setOptionValue("solver", "simplex")  # later LPs start from a basis
+        status = self.lp.getModelStatus()
         if status == _INFEASIBLE:
             return "infeasible"
         return "optimal" if status == _OPTIMAL else "stopped"
 
     def solution(self) -> tuple[float, np.ndarray, np.ndarray]:
         """The last LP's score, site values and site reduced costs (in score units)."""
-        bound = self.sign * self.highs.getInfo().objective_function_value * self.scale
-        solution = self.highs.getSolution()
+        bound = self.sign * self.lp.getInfo().objective_function_value * self.scale
+        solution = self.lp.getSolution()
         y = np.asarray(solution.col_value)[self.cols]
         reduced = self.sign * np.asarray(solution.col_dual)[self.cols] * self.scale
         return bound, y, reduced
