@@ -451,17 +451,10 @@ def _solve_lscp(spec, began) -> LocateResult:
         "sites_dominated": int(reduced.closed.size),
         "independent_parts": len(parts),
     }
-    status = "interrupted" if interrupt.requested() else "time_limit"
+    stopped = "interrupted" if interrupt.requested() else "time_limit"
+    status = "optimal" if optimal else stopped
     return _finish(
-        spec,
-        "optimal" if optimal else status,
-        objective,
-        bound,
-        is_open,
-        assignment,
-        began,
-        solve_seconds,
-        details,
+        spec, status, objective, bound, is_open, assignment, began, solve_seconds, details
     )
 
 
