@@ -1,11 +1,13 @@
 """Best-first branch and bound over the binary site columns of a covering model.
 
 Each node's bound is the model's LP relaxation with some sites fixed open or closed,
-solved by HiGHS dual simplex from the parent node's optimal basis. Sites whose reduced
-cost shows that flipping them cannot lead to a better plan are fixed at every node. The
-caller prices plans and rounds LP solutions; the search needs only that the LP value at
-integral site values is the value of that plan (true of the maximal and set covering
-models of ``models.covering``, whose other columns are continuous).
+solved by HiGHS: the root by interior point when it is large (``highs.COLD_IPM_ROWS``),
+every other node by dual simplex from its parent's optimal basis. Sites whose reduced
+cost shows that flipping them cannot lead to a better plan are fixed at every node. Every
+``HEURISTIC_EVERY`` nodes the LP solution is rounded (by the caller) and dived from. The
+caller prices plans; the search needs only that the LP value at integral site values is
+the value of that plan (true of the maximal and set covering models of
+``models.covering``, whose other columns are continuous).
 
 Plans are compared through their score, the objective for a maximisation and its negative
 for a minimisation, so that a better plan always scores more.
@@ -28,8 +30,7 @@ from optimizer.solve.highs import pass_relaxation, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
-HEURISTIC_EVERY = 16  # nodes between two roundings of a node's LP solution
-
+HEURISTIC_EVERY = 16  # nodes between two roundings and dives from a node's LP solution
 SLACK = 1e-9  # relative tolerance of an LP bound (HiGHS's LP tolerances)
 
 
@@ -108,11 +109,11 @@ def branch_and_bound(
             continue
         fraction = np.abs(y - np.round(y))
         if fraction.max() < 1e-6:
-            best.offer(y > 0.5, value)
+            best.offer(y > 0.5)
             continue
         basis = search.lp.getBasis()
         if nodes % HEURISTIC_EVERY == 1:
-            best.offer(rounding(y), value)
+            best.offer(rounding(y))
             search.dive(node.lower, node.upper, y)
         # flipping a site from its bound moves the LP value by at most its reduced cost
         lower, upper = node.lower.copy(), node.upper.copy()
@@ -120,9 +121,9 @@ def branch_and_bound(
         upper[free & (bound + reduced < best.need())] = 0.0
         lower[free & (bound - reduced < best.need())] = 1.0
         free = (lower < 0.5) & (upper > 0.5)
-        if not free.any():
-            heapq.heappush(heap, _Node(-bound, order, lower, upper, basis))
+        if not free.any():  # fixing settled every site: solve the node again
             order += 1
+            heapq.heappush(heap, _Node(-bound, order, lower, upper, basis))
             continue
         k = int(np.argmax(np.where(free, fraction, -1.0)))
         for v in (1.0, 0.0):
@@ -147,7 +148,7 @@ def branch_and_bound(
         time.perf_counter() - search.began,
         model.n_cols,
         model.n_rows,
-        int(search.nonzeros),
+        search.nonzeros,
     )
 
 
@@ -168,14 +169,13 @@ class _Search:
         self.began, self.deadline = time.perf_counter(), deadline
         self.sign = 1.0 if model.sense == "max" else -1.0
         arrays = model.arrays()
-        self.nonzeros = arrays["matrix"].nnz
+        self.nonzeros = int(arrays["matrix"].nnz)
         self.lp = quiet_highs()
         self.scale = pass_relaxation(self.lp, arrays, model.sense)
         self.cols = np.asarray(sites, dtype=np.int32)
         self.lower = np.asarray(arrays["col_lower"], dtype=float)[self.cols]
         self.upper = np.asarray(arrays["col_upper"], dtype=float)[self.cols]
-        self.value = value
-        self.best = _Best(self.sign, step, mip_gap, start, value(start))
+        self.best = _Best(self.sign, step, mip_gap, value, start)
         if model.n_rows > highs.COLD_IPM_ROWS:
             self.lp.setOptionValue("solver", "ipm")
 
@@ -211,7 +211,7 @@ class _Search:
         while True:
             fractional = np.flatnonzero(np.abs(y - np.round(y)) >= 1e-6)
             if fractional.size == 0:
-                self.best.offer(y > 0.5, self.value)
+                self.best.offer(y > 0.5)
                 return
             lower[fractional[np.argmax(y[fractional])]] = 1.0
             if self.solve(lower, upper) != "optimal":
@@ -225,13 +225,19 @@ class _Best:
     """The incumbent plan and the score a plan needs to beat it."""
 
     def __init__(
-        self, sign: float, step: float, mip_gap: float, is_open: np.ndarray, objective: float
+        self,
+        sign: float,
+        step: float,
+        mip_gap: float,
+        value: Callable[[np.ndarray], float],
+        start: np.ndarray,
     ) -> None:
-        self.sign, self.step, self.mip_gap = sign, step, mip_gap
-        self.is_open, self.objective = is_open.copy(), objective
+        self.sign, self.step, self.mip_gap, self.value = sign, step, mip_gap, value
+        self.is_open, self.objective = start.copy(), value(start)
 
-    def offer(self, is_open: np.ndarray, value: Callable[[np.ndarray], float]) -> None:
-        objective = value(is_open)
+    def offer(self, is_open: np.ndarray) -> None:
+        """Keep the plan ``is_open`` when it beats the incumbent."""
+        objective = self.value(is_open)
         if self.sign * objective > self.sign * self.objective:
             self.is_open, self.objective = is_open.copy(), objective
 
