@@ -30,7 +30,7 @@ from optimizer.solve.highs import pass_relaxation, quiet_highs
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
-HEURISTIC_EVERY = 16  # nodes between two roundings and dives from a node's LP solution
+HEURISTIC_EVERY = 4  # nodes between two roundings and dives from a node's LP solution
 SLACK = 1e-9  # relative tolerance of an LP bound (HiGHS's LP tolerances)
 
 
