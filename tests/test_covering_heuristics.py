@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from models.covering import coverage_groups, greedy_cover, improve_cover
+from models.covering import cover_from, coverage_groups, greedy_cover, improve_cover
 from models.pairs import cost_pairs
 from optimizer import locate
 from optimizer.verify import verify_locate
@@ -81,3 +81,23 @@ def test_each_proof_of_an_mclp_plan_is_taken_and_agrees_with_enumeration():
         assert res.bound == pytest.approx(res.objective)
         seen.add(res.details["proven_by"])
     assert seen == {"reach", "lp", "branch"}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cover_from_lp_values_covers_every_group_with_no_site_to_spare(seed):
+    cost, w = instance(seed)
+    radius, m = 9.0, cost.shape[1]
+    reach = cost <= radius
+    keep = reach.any(axis=1)
+    groups = coverage_groups(cost_pairs(cost[keep], radius), w[keep], np.zeros(0, np.int64))
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(m) < 0.3, 0.0, rng.random(m))
+    y[np.argmax(reach[keep], axis=1)] += 0.5  # every unit reaches a site with y > 0
+    site_cost = rng.integers(1, 5, size=m).astype(float)
+    plan = cover_from(groups, m, y, site_cost=site_cost)
+    assert reach[keep][:, plan].any(axis=1).all()  # a cover
+    assert (y[plan] > 0).all()
+    for j in np.flatnonzero(plan):  # minimal: no open site can close
+        fewer = plan.copy()
+        fewer[j] = False
+        assert not reach[keep][:, fewer].any(axis=1).all()
