@@ -62,6 +62,12 @@ def coverage_groups(cover: CostPairs, weights: np.ndarray, required: np.ndarray)
     return CoverageGroups(n_groups, group_of, group, site, weight)
 
 
+def coverage_matrix(groups: CoverageGroups, n_sites: int) -> sp.csr_array:
+    """The 0/1 groups x sites coverage matrix (int32, CSR)."""
+    ones = np.ones(groups.site.size, dtype=np.int32)
+    return sp.csr_array((ones, (groups.group, groups.site)), shape=(groups.n_groups, n_sites))
+
+
 def set_cover_model(
     groups: CoverageGroups,
     n_sites: int,
@@ -143,10 +149,7 @@ def improve_cover(
     another allowed one covers more weight, make the best such swap (ties: the lowest
     indices). Returns a new site mask with as many sites."""
     is_open = is_open.copy()
-    matrix = sp.csr_array(
-        (np.ones(groups.site.size), (groups.group, groups.site)),
-        shape=(groups.n_groups, n_sites),
-    )
+    matrix = coverage_matrix(groups, n_sites)
     by_site = sp.csc_array(matrix)
     while True:
         count = matrix @ is_open.astype(float)
@@ -178,10 +181,7 @@ def cover_from(
     (ties: the lowest index) until every group is covered, then each chosen site that no
     group needs dropped, the costliest first. Only sites with y > 0 are taken, so ``y``
     must cover every group (as an LP cover does). Returns a site mask."""
-    by_site = sp.csc_array(
-        (np.ones(groups.site.size), (groups.group, groups.site)),
-        shape=(groups.n_groups, n_sites),
-    )
+    by_site = sp.csc_array(coverage_matrix(groups, n_sites))
     count = np.zeros(groups.n_groups)
     is_open = np.zeros(n_sites, dtype=bool)
     order = np.argsort(-y, kind="stable")

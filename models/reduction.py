@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from models.covering import CoverageGroups
+from models.covering import CoverageGroups, coverage_matrix
 
 
 @dataclass
@@ -33,12 +33,6 @@ class SetCoverReduction:
     forced: np.ndarray
     closed: np.ndarray
     rounds: int
-
-
-def coverage_matrix(groups: CoverageGroups, n_sites: int) -> sp.csr_array:
-    """The 0/1 groups x sites coverage matrix (int32, CSR)."""
-    ones = np.ones(groups.site.size, dtype=np.int32)
-    return sp.csr_array((ones, (groups.group, groups.site)), shape=(groups.n_groups, n_sites))
 
 
 def _contained(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

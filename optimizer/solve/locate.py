@@ -370,11 +370,7 @@ def _finish(
 def _checked(sol: highs.Solution, what: str) -> highs.Solution:
     if sol.x is None:
         if sol.status == "infeasible":
-            raise InfeasibleError(
-                _("{problem}: the targets cannot all be met (HiGHS: infeasible)").format(
-                    problem=what
-                )
-            )
+            raise _infeasible(what)
         if sol.status == "interrupted":
             raise interrupt.Interrupted(
                 _("{problem}: stopped after {seconds} s, no plan yet").format(
@@ -388,6 +384,13 @@ def _checked(sol: highs.Solution, what: str) -> highs.Solution:
             ).format(problem=what, seconds=f"{sol.seconds:.1f}")
         )
     return sol
+
+
+def _infeasible(what: str) -> InfeasibleError:
+    """The error for a model HiGHS proves infeasible; ``what`` names the problem."""
+    return InfeasibleError(
+        _("{problem}: the targets cannot all be met (HiGHS: infeasible)").format(problem=what)
+    )
 
 
 def _size(sol: highs.Solution | SearchOutcome) -> dict:
@@ -506,9 +509,7 @@ def _solve_mclp(spec, began) -> LocateResult:
         mip_gap=spec["mip_gap"],
     )
     if out.status == "infeasible":
-        raise InfeasibleError(
-            _("{problem}: the targets cannot all be met (HiGHS: infeasible)").format(problem="mclp")
-        )
+        raise _infeasible("mclp")
     seconds = time.perf_counter() - heuristic_began
     proven_by = "lp" if out.nodes <= 1 else "branch"
     details |= _size(out) | {"lp_bound": out.root}
