@@ -1,4 +1,4 @@
-"""The county plan: hubs, clinics, districts and staffing quotas in one Pyomo model.
+"""The county plan: hubs, clinics, districts and staffing quotas in one sparse matrix model.
 
 Notation (every set is sparse, built from reachable pairs only):
 
@@ -56,19 +56,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyomo.environ as pyo
 
 from models.county_terms import STAGES, StaffRule
+from models.matrix import MatrixModel, VariableBlock
 from models.pairs import CostPairs
 from models.roaming import RoamingInput, add_roaming
 
 __all__ = [
     "STAGES",
     "CountyInput",
+    "CountyModel",
     "LevelTarget",
     "StaffRule",
     "build_county_model",
-    "settle_coverage",
 ]
 
 
@@ -118,220 +118,354 @@ class CountyInput:
         return int(self.can_hub.size)
 
 
-def _pairs_set(pairs: CostPairs) -> list[tuple[int, int]]:
-    return list(zip(pairs.demand.tolist(), pairs.site.tolist(), strict=True))
+# Stages whose objective is maximised (the others are minimised).
+MAXIMISED = ("coverage",)
 
 
-def _by_demand(pairs: CostPairs) -> dict[int, list[int]]:
-    site, ptr = pairs.site.tolist(), pairs.indptr.tolist()
-    return {i: site[ptr[i] : ptr[i + 1]] for i in range(pairs.n_demand) if ptr[i + 1] > ptr[i]}
+@dataclass
+class CountyModel:
+    """The county plan as a matrix model, with one objective (cost per column) per stage.
+
+    Blocks of ``matrix`` (columns in this order): ``hub`` (one per site of ``hub_sites``),
+    ``site`` (one per site of ``site_sites``), with roaming ``drive`` (one per route of the
+    pool) and ``roam`` (the column of each unit in ``roam_of``), ``cov_h`` / ``cov_c`` (one
+    per unit of ``cov_units["h"]`` / ``["c"]``, share targets only), ``dist`` / ``serve``
+    (one per district / service pair, in pair order), ``staff`` and ``short`` (site-major:
+    site ``site_sites[k]`` and the t-th staff type at ``k * len(staff_names) + t``).
+    """
+
+    matrix: MatrixModel
+    objectives: dict[str, np.ndarray]
+    build_cost: np.ndarray  # per column, yuan: the cost of the new hubs and clinics
+    hub_sites: np.ndarray
+    site_sites: np.ndarray
+    cov_units: dict[str, np.ndarray]
+    reach: dict[str, tuple[np.ndarray, np.ndarray]]  # (cov position, column) of reaching terms
+    staff_names: list[str]
+    roam_of: np.ndarray | None = None  # per demand unit, its roam column (-1: none)
+
+    def block(self, values: np.ndarray, name: str) -> np.ndarray:
+        """The values of block ``name``."""
+        return values[self.matrix.blocks[name].slice()]
+
+    def settled(self, values: np.ndarray) -> np.ndarray:
+        """``values`` with every share-coverage indicator set to whether the plan reaches its
+        unit: a solve only needs enough indicators at 1 to meet its targets, so a plan from
+        a later stage may cover more than its indicators say."""
+        out = values.copy()
+        for tag in ("h", "c"):
+            units = self.cov_units[tag]
+            if units.size:
+                rows, cols = self.reach[tag]
+                reached = np.bincount(rows, weights=values[cols], minlength=units.size)
+                out[self.matrix.blocks[f"cov_{tag}"].slice()] = (reached >= 0.5).astype(float)
+        return out
 
 
-def _by_site(pairs: CostPairs) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for i, j in zip(pairs.demand.tolist(), pairs.site.tolist(), strict=True):
-        out.setdefault(j, []).append(i)
-    return out
+# Terms of linear rows: (columns, coefficient or one coefficient per column).
+Terms = list[tuple[np.ndarray, float | np.ndarray]]
 
 
-def _always_open(var: pyo.Var) -> bool:
-    """The site variable is fixed open (an existing site): rows bounding by it are void."""
-    return bool(var.fixed and var.value == 1)
-
-
-def build_county_model(data: CountyInput) -> pyo.ConcreteModel:
-    """State the county plan as a Pyomo model with one Expression per stage objective."""
-    m = pyo.ConcreteModel()
+def build_county_model(data: CountyInput) -> CountyModel:
+    """State the county plan as a matrix model with one objective per stage."""
+    model = MatrixModel()
     pop = data.population.astype(float)
-    total = float(pop.sum())
-    hubs = np.flatnonzero(data.can_hub).tolist()
-    prim = np.flatnonzero(data.can_clinic | data.can_hub).tolist()
-    m.H = pyo.Set(initialize=hubs)
-    m.C = pyo.Set(initialize=prim)
-    m.hub = pyo.Var(m.H, domain=pyo.Binary)
-    m.site = pyo.Var(m.C, domain=pyo.Binary)
-    for j in hubs:
-        if data.existing_hub[j]:
-            m.hub[j].fix(1)
-        elif data.barred_hub[j]:
-            m.hub[j].fix(0)
-    for j in prim:
-        if data.existing_site[j] or data.existing_hub[j]:
-            m.site[j].fix(1)
-        elif data.barred_site[j] and not data.can_hub[j]:
-            m.site[j].fix(0)
-    m.hub_is_site = pyo.Constraint(m.H, rule=lambda m, j: m.site[j] >= m.hub[j])
-    barred_clinic_only = [j for j in hubs if data.barred_site[j] and not data.existing_site[j]]
-    m.no_clinic = pyo.Constraint(barred_clinic_only, rule=lambda m, j: m.site[j] <= m.hub[j])
-
-    roam: dict[int, pyo.Var] = {}
-    if data.roaming is not None:
-        add_roaming(m, data.roaming)
-        roam = {i: m.roam[i] for i in m.RV}
-    _coverage(m, "h", data.hub_pairs, m.hub, data.hub_target, data.hub_target_units, pop)
-    _coverage(
-        m, "c", data.clinic_pairs, m.site, data.clinic_target, data.clinic_target_units, pop, roam
+    hubs = np.flatnonzero(data.can_hub)
+    prim = np.flatnonzero(data.can_clinic | data.can_hub)
+    hub_open = data.existing_hub[hubs]
+    hub = model.add_variables(
+        "hub",
+        hubs.size,
+        lower=hub_open.astype(float),
+        upper=np.where(data.barred_hub[hubs] & ~hub_open, 0.0, 1.0),
+        integer=True,
+    )
+    site_open = data.existing_site[prim] | data.existing_hub[prim]
+    site_barred = ~site_open & data.barred_site[prim] & ~data.can_hub[prim]
+    site = model.add_variables(
+        "site",
+        prim.size,
+        lower=site_open.astype(float),
+        upper=np.where(site_barred, 0.0, 1.0),
+        integer=True,
+    )
+    hub_of = _columns_of(hub, hubs, data.n_sites)
+    site_of = _columns_of(site, prim, data.n_sites)
+    hub_cols, site_cols = hub_of[hubs], site_of[prim]
+    only_hub = data.barred_site[hubs] & ~data.existing_site[hubs]
+    _each(model, "hub_is_site", [(site_of[hubs], 1.0), (hub_cols, -1.0)], lower=0.0)
+    _each(
+        model, "no_clinic", [(site_of[hubs[only_hub]], 1.0), (hub_cols[only_hub], -1.0)], upper=0.0
     )
 
-    # districts: every reachable unit in exactly one hub's district
-    m.D = pyo.Set(dimen=2, initialize=_pairs_set(data.district_pairs))
-    m.dist = pyo.Var(m.D, domain=pyo.Binary)
-    d_of = _by_demand(data.district_pairs)
-    m.one_district = pyo.Constraint(
-        list(d_of), rule=lambda m, i: sum(m.dist[i, j] for j in d_of[i]) == 1
-    )
-    m.district_open = pyo.Constraint(
-        [(i, j) for i, j in m.D if not _always_open(m.hub[j])],
-        rule=lambda m, i, j: m.dist[i, j] <= m.hub[j],
-    )
-    district_of = _by_site(data.district_pairs)
-    m.district_pop = pyo.Expression(
-        m.H, rule=lambda m, j: sum(pop[i] * m.dist[i, j] for i in district_of.get(j, []))
-    )
+    roaming = add_roaming(model, data.roaming, site_of) if data.roaming is not None else None
+    roam_of = roaming.roam_of if roaming is not None else None
+    cov_units, reach = {}, {}
+    for tag, pairs, col_of, target, units, roam in (
+        ("h", data.hub_pairs, hub_of, data.hub_target, data.hub_target_units, None),
+        ("c", data.clinic_pairs, site_of, data.clinic_target, data.clinic_target_units, roam_of),
+    ):
+        cov_units[tag], reach[tag] = _coverage(model, tag, pairs, col_of, target, units, pop, roam)
+
+    # districts and primary care: every reachable unit assigned once, to an open site
+    dist = _assignment(model, "dist", "one_district", data.district_pairs, None)
+    _open_rows(model, "district_open", dist, data.district_pairs, hub_of, data.existing_hub)
     if data.balance is not None and data.n_hubs:
-        mean = total / data.n_hubs
-        m.balance_hi = pyo.Constraint(
-            m.H, rule=lambda m, j: m.district_pop[j] <= (1 + data.balance) * mean * m.hub[j]
-        )
-        m.balance_lo = pyo.Constraint(
-            m.H, rule=lambda m, j: m.district_pop[j] >= (1 - data.balance) * mean * m.hub[j]
-        )
+        mean = float(pop.sum()) / data.n_hubs
+        pairs = data.district_pairs
+        row_of = np.full(data.n_sites, -1, dtype=np.int64)
+        row_of[hubs] = np.arange(hubs.size)
+        for name, factor, bounds in (
+            ("balance_hi", 1 + data.balance, {"upper": 0.0}),
+            ("balance_lo", 1 - data.balance, {"lower": 0.0}),
+        ):
+            _rows(
+                model,
+                name,
+                hubs.size,
+                np.concatenate([row_of[pairs.site], np.arange(hubs.size)]),
+                np.concatenate([dist.index(np.arange(pairs.n_pairs)), hub_cols]),
+                np.concatenate([pop[pairs.demand], np.full(hubs.size, -factor * mean)]),
+                **bounds,
+            )
+    serve = _assignment(model, "serve", "one_site", data.service_pairs, roam_of)
+    always_open = np.zeros(data.n_sites, dtype=bool)
+    always_open[prim[site_open]] = True
+    _open_rows(model, "serve_open", serve, data.service_pairs, site_of, always_open)
 
-    # primary care: every reachable unit served by exactly one open site
-    m.S = pyo.Set(dimen=2, initialize=_pairs_set(data.service_pairs))
-    m.serve = pyo.Var(m.S, domain=pyo.Binary)
-    s_of = _by_demand(data.service_pairs)
-    m.one_site = pyo.Constraint(
-        list(s_of), rule=lambda m, i: sum(m.serve[i, j] for j in s_of[i]) + roam.get(i, 0) == 1
-    )
-    m.serve_open = pyo.Constraint(
-        [(i, j) for i, j in m.S if not _always_open(m.site[j])],
-        rule=lambda m, i, j: m.serve[i, j] <= m.site[j],
-    )
-    served_by = _by_site(data.service_pairs)
-    m.served_pop = pyo.Expression(
-        m.C, rule=lambda m, j: sum(pop[i] * m.serve[i, j] for i in served_by.get(j, []))
-    )
-
-    _counts(m, data, hubs, prim)
-    _staffing(m, data)
-
-    dist_min = dict(
-        zip(_pairs_set(data.district_pairs), data.district_pairs.cost.tolist(), strict=True)
-    )
-    serve_min = dict(
-        zip(_pairs_set(data.service_pairs), data.service_pairs.cost.tolist(), strict=True)
-    )
-    m.stage_travel = pyo.Expression(
-        expr=sum(pop[i] * c * m.dist[i, j] for (i, j), c in dist_min.items())
-        + sum(pop[i] * c * m.serve[i, j] for (i, j), c in serve_min.items())
-    )
-    m.stage_coverage = pyo.Expression(
-        expr=sum(pop[i] * m.cov_h[i] for i in m.cov_h_units)
-        + sum(pop[i] * m.cov_c[i] for i in m.cov_c_units)
-    )
-    return m
-
-
-def settle_coverage(m: pyo.ConcreteModel) -> None:
-    """Set every share-coverage indicator to whether the loaded plan reaches its unit: a
-    solve only needs enough indicators at 1 to meet its targets, so a plan from a later
-    stage may cover more than its indicators say."""
-    for tag in ("h", "c"):
-        cov = getattr(m, f"cov_{tag}")
-        reach = getattr(m, f"reach_{tag}")
-        for i in getattr(m, f"cov_{tag}_units"):
-            cov[i].set_value(1.0 if pyo.value(reach[i].expr.args[1]) >= 0.5 else 0.0)
-
-
-def _coverage(m, tag, pairs, var, target: LevelTarget, units: np.ndarray, pop, roam=None) -> None:
-    """Hard or share coverage of ``units`` by the open sites of one level (or by roaming,
-    for the units in ``roam``)."""
-    roam = roam or {}
-    near = _by_demand(pairs)
-    units = [int(i) for i in units if int(i) in near or int(i) in roam]
-
-    def reach(i):
-        return sum(var[j] for j in near.get(i, [])) + roam.get(i, 0)
-
-    setattr(m, f"cov_{tag}_units", pyo.Set(initialize=units if target.share is not None else []))
-    cov_units = getattr(m, f"cov_{tag}_units")
-    setattr(m, f"cov_{tag}", pyo.Var(cov_units, bounds=(0, 1)))
-    cov = getattr(m, f"cov_{tag}")
-    if target.share is None:
-        setattr(
-            m,
-            f"reach_{tag}",
-            pyo.Constraint(units, rule=lambda m, i: reach(i) >= 1),
-        )
-        return
-    setattr(
-        m,
-        f"reach_{tag}",
-        pyo.Constraint(cov_units, rule=lambda m, i: cov[i] <= reach(i)),
-    )
-    if not units:  # nobody a possible site reaches: the share target holds trivially
-        return
-    wanted = float(target.share) * float(pop[np.asarray(units, dtype=int)].sum())
-    setattr(
-        m, f"share_{tag}", pyo.Constraint(expr=sum(pop[i] * cov[i] for i in cov_units) >= wanted)
-    )
-
-
-def _counts(m, data: CountyInput, hubs: list[int], prim: list[int]) -> None:
-    new_hub = [j for j in hubs if not data.existing_hub[j]]
-    new_site = [j for j in prim if not (data.existing_site[j] or data.existing_hub[j])]
-    hub_count = sum(m.hub[j] for j in hubs)
-    new_hubs = sum(m.hub[j] for j in new_hub)
-    # a new clinic is a newly opened primary-care site that is not a hub
-    new_clinics = sum(m.site[j] - (m.hub[j] if j in m.H else 0) for j in new_site)
-    clinic_count = sum(m.site[j] - (m.hub[j] if j in m.H else 0) for j in prim)
-    m.stage_new_sites = pyo.Expression(expr=new_hubs + new_clinics)
-    m.build_cost = pyo.Expression(
-        expr=sum(float(data.hub_cost[j]) * m.hub[j] for j in new_hub)
-        + sum(
-            float(data.clinic_cost[j]) * (m.site[j] - (m.hub[j] if j in m.H else 0))
-            for j in new_site
-        )
-    )
-    roaming_cost = m.stage_roaming_cost if data.roaming is not None else 0.0
-    m.stage_cost = pyo.Expression(expr=m.build_cost + roaming_cost)
-    m.counts = pyo.ConstraintList()
-    for expr, rng in (
-        (hub_count, data.hub_target.count),
-        (new_hubs, data.hub_target.new),
-        (clinic_count, data.clinic_target.count),
-        (new_clinics, data.clinic_target.new),
+    # counts: open clinics are open sites that are not hubs; "new" counts what opens now
+    new_hub, new_site = ~hub_open, ~site_open
+    new_and_hub = prim[new_site & data.can_hub[prim]]
+    new_hubs: Terms = [(hub_cols[new_hub], 1.0)]
+    new_clinics: Terms = [(site_cols[new_site], 1.0), (hub_of[new_and_hub], -1.0)]
+    build_cost: Terms = [
+        (hub_cols[new_hub], data.hub_cost[hubs[new_hub]].astype(float)),
+        (site_cols[new_site], data.clinic_cost[prim[new_site]].astype(float)),
+        (hub_of[new_and_hub], -data.clinic_cost[new_and_hub].astype(float)),
+    ]
+    for name, terms, rng in (
+        ("hub_count", [(hub_cols, 1.0)], data.hub_target.count),
+        ("new_hubs", new_hubs, data.hub_target.new),
+        ("clinic_count", [(site_cols, 1.0), (hub_cols, -1.0)], data.clinic_target.count),
+        ("new_clinics", new_clinics, data.clinic_target.new),
     ):
         if rng is not None:
-            m.counts.add(pyo.inequality(rng[0], expr, rng[1]))
+            _one(model, name, terms, lower=rng[0], upper=rng[1])
     if data.n_hubs is not None:
-        m.counts.add(hub_count == data.n_hubs)
+        _one(model, "hub_number", [(hub_cols, 1.0)], lower=data.n_hubs, upper=data.n_hubs)
     if data.budget is not None:
         # divided by a power of ten: yuan amounts near 1e9 make a badly scaled row for HiGHS
         scale = 10.0 ** max(0, int(np.log10(max(data.budget, 1.0))) - 3)
-        m.counts.add(m.build_cost / scale <= data.budget / scale)
+        scaled = [(cols, np.asarray(vals) / scale) for cols, vals in build_cost]
+        _one(model, "budget", scaled, upper=data.budget / scale)
 
+    short = _staffing(model, data, serve, site_of, hub_of, prim, pop)
 
-def _staffing(m, data: CountyInput) -> None:
-    rules = {r.name: r for r in data.staff}
-    m.T = pyo.Set(initialize=list(rules))
-    m.staff = pyo.Var(m.C, m.T, domain=pyo.NonNegativeReals)
-    m.short = pyo.Var(m.C, m.T, domain=pyo.NonNegativeReals)
-
-    def need(m, j, t):
-        r = rules[t]
-        level_min = r.min_clinic * m.site[j]
-        if j in m.H:
-            level_min = level_min + (r.min_hub - r.min_clinic) * m.hub[j]
-        return r.per_person * m.served_pop[j] + level_min
-
-    m.staff_need = pyo.Expression(m.C, m.T, rule=need)
-    m.staff_met = pyo.Constraint(
-        m.C, m.T, rule=lambda m, j, t: m.staff[j, t] + m.short[j, t] == m.staff_need[j, t]
+    n = model.n_cols
+    coverage = np.zeros(n)
+    for tag in ("h", "c"):
+        if cov_units[tag].size:
+            coverage[model.blocks[f"cov_{tag}"].slice()] = pop[cov_units[tag]]
+    cost = _dense(n, build_cost)
+    travel = np.zeros(n)
+    for block, pairs in ((dist, data.district_pairs), (serve, data.service_pairs)):
+        travel[block.slice()] = pop[pairs.demand] * pairs.cost
+    objectives = {
+        "coverage": coverage,
+        "new_sites": _dense(n, new_hubs + new_clinics),
+        "cost": cost.copy(),
+        "travel": travel,
+        "shortfall": _dense(n, [(short.index(np.arange(short.size)), 1.0)]),
+    }
+    if roaming is not None:
+        objectives["cost"][roaming.drive.slice()] += roaming.day_cost
+    return CountyModel(
+        matrix=model,
+        objectives=objectives,
+        build_cost=cost,
+        hub_sites=hubs,
+        site_sites=prim,
+        cov_units=cov_units,
+        reach=reach,
+        staff_names=[r.name for r in data.staff],
+        roam_of=roam_of,
     )
-    finite = [t for t in rules if np.isfinite(rules[t].pool)]
-    m.staff_pool = pyo.Constraint(
-        finite, rule=lambda m, t: sum(m.staff[j, t] for j in m.C) <= rules[t].pool
+
+
+def _columns_of(block: VariableBlock, sites: np.ndarray, n_sites: int) -> np.ndarray:
+    """Per site, its column in ``block`` (one column per site of ``sites``; -1: none)."""
+    out = np.full(n_sites, -1, dtype=np.int64)
+    out[sites] = block.index(np.arange(sites.size))
+    return out
+
+
+def _rows(model: MatrixModel, name: str, n_rows: int, rows, cols, vals, **bounds) -> None:
+    """Add ``n_rows`` rows from (row, column, value) triples, zero values left out."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
+    if (cols < 0).any():
+        raise ValueError(f"county model: rows {name} name a column that does not exist")
+    keep = vals != 0
+    model.add_rows(name, n_rows, rows[keep], cols[keep], vals[keep], **bounds)
+
+
+def _each(model: MatrixModel, name: str, terms: Terms, **bounds) -> None:
+    """One row per position k of the terms' columns: sum of their k-th terms."""
+    size = terms[0][0].size
+    rows = np.concatenate([np.arange(size) for _cols, _vals in terms])
+    cols = np.concatenate([cols for cols, _vals in terms])
+    vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
+    _rows(model, name, size, rows, cols, vals, **bounds)
+
+
+def _one(model: MatrixModel, name: str, terms: Terms, **bounds) -> None:
+    """One row: the sum of all terms (coefficients of a repeated column add up)."""
+    cols = np.concatenate([cols for cols, _vals in terms])
+    vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
+    _rows(model, name, 1, np.zeros(cols.size), cols, vals, **bounds)
+
+
+def _dense(n_cols: int, terms: Terms) -> np.ndarray:
+    """The terms as a vector over all columns (coefficients of a repeated column add up)."""
+    out = np.zeros(n_cols)
+    for cols, vals in terms:
+        np.add.at(out, cols, vals)
+    return out
+
+
+def _spans(indptr: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For demand ``units`` of pairs sliced by ``indptr``: (position of the unit in ``units``,
+    pair index) of every pair of theirs, unit by unit."""
+    starts = indptr[units]
+    counts = indptr[units + 1] - starts
+    first = np.cumsum(counts) - counts
+    index = np.arange(int(counts.sum())) - np.repeat(first - starts, counts)
+    return np.repeat(np.arange(units.size), counts), index
+
+
+def _coverage(
+    model: MatrixModel,
+    tag: str,
+    pairs: CostPairs,
+    col_of: np.ndarray,
+    target: LevelTarget,
+    units: np.ndarray,
+    pop: np.ndarray,
+    roam_of: np.ndarray | None,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Hard or share coverage of ``units`` by the open sites of one level (``col_of``: each
+    site's column) or by roaming (``roam_of``: each unit's roam column, -1 none). Returns the
+    units with a coverage indicator (share targets) and the (position, column) of the terms
+    reaching each."""
+    units = np.asarray(units, dtype=np.int64)
+    can = np.diff(pairs.indptr)[units] > 0
+    if roam_of is not None:
+        can |= roam_of[units] >= 0
+    units = units[can]
+    rows, index = _spans(pairs.indptr, units)
+    cols = col_of[pairs.site[index]]
+    if roam_of is not None:
+        roams = np.flatnonzero(roam_of[units] >= 0)
+        rows, cols = np.concatenate([rows, roams]), np.concatenate([cols, roam_of[units[roams]]])
+    if target.share is None:
+        _rows(model, f"reach_{tag}", units.size, rows, cols, 1.0, lower=1.0)
+        return np.zeros(0, dtype=np.int64), (rows[:0], cols[:0])
+    cov = model.add_variables(f"cov_{tag}", units.size, upper=1.0)
+    cov_cols = cov.index(np.arange(units.size))
+    _rows(
+        model,
+        f"reach_{tag}",
+        units.size,
+        np.concatenate([rows, np.arange(units.size)]),
+        np.concatenate([cols, cov_cols]),
+        np.concatenate([np.full(rows.size, -1.0), np.ones(units.size)]),
+        upper=0.0,
     )
-    m.stage_shortfall = pyo.Expression(expr=sum(m.short[j, t] for j in m.C for t in m.T))
+    if units.size:  # nobody a possible site reaches: the share target holds trivially
+        wanted = float(target.share) * float(pop[units].sum())
+        _one(model, f"share_{tag}", [(cov_cols, pop[units])], lower=wanted)
+    return units, (rows, cols)
+
+
+def _assignment(
+    model: MatrixModel, name: str, row_name: str, pairs: CostPairs, roam_of: np.ndarray | None
+) -> VariableBlock:
+    """Binary assignment columns, one per pair, and one row per unit with pairs: its
+    assignments (plus its roam column, if any) sum to 1."""
+    block = model.add_variables(name, pairs.n_pairs, upper=1.0, integer=True)
+    has = np.diff(pairs.indptr) > 0
+    row_of = np.cumsum(has) - 1
+    rows, cols = row_of[pairs.demand], block.index(np.arange(pairs.n_pairs))
+    if roam_of is not None:
+        roams = np.flatnonzero(has & (roam_of >= 0))
+        rows, cols = np.concatenate([rows, row_of[roams]]), np.concatenate([cols, roam_of[roams]])
+    _rows(model, row_name, int(has.sum()), rows, cols, 1.0, lower=1.0, upper=1.0)
+    return block
+
+
+def _open_rows(
+    model: MatrixModel,
+    name: str,
+    block: VariableBlock,
+    pairs: CostPairs,
+    col_of: np.ndarray,
+    always_open: np.ndarray,
+) -> None:
+    """An assignment only to an open site: x[i, j] <= open[j], left out for sites that are
+    ``always_open`` (fixed open)."""
+    k = np.flatnonzero(~always_open[pairs.site])
+    _each(model, name, [(block.index(k), 1.0), (col_of[pairs.site[k]], -1.0)], upper=0.0)
+
+
+def _staffing(
+    model: MatrixModel,
+    data: CountyInput,
+    serve: VariableBlock,
+    site_of: np.ndarray,
+    hub_of: np.ndarray,
+    prim: np.ndarray,
+    pop: np.ndarray,
+) -> VariableBlock:
+    """Staff and shortfall per site and type: staff + short = need, staff within the pools.
+    Returns the shortfall block."""
+    n_types = len(data.staff)
+    staff = model.add_variables("staff", prim.size * n_types)
+    short = model.add_variables("short", prim.size * n_types)
+    position = np.full(data.n_sites, -1, dtype=np.int64)
+    position[prim] = np.arange(prim.size)
+    pairs = data.service_pairs
+    at_hub = np.flatnonzero(data.can_hub[prim])
+    rows, cols, vals = [], [], []
+    for t, rule in enumerate(data.staff):
+        base = np.arange(prim.size) * n_types + t
+        rows += [base, base, position[pairs.site] * n_types + t, base, base[at_hub]]
+        cols += [
+            staff.index(base),
+            short.index(base),
+            serve.index(np.arange(pairs.n_pairs)),
+            site_of[prim],
+            hub_of[prim[at_hub]],
+        ]
+        vals += [
+            np.ones(prim.size),
+            np.ones(prim.size),
+            -rule.per_person * pop[pairs.demand],
+            np.full(prim.size, -rule.min_clinic),
+            np.full(at_hub.size, -(rule.min_hub - rule.min_clinic)),
+        ]
+    if n_types:
+        _rows(
+            model,
+            "staff_met",
+            prim.size * n_types,
+            np.concatenate(rows),
+            np.concatenate(cols),
+            np.concatenate(vals),
+            lower=0.0,
+            upper=0.0,
+        )
+    finite = [t for t, rule in enumerate(data.staff) if np.isfinite(rule.pool)]
+    for t in finite:
+        columns = staff.index(np.arange(prim.size) * n_types + t)
+        _one(model, f"staff_pool_{data.staff[t].name}", [(columns, 1.0)], upper=data.staff[t].pool)
+    return short

@@ -16,7 +16,7 @@ Constraints:
     sum_{r: b(r) = b} drive[r] <= days x vehicles_b x site[b]   a base works only when open
 
 A village with roam[i] = 1 counts as covered at the clinic level and needs no clinic of its
-own; ``stage_roaming_cost`` = sum cost[r] drive[r] joins the cost stage, where cost[r] is the
+own; the roaming cost sum cost[r] drive[r] joins the cost stage, where cost[r] is the
 cost per vehicle-day (yuan, route_cost "vehicle_day") or route r's travel minutes (service
 excluded, route_cost "minutes").
 """
@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyomo.environ as pyo
 
+from models.matrix import MatrixModel, VariableBlock
 from models.routes import Route, route_index, route_serves, travel_minutes
 
 
@@ -71,47 +71,59 @@ class RoamingInput:
         return self.may & seen
 
 
-def add_roaming(m: pyo.ConcreteModel, data: RoamingInput) -> None:
-    """Add route days, roaming villages, visit, fleet and base constraints to ``m``.
+@dataclass
+class RoamingColumns:
+    """Where roaming sits in a matrix model: the route-day block (one column per route of the
+    pool, in pool order), the roam column of each demand unit (-1: the unit cannot roam) and
+    the cost of a day of each route (yuan, or minutes with route_cost "minutes")."""
 
-    ``m.site`` (primary-care sites, indexed by site) must exist; a base that is not in
-    ``m.C`` and not in ``data.always_open`` can never be used.
+    drive: VariableBlock
+    roam_of: np.ndarray
+    day_cost: np.ndarray
+
+
+def add_roaming(model: MatrixModel, data: RoamingInput, site_of: np.ndarray) -> RoamingColumns:
+    """Add route days, roaming villages, visit, fleet and base rows to ``model``.
+
+    ``site_of`` is the column of each site's primary-care variable (-1: the site cannot
+    open); a base that has no such column and is not in ``data.always_open`` is never used.
     """
     routes = data.routes
-    m.R = pyo.Set(initialize=range(len(routes)))
-    m.drive = pyo.Var(
-        m.R,
-        domain=pyo.NonNegativeIntegers,
-        bounds=lambda m, r: (0, data.days * data.base_vehicles.get(routes[r].base, 0)),
-    )
-    units = np.flatnonzero(data.roamable()).tolist()
-    m.RV = pyo.Set(initialize=units)
-    m.roam = pyo.Var(m.RV, domain=pyo.Binary)
-    for i in units:
-        if data.must[i]:
-            m.roam[i].fix(1)
+    upper = np.array([data.days * data.base_vehicles.get(r.base, 0) for r in routes], dtype=float)
+    drive = model.add_variables("drive", len(routes), upper=upper, integer=True)
+    units = np.flatnonzero(data.roamable())
+    must = data.must[units].astype(float)
+    roam = model.add_variables("roam", units.size, lower=must, upper=1.0, integer=True)
+    roam_of = np.full(data.may.size, -1, dtype=np.int64)
+    roam_of[units] = roam.index(np.arange(units.size))
     visiting, by_base = route_index(routes, data.covers)
-    m.visits = pyo.Constraint(
-        m.RV,
-        rule=lambda m, i: sum(m.drive[r] for r in visiting[i]) >= float(data.visits[i]) * m.roam[i],
-    )
-    m.fleet = pyo.Constraint(
-        rule=lambda m: (
-            sum(m.drive[r] for r in m.R) <= data.vehicles * data.days
-            if routes
-            else pyo.Constraint.Skip
+    rows, cols, vals = [], [], []
+    for k, i in enumerate(units.tolist()):
+        rows += [k] * (len(visiting[i]) + 1)
+        cols += [drive.index(r) for r in visiting[i]] + [int(roam_of[i])]
+        vals += [1.0] * len(visiting[i]) + [-float(data.visits[i])]
+    model.add_rows("visits", units.size, np.array(rows), np.array(cols), np.array(vals), lower=0.0)
+    if routes:
+        every = drive.index(np.arange(len(routes)))
+        model.add_rows(
+            "fleet", 1, np.zeros(len(routes)), every, 1.0, upper=float(data.vehicles * data.days)
         )
-    )
-
-    def base_rule(m, b):
-        limit = data.days * data.base_vehicles.get(b, 0)
-        used = sum(m.drive[r] for r in by_base[b])
+    rows, cols, vals, upper = [], [], [], []
+    for k, (b, used) in enumerate(by_base.items()):
+        limit = float(data.days * data.base_vehicles.get(b, 0))
+        rows += [k] * len(used)
+        cols += [drive.index(r) for r in used]
+        vals += [1.0] * len(used)
         if b in data.always_open:
-            return used <= limit
-        if b not in m.C:
-            return used <= 0
-        return used <= limit * m.site[b]
-
-    m.base_days = pyo.Constraint(list(by_base), rule=base_rule)
-    cost = data.costs().tolist()
-    m.stage_roaming_cost = pyo.Expression(expr=sum(cost[r] * m.drive[r] for r in m.R))
+            upper.append(limit)
+        elif site_of[b] < 0:
+            upper.append(0.0)
+        else:
+            rows.append(k)
+            cols.append(int(site_of[b]))
+            vals.append(-limit)
+            upper.append(0.0)
+    model.add_rows(
+        "base_days", len(by_base), np.array(rows), np.array(cols), np.array(vals), upper=upper
+    )
+    return RoamingColumns(drive, roam_of, data.costs())

@@ -160,9 +160,9 @@ def start(folder: Path, out: Path, *args: str, formats: str = '["gpkg", "csv"]')
     )
 
 
-def wait_for_solving(process: subprocess.Popen, cpu: float = 7.0) -> None:
+def wait_for_solving(process: subprocess.Popen, cpu: float = 4.0) -> None:
     """Wait until the process has used ``cpu`` seconds: past imports, reading and travel
-    (about 4.5 s of CPU here), inside the solve (about 15 s)."""
+    (about 2 s of CPU here), inside the solve (about 5 s)."""
     while cpu_seconds(process.pid) < cpu:
         assert process.poll() is None, process.communicate()
         time.sleep(0.05)

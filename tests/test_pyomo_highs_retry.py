@@ -6,6 +6,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
+import optimizer.solve.highs_run as hr
 import optimizer.solve.pyomo_highs as ph
 
 
@@ -20,7 +21,7 @@ def knapsack() -> pyo.ConcreteModel:
 
 
 def test_optimal_short_of_its_bound_is_solved_again(monkeypatch):
-    real = ph._outcome
+    real = hr.outcome
     calls = []
 
     def faulty(highs, integrality, scale):
@@ -31,7 +32,7 @@ def test_optimal_short_of_its_bound_is_solved_again(monkeypatch):
             return status, 10.0, bound, np.array([1.0, 1.0, 0.0, 0.0, 0.0]), nodes
         return status, objective, bound, values, nodes
 
-    monkeypatch.setattr(ph, "_outcome", faulty)
+    monkeypatch.setattr(hr, "outcome", faulty)
     model = knapsack()
     sol = ph.solve_pyomo(model, time_limit=10.0, mip_gap=0.0)
     assert calls == ["choose", "off"]
@@ -41,13 +42,13 @@ def test_optimal_short_of_its_bound_is_solved_again(monkeypatch):
 
 
 def test_consistent_optimum_is_not_solved_again(monkeypatch):
-    real = ph._outcome
+    real = hr.outcome
     calls = []
 
     def counted(highs, integrality, scale):
         calls.append(1)
         return real(highs, integrality, scale)
 
-    monkeypatch.setattr(ph, "_outcome", counted)
+    monkeypatch.setattr(hr, "outcome", counted)
     sol = ph.solve_pyomo(knapsack(), time_limit=10.0, mip_gap=0.0)
     assert len(calls) == 1 and sol.objective == pytest.approx(15.0) and sol.message == ""

@@ -15,7 +15,8 @@ from optimizer import locate, verify_locate
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.outputs.report import markdown_report, report_blocks
 from optimizer.plan.county import plan_county
-from optimizer.solve.pyomo_highs import PyomoSolution, StagedModel
+from optimizer.solve.highs_run import MipSolution
+from optimizer.solve.staged import StagedModel
 from optimizer.verify.county import verify_county
 
 
@@ -128,7 +129,7 @@ def out_of_time_from(stage: int, monkeypatch) -> None:
         if next(calls) < stage:
             return solve(self, name, **limits)
         seconds = limits["time_limit"]
-        return PyomoSolution("no_solution", np.nan, -np.inf, np.inf, seconds, 0.0, 0, 1, 1, 1)
+        return MipSolution("no_solution", np.nan, -np.inf, np.inf, seconds, 0.0, 0, 1, 1, 1)
 
     monkeypatch.setattr(StagedModel, "solve", limited)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pyomo.environ as pyo
 
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
-from models.county import STAGES, CountyInput, build_county_model, settle_coverage
+from models.county import MAXIMISED, STAGES, CountyInput, CountyModel, build_county_model
 from optimizer.county_spec import CountySpec, StageRecord
 from optimizer.solve.highs import relative_gap
-from optimizer.solve.pyomo_highs import PyomoSolution, StagedModel, solve_pyomo
+from optimizer.solve.highs_run import MipSolution
+from optimizer.solve.staged import StagedModel
 
 # Statuses of a stage solve that come with a plan.
 FOUND = ("optimal", "time_limit", "node_limit", "iteration_limit", "interrupted")
@@ -24,9 +24,6 @@ PROVEN_GAP = 1e-6
 # Largest coefficient of a row holding an earlier stage's optimum. Rows scaled further down
 # (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
 HELD_TARGET = 1e5
-
-# Stage objectives maximised (the others are minimised).
-SENSES = {"coverage": pyo.maximize}
 
 # Longest solve (seconds) of each trial that looks for the settings blocking a plan.
 TRIAL_SECONDS = 10.0
@@ -73,7 +70,6 @@ def solve_stages(
     Raises:
         InputError: a stage name that is not one of ``STAGES``.
     """
-    model = build_county_model(data)
     unknown = [stage for stage in spec.stages if stage not in STAGES]
     if unknown:
         raise InputError(
@@ -81,38 +77,32 @@ def solve_stages(
                 stage=repr(unknown[0]), stages=", ".join(STAGES)
             )
         )
-    stages = [
-        stage
-        for stage in spec.stages
-        if stage != "coverage" or len(model.cov_h_units) or len(model.cov_c_units)
-    ]
+    model = build_county_model(data)
+    has_share = any(units.size for units in model.cov_units.values())
+    stages = [stage for stage in spec.stages if stage != "coverage" or has_share]
     staged = StagedModel(
-        model,
-        {
-            stage: (getattr(model, f"stage_{stage}"), SENSES.get(stage, pyo.minimize))
-            for stage in stages
-        },
+        model.matrix,
+        {stage: (model.objectives[stage], stage in MAXIMISED) for stage in stages},
     )
-    solved: list[tuple[str, PyomoSolution, float]] = []  # stage, solution, value held
+    solved: list[tuple[str, MipSolution, float]] = []  # stage, solution, value held
     for stage in stages:
         sol = staged.solve(
             stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
         )
         if not (sol.status in FOUND and np.isfinite(sol.objective)):
-            staged.load()
+            failed = solved + [(stage, sol, np.nan)]
             if solved and sol.status != "infeasible":
                 # the last plan found is the previous stage's
-                records = _records(model, solved + [(stage, sol, np.nan)])
-                return read_solution(model, data), records
-            return None, _records(model, solved + [(stage, sol, np.nan)], final=False)
+                values = model.settled(staged.values)
+                return read_solution(model, data, values), _records(model, failed, values)
+            return None, _records(model, failed, None)
         value = staged.value(stage)
         staged.hold(stage, spec.tolerance * abs(value), HELD_TARGET)
         solved.append((stage, sol, value))
         if sol.status == "interrupted":
             break
-    staged.load()
-    records = _records(model, solved)
-    return read_solution(model, data), records
+    values = model.settled(staged.values)
+    return read_solution(model, data, values), _records(model, solved, values)
 
 
 def most_coverage(data: CountyInput, spec: CountySpec) -> dict[str, np.ndarray] | None:
@@ -125,77 +115,84 @@ def most_coverage(data: CountyInput, spec: CountySpec) -> dict[str, np.ndarray] 
         counts = list(range(rng[0], rng[1] + 1))
     for k in counts:
         model = build_county_model(replace(data, n_hubs=k))
-        model.objective = pyo.Objective(expr=model.stage_coverage, sense=pyo.maximize)
-        sol = solve_pyomo(model, time_limit=min(spec.time_limit, TRIAL_SECONDS), mip_gap=1e-4)
+        staged = StagedModel(model.matrix, {"coverage": (model.objectives["coverage"], True)})
+        seconds = min(spec.time_limit, TRIAL_SECONDS)
+        sol = staged.solve("coverage", time_limit=seconds, mip_gap=1e-4)
         if sol.status in ("optimal", "time_limit"):
-            return {tag: _left_out(getattr(model, f"cov_{tag}")) for tag in ("h", "c")}
+            return {tag: _left_out(model, staged.values, tag) for tag in ("h", "c")}
     return None
 
 
-def _left_out(cov: pyo.Var) -> np.ndarray:
-    """The demand indices whose coverage indicator ``cov`` is 0."""
-    return np.array([i for i in cov if pyo.value(cov[i]) < 0.5], dtype=np.int64)
+def _left_out(model: CountyModel, values: np.ndarray, tag: str) -> np.ndarray:
+    """The demand indices whose coverage indicator of level ``tag`` is 0 in ``values``."""
+    units = model.cov_units[tag]
+    if not units.size:
+        return units
+    return units[model.block(values, f"cov_{tag}") < 0.5]
 
 
-def read_solution(model: pyo.ConcreteModel, data: CountyInput) -> CountySolution:
-    """The open sites, assignments, staff and figures of a solved county model."""
+def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> CountySolution:
+    """The open sites, assignments, staff and figures of the plan ``values`` of ``model``."""
     n, m = data.population.size, data.can_hub.size
     is_hub = np.zeros(m, dtype=bool)
-    for j in model.H:
-        is_hub[j] = pyo.value(model.hub[j]) > 0.5
+    is_hub[model.hub_sites] = model.block(values, "hub") > 0.5
     is_open = np.zeros(m, dtype=bool)
-    for j in model.C:
-        is_open[j] = pyo.value(model.site[j]) > 0.5
+    is_open[model.site_sites] = model.block(values, "site") > 0.5
+    n_types = len(model.staff_names)
     staff: dict[str, np.ndarray] = {}
     shortfall: dict[str, np.ndarray] = {}
-    for rule in data.staff:
-        staff[rule.name] = np.zeros(m)
-        shortfall[rule.name] = np.zeros(m)
-        for j in model.C:
-            staff[rule.name][j] = pyo.value(model.staff[j, rule.name])
-            shortfall[rule.name][j] = pyo.value(model.short[j, rule.name])
+    on_post = model.block(values, "staff").reshape(-1, n_types) if n_types else None
+    short = model.block(values, "short").reshape(-1, n_types) if n_types else None
+    for t, name in enumerate(model.staff_names):
+        staff[name] = np.zeros(m)
+        shortfall[name] = np.zeros(m)
+        staff[name][model.site_sites] = on_post[:, t]
+        shortfall[name][model.site_sites] = short[:, t]
     drive = roamed = None
-    if data.roaming is not None:
-        drive = np.array([round(pyo.value(model.drive[r])) for r in model.R], dtype=int)
+    if model.roam_of is not None:
+        drive = np.rint(model.block(values, "drive")).astype(int)
         roamed = np.zeros(n, dtype=bool)
-        for i in model.RV:
-            roamed[i] = pyo.value(model.roam[i]) > 0.5
+        can = model.roam_of >= 0
+        roamed[can] = values[model.roam_of[can]] > 0.5
     return CountySolution(
         is_hub=is_hub,
         is_open=is_open,
-        hub_of=_chosen(model.dist, model.D, n),
-        site_of=_chosen(model.serve, model.S, n),
+        hub_of=_chosen(
+            model.block(values, "dist"), data.district_pairs.demand, data.district_pairs.site, n
+        ),
+        site_of=_chosen(
+            model.block(values, "serve"), data.service_pairs.demand, data.service_pairs.site, n
+        ),
         staff=staff,
         shortfall=shortfall,
-        build_cost=float(pyo.value(model.build_cost)),
-        person_minutes=float(pyo.value(model.stage_travel)),
-        staff_shortfall=float(pyo.value(model.stage_shortfall)),
+        build_cost=float(model.build_cost @ values),
+        person_minutes=float(model.objectives["travel"] @ values),
+        staff_shortfall=float(model.objectives["shortfall"] @ values),
         drive=drive,
         roamed=roamed,
     )
 
 
-def _chosen(var: pyo.Var, keys, n: int) -> np.ndarray:
-    """Per demand unit, the site index of the binary assignment ``var`` over (i, j) ``keys``
-    that is 1 (-1: none)."""
+def _chosen(assigned: np.ndarray, demand: np.ndarray, site: np.ndarray, n: int) -> np.ndarray:
+    """Per demand unit, the site of its pair (``demand``, ``site``) whose binary assignment
+    is 1 (-1: none)."""
     out = np.full(n, -1, dtype=np.int64)
-    for i, j in keys:
-        if pyo.value(var[i, j]) > 0.5:
-            out[i] = j
+    chosen = assigned > 0.5
+    out[demand[chosen]] = site[chosen]
     return out
 
 
 def _records(
-    model: pyo.ConcreteModel, solved: list[tuple[str, PyomoSolution, float]], final: bool = True
+    model: CountyModel,
+    solved: list[tuple[str, MipSolution, float]],
+    values: np.ndarray | None,
 ) -> list[StageRecord]:
-    """Stage records of the plan the model holds: each stage objective's value in that plan,
-    its gap to the stage's bound, and the value later stages held (nan for the last stage).
-    With ``final`` false (no plan) the stages' own values are recorded."""
-    if final:
-        settle_coverage(model)
+    """Stage records of the plan ``values``: each stage objective's value in that plan, its
+    gap to the stage's bound, and the value later stages held (nan for the last stage).
+    Without a plan (None) the stages' own values are recorded."""
     records = []
     for k, (stage, sol, held) in enumerate(solved):
-        value = float(pyo.value(getattr(model, f"stage_{stage}"))) if final else sol.objective
+        value = float(model.objectives[stage] @ values) if values is not None else sol.objective
         status = sol.status
         if status == "optimal" and sol.gap > PROVEN_GAP:
             status = "mip_gap"

@@ -1,0 +1,101 @@
+"""Lexicographic optimisation of a matrix model: one objective per stage, solved in turn on
+one HiGHS instance, each stage's optimum held by a row while the next is solved."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from models.matrix import MatrixModel
+from optimizer.solve.highs import objective_scale, quiet_highs
+from optimizer.solve.highs_run import (
+    HighsArrays,
+    MipSolution,
+    mip_solution,
+    pass_arrays,
+    run_checked,
+    set_limits,
+    set_objective,
+)
+
+
+class StagedModel:
+    """A matrix model with one objective per stage, handed to HiGHS once and solved stage
+    after stage.
+
+    Each solve changes only the objective; ``hold`` adds a row keeping a stage's objective
+    near the value the last plan found reached; ``values`` is that plan (None before one).
+    """
+
+    def __init__(self, model: MatrixModel, objectives: dict[str, tuple[np.ndarray, bool]]):
+        """Hand ``model``'s rows and columns to HiGHS; ``objectives`` maps each stage to its
+        cost per column and whether it is maximised (``model``'s own cost is not used)."""
+        began = time.perf_counter()
+        data = model.arrays()
+        self.arrays = HighsArrays(
+            n_cols=model.n_cols,
+            col_lower=data["col_lower"],
+            col_upper=data["col_upper"],
+            integrality=data["integrality"],
+            matrix=data["matrix"],
+            row_lower=data["row_lower"],
+            row_upper=data["row_upper"],
+        )
+        self.objectives = objectives
+        self.values: np.ndarray | None = None
+        self.highs = quiet_highs()
+        pass_arrays(self.highs, self.arrays)
+        self.seconds_compile = time.perf_counter() - began
+
+    def solve(
+        self, stage: str, *, time_limit: float, mip_gap: float, node_limit: int | None = None
+    ) -> MipSolution:
+        """Optimise ``stage``'s objective over the rows and the rows held so far.
+
+        ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality),
+        ``node_limit`` the most branch-and-bound nodes (None: no limit). The run is
+        deterministic (one thread, fixed seed); ``seconds_compile`` of the outcome is the
+        share of the hand-over that falls to this stage."""
+        cost, maximise = self.objectives[stage]
+        scale = set_objective(self.highs, cost, 0.0, maximise)
+        set_limits(self.highs, time_limit, mip_gap, node_limit)
+        self.highs.clearSolver()
+        began = time.perf_counter()
+        run = run_checked(
+            self.highs,
+            self.arrays.integrality,
+            scale,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            maximise=maximise,
+        )
+        if run.values is not None:
+            self.values = run.values
+        share = self.seconds_compile / len(self.objectives)
+        return mip_solution(run, self.arrays, time.perf_counter() - began, share)
+
+    def value(self, stage: str) -> float:
+        """``stage``'s objective in the last plan found (nan before one)."""
+        if self.values is None:
+            return np.nan
+        return float(self.objectives[stage][0] @ self.values)
+
+    def hold(self, stage: str, slack: float, target: float) -> None:
+        """Keep ``stage``'s objective within ``slack`` of its value in the last plan found
+        (not below it when maximised, not above when minimised): one row, divided by a
+        power of ten so that its largest coefficient is at most ``target``."""
+        if self.values is None:
+            return
+        cost, maximise = self.objectives[stage]
+        scale = objective_scale(cost, target)
+        value = float(cost @ self.values)
+        low, high = (value - slack, np.inf) if maximise else (-np.inf, value + slack)
+        nonzero = np.flatnonzero(cost)
+        self.highs.addRow(
+            low / scale,
+            high / scale,
+            nonzero.size,
+            nonzero.astype(np.int32),
+            cost[nonzero] / scale,
+        )
