@@ -158,15 +158,18 @@ def graph_instance(seed: int, n: int) -> np.ndarray:
     return shortest_path(graph, directed=False)
 
 
-@pytest.mark.parametrize("variant", ["warm", "purge", "purge_ipm"])
+@pytest.mark.parametrize("variant", ["warm", "purge", "purge_ipm", "few_cuts"])
 @pytest.mark.parametrize("p", [3, 4])
 def test_branch_and_bound_agrees_with_compact_formulation(p, variant, monkeypatch):
     """Nodes start from their parent's basis; with "purge" the master is rebuilt at every
     node, so a basis of an earlier master must not be used; with "purge_ipm" every master
-    LP solved without a basis goes to interior point."""
+    LP solved without a basis goes to interior point; with "few_cuts" a round adds at most
+    3 of its violated cuts (the deepest)."""
     from optimizer.solve import benders
 
-    if variant != "warm":
+    if variant == "few_cuts":
+        monkeypatch.setattr(benders, "ROUND_CUTS", 3)
+    elif variant != "warm":
         monkeypatch.setattr(benders, "PURGE_ROWS", -(10**9))
     if variant == "purge_ipm":
         monkeypatch.setattr(highs, "COLD_IPM_ROWS", 0)
