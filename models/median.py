@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from models.matrix import MatrixModel, count_row, site_variables
 from models.pairs import CostPairs
@@ -222,12 +223,8 @@ class CutSeparator:
         pairs = self.pairs
         start = pairs.indptr[:-1][units]
         end = pairs.indptr[1:][units]
-        mass = np.cumsum(np.clip(y, 0.0, 1.0)[pairs.site])
-        before = np.concatenate([[0.0], mass])
-        # first pair of each unit where the cumulative open mass reaches 1
-        goal = before[start] + 1.0 - self.tolerance
-        first = np.searchsorted(mass, goal, side="left")
-        first = np.minimum(np.maximum(first, start), end - 1)
+        y = np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
+        first = _first_reaching(start, end, pairs.site, y, 1.0 - self.tolerance)
         rhs = pairs.cost[first]
         stop = self.level_start[first]
         lengths = stop - start
@@ -242,6 +239,25 @@ class CutSeparator:
     def unit_cost(self, is_open: np.ndarray) -> np.ndarray:
         """Cost from each unit to its nearest open site (inf where none is reachable)."""
         return self.pairs.nearest_open(is_open)[1]
+
+
+@njit(cache=True)
+def _first_reaching(
+    start: np.ndarray, end: np.ndarray, site: np.ndarray, y: np.ndarray, goal: float
+) -> np.ndarray:
+    """Per unit (pairs ``start[k]:end[k]``, nearest first), the first pair where the open
+    mass ``y`` of its sites so far reaches ``goal`` (the last pair when it never does).
+    Scans stop there, so a call costs about the pairs up to each unit's critical level."""
+    first = np.empty(start.size, dtype=np.int64)
+    for k in range(start.size):
+        mass = 0.0
+        first[k] = end[k] - 1
+        for q in range(start[k], end[k]):
+            mass += y[site[q]]
+            if mass >= goal:
+                first[k] = q
+                break
+    return first
 
 
 def reach_rows(

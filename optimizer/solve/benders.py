@@ -296,12 +296,11 @@ class _Stage:
         self.n_cuts += cuts.size
         self.n_made += cuts.size
 
-    def binding_cuts(self) -> Cuts:
-        """The cuts that bind at (or cut off) the last LP solution."""
-        cuts = Cuts.concat(self.pool)
+    def binding(self, cuts: Cuts) -> np.ndarray:
+        """Mask of the ``cuts`` that bind at (or cut off) the last LP solution."""
         y, theta = self.last_lp
         at_cut = theta[self.master.theta_col[cuts.unit] - self.pairs.n_sites]
-        return cuts.subset(cuts.evaluate(y) >= at_cut - 1e-6 * np.maximum(1.0, np.abs(at_cut)))
+        return cuts.evaluate(y) >= at_cut - 1e-6 * np.maximum(1.0, np.abs(at_cut))
 
     def remaining(self) -> float:
         """Seconds left; none once a stop was requested (see ``optimizer.interrupt``)."""
@@ -429,7 +428,10 @@ class _Stage:
         pairs = self.pairs.without_sites(np.flatnonzero(closed))
         if pairs.unreached().size:
             return None
-        return _Stage(
+        cuts = Cuts.concat(self.pool)
+        keep = self.binding(cuts)
+        basis = self.master.basis()
+        stage = _Stage(
             pairs,
             self.weights,
             self.p,
@@ -437,8 +439,10 @@ class _Stage:
             self.upper,
             self.best,
             self.deadline,
-            self.binding_cuts().without_sites(closed),
+            cuts.subset(keep).without_sites(closed),
         )
+        _carry(basis, keep, stage.master)
+        return stage
 
     # ---- branch and bound
 
@@ -470,7 +474,10 @@ class _Stage:
             if (lower > upper).any() or lower.sum() + fixed_open > self.p:
                 continue
             if self.n_cuts > purge_at:
-                self.build(self.binding_cuts())
+                cuts = Cuts.concat(self.pool)
+                keep, basis = self.binding(cuts), self.master.basis()
+                self.build(cuts.subset(keep))
+                _carry(basis, keep, self.master)
                 purge_at = 2 * self.n_cuts + PURGE_ROWS
             self.master.set_site_bounds(free, lower, upper)
             if node.basis is not None and node.basis[0] == self.generation:
@@ -508,6 +515,18 @@ class _Stage:
             best.add_bound(np.inf)  # every plan that could beat the incumbent was ruled out
         self.master.set_site_bounds(free, self.lower[free], self.upper[free])
         return solved
+
+
+def _carry(basis: tuple[list, list], keep: np.ndarray, master: _Master) -> None:
+    """Start ``master`` from ``basis``, taken on a master with the same columns whose rows
+    were the count row, reach rows and cuts of which ``master`` holds those where ``keep``
+    (after its own count and reach rows, which start basic). Left alone when the statuses
+    do not make a basis (one basic variable per row)."""
+    cols, rows = basis
+    kept = [status for status, k in zip(rows[len(rows) - keep.size :], keep, strict=True) if k]
+    start = [rows[0], *([_BASIC] * (master.h.getNumRow() - 1 - len(kept))), *kept]
+    if sum(s == _BASIC for s in cols) + sum(s == _BASIC for s in start) == len(start):
+        master.start_from((cols, start))
 
 
 def _deepest(violation: np.ndarray) -> np.ndarray:
