@@ -15,7 +15,7 @@ import geodata
 from geodata import InfeasibleError
 from models.county import STAGES, StaffRule, build_county_model
 from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
-from optimizer.plan.county import _county_input, plan_county
+from optimizer.plan.county import county_input, plan_county
 
 SITES = {100: 20, 300: 40, 1000: 80, 3000: 150}
 
@@ -67,7 +67,7 @@ def with_pool(spec: CountySpec, population: float) -> CountySpec:
 
 def model_size(demand, sites, travel, spec: CountySpec) -> tuple[int, int, int]:
     """Columns, rows and nonzeros of the county model."""
-    data, _ = _county_input(demand, sites, travel, spec)
+    data, _ = county_input(demand, sites, travel, spec)
     model = build_county_model(data).matrix
     return model.n_cols, model.n_rows, int(model.arrays()["matrix"].nnz)
 

@@ -44,7 +44,17 @@ def _restrict(pairs: CostPairs, radius: float, allowed: np.ndarray) -> CostPairs
     return pairs.select((pairs.cost <= radius) & allowed[pairs.site])
 
 
-def _county_input(demand, sites, travel: TravelTimes, spec: CountySpec):
+def county_input(
+    demand, sites, travel: TravelTimes, spec: CountySpec
+) -> tuple[CountyInput, dict[str, np.ndarray]]:
+    """The county model's input arrays for ``spec`` over the demand units and sites, and for
+    each kind of pair ("hub", "clinic", "district", "service") the demand indices that no
+    possible site reaches within its limit (minutes).
+
+    Raises:
+        InputError: a fixed or barred site id that is not among the sites, or a missing
+            build-cost column.
+    """
     site_ids = np.asarray(sites["id"], dtype=str)
     kind = np.asarray(sites["kind"], dtype=str)
     pop = demand["population"].to_numpy(dtype=float)
@@ -238,7 +248,7 @@ def _plan_county(
     check_layer(sites, "sites", ("id", "name", "kind", *costs), costs)
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
-    data, unreachable = _county_input(demand, sites, travel, spec)
+    data, unreachable = county_input(demand, sites, travel, spec)
     _check_targets(spec, data, site_ids)
     times = pool_record = pool = None
     if spec.roaming is not None:
