@@ -154,3 +154,16 @@ def test_a_requested_stop_ends_the_search_with_its_plan_and_a_true_bound(problem
         assert res.objective <= whole.objective <= res.bound
     else:
         assert res.bound <= whole.objective <= res.objective
+
+
+@pytest.mark.parametrize(
+    ("rows", "nonzeros", "solver"),
+    [
+        (500, 20_000, "simplex"),  # small: dual simplex from a slack basis
+        (1_907, 31_100, "ipm"),  # sparse rows (16 per row)
+        (2_404, 134_282, "simplex"),  # dense rows (56 per row)
+        (7_485, 228_925, "ipm"),  # large
+    ],
+)
+def test_cold_lps_go_to_interior_point_when_large_or_sparse(rows, nonzeros, solver):
+    assert highs.cold_solver(rows, nonzeros) == solver

@@ -205,8 +205,9 @@ class _Master:
         """Solve within ``seconds``; True when solved to optimality."""
         # HiGHS measures its time limit on a clock that runs across calls
         self.h.setOptionValue("time_limit", self.h.getRunTime() + float(max(seconds, 0.01)))
-        if not self.h.getBasis().valid and self.h.getNumRow() > highs.COLD_IPM_ROWS:
-            self.h.setOptionValue("solver", "ipm")
+        if not self.h.getBasis().valid:
+            solver = highs.cold_solver(self.h.getNumRow(), self.h.getNumNz())
+            self.h.setOptionValue("solver", solver)
         interrupt.run(self.h)
         self.h.setOptionValue("solver", "simplex")  # later solves start from a basis
         return self.h.getModelStatus() == _OPTIMAL

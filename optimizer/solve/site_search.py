@@ -1,7 +1,7 @@
 """Best-first branch and bound over the binary site columns of a covering model.
 
 Each node's bound is the model's LP relaxation with some sites fixed open or closed,
-solved by HiGHS: the root by interior point when it is large (``highs.COLD_IPM_ROWS``),
+solved by HiGHS: the root by interior point when it is large or sparse (``highs.cold_solver``),
 every other node by dual simplex from its parent's optimal basis. Sites whose reduced
 cost shows that flipping them cannot lead to a better plan are fixed at every node. Every
 ``HEURISTIC_EVERY`` nodes the LP solution is rounded (by the caller) and dived from. The
@@ -176,8 +176,7 @@ class _Search:
         self.lower = np.asarray(arrays["col_lower"], dtype=float)[self.cols]
         self.upper = np.asarray(arrays["col_upper"], dtype=float)[self.cols]
         self.best = _Best(self.sign, step, mip_gap, value, start)
-        if model.n_rows > highs.COLD_IPM_ROWS:
-            self.lp.setOptionValue("solver", "ipm")
+        self.lp.setOptionValue("solver", highs.cold_solver(model.n_rows, self.nonzeros))
 
     def solve(self, lower: np.ndarray, upper: np.ndarray, basis=None) -> str:
         """Solve the LP with site bounds ``lower``, ``upper`` (from ``basis`` when given):
