@@ -50,3 +50,14 @@ def test_no_plan_leaves_no_values():
     sol = staged.solve("count", time_limit=10, mip_gap=0.0)
     assert sol.status == "infeasible" and staged.values is None
     assert np.isnan(staged.value("count"))
+
+
+def test_a_model_without_columns_is_the_empty_plan_or_infeasible():
+    empty = StagedModel(MatrixModel(), {"count": (np.zeros(0), False)})
+    sol = empty.solve("count", time_limit=10, mip_gap=0.0)
+    assert sol.status == "optimal" and sol.objective == 0.0 and empty.value("count") == 0.0
+    model = MatrixModel()
+    model.add_rows("needs_one", 1, np.zeros(0), np.zeros(0), 1.0, lower=1.0)
+    blocked = StagedModel(model, {"count": (np.zeros(0), False)})
+    assert blocked.solve("count", time_limit=10, mip_gap=0.0).status == "infeasible"
+    assert blocked.values is None

@@ -12,6 +12,7 @@ from optimizer.solve.highs import objective_scale, quiet_highs
 from optimizer.solve.highs_run import (
     HighsArrays,
     MipSolution,
+    decided,
     mip_solution,
     pass_arrays,
     run_checked,
@@ -57,6 +58,12 @@ class StagedModel:
         ``node_limit`` the most branch-and-bound nodes (None: no limit). The run is
         deterministic (one thread, fixed seed); ``seconds_compile`` of the outcome is the
         share of the hand-over that falls to this stage."""
+        share = self.seconds_compile / len(self.objectives)
+        if not self.arrays.n_cols:  # nothing to choose: the empty plan, if every row allows it
+            if np.all((self.arrays.row_lower <= 0) & (self.arrays.row_upper >= 0)):
+                self.values = np.zeros(0)
+                return decided("optimal", 0.0, share)
+            return decided("infeasible", np.nan, share)
         cost, maximise = self.objectives[stage]
         scale = set_objective(self.highs, cost, 0.0, maximise)
         set_limits(self.highs, time_limit, mip_gap, node_limit)
@@ -72,7 +79,6 @@ class StagedModel:
         )
         if run.values is not None:
             self.values = run.values
-        share = self.seconds_compile / len(self.objectives)
         return mip_solution(run, self.arrays, time.perf_counter() - began, share)
 
     def value(self, stage: str) -> float:
