@@ -1,9 +1,10 @@
 """One mixed-integer run of HiGHS on a model handed over as arrays, read back with care.
 
 Shared by ``pyomo_highs`` (a Pyomo model compiled to arrays) and ``staged`` (a matrix
-model solved objective after objective): hand the arrays over, set an objective scaled by
-a power of ten, set the limits, run, and read the outcome, solving again without presolve
-when HiGHS claims an optimum its own dual bound contradicts.
+model solved objective after objective): ``pass_arrays`` hands the arrays over once,
+``solve_arrays`` sets an objective scaled by a power of ten and the limits, runs, and reads
+the outcome, solving again without presolve when HiGHS claims an optimum its own dual bound
+contradicts.
 """
 
 from __future__ import annotations
@@ -78,6 +79,42 @@ class Run:
     message: str = ""
 
 
+def solve_arrays(
+    highs: highspy.Highs,
+    arrays: HighsArrays,
+    cost: np.ndarray,
+    offset: float,
+    *,
+    maximise: bool,
+    time_limit: float,
+    mip_gap: float,
+    node_limit: int | None,
+    seconds_compile: float,
+) -> tuple[MipSolution, np.ndarray | None]:
+    """Optimise ``cost`` (plus the constant ``offset``) over ``arrays``, already handed to
+    ``highs`` (``pass_arrays``): the outcome and the column values (None without a plan).
+
+    ``time_limit`` is in seconds, ``mip_gap`` a relative gap (0 proves optimality),
+    ``node_limit`` the most branch-and-bound nodes (None: no limit). The objective goes to
+    HiGHS divided by a power of ten (``optimizer.solve.highs.objective_scale``); objective and
+    bound come back unscaled, integer values rounded. Arrays without columns are settled
+    without HiGHS: the empty plan at ``offset`` when every row allows it, else infeasible.
+    """
+    if not arrays.n_cols:
+        if np.all((arrays.row_lower <= 0) & (arrays.row_upper >= 0)):
+            return decided("optimal", offset, seconds_compile), np.zeros(0)
+        return decided("infeasible", np.nan, seconds_compile), None
+    scale = _set_objective(highs, cost, offset, maximise)
+    _set_limits(highs, time_limit, mip_gap, node_limit)
+    highs.clearSolver()
+    began = time.perf_counter()
+    run = _run_checked(
+        highs, arrays.integrality, scale, time_limit=time_limit, mip_gap=mip_gap, maximise=maximise
+    )
+    seconds = time.perf_counter() - began
+    return _mip_solution(run, arrays, seconds, seconds_compile), run.values
+
+
 def pass_arrays(highs: highspy.Highs, arrays: HighsArrays) -> None:
     """Hand the rows, column bounds and integrality to ``highs`` (no objective yet)."""
     matrix = arrays.matrix
@@ -100,7 +137,7 @@ def pass_arrays(highs: highspy.Highs, arrays: HighsArrays) -> None:
     )
 
 
-def set_objective(highs: highspy.Highs, cost: np.ndarray, offset: float, maximise: bool) -> float:
+def _set_objective(highs: highspy.Highs, cost: np.ndarray, offset: float, maximise: bool) -> float:
     """Set the objective of ``highs``: ``cost`` and ``offset`` divided by the power of ten
     returned (``optimizer.solve.highs.objective_scale``)."""
     scale = objective_scale(cost)
@@ -112,7 +149,7 @@ def set_objective(highs: highspy.Highs, cost: np.ndarray, offset: float, maximis
     return scale
 
 
-def set_limits(
+def _set_limits(
     highs: highspy.Highs, time_limit: float, mip_gap: float, node_limit: int | None
 ) -> None:
     """Set the time limit (seconds), relative MIP gap and node limit (None: no limit)."""
@@ -121,7 +158,7 @@ def set_limits(
     highs.setOptionValue("mip_max_nodes", int(NO_NODE_LIMIT if node_limit is None else node_limit))
 
 
-def run_checked(
+def _run_checked(
     highs: highspy.Highs,
     integrality: np.ndarray,
     scale: float,
@@ -165,7 +202,7 @@ def outcome(highs: highspy.Highs, integrality: np.ndarray, scale: float):
     return status, objective, bound, values, nodes
 
 
-def mip_solution(
+def _mip_solution(
     run: Run, arrays: HighsArrays, seconds: float, seconds_compile: float
 ) -> MipSolution:
     """The outcome of a HiGHS run (gap inf without a solution); times in seconds."""

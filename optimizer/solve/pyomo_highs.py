@@ -21,11 +21,8 @@ from optimizer.solve.highs_run import (
     HighsArrays,
     MipSolution,
     decided,
-    mip_solution,
     pass_arrays,
-    run_checked,
-    set_limits,
-    set_objective,
+    solve_arrays,
 )
 
 
@@ -57,25 +54,22 @@ def solve_pyomo(
     seconds_compile = time.perf_counter() - began
     cost = np.asarray(form.c.toarray()).reshape(-1)
     offset = float(np.asarray(form.c_offset, dtype=float).reshape(-1)[0])
-    if not arrays.n_cols:  # every variable is fixed or unused: the objective is its constant
-        return _constant(model, arrays, offset, seconds_compile)
     highs = quiet_highs(time_limit)
     pass_arrays(highs, arrays)
-    scale = set_objective(highs, cost, offset, maximise)
-    set_limits(highs, time_limit, mip_gap, node_limit)
-    run_began = time.perf_counter()
-    run = run_checked(
+    solution, values = solve_arrays(
         highs,
-        arrays.integrality,
-        scale,
+        arrays,
+        cost,
+        offset,
+        maximise=maximise,
         time_limit=time_limit,
         mip_gap=mip_gap,
-        maximise=maximise,
+        node_limit=node_limit,
+        seconds_compile=seconds_compile,
     )
-    seconds = time.perf_counter() - run_began
-    if run.values is not None:
-        _load(model, form.columns, run.values)
-    return mip_solution(run, arrays, seconds, seconds_compile)
+    if values is not None:  # also the empty plan when every variable is fixed or unused
+        _load(model, form.columns, values)
+    return solution
 
 
 def _maximise(model: pyo.ConcreteModel) -> bool:
@@ -99,17 +93,6 @@ def _arrays(form: LinearStandardFormInfo) -> HighsArrays:
         row_lower=row_lower,
         row_upper=row_upper,
     )
-
-
-def _constant(
-    model: pyo.ConcreteModel, arrays: HighsArrays, offset: float, seconds_compile: float
-) -> MipSolution:
-    """A model with no variable left to choose: optimal at its constant ``offset`` when
-    every row holds at 0, else infeasible."""
-    if not np.all((arrays.row_lower <= 0) & (arrays.row_upper >= 0)):
-        return decided("infeasible", np.nan, seconds_compile)
-    _load(model, [], np.zeros(0))
-    return decided("optimal", offset, seconds_compile)
 
 
 def _columns(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

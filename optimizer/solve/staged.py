@@ -9,16 +9,7 @@ import numpy as np
 
 from models.matrix import MatrixModel
 from optimizer.solve.highs import objective_scale, quiet_highs
-from optimizer.solve.highs_run import (
-    HighsArrays,
-    MipSolution,
-    decided,
-    mip_solution,
-    pass_arrays,
-    run_checked,
-    set_limits,
-    set_objective,
-)
+from optimizer.solve.highs_run import HighsArrays, MipSolution, pass_arrays, solve_arrays
 
 
 class StagedModel:
@@ -58,28 +49,21 @@ class StagedModel:
         ``node_limit`` the most branch-and-bound nodes (None: no limit). The run is
         deterministic (one thread, fixed seed); ``seconds_compile`` of the outcome is the
         share of the hand-over that falls to this stage."""
-        share = self.seconds_compile / len(self.objectives)
-        if not self.arrays.n_cols:  # nothing to choose: the empty plan, if every row allows it
-            if np.all((self.arrays.row_lower <= 0) & (self.arrays.row_upper >= 0)):
-                self.values = np.zeros(0)
-                return decided("optimal", 0.0, share)
-            return decided("infeasible", np.nan, share)
         cost, maximise = self.objectives[stage]
-        scale = set_objective(self.highs, cost, 0.0, maximise)
-        set_limits(self.highs, time_limit, mip_gap, node_limit)
-        self.highs.clearSolver()
-        began = time.perf_counter()
-        run = run_checked(
+        solution, values = solve_arrays(
             self.highs,
-            self.arrays.integrality,
-            scale,
+            self.arrays,
+            cost,
+            0.0,
+            maximise=maximise,
             time_limit=time_limit,
             mip_gap=mip_gap,
-            maximise=maximise,
+            node_limit=node_limit,
+            seconds_compile=self.seconds_compile / len(self.objectives),
         )
-        if run.values is not None:
-            self.values = run.values
-        return mip_solution(run, self.arrays, time.perf_counter() - began, share)
+        if values is not None:
+            self.values = values
+        return solution
 
     def value(self, stage: str) -> float:
         """``stage``'s objective in the last plan found (nan before one)."""
