@@ -4,7 +4,13 @@ Each node's bound is the model's LP relaxation with some sites fixed open or clo
 solved by HiGHS: the root by interior point when it is large or sparse (``highs.cold_solver``),
 every other node by dual simplex from its parent's optimal basis. Sites whose reduced
 cost shows that flipping them cannot lead to a better plan are fixed at every node. Every
-``HEURISTIC_EVERY`` nodes the LP solution is rounded (by the caller) and dived from. The
+``HEURISTIC_EVERY`` nodes the LP solution is rounded (by the caller) and dived from.
+
+A node branches on the fractional site whose two children promise the largest bound change
+(the product of the two, as in SCIP): each site's pseudocosts are the bound changes seen
+per unit of its LP value moved when it was fixed open or closed. A site without one such
+change each way is strong branched first, its two children solved from the node's basis,
+one site per node; a child that cannot beat the incumbent fixes the site the other way. The
 caller prices plans; the search needs only that the LP value at integral site values is
 the value of that plan (true of the maximal and set covering models of
 ``models.covering``, whose other columns are continuous).
@@ -40,7 +46,8 @@ class SearchOutcome:
 
     ``status`` is "optimal" (within the gap), "time_limit", "interrupted" or "infeasible"
     (the LP relaxation has no solution). ``root`` is the LP bound of the whole model,
-    ``nodes`` the LPs solved (the root is node 1); the model's size is in ``n_cols``,
+    ``nodes`` the nodes whose LP was solved (the root is node 1; a child solved by strong
+    branching counts once); the model's size is in ``n_cols``,
     ``n_rows`` and ``n_nonzeros``.
     """
 
@@ -63,6 +70,9 @@ class _Node:
     lower: np.ndarray = field(compare=False)
     upper: np.ndarray = field(compare=False)
     basis: highspy.HighsBasis | None = field(compare=False, default=None)
+    # the branching that made this node: site, its value here, its LP value and the bound
+    # of the parent (pseudocost bookkeeping); None at the root
+    branched: tuple[int, float, float, float] | None = field(compare=False, default=None)
 
     @property
     def score(self) -> float:
@@ -91,6 +101,7 @@ def branch_and_bound(
     heap = [_Node(-np.inf, 0, search.lower, search.upper)]
     nodes, root, order = 0, np.nan, 0
     best = search.best
+    costs = _Pseudocosts(search.cols.size)
     while heap:
         node = heapq.heappop(heap)
         if node.score < best.need():
@@ -103,6 +114,8 @@ def branch_and_bound(
             break
         nodes += 1
         bound, y, reduced = search.solution()
+        if node.branched is not None:
+            costs.record(*node.branched, bound)
         if nodes == 1:
             root = search.sign * bound
         if bound < best.need():
@@ -120,17 +133,26 @@ def branch_and_bound(
         free = (lower < 0.5) & (upper > 0.5)
         upper[free & (bound + reduced < best.need())] = 0.0
         lower[free & (bound - reduced < best.need())] = 1.0
-        free = (lower < 0.5) & (upper > 0.5)
-        if not free.any():  # fixing settled every site: solve the node again
+        sites = np.flatnonzero((lower < 0.5) & (upper > 0.5) & (fraction >= 1e-6))
+        k, children, pruned = _branching(search, costs, sites, lower, upper, basis, y, bound)
+        nodes += pruned
+        if k == _PRUNED:
+            continue
+        if k == _SETTLED:  # fixing settled every fractional site: solve the node again
             order += 1
             heapq.heappush(heap, _Node(-bound, order, lower, upper, basis))
             continue
-        k = int(np.argmax(np.where(free, fraction, -1.0)))
         for v in (1.0, 0.0):
             child_lower, child_upper = lower.copy(), upper.copy()
             child_lower[k] = child_upper[k] = v
             order += 1
-            heapq.heappush(heap, _Node(-bound, order, child_lower, child_upper, basis))
+            if v in children:  # solved by strong branching, its pseudocost recorded
+                child_bound, child_basis = children[v]
+                child = _Node(-child_bound, order, child_lower, child_upper, child_basis)
+            else:
+                branched = (k, v, float(y[k]), bound)
+                child = _Node(-bound, order, child_lower, child_upper, basis, branched)
+            heapq.heappush(heap, child)
     if nodes == 0 and not heap:
         status = "infeasible"
     elif not heap or heap[0].score < best.need():
@@ -150,6 +172,109 @@ def branch_and_bound(
         model.n_rows,
         search.nonzeros,
     )
+
+
+_PRUNED, _SETTLED = -1, -2  # no branching: no child can beat the incumbent / no site left
+
+
+def _branching(
+    search: _Search,
+    costs: _Pseudocosts,
+    sites: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    basis: highspy.HighsBasis,
+    y: np.ndarray,
+    bound: float,
+) -> tuple[int, dict[float, tuple[float, highspy.HighsBasis] | None], int]:
+    """The site to branch on among the free fractional ``sites`` of a node (LP bound
+    ``bound``, site values ``y``, optimal ``basis``), and the children strong branching
+    solved for it (see ``_strong_branch``), and the number of strong-branched children
+    pruned. A strong-branched site with a child that cannot beat the incumbent is fixed the
+    other way in ``lower``/``upper``. The site is ``_PRUNED`` when neither child can beat
+    the incumbent, ``_SETTLED`` when no site is left to branch on."""
+    untried = sites[~costs.reliable(sites)]
+    if untried.size:
+        k = int(untried[np.argmax(costs.score(untried, y))])
+        children = _strong_branch(search, costs, k, lower, upper, basis, y[k], bound)
+        pruned = [v for v, child in children.items() if child is None]
+        if len(pruned) == 2:
+            return _PRUNED, {}, 2
+        if pruned:
+            lower[k] = upper[k] = 1.0 - pruned[0]
+            sites = sites[sites != k]
+        chosen = int(sites[np.argmax(costs.score(sites, y))]) if sites.size else _SETTLED
+        return chosen, children if chosen == k else {}, len(pruned)
+    if sites.size == 0:
+        return _SETTLED, {}, 0
+    return int(sites[np.argmax(costs.score(sites, y))]), {}, 0
+
+
+def _strong_branch(
+    search: _Search,
+    costs: _Pseudocosts,
+    k: int,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    basis: highspy.HighsBasis,
+    lp_value: float,
+    bound: float,
+) -> dict[float, tuple[float, highspy.HighsBasis] | None]:
+    """Solve the two children of fixing site ``k`` closed and open (from the node's
+    ``basis``; the node has site bounds ``lower``, ``upper``, LP bound ``bound`` and site
+    ``k`` at ``lp_value``) and record their bound changes. Returns, per value solved, the
+    child's bound and optimal basis, or None when it cannot beat the incumbent."""
+    children: dict[float, tuple[float, highspy.HighsBasis] | None] = {}
+    for v in (0.0, 1.0):
+        child_lower, child_upper = lower.copy(), upper.copy()
+        child_lower[k] = child_upper[k] = v
+        search.lp.setBasis(basis)
+        status = search.solve(child_lower, child_upper)
+        if status == "stopped":
+            break
+        child = search.solution()[0] if status == "optimal" else -np.inf
+        if np.isfinite(child):
+            costs.record(k, v, lp_value, bound, child)
+        fits = child >= search.best.need()
+        children[v] = (child, search.lp.getBasis()) if fits else None
+    return children
+
+
+class _Pseudocosts:
+    """Per site, the bound changes (score units) per unit of LP value moved when the site
+    was fixed closed (row 0) or open (row 1): their sums and counts."""
+
+    def __init__(self, n_sites: int) -> None:
+        self.total = np.zeros((2, n_sites))
+        self.count = np.zeros((2, n_sites))
+
+    def record(self, site: int, value: float, lp_value: float, parent: float, bound: float) -> None:
+        """A node with ``site`` fixed at ``value`` (its LP value was ``lp_value`` in the
+        parent of bound ``parent``) has bound ``bound``."""
+        moved = lp_value if value < 0.5 else 1.0 - lp_value
+        side = int(value > 0.5)
+        self.total[side, site] += max(parent - bound, 0.0) / max(moved, 1e-6)
+        self.count[side, site] += 1
+
+    def reliable(self, sites: np.ndarray) -> np.ndarray:
+        """Whether each site has a bound change recorded both ways."""
+        return self.count[:, sites].min(axis=0) >= 1
+
+    def score(self, sites: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The product of the expected bound changes of closing and of opening each site
+        (a site without changes recorded one way takes the mean of the others that way)."""
+        seen = self.count > 0
+        mean = np.array(
+            [self.total[s][seen[s]].sum() / seen[s].sum() if seen[s].any() else 1.0 for s in (0, 1)]
+        )
+        per_unit = np.where(
+            seen[:, sites],
+            self.total[:, sites] / np.maximum(self.count[:, sites], 1),
+            mean[:, None],
+        )
+        down = per_unit[0] * y[sites]
+        up = per_unit[1] * (1.0 - y[sites])
+        return np.maximum(down, 1e-6) * np.maximum(up, 1e-6)
 
 
 class _Search:
