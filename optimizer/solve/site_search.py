@@ -33,6 +33,7 @@ from models.matrix import MatrixModel
 from optimizer import interrupt
 from optimizer.solve import highs
 from optimizer.solve.highs import pass_relaxation, quiet_highs
+from optimizer.solve.pseudocosts import Pseudocosts
 
 _OPTIMAL = highspy.HighsModelStatus.kOptimal
 _INFEASIBLE = highspy.HighsModelStatus.kInfeasible
@@ -101,7 +102,7 @@ def branch_and_bound(
     heap = [_Node(-np.inf, 0, search.lower, search.upper)]
     nodes, root, order = 0, np.nan, 0
     best = search.best
-    costs = _Pseudocosts(search.cols.size)
+    costs = Pseudocosts(search.cols.size)
     while heap:
         node = heapq.heappop(heap)
         if node.score < best.need():
@@ -115,7 +116,8 @@ def branch_and_bound(
         nodes += 1
         bound, y, reduced = search.solution()
         if node.branched is not None:
-            costs.record(*node.branched, bound)
+            site, value, lp_value, parent = node.branched
+            costs.record(site, value, lp_value, parent - bound)
         if nodes == 1:
             root = search.sign * bound
         if bound < best.need():
@@ -179,7 +181,7 @@ _PRUNED, _SETTLED = -1, -2  # no branching: no child can beat the incumbent / no
 
 def _branching(
     search: _Search,
-    costs: _Pseudocosts,
+    costs: Pseudocosts,
     sites: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
@@ -195,7 +197,7 @@ def _branching(
     the incumbent, ``_SETTLED`` when no site is left to branch on."""
     untried = sites[~costs.reliable(sites)]
     if untried.size:
-        k = int(untried[np.argmax(costs.score(untried, y))])
+        k = costs.best(untried, y)
         children = _strong_branch(search, costs, k, lower, upper, basis, y[k], bound)
         pruned = [v for v, child in children.items() if child is None]
         if len(pruned) == 2:
@@ -203,16 +205,16 @@ def _branching(
         if pruned:
             lower[k] = upper[k] = 1.0 - pruned[0]
             sites = sites[sites != k]
-        chosen = int(sites[np.argmax(costs.score(sites, y))]) if sites.size else _SETTLED
+        chosen = costs.best(sites, y) if sites.size else _SETTLED
         return chosen, children if chosen == k else {}, len(pruned)
     if sites.size == 0:
         return _SETTLED, {}, 0
-    return int(sites[np.argmax(costs.score(sites, y))]), {}, 0
+    return costs.best(sites, y), {}, 0
 
 
 def _strong_branch(
     search: _Search,
-    costs: _Pseudocosts,
+    costs: Pseudocosts,
     k: int,
     lower: np.ndarray,
     upper: np.ndarray,
@@ -234,47 +236,10 @@ def _strong_branch(
             break
         child = search.solution()[0] if status == "optimal" else -np.inf
         if np.isfinite(child):
-            costs.record(k, v, lp_value, bound, child)
+            costs.record(k, v, lp_value, bound - child)
         fits = child >= search.best.need()
         children[v] = (child, search.lp.getBasis()) if fits else None
     return children
-
-
-class _Pseudocosts:
-    """Per site, the bound changes (score units) per unit of LP value moved when the site
-    was fixed closed (row 0) or open (row 1): their sums and counts."""
-
-    def __init__(self, n_sites: int) -> None:
-        self.total = np.zeros((2, n_sites))
-        self.count = np.zeros((2, n_sites))
-
-    def record(self, site: int, value: float, lp_value: float, parent: float, bound: float) -> None:
-        """A node with ``site`` fixed at ``value`` (its LP value was ``lp_value`` in the
-        parent of bound ``parent``) has bound ``bound``."""
-        moved = lp_value if value < 0.5 else 1.0 - lp_value
-        side = int(value > 0.5)
-        self.total[side, site] += max(parent - bound, 0.0) / max(moved, 1e-6)
-        self.count[side, site] += 1
-
-    def reliable(self, sites: np.ndarray) -> np.ndarray:
-        """Whether each site has a bound change recorded both ways."""
-        return self.count[:, sites].min(axis=0) >= 1
-
-    def score(self, sites: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The product of the expected bound changes of closing and of opening each site
-        (a site without changes recorded one way takes the mean of the others that way)."""
-        seen = self.count > 0
-        mean = np.array(
-            [self.total[s][seen[s]].sum() / seen[s].sum() if seen[s].any() else 1.0 for s in (0, 1)]
-        )
-        per_unit = np.where(
-            seen[:, sites],
-            self.total[:, sites] / np.maximum(self.count[:, sites], 1),
-            mean[:, None],
-        )
-        down = per_unit[0] * y[sites]
-        up = per_unit[1] * (1.0 - y[sites])
-        return np.maximum(down, 1e-6) * np.maximum(up, 1e-6)
 
 
 class _Search:
