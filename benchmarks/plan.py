@@ -14,10 +14,21 @@ import time
 import geodata
 from geodata import InfeasibleError
 from models.county import STAGES, StaffRule, build_county_model
-from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec
+from models.county_terms import STAFF_STAGES
+from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.county import county_input, plan_county
 
 SITES = {100: 20, 300: 40, 1000: 80, 3000: 150}
+
+# Staff per person served: the county quotas of the plans (per 1,000 or 10,000 residents),
+# applied per site so that every open site has a need to meet.
+QUOTAS = {
+    "doctors": 3.6 / 1000,
+    "nurses": 4.12 / 1000,
+    "beds": 7.5 / 1000,
+    "gps": 2.6 / 10000,
+    "public_health": 8.3 / 10000,
+}
 
 
 def county_spec(n_sites: int, time_limit: float, balance: float | None = None) -> CountySpec:
@@ -27,12 +38,12 @@ def county_spec(n_sites: int, time_limit: float, balance: float | None = None) -
     n_seats = max(1, round(n_sites / 3))
     staff = tuple(
         StaffRule(
-            r.name,
-            r.per_person,
-            min_hub=5.0 if r.name == "doctors" else 0.0,
-            min_clinic=2.0 if r.name == "doctors" else 0.0,
+            name,
+            per_person,
+            min_hub=5.0 if name == "doctors" else 0.0,
+            min_clinic=2.0 if name == "doctors" else 0.0,
         )
-        for r in DEFAULT_STAFF
+        for name, per_person in QUOTAS.items()
     )
     return CountySpec(
         hub=LevelSpec(
@@ -107,14 +118,17 @@ def main() -> None:
     parser.add_argument("--balance", type=float, default=None, help="district balance, 0..1")
     args = parser.parse_args()
     head = ["villages", "sites", "columns", "rows", "nonzeros", "travel times s"]
-    head += [f"{s} s" for s in STAGES] + ["total s", "status"]
+    head += [f"{s} s" for s in (*STAGES, *STAFF_STAGES)] + ["total s", "status"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for n in args.sizes:
         row = run(n, args.time_limit, args.balance)
         cells = [str(row["villages"]), str(row["sites"]), *(str(v) for v in row["size"])]
         cells.append(f"{row['travel']:.2f}")
-        cells += [f"{row['stages'][s]:.2f}" if s in row["stages"] else "-" for s in STAGES]
+        cells += [
+            f"{row['stages'][s]:.2f}" if s in row["stages"] else "-"
+            for s in (*STAGES, *STAFF_STAGES)
+        ]
         cells += [f"{row['total']:.2f}", row["status"]]
         print("| " + " | ".join(cells) + " |", flush=True)
 

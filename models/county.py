@@ -9,7 +9,7 @@ Notation (every set is sparse, built from reachable pairs only):
     NH[i], NC[i]  hubs / primary-care sites within the hub / clinic radius of i (minutes)
     D             district pairs (i, j), j in H, within the district travel limit
     S             service pairs (i, j), j in C, within the service travel limit
-    T             staff types t with need ratio[t] (staff per person) and pool[t] (staff)
+    T             staff types t (facility norms, pools; ``models.staffing``)
 
 Variables:
 
@@ -19,8 +19,8 @@ Variables:
     covc[i]       same for the clinic radius and open primary-care sites
     dist[i, j]    1 when unit i belongs to the district of hub j
     serve[i, j]   1 when unit i's primary care is at site j
-    staff[j, t]   staff of type t at site j (persons, continuous)
-    short[j, t]   shortfall of type t at site j (persons)
+    stay, move_in, hire, short [j, t]   staff of type t at site j kept, moved in, hired and
+                  short of the need (persons; ``models.staffing``)
 
 Constraints:
 
@@ -32,10 +32,9 @@ Constraints:
     sum_j serve[i, j] = 1, serve[i, j] <= site[j]           one primary-care site per unit
     (the "<= hub[j]" and "<= site[j]" rows of sites fixed open are left out)
     (1-b) P/K hub[j] <= sum_i pop[i] dist[i, j] <= (1+b) P/K hub[j]    balance, K hubs
-    staff[j, t] + short[j, t] = need[j, t];   sum_j staff[j, t] <= pool[t]
+    stay + move_in + hire + short >= need[j, t], moves balance, hires within the pools
     where need[j, t] = ratio[t] sum_i pop[i] serve[i,j]
                        + min_hub[t] hub[j] + min_clinic[t] (site[j] - hub[j])
-    (closed sites need 0; short >= 0 keeps staff within need)
     counts and new counts per level within their ranges; build cost <= budget
 
 Stage objectives (solved in order, each keeping the earlier optima):
@@ -45,6 +44,8 @@ Stage objectives (solved in order, each keeping the earlier optima):
     cost        min build cost of new hubs and clinics (yuan)
     travel      min sum pop[i] minutes[i,j] (dist[i,j] + serve[i,j])   (person-minutes)
     shortfall   min sum_{j,t} short[j, t]                            (persons)
+    hiring      min sum_{j,t} hire_cost[t] hire[j, t]                (yuan)
+    moves       min sum_{j,t} move_in[j, t] + hire[j, t]             (persons placed)
 
 With roaming (``models.roaming``), a village served by roaming (roam[i] = 1) counts as covered
 at the clinic level (``+ roam[i]`` in the clinic coverage rows) and takes no primary-care
@@ -56,11 +57,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.county_terms import STAGES, StaffRule
 from models.matrix import MatrixModel, VariableBlock
 from models.pairs import CostPairs
 from models.roaming import RoamingInput, add_roaming
+from models.staffing import STAFF_BLOCKS, StaffingInput, add_staffing
 
 __all__ = [
     "STAGES",
@@ -111,6 +114,7 @@ class CountyInput:
     balance: float | None = None
     n_hubs: int | None = None  # fixed hub count, needed for balance
     staff: list[StaffRule] = field(default_factory=list)
+    on_post: np.ndarray | None = None  # (staff types, sites): staff on post, persons
     roaming: RoamingInput | None = None
 
     @property
@@ -130,8 +134,9 @@ class CountyModel:
     ``site`` (one per site of ``site_sites``), with roaming ``drive`` (one per route of the
     pool) and ``roam`` (the column of each unit in ``roam_of``), ``cov_h`` / ``cov_c`` (one
     per unit of ``cov_units["h"]`` / ``["c"]``, share targets only), ``dist`` / ``serve``
-    (one per district / service pair, in pair order), ``staff`` and ``short`` (site-major:
-    site ``site_sites[k]`` and the t-th staff type at ``k * len(staff_names) + t``).
+    (one per district / service pair, in pair order), ``stay``, ``move_in``, ``hire`` and
+    ``short`` (site-major: site ``site_sites[k]`` and the t-th staff type at
+    ``k * len(staff_names) + t``).
     """
 
     matrix: MatrixModel
@@ -142,17 +147,31 @@ class CountyModel:
     cov_units: dict[str, np.ndarray]
     reach: dict[str, tuple[np.ndarray, np.ndarray]]  # (cov position, column) of reaching terms
     staff_names: list[str]
+    need_rows: sp.csr_array  # staffing need rows: staff + short - need per site and type
     roam_of: np.ndarray | None = None  # per demand unit, its roam column (-1: none)
 
     def block(self, values: np.ndarray, name: str) -> np.ndarray:
         """The values of block ``name``."""
         return values[self.matrix.blocks[name].slice()]
 
+    def plan_columns(self) -> np.ndarray:
+        """The columns of everything but the staffing blocks (sites, assignments, coverage,
+        roaming): fixed, they leave only who is hired and moved to settle."""
+        staffing = np.zeros(self.matrix.n_cols, dtype=bool)
+        for name in STAFF_BLOCKS:
+            staffing[self.matrix.blocks[name].slice()] = True
+        return np.flatnonzero(~staffing)
+
     def settled(self, values: np.ndarray) -> np.ndarray:
         """``values`` with every share-coverage indicator set to whether the plan reaches its
-        unit: a solve only needs enough indicators at 1 to meet its targets, so a plan from
-        a later stage may cover more than its indicators say."""
+        unit (a solve only needs enough indicators at 1 to meet its targets, so a plan from
+        a later stage may cover more than its indicators say) and every shortfall to the
+        need its site's staff leave unmet (a stage stopped early may leave more)."""
         out = values.copy()
+        # a shortfall column only needs to cover the need not met; it is read as that
+        activity = self.need_rows @ values
+        short = self.matrix.blocks["short"].slice()
+        out[short] = np.maximum(values[short] - np.maximum(activity, 0.0), 0.0)
         for tag in ("h", "c"):
             units = self.cov_units[tag]
             if units.size:
@@ -259,7 +278,18 @@ def build_county_model(data: CountyInput) -> CountyModel:
         scaled = [(cols, np.asarray(vals) / scale) for cols, vals in build_cost]
         _one(model, "budget", scaled, upper=data.budget / scale)
 
-    short = _staffing(model, data, serve, site_of, hub_of, prim, pop)
+    on_post = (
+        data.on_post if data.on_post is not None else np.zeros((len(data.staff), data.n_sites))
+    )
+    staffing = add_staffing(
+        model,
+        StaffingInput(data.staff, on_post, always_open, data.service_pairs),
+        serve,
+        site_of,
+        hub_of,
+        prim,
+        pop,
+    )
 
     n = model.n_cols
     coverage = np.zeros(n)
@@ -275,7 +305,9 @@ def build_county_model(data: CountyInput) -> CountyModel:
         "new_sites": _dense(n, new_hubs + new_clinics),
         "cost": cost.copy(),
         "travel": travel,
-        "shortfall": _dense(n, [(short.index(np.arange(short.size)), 1.0)]),
+        "shortfall": _dense(n, [(_all(staffing.short), 1.0)]),
+        "hiring": _dense(n, [(_all(staffing.hire), staffing.hire_cost)]),
+        "moves": _dense(n, [(_all(staffing.move_in), 1.0), (_all(staffing.hire), 1.0)]),
     }
     if roaming is not None:
         objectives["cost"][roaming.drive.slice()] += roaming.day_cost
@@ -288,8 +320,14 @@ def build_county_model(data: CountyInput) -> CountyModel:
         cov_units=cov_units,
         reach=reach,
         staff_names=[r.name for r in data.staff],
+        need_rows=staffing.need_rows,
         roam_of=roam_of,
     )
+
+
+def _all(block: VariableBlock) -> np.ndarray:
+    """Every column of ``block``."""
+    return block.index(np.arange(block.size))
 
 
 def _columns_of(block: VariableBlock, sites: np.ndarray, n_sites: int) -> np.ndarray:
@@ -415,57 +453,3 @@ def _open_rows(
     ``always_open`` (fixed open)."""
     k = np.flatnonzero(~always_open[pairs.site])
     _each(model, name, [(block.index(k), 1.0), (col_of[pairs.site[k]], -1.0)], upper=0.0)
-
-
-def _staffing(
-    model: MatrixModel,
-    data: CountyInput,
-    serve: VariableBlock,
-    site_of: np.ndarray,
-    hub_of: np.ndarray,
-    prim: np.ndarray,
-    pop: np.ndarray,
-) -> VariableBlock:
-    """Staff and shortfall per site and type: staff + short = need, staff within the pools.
-    Returns the shortfall block."""
-    n_types = len(data.staff)
-    staff = model.add_variables("staff", prim.size * n_types)
-    short = model.add_variables("short", prim.size * n_types)
-    position = np.full(data.n_sites, -1, dtype=np.int64)
-    position[prim] = np.arange(prim.size)
-    pairs = data.service_pairs
-    at_hub = np.flatnonzero(data.can_hub[prim])
-    rows, cols, vals = [], [], []
-    for t, rule in enumerate(data.staff):
-        base = np.arange(prim.size) * n_types + t
-        rows += [base, base, position[pairs.site] * n_types + t, base, base[at_hub]]
-        cols += [
-            staff.index(base),
-            short.index(base),
-            serve.index(np.arange(pairs.n_pairs)),
-            site_of[prim],
-            hub_of[prim[at_hub]],
-        ]
-        vals += [
-            np.ones(prim.size),
-            np.ones(prim.size),
-            -rule.per_person * pop[pairs.demand],
-            np.full(prim.size, -rule.min_clinic),
-            np.full(at_hub.size, -(rule.min_hub - rule.min_clinic)),
-        ]
-    if n_types:
-        _rows(
-            model,
-            "staff_met",
-            prim.size * n_types,
-            np.concatenate(rows),
-            np.concatenate(cols),
-            np.concatenate(vals),
-            lower=0.0,
-            upper=0.0,
-        )
-    finite = [t for t, rule in enumerate(data.staff) if np.isfinite(rule.pool)]
-    for t in finite:
-        columns = staff.index(np.arange(prim.size) * n_types + t)
-        _one(model, f"staff_pool_{data.staff[t].name}", [(columns, 1.0)], upper=data.staff[t].pool)
-    return short

@@ -67,14 +67,16 @@ class MatrixModel:
         cost: float | np.ndarray = 0.0,
         lower: float | np.ndarray = 0.0,
         upper: float | np.ndarray = np.inf,
-        integer: bool = False,
+        integer: bool | np.ndarray = False,
     ) -> VariableBlock:
-        """Add a block of ``size`` variables and return it."""
+        """Add a block of ``size`` variables and return it (``integer``: for the whole block,
+        or one flag per variable)."""
         block = VariableBlock(name, self._n_cols, int(size))
         self.col_cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (size,)).copy())
         self.col_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (size,)).copy())
         self.col_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (size,)).copy())
-        self.col_integer.append(np.full(size, 1 if integer else 0, dtype=np.int32))
+        flags = np.broadcast_to(np.asarray(integer, dtype=bool), (size,))
+        self.col_integer.append(flags.astype(np.int32))
         self.blocks[name] = block
         self._n_cols += int(size)
         return block

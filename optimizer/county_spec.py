@@ -14,13 +14,14 @@ from models.county_terms import STAGES, StaffRule
 if TYPE_CHECKING:
     from optimizer.solve.roaming import RoutePool
 
-# Staff per person served, from the plans' quotas (per 1,000 or 10,000 residents).
+# Facility norms from the national standards for 社区卫生服务中心 and 二级综合医院 (the level a
+# 县域医疗卫生次中心 is built to); docs/staffing.md gives the source of each figure.
 DEFAULT_STAFF = (
-    StaffRule("doctors", 3.6 / 1000),
-    StaffRule("nurses", 4.12 / 1000),
-    StaffRule("beds", 7.5 / 1000),
-    StaffRule("gps", 2.6 / 10000),
-    StaffRule("public_health", 8.3 / 10000),
+    StaffRule("doctors", 3 / 10000, min_hub=6, min_clinic=6),
+    StaffRule("nurses", 2 / 10000, min_hub=40, min_clinic=9),
+    StaffRule("beds", 0.0, min_hub=100, min_clinic=5),
+    StaffRule("gps", 2 / 10000),
+    StaffRule("public_health", 1 / 10000),
 )
 
 
@@ -126,6 +127,9 @@ class RoamingRecord:
     closed: str = "none"
 
 
+INDICATOR_COLUMNS = ["staff_type", "per_1000", "target", "on_post", "planned", "gap"]
+
+
 @dataclass
 class CountySpec:
     """The planner's targets for one county (minutes, persons, yuan)."""
@@ -138,6 +142,7 @@ class CountySpec:
     budget: float | None = None
     staff: tuple[StaffRule, ...] = DEFAULT_STAFF
     existing_staff: dict[str, str] = field(default_factory=dict)  # type -> site column
+    indicators: dict[str, float] = field(default_factory=dict)  # type -> staff per resident
     stages: tuple[str, ...] = STAGES
     tolerance: float = 1e-6  # relative slack when an earlier stage's optimum is held
     time_limit: float = 60.0  # seconds per stage
@@ -286,7 +291,8 @@ class CountySummary:
 class CountyPlan:
     """The plan as layers: ``sites``, ``assignments``, ``districts`` (attributes; polygons are
     added by ``optimizer.plan.districts``), the typed ``summary`` (``summary.to_frame()``
-    gives the ``item, value`` table), the ``staffing`` table and the solve record ``stages``;
+    gives the ``item, value`` table), the ``staffing`` and county ``indicators`` tables and
+    the solve record ``stages``;
     with roaming also ``routes``, ``stops``, ``timetable`` and the route-pool record
     ``roaming``. ``unreachable`` maps a level to the demand ids it cannot serve.
     """
@@ -298,6 +304,10 @@ class CountyPlan:
     summary: CountySummary
     stages: list[StageRecord]
     unreachable: dict[str, list[str]]
+    # county indicators: staff_type, per_1000, target, on_post, planned, gap (persons)
+    indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=INDICATOR_COLUMNS)
+    )
     routes: gpd.GeoDataFrame | None = None  # one row per vehicle-day driven
     stops: gpd.GeoDataFrame | None = None  # one row per stop of a vehicle-day
     timetable: pd.DataFrame | None = None  # vehicle x day -> base, stops, minutes

@@ -113,8 +113,6 @@ def _run_county(config: CountyConfig, step: Progress, source: str | Path) -> Run
         assert spec is not None
         step("solving")
         plan = plan_county(demand, sites, travel, spec, inputs.stop_travel)
-        for name, column in spec.existing_staff.items():
-            plan.sites[f"existing_{name}"] = sites[column].to_numpy(dtype=float)
         plan.assignments["unreachable"] = unreachable_column(plan)
         levels = plan.sites["level"].to_numpy()
         nearest_to = (("nearest_hub", levels == "hub"), ("nearest_site", levels != ""))

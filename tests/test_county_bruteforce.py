@@ -138,17 +138,7 @@ def brute_force(tiny: Tiny, spec: CountySpec) -> dict[str, float] | None:
         if not ok:
             continue
         travel = float(pop[d_reach] @ d_min[d_reach] + pop[s_reach] @ s_min[s_reach])
-        served = pop[s_reach].sum()
-        shortfall = sum(
-            max(
-                0.0,
-                r.per_person * served
-                + r.min_hub * hub.sum()
-                + r.min_clinic * clinic.sum()
-                - r.pool,
-            )
-            for r in spec.staff
-        )
+        shortfall, placed = least_shortfall(spec, pop, t, s_limit, s_reach, hub, clinic)
         rows.append(
             {
                 "coverage": coverage,
@@ -156,6 +146,8 @@ def brute_force(tiny: Tiny, spec: CountySpec) -> dict[str, float] | None:
                 "cost": build,
                 "travel": travel,
                 "shortfall": shortfall,
+                "hiring": 0.0,
+                "moves": placed,
             }
         )
     if not rows:
@@ -168,6 +160,47 @@ def brute_force(tiny: Tiny, spec: CountySpec) -> dict[str, float] | None:
         slack = spec.tolerance * max(1.0, abs(value))
         rows = [r for r in rows if abs(r[stage] - value) <= slack]
     return best
+
+
+def least_shortfall(spec, pop, t, limit, reach, hub, clinic) -> tuple[float, float]:
+    """The least staff shortfall (persons, whole posts, hires within each pool) and then the
+    fewest persons hired, over every way to split the units between their nearest open
+    sites (ties are free once travel is held)."""
+    is_open = hub | clinic
+    masked = np.where(is_open[None, :] & (t <= limit), t, np.inf)
+    nearest = masked.min(axis=1)
+    choices = [
+        np.flatnonzero(masked[i] == nearest[i]) if reach[i] else np.array([-1])
+        for i in range(t.shape[0])
+    ]
+    best = (np.inf, np.inf)
+    for split in itertools.product(*choices):
+        split = np.asarray(split)
+        served = np.bincount(split[split >= 0], weights=pop[split >= 0], minlength=t.shape[1])
+        short = placed = 0.0
+        for r in spec.staff:
+            level = np.where(hub, r.min_hub, np.where(clinic, r.min_clinic, 0.0))
+            need = np.where(is_open, r.per_person * served + level, 0.0)
+            s, p = whole_posts(need, r.pool)
+            short, placed = short + s, placed + p
+        if (round(short, 6), placed) < (round(best[0], 6), best[1]):
+            best = (short, placed)
+    return best
+
+
+def whole_posts(need: np.ndarray, pool: float) -> tuple[float, float]:
+    """Least shortfall and the persons it takes when sites of ``need`` (persons) get whole
+    posts, at most ``pool`` in all: whole units first, then the largest fractions."""
+    full = np.floor(need + 1e-9)
+    fractions = np.sort(need - full)[::-1]
+    wanted = float(full.sum() + (fractions > 1e-9).sum())
+    pool = np.floor(pool + 1e-9) if np.isfinite(pool) else np.inf
+    if pool >= wanted:
+        return 0.0, wanted
+    if pool <= full.sum():
+        return float(need.sum() - pool), float(pool)
+    extra = int(pool - full.sum())
+    return float(fractions.sum() - fractions[:extra].sum()), float(pool)
 
 
 def random_case(seed: int) -> tuple[Tiny, CountySpec]:

@@ -110,7 +110,14 @@ def test_example_layers_have_the_documented_columns(solved) -> None:
     assert len(districts) == int((sites["level"] == "hub").sum())
     assert districts["n_units"].sum() == len(assignments)
     stages = pd.read_csv(out / "stages.csv")
-    assert list(stages["stage"]) == ["coverage", "new_sites", "cost", "travel", "shortfall"]
+    assert list(stages["stage"]) == [
+        "coverage",
+        "new_sites",
+        "cost",
+        "travel",
+        "shortfall",
+        "moves",
+    ]
     staffing = pd.read_csv(out / "staffing.csv").set_index("staff_type")
     assert staffing.loc["doctors", "shortfall"] > 0
 
@@ -143,7 +150,9 @@ def test_unknown_key_exits_2_naming_it(tmp_path) -> None:
         ("count = [6, 13]", "count = [6, 13]\nabout = 8", "hub: give count or about, not both"),
         ("count = [6, 13]", "count = [9, 3]", "hub.count"),
         ("\nshare = 0.9", "\nshare = 1.5", "clinic.share"),
-        ("pool = 1000", "hire_up_to = 10", "hire_up_to needs existing_column"),
+        ("pool = 200", "hire_up_to = 10", "hire_up_to needs existing_column"),
+        ("pool = 200", "per_1000 = 3.6", "per_1000 is now per_1000_served"),
+        ("[indicators.nurses]", "[indicators.midwives]", "midwives is not a staff type"),
         ("[solve]", "[staff.midwives]\nmin_hub = 1\n\n[solve]", "staff.midwives: a new staff"),
         ('stages = ["coverage",', 'stages = ["travel", "coverage",', "stages listed twice"),
         ('stages = ["coverage",', 'stages = ["speed", "coverage",', "solve.stages[0]"),
@@ -169,9 +178,12 @@ def test_names_resolve_to_ids_and_ambiguous_names_are_refused(tmp_path) -> None:
 
 def test_config_maps_to_a_spec(tmp_path) -> None:
     text = example_text().replace("count = [6, 13]", "about = 8")
-    text = text.replace("pool = 1000", 'existing_column = "capacity"\nhire_up_to = 10')
+    text = text.replace(
+        "pool = 200",
+        'existing_column = "capacity"\nhire_up_to = 10\nmax_transfer = 0.2\nhire_cost = 8e4\nfte = true',
+    )
     text = text.replace("fixed = []", 'fixed = ["梅坪乡卫生院"]')
-    text = text.replace("[solve]", "[staff.gps]\nper_10000 = 3\n\n[solve]")
+    text = text.replace("[solve]", "[staff.gps]\nper_10000_served = 3\n\n[solve]")
     config = load_county_config(write(tmp_path, text))
     sites = gpd.read_file(DATA, layer="sites")
     spec = county_spec(config, sites)
@@ -183,8 +195,11 @@ def test_config_maps_to_a_spec(tmp_path) -> None:
     assert list(rules) == ["doctors", "nurses", "beds", "gps", "public_health"]
     assert rules["gps"].per_person == pytest.approx(3e-4)
     assert rules["doctors"].pool == pytest.approx(sites["capacity"].sum() + 10)
-    assert rules["doctors"].min_hub == 5
-    assert rules["nurses"].per_person == pytest.approx(4.12e-3)
+    assert rules["doctors"].min_hub == 6  # the default, as the table leaves it out
+    assert (rules["doctors"].max_transfer, rules["doctors"].hire_cost) == (0.2, 8e4)
+    assert not rules["doctors"].whole and rules["nurses"].whole
+    assert rules["nurses"].per_person == pytest.approx(2e-4)
+    assert spec.indicators == pytest.approx({"doctors": 3.6e-3, "nurses": 4.12e-3})
     assert spec.existing_staff == {"doctors": "capacity"}
 
 

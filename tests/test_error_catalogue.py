@@ -67,7 +67,7 @@ share = 0.5
 [districts]
 max_minutes = 90
 [staff.doctors]
-per_1000 = 3.6
+per_1000_served = 3.6
 pool = 500
 [solve]
 time_limit = 20

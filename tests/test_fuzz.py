@@ -74,7 +74,7 @@ SITE_KEYS = {
     "output": ["formats", "crs", "folder"],
     "hub": ["radius", "kinds", "fixed_kinds", "count", "about", "share", "new", "barred"],
     "clinic": ["radius", "kinds", "share", "max_minutes", "count"],
-    "staff.doctors": ["per_1000", "pool", "min_hub", "hire_up_to"],
+    "staff.doctors": ["per_1000_served", "pool", "min_hub", "hire_up_to", "max_transfer", "fte"],
     "solve": ["stages", "time_limit", "mip_gap"],
 }
 values = st.one_of(
@@ -335,7 +335,7 @@ level_keys = st.dictionaries(
     hub=level_keys,
     clinic=level_keys,
     staff=st.dictionaries(
-        st.sampled_from(["per_1000", "pool", "min_hub", "min_clinic"]),
+        st.sampled_from(["per_1000_served", "pool", "min_hub", "min_clinic", "max_transfer"]),
         st.sampled_from([0, 1, 3.6, 50, -2]),
     ),
     budget=st.none() | st.sampled_from([0, 1e6, 1e9]),

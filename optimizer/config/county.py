@@ -99,25 +99,61 @@ class DistrictsConfig(Section):
 
 
 class StaffConfig(Section):
-    """One staff type: ratio per 1,000 or 10,000 residents, minimum per site, pool."""
+    """One staff type's facility norm (posts per 1,000 or 10,000 residents a site serves,
+    minimum per site), staff on post, moves and hires."""
 
-    per_1000: float | None = Field(default=None, ge=0)
-    per_10000: float | None = Field(default=None, ge=0)
-    min_hub: float = Field(default=0.0, ge=0)  # persons at every hub
-    min_clinic: float = Field(default=0.0, ge=0)  # persons at every other clinic
-    pool: float | None = Field(default=None, ge=0)  # persons the county can staff in all
+    per_1000_served: float | None = Field(default=None, ge=0)
+    per_10000_served: float | None = Field(default=None, ge=0)
+    min_hub: float | None = Field(default=None, ge=0)  # persons at every hub
+    min_clinic: float | None = Field(default=None, ge=0)  # persons at every other clinic
+    pool: float | None = Field(default=None, ge=0)  # persons in all, on post and hired
     existing_column: str | None = None  # sites column with the staff on post
     hire_up_to: float | None = Field(default=None, ge=0)  # pool = staff on post + this
+    max_transfer: float = Field(default=0.0, ge=0, le=1)  # share of a site's staff that may move
+    hire_cost: float = Field(default=0.0, ge=0)  # yuan per hire
+    fte: bool = False  # count full-time equivalents instead of whole persons
+
+    @model_validator(mode="before")
+    @classmethod
+    def _served_ratios(cls, data):
+        if isinstance(data, dict):
+            old = [key for key in ("per_1000", "per_10000") if key in data]
+            if old:
+                raise ValueError(
+                    _(
+                        "{key} is now {key}_served (posts per residents a site serves); a "
+                        "county-wide ratio goes in [indicators.<type>]"
+                    ).format(key=old[0])
+                )
+        return data
 
     @model_validator(mode="after")
     def _one_ratio_one_pool(self) -> StaffConfig:
-        if self.per_1000 is not None and self.per_10000 is not None:
-            raise ValueError(_("give per_1000 or per_10000, not both"))
+        if self.per_1000_served is not None and self.per_10000_served is not None:
+            raise ValueError(_("give per_1000_served or per_10000_served, not both"))
         if self.pool is not None and self.hire_up_to is not None:
             raise ValueError(_("give pool or hire_up_to, not both"))
         if self.hire_up_to is not None and self.existing_column is None:
             raise ValueError(_("hire_up_to needs existing_column (the staff on post per site)"))
         return self
+
+
+class IndicatorConfig(Section):
+    """A county-wide staffing indicator: staff of every institution per 1,000 or 10,000
+    residents of the county."""
+
+    per_1000: float | None = Field(default=None, ge=0)
+    per_10000: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_ratio(self) -> IndicatorConfig:
+        if (self.per_1000 is None) == (self.per_10000 is None):
+            raise ValueError(_("give per_1000 or per_10000"))
+        return self
+
+    def per_person(self) -> float:
+        """Staff per resident."""
+        return self.per_1000 / 1000 if self.per_1000 is not None else self.per_10000 / 10000
 
 
 class SolveConfig(Section):
@@ -238,6 +274,7 @@ class CountyConfig(Section):
     clinic: LevelConfig
     districts: DistrictsConfig = Field(default_factory=DistrictsConfig)
     staff: dict[str, StaffConfig] = Field(default_factory=dict)
+    indicators: dict[str, IndicatorConfig] = Field(default_factory=dict)
     solve: SolveConfig = Field(default_factory=SolveConfig)
     compare: CompareConfig | None = None
     roaming: RoamingConfig | None = None
@@ -288,11 +325,18 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
     found: list[tuple[str, str]] = []
     defaults = {rule.name: rule for rule in DEFAULT_STAFF}
     for name, staff in config.staff.items():
-        if name not in defaults and staff.per_1000 is None and staff.per_10000 is None:
+        if (
+            name not in defaults
+            and staff.per_1000_served is None
+            and staff.per_10000_served is None
+        ):
             found.append(
                 (
                     f"staff.{name}",
-                    _("a new staff type needs per_1000 or per_10000 (per residents)"),
+                    _(
+                        "a new staff type needs per_1000_served or per_10000_served (per "
+                        "residents served)"
+                    ),
                 )
             )
         elif staff.pool == 0 and _asks_for_staff(staff, defaults.get(name)):
@@ -303,6 +347,17 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
                         "is 0 but the quota asks for {name}; give the number of {name} the "
                         "county can staff (persons), or leave pool out for no limit"
                     ).format(name=name),
+                )
+            )
+    for name in config.indicators:
+        if name not in defaults and name not in config.staff:
+            found.append(
+                (
+                    f"indicators.{name}",
+                    _(
+                        "{name} is not a staff type; use one of {types} or add a "
+                        "[staff.{name}] table"
+                    ).format(name=name, types=", ".join(sorted({*defaults, *config.staff}))),
                 )
             )
     if config.districts.balance is not None and config.hub.count_range() is None:
@@ -334,13 +389,17 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
 
 def _asks_for_staff(staff: StaffConfig, default: StaffRule | None) -> bool:
     """True when a staff type's ratio or site minimums ask for any staff."""
-    if staff.per_1000 is not None:
-        ratio = staff.per_1000
-    elif staff.per_10000 is not None:
-        ratio = staff.per_10000
+    if staff.per_1000_served is not None:
+        ratio = staff.per_1000_served
+    elif staff.per_10000_served is not None:
+        ratio = staff.per_10000_served
     else:
         ratio = default.per_person if default is not None else 0.0
-    return ratio > 0 or staff.min_hub > 0 or staff.min_clinic > 0
+    min_hub = staff.min_hub if staff.min_hub is not None else getattr(default, "min_hub", 0.0)
+    min_clinic = staff.min_clinic
+    if min_clinic is None:
+        min_clinic = getattr(default, "min_clinic", 0.0)
+    return ratio > 0 or min_hub > 0 or min_clinic > 0
 
 
 def _limits(config: CountyConfig) -> dict[str, float]:

@@ -37,6 +37,7 @@ def county_spec(
         existing_staff={
             name: s.existing_column for name, s in config.staff.items() if s.existing_column
         },
+        indicators={name: i.per_person() for name, i in config.indicators.items()},
         stages=tuple(config.solve.stages),
         time_limit=config.solve.time_limit,
         mip_gap=config.solve.mip_gap,
@@ -87,7 +88,8 @@ def level_spec(
 
 
 def staff_rules(config: CountyConfig, sites: pd.DataFrame) -> tuple[StaffRule, ...]:
-    """The staff rules: the defaults, overridden or extended by ``[staff.<type>]`` tables.
+    """The staff rules: the defaults, overridden or extended by ``[staff.<type>]`` tables
+    (a key a table leaves out keeps the default type's value).
 
     Raises:
         ConfigError: an ``existing_column`` the sites layer lacks or holds non-numbers.
@@ -96,14 +98,23 @@ def staff_rules(config: CountyConfig, sites: pd.DataFrame) -> tuple[StaffRule, .
     for name, staff in config.staff.items():
         base = rules.get(name, StaffRule(name, 0.0))
         per_person = base.per_person
-        if staff.per_1000 is not None:
-            per_person = staff.per_1000 / 1000
-        elif staff.per_10000 is not None:
-            per_person = staff.per_10000 / 10000
+        if staff.per_1000_served is not None:
+            per_person = staff.per_1000_served / 1000
+        elif staff.per_10000_served is not None:
+            per_person = staff.per_10000_served / 10000
         pool = float("inf") if staff.pool is None else staff.pool
         if staff.hire_up_to is not None:
             pool = existing_staff(sites, name, staff.existing_column).sum() + staff.hire_up_to
-        rules[name] = StaffRule(name, per_person, staff.min_hub, staff.min_clinic, pool)
+        rules[name] = StaffRule(
+            name,
+            per_person,
+            base.min_hub if staff.min_hub is None else staff.min_hub,
+            base.min_clinic if staff.min_clinic is None else staff.min_clinic,
+            pool,
+            max_transfer=staff.max_transfer,
+            hire_cost=staff.hire_cost,
+            whole=not staff.fte,
+        )
     return tuple(rules.values())
 
 

@@ -11,7 +11,8 @@ Layout of the output folder::
     shp/<layer>.shp            one shapefile per layer, UTF-8 with a .cpg file
     geojson/<layer>.geojson    one GeoJSON file per layer
     summary.csv                plan summary (item, value)
-    staffing.csv               need, planned staff, pool and shortfall per staff type
+    staffing.csv               need, on post, moved, hired, planned, pool and shortfall per type
+    indicators.csv             county indicators: target, on post, planned and gap per type
     stages.csv                 solve record: stage, status, objective, bound, gap, seconds
     timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
     compare_*.csv              with [compare]: the comparison's tables
@@ -68,12 +69,22 @@ COUNTY_SHAPEFILE_NAMES = {
 }
 
 
+SHAPEFILE_PREFIXES = (
+    ("shortfall_", "sf_"),
+    ("existing_", "ex_"),
+    ("hired_", "hi_"),
+    ("moved_in_", "in_"),
+    ("moved_out_", "out_"),
+)
+
+
 def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
     """Short names for county columns: ``shortfall_<type>`` -> ``sf_<type>``,
-    ``existing_<type>`` -> ``ex_<type>``, others from ``COUNTY_SHAPEFILE_NAMES``."""
+    ``existing_<type>`` -> ``ex_<type>``, ``hired_`` -> ``hi_``, ``moved_in_`` -> ``in_``,
+    ``moved_out_`` -> ``out_``, others from ``COUNTY_SHAPEFILE_NAMES``."""
     names = dict(COUNTY_SHAPEFILE_NAMES)
     for column in columns:
-        for prefix, short in (("shortfall_", "sf_"), ("existing_", "ex_")):
+        for prefix, short in SHAPEFILE_PREFIXES:
             if column.startswith(prefix):
                 kind = column.removeprefix(prefix)
                 names[column] = short + COUNTY_SHAPEFILE_NAMES.get(kind, kind)
@@ -141,6 +152,8 @@ def _write_all(
         "staffing.csv": plan.staffing,
         "stages.csv": pd.DataFrame([asdict(r) for r in plan.stages]),
     }
+    if len(plan.indicators):
+        tables["indicators.csv"] = plan.indicators
     if plan.timetable is not None:
         tables["timetable.csv"] = plan.timetable
     comparison = run.comparison
@@ -195,7 +208,11 @@ def workbook_tables(
     ``.csv``)."""
     by_name = {name.removesuffix(".csv"): table for name, table in tables.items()}
     first = {"summary": by_name.pop("summary")}
-    middle = {name: by_name.pop(name) for name in ("staffing", "timetable") if name in by_name}
+    middle = {
+        name: by_name.pop(name)
+        for name in ("staffing", "indicators", "timetable")
+        if name in by_name
+    }
     last = {"stages": by_name.pop("stages"), **by_name}
     return {**first, **layers, **middle, **last}
 
@@ -216,6 +233,7 @@ def _links(folder: Path, written: list[Path]) -> list[Block]:
         "plan.xlsx": _("workbook of the tables ({file})"),
         "summary.csv": _("summary table ({file})"),
         "staffing.csv": _("staffing table ({file})"),
+        "indicators.csv": _("county indicators ({file})"),
         "stages.csv": _("solve record ({file})"),
     }
     names = {p.name for p in written if p.parent == folder}

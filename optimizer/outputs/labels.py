@@ -16,8 +16,8 @@ from geodata.i18n import N_
 from geodata.i18n import gettext as _
 
 # Heading of each column; a column not listed here keeps its name. A name holding one number
-# is looked up with the number as {minutes}; "shortfall_<type>" and "existing_<type>" by
-# STAFF_PREFIXES.
+# is looked up with the number as {minutes}; "shortfall_<type>", "existing_<type>" and the
+# other per-type staff columns by STAFF_PREFIXES.
 COLUMNS: dict[str, str] = {
     "item": N_("Item"),
     "value": N_("Value"),
@@ -58,6 +58,12 @@ COLUMNS: dict[str, str] = {
     "staff_type": N_("Staff type"),
     "need": N_("Need"),
     "planned": N_("Planned"),
+    "on_post": N_("On post"),
+    "per_1000": N_("Per 1,000 residents"),
+    "target": N_("Target"),
+    "moved": N_("Moved"),
+    "hired": N_("Hired"),
+    "hiring_cost": N_("Hiring cost (yuan)"),
     "pool": N_("Pool"),
     "shortfall": N_("Shortfall"),
     "sites_short": N_("Sites short"),
@@ -98,6 +104,9 @@ COLUMNS: dict[str, str] = {
 STAFF_PREFIXES: dict[str, str] = {
     "shortfall_": N_("{staff}: shortfall"),
     "existing_": N_("{staff}: on post"),
+    "hired_": N_("{staff}: hired"),
+    "moved_in_": N_("{staff}: moved in"),
+    "moved_out_": N_("{staff}: moved out"),
 }
 
 
@@ -131,6 +140,8 @@ VALUES = {
     "cost": N_("cost"),
     "travel": N_("travel"),
     "shortfall": N_("shortfall"),
+    "hiring": N_("hiring"),
+    "moves": N_("moves"),
     "optimal": N_("optimal"),
     "time_limit": N_("time limit"),
     "node_limit": N_("node limit"),

@@ -275,9 +275,26 @@ def _districts(plan: CountyPlan, spec: CountySpec) -> list[Block]:
 
 
 def _staffing(plan: CountyPlan) -> list[Block]:
-    blocks = [
-        Block("h2", _("Staffing")),
-        Block("p", _("Need (ratio x population served + minimum per site) against the pool.")),
+    blocks = [Block("h2", _("Staffing"))]
+    if len(plan.indicators):
+        blocks += [
+            Block(
+                "p",
+                _(
+                    "County indicators: staff of every institution against the ratio to the "
+                    "county's population (on post plus the plan's hires)."
+                ),
+            ),
+            Block("table", table=readable(plan.indicators)),
+        ]
+    blocks += [
+        Block(
+            "p",
+            _(
+                "Facility norms: need (ratio x population served + minimum per site) against "
+                "the staff on post, moved and hired, within the pool."
+            ),
+        ),
         Block("table", table=readable(plan.staffing)),
     ]
     rows = []

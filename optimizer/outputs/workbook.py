@@ -36,6 +36,7 @@ SHEETS: dict[str, str] = {
     "assignments": N_("Assignments"),
     "districts": N_("Districts"),
     "staffing": N_("Staffing"),
+    "indicators": N_("County indicators"),
     "timetable": N_("Roaming timetable"),
     "routes": N_("Roaming routes"),
     "stops": N_("Roaming stops"),

@@ -132,8 +132,19 @@ def county_input(
         budget=spec.budget,
         balance=spec.balance,
         staff=list(spec.staff),
+        on_post=_on_post(spec, sites),
     )
     return data, unreachable
+
+
+def _on_post(spec: CountySpec, sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Staff on post per staff rule and site (persons), from the columns the spec names."""
+    out = np.zeros((len(spec.staff), len(sites)))
+    for t, rule in enumerate(spec.staff):
+        column = spec.existing_staff.get(rule.name)
+        if column is not None:
+            out[t] = sites[column].to_numpy(dtype=float)
+    return out
 
 
 def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) -> None:
@@ -163,7 +174,8 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
                     key=f"{name}.share", share=level.share
                 )
             )
-    for rule in spec.staff:
+    open_for_good = data.existing_hub | data.existing_site
+    for t, rule in enumerate(spec.staff):
         if rule.pool < 0:
             raise InputError(_("staff {name}: pool must be >= 0").format(name=rule.name))
         if rule.pool == 0 and (rule.per_person > 0 or rule.min_hub > 0 or rule.min_clinic > 0):
@@ -172,6 +184,22 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
                     "staff {name}: pool is 0 but the quota asks for {name}; give the number the "
                     "county can staff (persons), or no pool (inf) for no limit"
                 ).format(name=rule.name)
+            )
+        on_post = data.on_post[t]
+        at_closable = (on_post > 0) & ~open_for_good & (data.can_hub | data.can_clinic)
+        if at_closable.any():
+            raise InputError(
+                _(
+                    "staff {name}: sites {ids} have staff on post but are candidates that may "
+                    "stay closed; mark them existing (their kind or fixed) or clear their staff"
+                ).format(name=rule.name, ids=", ".join(site_ids[at_closable][:10]))
+            )
+        if rule.pool < on_post.sum():
+            raise InfeasibleError(
+                _(
+                    "staff {name}: the pool of {pool:g} is below the {on_post:g} on post; raise "
+                    "pool (staff on post plus hires) or use hire_up_to"
+                ).format(name=rule.name, pool=rule.pool, on_post=on_post.sum())
             )
     if spec.budget is not None and spec.budget < 0:
         raise InputError(_("budget must be >= 0, got {budget}").format(budget=spec.budget))

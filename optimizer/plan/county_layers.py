@@ -11,11 +11,28 @@ import scipy.sparse as sp
 
 from geodata.travel import TravelTimes
 from models.county import CountyInput
-from optimizer.county_spec import CountyPlan, CountySpec, CountySummary, StageRecord
+from optimizer.county_spec import (
+    INDICATOR_COLUMNS,
+    CountyPlan,
+    CountySpec,
+    CountySummary,
+    StageRecord,
+)
 from optimizer.notices import stages_warning
 from optimizer.solve.county import CountySolution
 
-STAFFING_COLUMNS = ["staff_type", "need", "planned", "pool", "shortfall", "sites_short"]
+STAFFING_COLUMNS = [
+    "staff_type",
+    "need",
+    "on_post",
+    "moved",
+    "hired",
+    "planned",
+    "pool",
+    "shortfall",
+    "sites_short",
+    "hiring_cost",
+]
 
 
 @dataclass
@@ -60,32 +77,71 @@ def _choices(solution: CountySolution, minutes: sp.csr_matrix) -> _Choices:
 def _staff(
     solution: CountySolution, data: CountyInput, sol: _Choices, served: np.ndarray
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """Per staff type: the planned staff and shortfall per site (columns of the sites layer)
-    and the staffing table (need, planned, pool, shortfall, sites short)."""
+    """Per staff type: the planned staff and shortfall (the need not met) per site (columns
+    of the sites layer;
+    with staff on post also those on post, hired and, when staff may move, moved in and out)
+    and the staffing table (need, on post, moved, hired, planned, pool, shortfall, sites
+    short, hiring cost)."""
     columns: dict[str, np.ndarray] = {}
     rows = []
-    for rule in data.staff:
+    on_post = data.on_post if data.on_post is not None else np.zeros((len(data.staff), served.size))
+    for t, rule in enumerate(data.staff):
         staff = solution.staff[rule.name]
-        short = solution.shortfall[rule.name]
+        hired = solution.hired[rule.name]
         need = np.where(
             sol.is_open,
             rule.per_person * served
             + np.where(sol.is_hub, rule.min_hub, np.where(sol.is_open, rule.min_clinic, 0.0)),
             0.0,
         )
+        short = np.maximum(need - staff, 0.0)
         columns[rule.name] = np.round(staff, 6)
         columns[f"shortfall_{rule.name}"] = np.round(short, 6)
+        if on_post[t].any():
+            columns[f"existing_{rule.name}"] = on_post[t]
+            columns[f"hired_{rule.name}"] = np.round(hired, 6)
+            if rule.max_transfer > 0:
+                columns[f"moved_in_{rule.name}"] = np.round(solution.moved_in[rule.name], 6)
+                columns[f"moved_out_{rule.name}"] = np.round(solution.moved_out[rule.name], 6)
         rows.append(
             {
                 "staff_type": rule.name,
                 "need": float(need.sum()),
+                "on_post": float(on_post[t].sum()),
+                "moved": float(solution.moved_in[rule.name].sum()),
+                "hired": float(hired.sum()),
                 "planned": float(staff.sum()),
                 "pool": rule.pool if np.isfinite(rule.pool) else np.nan,
                 "shortfall": float(short.sum()),
                 "sites_short": int((short > 1e-6).sum()),
+                "hiring_cost": float(rule.hire_cost * hired.sum()),
             }
         )
     return columns, pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+
+
+def _indicators(spec: CountySpec, data: CountyInput, solution: CountySolution) -> pd.DataFrame:
+    """The county indicators: per type the target (ratio x county population), the staff on
+    post at every site, those planned (on post plus hires) and the gap (persons)."""
+    county = float(data.population.sum())
+    names = [rule.name for rule in data.staff]
+    rows = []
+    for name, per_person in spec.indicators.items():
+        t = names.index(name) if name in names else -1
+        on_post = float(data.on_post[t].sum()) if t >= 0 and data.on_post is not None else 0.0
+        hired = float(solution.hired[name].sum()) if t >= 0 else 0.0
+        target = per_person * county
+        rows.append(
+            {
+                "staff_type": name,
+                "per_1000": per_person * 1000,
+                "target": target,
+                "on_post": on_post,
+                "planned": on_post + hired,
+                "gap": max(target - on_post - hired, 0.0),
+            }
+        )
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
 def _site_layer(
@@ -175,8 +231,10 @@ def _summary(
     minutes: sp.csr_matrix,
     records: list[StageRecord],
     unreachable: dict[str, np.ndarray],
+    staffing: pd.DataFrame,
 ) -> CountySummary:
-    """The plan's figures: counts, coverage within the radii, cost, travel and shortfall."""
+    """The plan's figures: counts, coverage within the radii, cost, travel and shortfall
+    (of the staffing table)."""
     pop = data.population
     is_hub, is_open = sol.is_hub, sol.is_open
     existing = data.existing_hub | data.existing_site
@@ -192,7 +250,7 @@ def _summary(
         clinic_population=_population_within(minutes, pop, spec.clinic.radius, is_open),
         build_cost=solution.build_cost,
         person_minutes=solution.person_minutes,
-        staff_shortfall=solution.staff_shortfall,
+        staff_shortfall=float(staffing["shortfall"].sum()),
         units_beyond_hub_radius=len(unreachable["hub"]),
         units_beyond_clinic_radius=len(unreachable["clinic"]),
         warning=stages_warning(records),
@@ -227,7 +285,8 @@ def county_layers(
         assignments=_assignments(demand, pop, site_ids, sol),
         districts=_districts(sites, site_ids, sol, district_pop),
         staffing=staffing,
-        summary=_summary(solution, data, spec, sol, minutes, records, unreachable),
+        indicators=_indicators(spec, data, solution),
+        summary=_summary(solution, data, spec, sol, minutes, records, unreachable, staffing),
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},
     )

@@ -10,6 +10,7 @@ import numpy as np
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from models.county import MAXIMISED, STAGES, CountyInput, CountyModel, build_county_model
+from models.county_terms import STAFF_STAGES
 from optimizer.county_spec import CountySpec, StageRecord
 from optimizer.solve.highs import relative_gap
 from optimizer.solve.highs_run import MipSolution
@@ -25,6 +26,9 @@ PROVEN_GAP = 1e-6
 # (e.g. to 1e3) leave HiGHS unable to improve later stages within their time limit.
 HELD_TARGET = 1e5
 
+# Slack (persons) of the shortfall held while hires and moves are settled.
+SETTLE_SLACK = 1e-6
+
 # Longest solve (seconds) of each trial that looks for the settings blocking a plan.
 TRIAL_SECONDS = 10.0
 
@@ -38,11 +42,12 @@ class CountySolution:
         is_open: per site, True when it is open (hub or clinic).
         hub_of: per demand unit, the site index of its hub (-1: none).
         site_of: per demand unit, the site index of its primary-care site (-1: none).
-        staff: per staff type, the planned staff per site (persons).
+        staff: per staff type, the planned staff per site (persons): those on post who
+            stay, those moved in and those hired.
         shortfall: per staff type, the shortfall per site (persons).
+        moved_in, moved_out, hired: per staff type, per site (persons).
         build_cost: cost of the new hubs and clinics (yuan).
         person_minutes: population-weighted minutes to the primary-care sites.
-        staff_shortfall: the shortfall over all types and sites (persons).
         drive: with roaming, how many times each route of the pool is driven per cycle.
         roamed: with roaming, per demand unit, True when a roaming vehicle serves it.
     """
@@ -53,9 +58,11 @@ class CountySolution:
     site_of: np.ndarray
     staff: dict[str, np.ndarray]
     shortfall: dict[str, np.ndarray]
+    moved_in: dict[str, np.ndarray]
+    moved_out: dict[str, np.ndarray]
+    hired: dict[str, np.ndarray]
     build_cost: float
     person_minutes: float
-    staff_shortfall: float
     drive: np.ndarray | None = None
     roamed: np.ndarray | None = None
 
@@ -80,29 +87,47 @@ def solve_stages(
     model = build_county_model(data)
     has_share = any(units.size for units in model.cov_units.values())
     stages = [stage for stage in spec.stages if stage != "coverage" or has_share]
+    settle = [s for s in STAFF_STAGES if data.staff and model.objectives[s].any()]
     staged = StagedModel(
         model.matrix,
-        {stage: (model.objectives[stage], stage in MAXIMISED) for stage in stages},
+        {stage: (model.objectives[stage], stage in MAXIMISED) for stage in stages + settle},
     )
     solved: list[tuple[str, MipSolution, float]] = []  # stage, solution, value held
+    finished = _in_turn(staged, stages, spec, solved)
+    if finished and settle and staged.values is not None:
+        # hires and moves are settled for the sites and assignments the stages chose, the
+        # shortfall held within SETTLE_SLACK persons (not the relative tolerance)
+        staged.fix(model.plan_columns())
+        if "shortfall" in stages:
+            staged.hold("shortfall", SETTLE_SLACK, HELD_TARGET)
+        finished = _in_turn(staged, settle, spec, solved)
+    if staged.values is None or (not finished and solved[-1][1].status == "infeasible"):
+        return None, _records(model, solved, None)
+    values = model.settled(staged.values)
+    return read_solution(model, data, values), _records(model, solved, values)
+
+
+def _in_turn(
+    staged: StagedModel,
+    stages: list[str],
+    spec: CountySpec,
+    solved: list[tuple[str, MipSolution, float]],
+) -> bool:
+    """Solve ``stages`` in order, each holding the earlier ones (appended to ``solved``);
+    False when one finds no plan or a stop is requested."""
     for stage in stages:
         sol = staged.solve(
             stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
         )
         if not (sol.status in FOUND and np.isfinite(sol.objective)):
-            failed = solved + [(stage, sol, np.nan)]
-            if solved and sol.status != "infeasible":
-                # the last plan found is the previous stage's
-                values = model.settled(staged.values)
-                return read_solution(model, data, values), _records(model, failed, values)
-            return None, _records(model, failed, None)
+            solved.append((stage, sol, np.nan))
+            return False
         value = staged.value(stage)
         staged.hold(stage, spec.tolerance * abs(value), HELD_TARGET)
         solved.append((stage, sol, value))
         if sol.status == "interrupted":
-            break
-    values = model.settled(staged.values)
-    return read_solution(model, data, values), _records(model, solved, values)
+            return False
+    return True
 
 
 def most_coverage(data: CountyInput, spec: CountySpec) -> dict[str, np.ndarray] | None:
@@ -139,15 +164,19 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
     is_open = np.zeros(m, dtype=bool)
     is_open[model.site_sites] = model.block(values, "site") > 0.5
     n_types = len(model.staff_names)
-    staff: dict[str, np.ndarray] = {}
-    shortfall: dict[str, np.ndarray] = {}
-    on_post = model.block(values, "staff").reshape(-1, n_types) if n_types else None
-    short = model.block(values, "short").reshape(-1, n_types) if n_types else None
-    for t, name in enumerate(model.staff_names):
-        staff[name] = np.zeros(m)
-        shortfall[name] = np.zeros(m)
-        staff[name][model.site_sites] = on_post[:, t]
-        shortfall[name][model.site_sites] = short[:, t]
+    blocks = {}
+    for name in ("stay", "move_in", "hire", "short"):
+        per_site = np.zeros((m, n_types))
+        if n_types:
+            per_site[model.site_sites] = model.block(values, name).reshape(-1, n_types)
+        blocks[name] = np.where(per_site.T > 0, per_site.T, 0.0)  # (types, sites)
+    whole = np.array([rule.whole for rule in data.staff], dtype=bool)
+    for name in ("stay", "move_in", "hire"):  # whole persons read back as whole numbers
+        blocks[name][whole] = np.rint(blocks[name][whole])
+    on_post = data.on_post if data.on_post is not None else np.zeros((n_types, m))
+    stay = np.where(np.isin(np.arange(m), model.site_sites), blocks["stay"], on_post)
+    planned = stay + blocks["move_in"] + blocks["hire"]
+    names = model.staff_names
     drive = roamed = None
     if model.roam_of is not None:
         drive = np.rint(model.block(values, "drive")).astype(int)
@@ -163,11 +192,13 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
         site_of=_chosen(
             model.block(values, "serve"), data.service_pairs.demand, data.service_pairs.site, n
         ),
-        staff=staff,
-        shortfall=shortfall,
+        staff=dict(zip(names, planned, strict=True)),
+        shortfall=dict(zip(names, blocks["short"], strict=True)),
+        moved_in=dict(zip(names, blocks["move_in"], strict=True)),
+        moved_out=dict(zip(names, on_post - stay, strict=True)),
+        hired=dict(zip(names, blocks["hire"], strict=True)),
         build_cost=float(model.build_cost @ values),
         person_minutes=float(model.objectives["travel"] @ values),
-        staff_shortfall=float(model.objectives["shortfall"] @ values),
         drive=drive,
         roamed=roamed,
     )

@@ -89,3 +89,15 @@ class StagedModel:
             nonzero.astype(np.int32),
             cost[nonzero] / scale,
         )
+
+    def fix(self, columns: np.ndarray) -> None:
+        """Fix ``columns`` at their values in the last plan found (integer columns rounded),
+        so that later stages only move the others."""
+        if self.values is None or columns.size == 0:
+            return
+        values = self.values[columns].copy()
+        whole = self.arrays.integrality[columns] > 0
+        values[whole] = np.rint(values[whole])
+        self.arrays.col_lower[columns] = values
+        self.arrays.col_upper[columns] = values
+        self.highs.changeColsBounds(columns.size, columns.astype(np.int32), values, values)

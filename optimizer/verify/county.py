@@ -200,7 +200,7 @@ def verify_county(
     problems += _balance_problems(spec, opened.is_hub, loads.district_pop, total, site_ids)
     problems += _load_problems(layer, loads, site_ids)
     problems += _district_problems(plan, opened.is_hub, loads, site_pos, site_ids)
-    problems += _staffing_problems(plan, spec, layer, opened, loads.served, site_ids)
+    problems += _staffing_problems(plan, spec, sites, layer, opened, loads.served, site_ids)
     shortfall_total = _staff_shortfall(spec, layer)
     problems += _summary_problems(
         plan,
@@ -586,64 +586,118 @@ def _district_problems(
 def _staffing_problems(
     plan: CountyPlan,
     spec: CountySpec,
+    sites: pd.DataFrame,
     layer: pd.DataFrame,
     opened: _Opened,
     served: np.ndarray,
     site_ids: np.ndarray,
 ) -> list[str]:
     """Per staff rule: its columns in the sites layer, the staff (persons) per site against
-    the need from ``served`` (persons) and the pool, and the staffing table's row."""
+    the need from ``served`` (persons), the staff on post (the input sites' column), moves
+    and hires, the pool, and the staffing table's row."""
     problems: list[str] = []
     table = plan.staffing.set_index("staff_type") if len(plan.staffing) else None
     for rule in spec.staff:
         if rule.name not in layer.columns or f"shortfall_{rule.name}" not in layer.columns:
             problems.append(f"staff {rule.name}: no columns in the sites layer")
             continue
-        staff = layer[rule.name].to_numpy(dtype=float)
-        short = layer[f"shortfall_{rule.name}"].to_numpy(dtype=float)
+        column = spec.existing_staff.get(rule.name)
+        on_post = sites[column].to_numpy(dtype=float) if column else np.zeros(len(sites))
+        figures = _StaffFigures.read(rule, layer, on_post)
+        if figures is None:
+            problems.append(f"staff {rule.name}: no hired or moved columns in the sites layer")
+            continue
         level_min = np.where(
             opened.is_hub, rule.min_hub, np.where(opened.is_open, rule.min_clinic, 0.0)
         )
         need = np.where(opened.is_open, rule.per_person * served + level_min, 0.0)
-        problems += _staff_site_problems(rule, staff, short, need, opened.is_open, site_ids)
-        problems += _staff_table_problems(rule, table, staff, short, need)
+        problems += _staff_site_problems(rule, figures, need, opened.is_open, site_ids)
+        problems += _staff_table_problems(rule, table, figures, need)
     return problems
+
+
+@dataclass
+class _StaffFigures:
+    """One staff type per site (persons): on post, moved in and out, hired, planned and the
+    reported shortfall."""
+
+    on_post: np.ndarray
+    moved_in: np.ndarray
+    moved_out: np.ndarray
+    hired: np.ndarray
+    planned: np.ndarray
+    short: np.ndarray
+
+    @classmethod
+    def read(cls, rule: StaffRule, layer: pd.DataFrame, on_post: np.ndarray):
+        """The figures of ``rule`` from the layer (None when a column it needs is missing):
+        without staff on post everyone planned is hired; moves are listed only for types
+        whose staff may move."""
+        planned = layer[rule.name].to_numpy(dtype=float)
+        zeros = np.zeros_like(planned)
+
+        def column(prefix: str, default: np.ndarray | None) -> np.ndarray | None:
+            name = f"{prefix}{rule.name}"
+            return layer[name].to_numpy(dtype=float) if name in layer.columns else default
+
+        has_staff = bool(on_post.any())
+        hired = column("hired_", None if has_staff else planned)
+        moves = has_staff and rule.max_transfer > 0
+        moved_in = column("moved_in_", None if moves else zeros)
+        moved_out = column("moved_out_", None if moves else zeros)
+        if hired is None or moved_in is None or moved_out is None:
+            return None
+        short = layer[f"shortfall_{rule.name}"].to_numpy(dtype=float)
+        return cls(on_post, moved_in, moved_out, hired, planned, short)
 
 
 def _staff_site_problems(
     rule: StaffRule,
-    staff: np.ndarray,
-    short: np.ndarray,
+    f: _StaffFigures,
     need: np.ndarray,
     is_open: np.ndarray,
     site_ids: np.ndarray,
 ) -> list[str]:
-    """One rule's staff and shortfall (persons) per site against the need, and the total
-    against the rule's pool."""
+    """One rule's staff per site (persons): whole numbers unless counted in full-time
+    equivalents, on post less those moved out plus those moved in and hired, moves within
+    the share allowed, the shortfall equal to the need not met, no staff placed beyond the
+    need, none at closed sites; and in all, moves that balance and the pool."""
     problems: list[str] = []
     tol = ABS_TOL + REL_TOL * np.abs(need)
-    for mask, what in (
-        (staff < -tol, "negative staff"),
-        (short < -tol, "negative shortfall"),
-        (staff < need - short - tol, "staff below need minus reported shortfall"),
-        (staff > need + tol, "staff above need"),
-        (~is_open & ((np.abs(staff) > tol) | (np.abs(short) > tol)), "staff at closed site"),
-    ):
+    movable = rule.max_transfer * f.on_post
+    if rule.whole:
+        movable = np.floor(movable + 1e-9)
+    gap = np.maximum(need - f.planned, 0.0)
+    enough = np.ceil(need - tol) if rule.whole else need
+    placed = f.moved_in + f.hired
+    checks = [
+        ((f.planned < -tol) | (f.hired < -tol) | (f.moved_in < -tol), "negative staff"),
+        ((f.moved_out < -tol) | (f.moved_out > movable + tol), "moved out beyond the share"),
+        (np.abs(f.planned - (f.on_post - f.moved_out + placed)) > tol, "planned != kept + in"),
+        (np.abs(f.short - gap) > tol, "shortfall is not the need not met"),
+        ((placed > tol) & (f.planned > enough + tol), "staff placed beyond need"),
+        (~is_open & ((placed > tol) | (np.abs(f.short) > tol)), "staff placed at closed site"),
+    ]
+    if rule.whole:
+        figures = np.stack([f.planned, f.hired, f.moved_in, f.moved_out])
+        checks.append(((np.abs(figures - np.round(figures)) > ABS_TOL).any(axis=0), "part posts"))
+    for mask, what in checks:
         if mask.any():
             problems.append(f"staff {rule.name}: {what} at {_ids(mask, site_ids)}")
-    if np.isfinite(rule.pool) and staff.sum() > rule.pool * (1 + REL_TOL) + ABS_TOL:
-        problems.append(f"staff {rule.name}: {staff.sum():g} planned, pool {rule.pool:g}")
+    if not _close(float(f.moved_in.sum()), float(f.moved_out.sum())):
+        problems.append(
+            f"staff {rule.name}: {f.moved_in.sum():g} moved in, {f.moved_out.sum():g} out"
+        )
+    if np.isfinite(rule.pool) and f.planned.sum() > rule.pool * (1 + REL_TOL) + ABS_TOL:
+        problems.append(f"staff {rule.name}: {f.planned.sum():g} planned, pool {rule.pool:g}")
     return problems
 
 
 def _staff_table_problems(
-    rule: StaffRule,
-    table: pd.DataFrame | None,
-    staff: np.ndarray,
-    short: np.ndarray,
-    need: np.ndarray,
+    rule: StaffRule, table: pd.DataFrame | None, f: _StaffFigures, need: np.ndarray
 ) -> list[str]:
-    """The staffing table's row of one rule: need, planned and shortfall (persons)."""
+    """The staffing table's row of one rule: need, on post, moved, hired, planned and
+    shortfall (persons), hiring cost (yuan)."""
     problems: list[str] = []
     if table is None or rule.name not in table.index:
         problems.append(f"staffing table: no row for {rule.name}")
@@ -651,8 +705,12 @@ def _staff_table_problems(
     row = table.loc[rule.name]
     for col, want in (
         ("need", need.sum()),
-        ("planned", staff.sum()),
-        ("shortfall", short.sum()),
+        ("on_post", f.on_post.sum()),
+        ("moved", f.moved_in.sum()),
+        ("hired", f.hired.sum()),
+        ("planned", f.planned.sum()),
+        ("shortfall", f.short.sum()),
+        ("hiring_cost", rule.hire_cost * f.hired.sum()),
     ):
         if not _close(float(row[col]), float(want), 1.0):
             problems.append(f"staffing {rule.name}.{col}: {row[col]:g}, recomputed {want:g}")
