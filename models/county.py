@@ -148,6 +148,7 @@ class CountyModel:
     reach: dict[str, tuple[np.ndarray, np.ndarray]]  # (cov position, column) of reaching terms
     staff_names: list[str]
     need_rows: sp.csr_array  # staffing need rows: staff + short - need per site and type
+    short_whole: np.ndarray  # per shortfall column, True when it counts whole posts
     roam_of: np.ndarray | None = None  # per demand unit, its roam column (-1: none)
 
     def block(self, values: np.ndarray, name: str) -> np.ndarray:
@@ -169,9 +170,9 @@ class CountyModel:
         need its site's staff leave unmet (a stage stopped early may leave more)."""
         out = values.copy()
         # a shortfall column only needs to cover the need not met; it is read as that
-        activity = self.need_rows @ values
-        short = self.matrix.blocks["short"].slice()
-        out[short] = np.maximum(values[short] - np.maximum(activity, 0.0), 0.0)
+        gap = values[self.matrix.blocks["short"].slice()] - np.maximum(self.need_rows @ values, 0)
+        gap = np.where(self.short_whole, np.ceil(gap - 1e-6), gap)  # whole posts: rounded up
+        out[self.matrix.blocks["short"].slice()] = np.maximum(gap, 0.0)
         for tag in ("h", "c"):
             units = self.cov_units[tag]
             if units.size:
@@ -321,6 +322,7 @@ def build_county_model(data: CountyInput) -> CountyModel:
         reach=reach,
         staff_names=[r.name for r in data.staff],
         need_rows=staffing.need_rows,
+        short_whole=staffing.whole,
         roam_of=roam_of,
     )
 

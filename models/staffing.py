@@ -10,7 +10,8 @@ Notation (added to the county model's), per staff type t and primary-care site j
     hire[j, t]     staff hired
     short[j, t]    shortfall against the need (persons)
 
-stay, move_in and hire are whole persons unless the type counts full-time equivalents.
+stay, move_in, hire and short are whole persons unless the type counts full-time
+equivalents: a need of 3.2 posts then takes 4, or is 1 short with 3.
 
 Constraints:
 
@@ -67,6 +68,7 @@ class StaffingColumns:
     hire_cost: np.ndarray  # per hire column, yuan
     # the need rows over every column: stay + move_in + hire + short - need (>= 0)
     need_rows: sp.csr_array
+    whole: np.ndarray  # per cell (site-major), True when the type counts whole posts
 
 
 def add_staffing(
@@ -90,7 +92,7 @@ def add_staffing(
     )
     move_in = model.add_variables("move_in", n * n_types, integer=whole)
     hire = model.add_variables("hire", n * n_types, integer=whole)
-    short = model.add_variables("short", n * n_types)
+    short = model.add_variables("short", n * n_types, integer=whole)
 
     pairs = data.service_pairs
     position = np.full(site_of.size, -1, dtype=np.int64)
@@ -152,7 +154,7 @@ def add_staffing(
             room = rule.pool - float(data.on_post[t].sum())
             _add_one(model, f"staff_pool_{rule.name}", [(hire.index(base), 1.0)], upper=room)
     hire_cost = np.tile([rule.hire_cost for rule in data.rules], n).astype(float)
-    return StaffingColumns(stay, move_in, hire, short, hire_cost, need_rows)
+    return StaffingColumns(stay, move_in, hire, short, hire_cost, need_rows, whole)
 
 
 def _add(model: MatrixModel, name: str, n_rows: int, rows, cols, vals, **bounds) -> None:

@@ -180,7 +180,8 @@ def test_config_maps_to_a_spec(tmp_path) -> None:
     text = example_text().replace("count = [6, 13]", "about = 8")
     text = text.replace(
         "pool = 200",
-        'existing_column = "capacity"\nhire_up_to = 10\nmax_transfer = 0.2\nhire_cost = 8e4\nfte = true',
+        'existing_column = "capacity"\nhire_up_to = 10\n'
+        "max_transfer = 0.2\nhire_cost = 8e4\nfte = true",
     )
     text = text.replace("fixed = []", 'fixed = ["梅坪乡卫生院"]')
     text = text.replace("[solve]", "[staff.gps]\nper_10000_served = 3\n\n[solve]")

@@ -141,7 +141,7 @@ def test_staff_minimum_above_pool_is_a_reported_shortfall():
     result = plan(staff=(rule,))
     sites = result.sites.set_index("site_id")
     open_ = sites["level"] != ""
-    need = (
+    need = np.ceil(  # whole posts
         np.where(sites["level"] == "hub", 50.0, 10.0)[open_.to_numpy()]
         + 1e-3 * sites.loc[open_, "population_served"].to_numpy()
     )

@@ -25,8 +25,10 @@ from optimizer.solve.pyomo_highs import solve_pyomo
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 
-# A county whose travel stage stops at a 20 % MIP gap; the shortfall stage after it keeps
-# searching and ends with less travel than the value it held.
+# A county whose travel stage stops at a 20 % MIP gap; the cost stage after it keeps
+# searching and ends with less travel than the value it held (the shortfall stage, last,
+# staffs the plan the others chose).
+ORDER = ("coverage", "new_sites", "travel", "cost", "shortfall")
 VILLAGES, SITES, SEED, GAP = 200, 30, 2, 0.2
 
 
@@ -42,17 +44,17 @@ def county():
 @pytest.fixture(scope="module")
 def stopped(county):
     demand, sites, travel = county
-    return plan_county(demand, sites, travel, county_spec(mip_gap=GAP))
+    return plan_county(demand, sites, travel, county_spec(mip_gap=GAP, stages=ORDER))
 
 
 def test_a_stage_stopped_at_its_gap_ends_better_than_held_and_verifies(county, stopped):
     demand, sites, travel = county
     plan = stopped
-    verify_county(plan, demand, sites, travel, county_spec(mip_gap=GAP))
+    verify_county(plan, demand, sites, travel, county_spec(mip_gap=GAP, stages=ORDER))
     by_stage = {r.stage: r for r in plan.stages}
     travel_stage = by_stage["travel"]
     assert travel_stage.status == "mip_gap" and travel_stage.stopped_early
-    # the later shortfall stage found a plan with less travel than the travel stage held
+    # the later cost stage found a plan with less travel than the travel stage held
     assert travel_stage.objective < travel_stage.held * (1 - 1e-6)
     assert travel_stage.objective >= travel_stage.bound - 1e-6 * abs(travel_stage.bound)
     assert travel_stage.gap == pytest.approx(
@@ -62,7 +64,7 @@ def test_a_stage_stopped_at_its_gap_ends_better_than_held_and_verifies(county, s
     warning = plan.summary.warning
     assert "stage travel stopped at the requested mip_gap" in warning
     assert "later stages held travel at" in warning and "and the plan gives" in warning
-    report = markdown_report(report_blocks(plan, county_spec(mip_gap=GAP), title="t"))
+    report = markdown_report(report_blocks(plan, county_spec(mip_gap=GAP, stages=ORDER), title="t"))
     assert "> **Warning:** " in report and "later stages held travel at" in report
     assert "held by later stages" in report
 
@@ -154,7 +156,7 @@ def write_config(folder: Path, extra: str = "") -> str:
         ("radius = 20", "radius = 15"),
         ('fixed_kinds = ["township_centre"]\nshare = 0.5', "share = 0.8\ncount = [8, 20]"),
         ("[districts]\nmax_minutes = 90", "[districts]\nmax_minutes = 60"),
-        ("time_limit = 20", f"time_limit = 600\nmip_gap = {GAP}"),
+        ("time_limit = 20", f"time_limit = 600\nmip_gap = {GAP}\nstages = {list(ORDER)}"),
     ):
         assert before in config, before
         config = config.replace(before, after)

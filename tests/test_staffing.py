@@ -47,7 +47,8 @@ def county(on_post: dict[str, list[float]], rules, **spec_changes):
 
 
 def enumerate_staffing(rule: StaffRule, need, on_post, is_open) -> tuple[float, float, float]:
-    """Lexicographic least (shortfall, hiring cost, persons placed) of one whole-post type
+    """Lexicographic least (shortfall in whole posts, hiring cost, persons placed) of one
+    whole-post type
     over every choice per site of those moved out (within the share) and those placed
     (moved in or hired), placements only at open sites, every mover placed, hires within
     the pool."""
@@ -61,7 +62,7 @@ def enumerate_staffing(rule: StaffRule, need, on_post, is_open) -> tuple[float, 
             if hires < 0 or hires > hire_room:
                 continue
             staff = on_post - np.asarray(out) + np.asarray(placed)
-            short = float(np.maximum(need - staff, 0.0).sum())
+            short = float(np.maximum(np.ceil(need - 1e-6) - staff, 0.0).sum())
             key = (round(short, 9), rule.hire_cost * hires, float(sum(placed)))
             best = min(best, key)
     return best

@@ -21,6 +21,9 @@ from optimizer.county_spec import (
 from optimizer.notices import stages_warning
 from optimizer.solve.county import CountySolution
 
+# Fraction of a post below which a need is taken as met (rounding of the ratios).
+WHOLE_SLACK = 1e-6
+
 STAFFING_COLUMNS = [
     "staff_type",
     "need",
@@ -94,6 +97,8 @@ def _staff(
             + np.where(sol.is_hub, rule.min_hub, np.where(sol.is_open, rule.min_clinic, 0.0)),
             0.0,
         )
+        if rule.whole:  # whole posts: a site needs its need rounded up
+            need = np.ceil(need - WHOLE_SLACK)
         short = np.maximum(need - staff, 0.0)
         columns[rule.name] = np.round(staff, 6)
         columns[f"shortfall_{rule.name}"] = np.round(short, 6)

@@ -93,11 +93,16 @@ def solve_stages(
         {stage: (model.objectives[stage], stage in MAXIMISED) for stage in stages + settle},
     )
     solved: list[tuple[str, MipSolution, float]] = []  # stage, solution, value held
-    finished = _in_turn(staged, stages, spec, solved)
-    if finished and settle and staged.values is not None:
-        # hires and moves are settled for the sites and assignments the stages chose, the
-        # shortfall held within SETTLE_SLACK persons (not the relative tolerance)
+    # stages after the last one that places sites staff the plan the earlier ones chose
+    placing = [k for k, stage in enumerate(stages) if stage != "shortfall"]
+    head = stages[: placing[-1] + 1] if placing else []
+    finished = _in_turn(staged, head, spec, solved)
+    if finished and staged.values is not None and (data.staff or len(head) < len(stages)):
         staged.fix(model.plan_columns())
+    if finished:
+        finished = _in_turn(staged, stages[len(head) :], spec, solved)
+    if finished and settle and staged.values is not None:
+        # hires and moves are settled holding the shortfall within SETTLE_SLACK persons
         if "shortfall" in stages:
             staged.hold("shortfall", SETTLE_SLACK, HELD_TARGET)
         finished = _in_turn(staged, settle, spec, solved)

@@ -611,6 +611,8 @@ def _staffing_problems(
             opened.is_hub, rule.min_hub, np.where(opened.is_open, rule.min_clinic, 0.0)
         )
         need = np.where(opened.is_open, rule.per_person * served + level_min, 0.0)
+        if rule.whole:  # whole posts: the need rounded up
+            need = np.ceil(need - ABS_TOL)
         problems += _staff_site_problems(rule, figures, need, opened.is_open, site_ids)
         problems += _staff_table_problems(rule, table, figures, need)
     return problems
@@ -668,7 +670,7 @@ def _staff_site_problems(
     if rule.whole:
         movable = np.floor(movable + 1e-9)
     gap = np.maximum(need - f.planned, 0.0)
-    enough = np.ceil(need - tol) if rule.whole else need
+    enough = need
     placed = f.moved_in + f.hired
     checks = [
         ((f.planned < -tol) | (f.hired < -tol) | (f.moved_in < -tol), "negative staff"),
