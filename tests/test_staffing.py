@@ -10,21 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_county_bruteforce import tiny_county
+from test_county_errors import INF, MINUTES
 
 from models.county import StaffRule
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.county import plan_county
 from optimizer.verify.county import verify_county
 
-INF = np.inf
-MINUTES = [
-    [0, 12, INF, 30],
-    [8, 20, 35, INF],
-    [25, 0, 14, 40],
-    [INF, 10, 6, 22],
-    [30, INF, 28, 5],
-    [40, 33, INF, 12],
-]
 POPULATION = [5000, 800, 1200, 400, 900, 1500]
 KINDS = ["hospital", "centre", "candidate", "candidate"]
 

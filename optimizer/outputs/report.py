@@ -275,28 +275,26 @@ def _districts(plan: CountyPlan, spec: CountySpec) -> list[Block]:
 
 
 def _staffing(plan: CountyPlan) -> list[Block]:
-    blocks = [Block("h2", _("Staffing"))]
-    if len(plan.indicators):
-        blocks += [
-            Block(
-                "p",
-                _(
-                    "County indicators: staff of every institution against the ratio to the "
-                    "county's population (on post plus the plan's hires)."
-                ),
+    tables = [
+        (
+            _(
+                "County indicators: staff of every institution against the ratio to the "
+                "county's population (on post plus the plan's hires)."
             ),
-            Block("table", table=readable(plan.indicators)),
-        ]
-    blocks += [
-        Block(
-            "p",
+            plan.indicators,
+        ),
+        (
             _(
                 "Facility norms: need (ratio x population served + minimum per site) against "
                 "the staff on post, moved and hired, within the pool."
             ),
+            plan.staffing,
         ),
-        Block("table", table=readable(plan.staffing)),
     ]
+    blocks = [Block("h2", _("Staffing"))]
+    for text, table in tables:
+        if len(table):
+            blocks += [Block("p", text), Block("table", table=readable(table))]
     rows = []
     for _row, site in plan.sites[plan.sites["level"] != ""].iterrows():
         for staff_type in plan.staffing["staff_type"]:
