@@ -284,7 +284,13 @@ def build_county_model(data: CountyInput) -> CountyModel:
     )
     staffing = add_staffing(
         model,
-        StaffingInput(data.staff, on_post, always_open, data.service_pairs),
+        StaffingInput(
+            data.staff,
+            on_post,
+            always_open,
+            data.service_pairs,
+            **_crews(data, roaming.drive if roaming is not None else None),
+        ),
         serve,
         site_of,
         hub_of,
@@ -325,6 +331,19 @@ def build_county_model(data: CountyInput) -> CountyModel:
         short_whole=staffing.whole,
         roam_of=roam_of,
     )
+
+
+def _crews(data: CountyInput, drive: VariableBlock | None) -> dict:
+    """The roaming crews' terms of the staffing input (none without roaming)."""
+    if data.roaming is None or drive is None:
+        return {}
+    crew = np.array([data.roaming.crew.get(rule.name, 0.0) for rule in data.staff])
+    return {
+        "crew": crew,
+        "drive": drive,
+        "days": data.roaming.days,
+        "vehicles": data.roaming.vehicles,
+    }
 
 
 def _all(block: VariableBlock) -> np.ndarray:

@@ -55,6 +55,7 @@ class RoamingInput:
     route_cost: str = "vehicle_day"  # or "minutes"
     service: np.ndarray | None = None  # service minutes per stop (route_cost "minutes")
     day_minutes: float = np.inf  # working minutes of a vehicle-day
+    crew: dict[str, float] = field(default_factory=dict)  # staff type -> persons per vehicle
 
     def costs(self, routes: list[Route] | None = None) -> np.ndarray:
         """What driving each of ``routes`` (default: the pool) for a day costs."""

@@ -21,6 +21,10 @@ Constraints:
     sum_j move_in[j, t] = sum_j (e[j, t] - stay[j, t])    every move lands at a site
     sum_j hire[j, t] <= pool[t] - staff on post anywhere  hires within the pool
 
+With roaming crews (crew[t] persons per vehicle) the crews are one more cell, with no one
+on post and the need crew[t] v, where v, the vehicles in service, is whole and
+sum_r drive[r] / days <= v <= sum_r drive[r] (a vehicle drives at most every day).
+
 Stage objectives: ``shortfall`` min sum short (persons); then, with the sites and
 assignments fixed, ``hiring`` min sum hire_cost[t] hire (yuan) and ``moves`` min sum
 move_in + hire (persons placed), so no site takes staff beyond its need.
@@ -38,7 +42,7 @@ from models.matrix import MatrixModel, VariableBlock
 from models.pairs import CostPairs
 
 # The blocks this module adds.
-STAFF_BLOCKS = ("stay", "move_in", "hire", "short")
+STAFF_BLOCKS = ("stay", "move_in", "hire", "short", "in_service")
 
 
 @dataclass
@@ -54,12 +58,21 @@ class StaffingInput:
     on_post: np.ndarray  # (types, sites), persons
     fixed_open: np.ndarray
     service_pairs: CostPairs
+    crew: np.ndarray | None = None  # per type, persons per roaming vehicle in service
+    drive: VariableBlock | None = None  # the roaming route-day columns
+    days: int = 1  # working days of a vehicle per cycle
+    vehicles: int = 0  # the roaming fleet
+
+    @property
+    def has_crews(self) -> bool:
+        return self.crew is not None and bool(self.crew.any()) and self.drive is not None
 
 
 @dataclass
 class StaffingColumns:
-    """The staffing blocks (site-major: site ``prim[k]`` and type t at ``k * types + t``)
-    and the stage objectives' terms."""
+    """The staffing blocks (site-major: site ``prim[k]`` and type t at ``k * types + t``;
+    with roaming crews one more cell after the sites, the crews) and the stage objectives'
+    terms."""
 
     stay: VariableBlock
     move_in: VariableBlock
@@ -83,16 +96,20 @@ def add_staffing(
     """Add the staffing blocks and rows for the primary-care sites ``prim`` (site and hub
     columns ``site_of``, ``hub_of`` per site; ``pop`` persons per demand unit)."""
     n_types, n = len(data.rules), prim.size
-    on_post = data.on_post[:, prim].T.reshape(-1)  # site-major
-    whole = np.tile([rule.whole for rule in data.rules], n)
-    share = np.tile([rule.max_transfer for rule in data.rules], n)
+    cells = n + int(data.has_crews)  # the sites, then the crews
+    on_post = np.zeros(cells * n_types)
+    on_post[: n * n_types] = data.on_post[:, prim].T.reshape(-1)  # site-major
+    whole = np.tile([rule.whole for rule in data.rules], cells)
+    share = np.tile([rule.max_transfer for rule in data.rules], cells)
     movable = np.where(whole, np.floor(share * on_post + 1e-9), share * on_post)
-    stay = model.add_variables(
-        "stay", n * n_types, lower=on_post - movable, upper=on_post, integer=whole
+    size = cells * n_types
+    stay = model.add_variables("stay", size, lower=on_post - movable, upper=on_post, integer=whole)
+    move_in = model.add_variables("move_in", size, integer=whole)
+    hire = model.add_variables("hire", size, integer=whole)
+    short = model.add_variables("short", size, integer=whole)
+    in_service = model.add_variables(
+        "in_service", int(data.has_crews), upper=float(data.vehicles), integer=True
     )
-    move_in = model.add_variables("move_in", n * n_types, integer=whole)
-    hire = model.add_variables("hire", n * n_types, integer=whole)
-    short = model.add_variables("short", n * n_types, integer=whole)
 
     pairs = data.service_pairs
     position = np.full(site_of.size, -1, dtype=np.int64)
@@ -122,8 +139,14 @@ def add_staffing(
             np.full(n, -rule.min_clinic),
             np.full(at_hub.size, -(rule.min_hub - rule.min_clinic)),
         ]
-    _add(model, "staff_need", n * n_types, rows, cols, vals, lower=0.0)
-    need_rows = sp.csr_array((n * n_types, model.n_cols))
+        if data.has_crews:  # the crews' cell: crew x vehicles in service
+            k = np.array([n * n_types + t])
+            rows += [k, k, k, k, k]
+            cols += [stay.index(k), move_in.index(k), hire.index(k), short.index(k)]
+            cols += [in_service.index(np.zeros(1, dtype=np.int64))]
+            vals += [np.ones(1)] * 4 + [np.array([-float(data.crew[t])])]
+    _add(model, "staff_need", size, rows, cols, vals, lower=0.0)
+    need_rows = sp.csr_array((size, model.n_cols))
     if rows:
         triples = (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols)))
         need_rows = sp.csr_array(triples, shape=need_rows.shape)
@@ -140,8 +163,14 @@ def add_staffing(
         vals += [np.ones(closable.size), np.ones(closable.size), -most]
     _add(model, "staff_open", closable.size * n_types, rows, cols, vals, upper=0.0)
 
+    if data.has_crews:  # a vehicle in service drives on some day, at most every day
+        driven = data.drive.index(np.arange(data.drive.size))
+        v = in_service.index(np.zeros(1, dtype=np.int64))
+        _add_one(model, "in_service_days", [(v, float(data.days)), (driven, -1.0)], lower=0.0)
+        _add_one(model, "in_service_driven", [(v, 1.0), (driven, -1.0)], upper=0.0)
+    every = np.arange(cells)
     for t, rule in enumerate(data.rules):
-        base = cell * n_types + t
+        base = every * n_types + t
         moved = [(move_in.index(base), 1.0), (stay.index(base), 1.0)]
         _add_one(
             model,
@@ -153,7 +182,7 @@ def add_staffing(
         if np.isfinite(rule.pool):
             room = rule.pool - float(data.on_post[t].sum())
             _add_one(model, f"staff_pool_{rule.name}", [(hire.index(base), 1.0)], upper=room)
-    hire_cost = np.tile([rule.hire_cost for rule in data.rules], n).astype(float)
+    hire_cost = np.tile([rule.hire_cost for rule in data.rules], cells).astype(float)
     return StaffingColumns(stay, move_in, hire, short, hire_cost, need_rows, whole)
 
 

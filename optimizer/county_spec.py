@@ -86,6 +86,7 @@ class RoamingSpec:
     rounds: int = 60
     time_limit: float = 300.0
     prove: bool = False
+    crew: dict[str, float] = field(default_factory=dict)  # staff type -> persons per vehicle
 
 
 @dataclass

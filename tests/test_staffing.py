@@ -5,16 +5,20 @@ against enumeration of every allocation, and the county indicators table."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from test_county_bruteforce import tiny_county
 from test_county_errors import INF, MINUTES
+from test_roaming import CASES, case_roaming, instance
+from test_roaming import county_spec as roaming_spec
 
 from models.county import StaffRule
 from optimizer.county_spec import CountySpec, LevelSpec
 from optimizer.plan.county import plan_county
+from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 
 POPULATION = [5000, 800, 1200, 400, 900, 1500]
@@ -135,3 +139,40 @@ def test_county_indicators_count_every_institution_and_the_hires():
     assert table.loc["nurses", "planned"] == 0
     assert table.loc["nurses", "gap"] == pytest.approx(4e-3 * county_pop)
     assert isinstance(plan.indicators, pd.DataFrame)
+
+
+@pytest.mark.parametrize("pool", [INF, 2.0])
+def test_roaming_crews_staff_the_vehicles_in_service_from_the_same_pool(pool):
+    """Each vehicle of the timetable takes its crew; the fleet of 2 drives few enough days
+    for 1 vehicle, so 1 crew; a pool of 2 doctors leaves the crew or a site short."""
+    village_xy, site_xy, kinds, cost, *_ = CASES[2]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = replace(case_roaming(2), vehicles=2, crew={"doctors": 1.0, "nurses": 1.5})
+    doctors = StaffRule("doctors", 0.0, min_hub=1, min_clinic=1, pool=pool)
+    nurses = StaffRule("nurses", 0.0, whole=False)
+    spec = replace(roaming_spec(roaming), staff=(doctors, nurses), stages=("cost", "shortfall"))
+    plan = plan_county(demand, sites, travel, spec, stops)
+    verify_county(plan, demand, sites, travel, spec, stops)
+    vehicles = plan.timetable["vehicle"].nunique()
+    days = int(plan.summary.roaming.vehicle_days_used)
+    assert vehicles == -(-days // roaming.days) >= 1  # as few vehicles as the days need
+    table = plan.staffing.set_index("staff_type")
+    assert table.loc["doctors", "crews"] == vehicles
+    assert table.loc["nurses", "crews"] == pytest.approx(1.5 * vehicles)
+    sites_need = float((plan.sites["level"] != "").sum())  # one doctor per open site
+    want_short = max(sites_need + vehicles - pool, 0.0)
+    assert table.loc["doctors", "shortfall"] == pytest.approx(want_short)
+    assert table.loc["doctors", "planned"] == min(sites_need + vehicles, pool)
+    assert table.loc["nurses", "planned"] == pytest.approx(1.5 * vehicles)
+
+
+def test_the_verifier_recomputes_the_crews_from_the_timetable():
+    village_xy, site_xy, kinds, cost, *_ = CASES[2]
+    demand, sites, travel, stops = instance(village_xy, site_xy, kinds, cost)
+    roaming = replace(case_roaming(2), vehicles=2, crew={"doctors": 1.0})
+    spec = replace(roaming_spec(roaming), staff=(StaffRule("doctors", 0.0, min_clinic=1),))
+    plan = plan_county(demand, sites, travel, spec, stops)
+    verify_county(plan, demand, sites, travel, spec, stops)
+    plan.staffing.loc[plan.staffing["staff_type"] == "doctors", "crews"] += 1
+    with pytest.raises(VerificationError, match="doctors: roaming crews 2, recomputed 1"):
+        verify_county(plan, demand, sites, travel, spec, stops)

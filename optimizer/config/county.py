@@ -198,6 +198,7 @@ class RoamingConfig(Section):
     rounds: int = Field(default=60, ge=0)  # column-generation rounds at most
     time_limit: float = Field(default=300.0, gt=0)  # safety stop (s) for the route search
     prove: bool = False  # limited routes: branch and price until the plan is proven
+    crew: dict[str, float] = Field(default_factory=dict)  # staff type -> persons per vehicle
 
     @model_validator(mode="after")
     def _fleet(self) -> RoamingConfig:
@@ -349,6 +350,17 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
                     ).format(name=name),
                 )
             )
+    crews = config.roaming.crew if config.roaming is not None else {}
+    for name, persons in crews.items():
+        if name not in defaults and name not in config.staff:
+            found.append(
+                (
+                    f"roaming.crew.{name}",
+                    _("is not a staff type; add [staff.{name}]").format(name=name),
+                )
+            )
+        elif persons < 0:
+            found.append((f"roaming.crew.{name}", _("must be >= 0 (persons per vehicle)")))
     for name in config.indicators:
         if name not in defaults and name not in config.staff:
             found.append(

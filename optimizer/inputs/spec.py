@@ -172,6 +172,7 @@ def roaming_spec(
         rounds=config.rounds,
         prove=config.prove,
         time_limit=config.time_limit,
+        crew=dict(config.crew),
     )
 
 

@@ -59,6 +59,7 @@ COLUMNS: dict[str, str] = {
     "need": N_("Need"),
     "planned": N_("Planned"),
     "on_post": N_("On post"),
+    "crews": N_("Roaming crews"),
     "per_1000": N_("Per 1,000 residents"),
     "target": N_("Target"),
     "moved": N_("Moved"),

@@ -84,7 +84,8 @@ def _staff(
     of the sites layer;
     with staff on post also those on post, hired and, when staff may move, moved in and out)
     and the staffing table (need, on post, moved, hired, planned, pool, shortfall, sites
-    short, hiring cost)."""
+    short, hiring cost; with roaming crews also their need, ``crews``, the crews' staff
+    counted in moved, hired, planned and shortfall)."""
     columns: dict[str, np.ndarray] = {}
     rows = []
     on_post = data.on_post if data.on_post is not None else np.zeros((len(data.staff), served.size))
@@ -122,7 +123,17 @@ def _staff(
                 "hiring_cost": float(rule.hire_cost * hired.sum()),
             }
         )
-    return columns, pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+        if solution.crews is not None:  # the roaming crews join the pools' figures
+            need, moved, hired_crew = solution.crews[rule.name]
+            row = rows[-1]
+            row["crews"] = need
+            row["moved"] += moved
+            row["hired"] += hired_crew
+            row["planned"] += moved + hired_crew
+            row["shortfall"] += max(need - moved - hired_crew, 0.0)
+            row["hiring_cost"] += rule.hire_cost * hired_crew
+    order = STAFFING_COLUMNS + (["crews"] if solution.crews is not None else [])
+    return columns, pd.DataFrame(rows, columns=order)
 
 
 def _indicators(spec: CountySpec, data: CountyInput, solution: CountySolution) -> pd.DataFrame:

@@ -200,8 +200,10 @@ def add_roaming_layers(
     instead (``clinic_alternative``)."""
     roam = data.roaming
     driven, roamed = solution.drive, solution.roamed
+    # with crews, the days driven go to the vehicles in service (each with its crew)
+    vehicles = roam.vehicles if solution.in_service is None else max(solution.in_service, 1)
     plan.routes, plan.stops, plan.timetable = roaming_layers(
-        roam.routes, driven, times, demand, sites, roam.vehicles, roam.days, roamed
+        roam.routes, driven, times, demand, sites, vehicles, roam.days, roamed
     )
     plan.roaming = record
     n = len(plan.assignments)

@@ -46,6 +46,9 @@ class CountySolution:
             stay, those moved in and those hired.
         shortfall: per staff type, the shortfall per site (persons).
         moved_in, moved_out, hired: per staff type, per site (persons).
+        crews: with roaming crews, per staff type the crews' need (crew x vehicles in
+            service), those moved to them and those hired for them (persons).
+        in_service: with roaming crews, the vehicles in service.
         build_cost: cost of the new hubs and clinics (yuan).
         person_minutes: population-weighted minutes to the primary-care sites.
         drive: with roaming, how many times each route of the pool is driven per cycle.
@@ -65,6 +68,8 @@ class CountySolution:
     person_minutes: float
     drive: np.ndarray | None = None
     roamed: np.ndarray | None = None
+    crews: dict[str, tuple[float, float, float]] | None = None
+    in_service: int | None = None
 
 
 def solve_stages(
@@ -168,20 +173,32 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
     is_hub[model.hub_sites] = model.block(values, "hub") > 0.5
     is_open = np.zeros(m, dtype=bool)
     is_open[model.site_sites] = model.block(values, "site") > 0.5
-    n_types = len(model.staff_names)
-    blocks = {}
+    n_types, n_prim = len(model.staff_names), model.site_sites.size
+    blocks, crew = {}, {}
     for name in ("stay", "move_in", "hire", "short"):
         per_site = np.zeros((m, n_types))
+        cells = model.block(values, name).reshape(-1, n_types) if n_types else np.zeros((0, 0))
         if n_types:
-            per_site[model.site_sites] = model.block(values, name).reshape(-1, n_types)
+            per_site[model.site_sites] = cells[:n_prim]
         blocks[name] = np.where(per_site.T > 0, per_site.T, 0.0)  # (types, sites)
+        crew[name] = np.maximum(cells[n_prim:].sum(axis=0), 0.0)  # the crews' cell
     whole = np.array([rule.whole for rule in data.staff], dtype=bool)
     for name in ("stay", "move_in", "hire"):  # whole persons read back as whole numbers
         blocks[name][whole] = np.rint(blocks[name][whole])
+        crew[name] = np.where(whole, np.rint(crew[name]), crew[name])
     on_post = data.on_post if data.on_post is not None else np.zeros((n_types, m))
     stay = np.where(np.isin(np.arange(m), model.site_sites), blocks["stay"], on_post)
     planned = stay + blocks["move_in"] + blocks["hire"]
     names = model.staff_names
+    crews = in_service = None
+    if model.matrix.blocks["in_service"].size:
+        in_service = int(round(float(model.block(values, "in_service")[0])))
+        per_vehicle = np.array([data.roaming.crew.get(name, 0.0) for name in names])
+        need = np.where(whole, np.ceil(per_vehicle * in_service - 1e-9), per_vehicle * in_service)
+        crews = {
+            name: (float(need[t]), float(crew["move_in"][t]), float(crew["hire"][t]))
+            for t, name in enumerate(names)
+        }
     drive = roamed = None
     if model.roam_of is not None:
         drive = np.rint(model.block(values, "drive")).astype(int)
@@ -206,6 +223,8 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
         person_minutes=float(model.objectives["travel"] @ values),
         drive=drive,
         roamed=roamed,
+        crews=crews,
+        in_service=in_service,
     )
 
 

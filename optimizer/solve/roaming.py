@@ -224,6 +224,7 @@ def roaming_input(
         day_cost=spec.day_cost,
         always_open={b for b in bases if always_open[b]},
         route_cost=spec.route_cost,
+        crew=dict(spec.crew),
     )
 
 

@@ -8,7 +8,7 @@ against the quotas and pools, counts, the budget, fixed and barred sites and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -200,8 +200,10 @@ def verify_county(
     problems += _balance_problems(spec, opened.is_hub, loads.district_pop, total, site_ids)
     problems += _load_problems(layer, loads, site_ids)
     problems += _district_problems(plan, opened.is_hub, loads, site_pos, site_ids)
-    problems += _staffing_problems(plan, spec, sites, layer, opened, loads.served, site_ids)
-    shortfall_total = _staff_shortfall(spec, layer)
+    staffing, shortfall_total = _staffing_problems(
+        plan, spec, sites, layer, opened, loads.served, site_ids
+    )
+    problems += staffing
     problems += _summary_problems(
         plan,
         spec,
@@ -591,12 +593,18 @@ def _staffing_problems(
     opened: _Opened,
     served: np.ndarray,
     site_ids: np.ndarray,
-) -> list[str]:
+) -> tuple[list[str], float]:
     """Per staff rule: its columns in the sites layer, the staff (persons) per site against
     the need from ``served`` (persons), the staff on post (the input sites' column), moves
-    and hires, the pool, and the staffing table's row."""
+    and hires, the roaming crews (crew x the vehicles of the timetable), the pool, and the
+    staffing table's row. Also the shortfall over every rule (persons)."""
     problems: list[str] = []
+    total = 0.0
     table = plan.staffing.set_index("staff_type") if len(plan.staffing) else None
+    in_service = 0
+    if plan.timetable is not None and len(plan.timetable):
+        in_service = int(plan.timetable["vehicle"].nunique())
+    per_vehicle = spec.roaming.crew if spec.roaming is not None else {}
     for rule in spec.staff:
         if rule.name not in layer.columns or f"shortfall_{rule.name}" not in layer.columns:
             problems.append(f"staff {rule.name}: no columns in the sites layer")
@@ -611,11 +619,58 @@ def _staffing_problems(
             opened.is_hub, rule.min_hub, np.where(opened.is_open, rule.min_clinic, 0.0)
         )
         need = np.where(opened.is_open, rule.per_person * served + level_min, 0.0)
+        crew_need = per_vehicle.get(rule.name, 0.0) * in_service
         if rule.whole:  # whole posts: the need rounded up
             need = np.ceil(need - ABS_TOL)
-        problems += _staff_site_problems(rule, figures, need, opened.is_open, site_ids)
-        problems += _staff_table_problems(rule, table, figures, need)
-    return problems
+            crew_need = float(np.ceil(crew_need - ABS_TOL))
+        crew = _crew_figures(rule, table, figures, crew_need)
+        problems += crew.problems
+        problems += _staff_site_problems(rule, figures, need, opened.is_open, site_ids, crew)
+        problems += _staff_table_problems(rule, table, figures, need, crew)
+        total += float(figures.short.sum()) + crew.short
+    return problems, total
+
+
+@dataclass
+class _Crews:
+    """One staff type's roaming crews (persons): their need, those moved to them and those
+    hired for them (as the staffing table gives them), the shortfall, and what is wrong."""
+
+    need: float = 0.0
+    moved: float = 0.0
+    hired: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> float:
+        return max(self.need - self.moved - self.hired, 0.0)
+
+
+def _crew_figures(
+    rule: StaffRule, table: pd.DataFrame | None, f: _StaffFigures, need: float
+) -> _Crews:
+    """The crews of ``rule`` needing ``need`` persons: the staffing table's moved and hired
+    beyond the sites' are the crews'; none may be negative, and the table's ``crews`` is
+    the need."""
+    if table is None or rule.name not in table.index:
+        return _Crews(need)
+    row = table.loc[rule.name]
+    stated = float(row["crews"]) if "crews" in table.columns else 0.0
+    crews = _Crews(
+        need,
+        float(row["moved"]) - float(f.moved_in.sum()),
+        float(row["hired"]) - float(f.hired.sum()),
+    )
+    if not _close(stated, need):
+        crews.problems.append(f"staff {rule.name}: roaming crews {stated:g}, recomputed {need:g}")
+    if min(crews.moved, crews.hired) < -ABS_TOL:
+        crews.problems.append(f"staff {rule.name}: negative staff for the roaming crews")
+    if crews.moved + crews.hired > need + ABS_TOL:
+        crews.problems.append(
+            f"staff {rule.name}: {crews.moved + crews.hired:g} moved or hired beyond the sites, "
+            f"the roaming crews need {need:g}"
+        )
+    return crews
 
 
 @dataclass
@@ -659,6 +714,7 @@ def _staff_site_problems(
     need: np.ndarray,
     is_open: np.ndarray,
     site_ids: np.ndarray,
+    crew: _Crews,
 ) -> list[str]:
     """One rule's staff per site (persons): whole numbers unless counted in full-time
     equivalents, on post less those moved out plus those moved in and hired, moves within
@@ -686,17 +742,17 @@ def _staff_site_problems(
     for mask, what in checks:
         if mask.any():
             problems.append(f"staff {rule.name}: {what} at {_ids(mask, site_ids)}")
-    if not _close(float(f.moved_in.sum()), float(f.moved_out.sum())):
-        problems.append(
-            f"staff {rule.name}: {f.moved_in.sum():g} moved in, {f.moved_out.sum():g} out"
-        )
-    if np.isfinite(rule.pool) and f.planned.sum() > rule.pool * (1 + REL_TOL) + ABS_TOL:
-        problems.append(f"staff {rule.name}: {f.planned.sum():g} planned, pool {rule.pool:g}")
+    moved_in = float(f.moved_in.sum()) + crew.moved
+    if not _close(moved_in, float(f.moved_out.sum())):
+        problems.append(f"staff {rule.name}: {moved_in:g} moved in, {f.moved_out.sum():g} out")
+    planned = float(f.planned.sum()) + crew.moved + crew.hired
+    if np.isfinite(rule.pool) and planned > rule.pool * (1 + REL_TOL) + ABS_TOL:
+        problems.append(f"staff {rule.name}: {planned:g} planned, pool {rule.pool:g}")
     return problems
 
 
 def _staff_table_problems(
-    rule: StaffRule, table: pd.DataFrame | None, f: _StaffFigures, need: np.ndarray
+    rule: StaffRule, table: pd.DataFrame | None, f: _StaffFigures, need: np.ndarray, crew: _Crews
 ) -> list[str]:
     """The staffing table's row of one rule: need, on post, moved, hired, planned and
     shortfall (persons), hiring cost (yuan)."""
@@ -708,24 +764,15 @@ def _staff_table_problems(
     for col, want in (
         ("need", need.sum()),
         ("on_post", f.on_post.sum()),
-        ("moved", f.moved_in.sum()),
-        ("hired", f.hired.sum()),
-        ("planned", f.planned.sum()),
-        ("shortfall", f.short.sum()),
-        ("hiring_cost", rule.hire_cost * f.hired.sum()),
+        ("moved", f.moved_in.sum() + crew.moved),
+        ("hired", f.hired.sum() + crew.hired),
+        ("planned", f.planned.sum() + crew.moved + crew.hired),
+        ("shortfall", f.short.sum() + crew.short),
+        ("hiring_cost", rule.hire_cost * (f.hired.sum() + crew.hired)),
     ):
         if not _close(float(row[col]), float(want), 1.0):
             problems.append(f"staffing {rule.name}.{col}: {row[col]:g}, recomputed {want:g}")
     return problems
-
-
-def _staff_shortfall(spec: CountySpec, layer: pd.DataFrame) -> float:
-    """The staff shortfall (persons) summed over the rules whose columns the layer has."""
-    total = 0.0
-    for rule in spec.staff:
-        if rule.name in layer.columns and f"shortfall_{rule.name}" in layer.columns:
-            total += float(layer[f"shortfall_{rule.name}"].to_numpy(dtype=float).sum())
-    return total
 
 
 def _summary_problems(
