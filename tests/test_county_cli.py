@@ -153,6 +153,7 @@ def test_unknown_key_exits_2_naming_it(tmp_path) -> None:
         ("pool = 200", "hire_up_to = 10", "hire_up_to needs existing_column"),
         ("pool = 200", "per_1000 = 3.6", "per_1000 is now per_1000_served"),
         ("[indicators.nurses]", "[indicators.midwives]", "midwives is not a staff type"),
+        ("crew = {doctors = 1,", "crew = {midwives = 1,", "roaming.crew.midwives: is not a"),
         ("[solve]", "[staff.midwives]\nmin_hub = 1\n\n[solve]", "staff.midwives: a new staff"),
         ('stages = ["coverage",', 'stages = ["travel", "coverage",', "stages listed twice"),
         ('stages = ["coverage",', 'stages = ["speed", "coverage",', "solve.stages[0]"),

@@ -194,7 +194,8 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
     if model.matrix.blocks["in_service"].size:
         in_service = int(round(float(model.block(values, "in_service")[0])))
         per_vehicle = np.array([data.roaming.crew.get(name, 0.0) for name in names])
-        need = np.where(whole, np.ceil(per_vehicle * in_service - 1e-9), per_vehicle * in_service)
+        need = per_vehicle * in_service
+        need = np.maximum(np.where(whole, np.ceil(need - 1e-9), need), 0.0)
         crews = {
             name: (float(need[t]), float(crew["move_in"][t]), float(crew["hire"][t]))
             for t, name in enumerate(names)
