@@ -82,3 +82,23 @@ def test_facts_kept(key: str) -> None:
 def test_missing_sources_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="townships_2023.csv: file not found"):
         build_region(tmp_path, REGIONS["qingyuan"])
+
+
+@pytest.mark.parametrize("key", sorted(REGIONS))
+def test_staff_on_post_follows_the_documented_rule(key: str) -> None:
+    """Hospitals per resident of their county, centres 80 % of the national norms for their
+    township, candidates none (geodata/data/SOURCES.md)."""
+    path = DATA / f"{key}.gpkg"
+    sites = gpd.read_file(path, layer="sites")
+    demand = gpd.read_file(path, layer="demand")
+    townships = gpd.read_file(path, layer="townships").set_index("township_code9")
+    county_pop = demand.groupby("county_code6")["population"].sum()
+    hospitals = sites[sites["kind"] == "county_hospital"]
+    want = np.round(1.5e-3 * hospitals["county_code6"].map(county_pop).to_numpy())
+    assert (hospitals["doctors_on_post"].to_numpy() == want).all()
+    centres = sites[sites["kind"] == "township_centre"]
+    pop = centres["township_code9"].map(townships["population"]).to_numpy(dtype=float)
+    assert (centres["nurses_on_post"].to_numpy() == np.round(0.8 * (9 + 2e-4 * pop))).all()
+    candidates = sites[sites["kind"] == "candidate"]
+    assert (candidates.filter(like="_on_post").to_numpy() == 0).all()
+    assert set(sites.loc[sites["kind"] != "candidate", "synthetic"]) == {"location,staff"}

@@ -328,11 +328,32 @@ def _sample(area: BaseGeometry, rng) -> BaseGeometry:
     return area.representative_point()
 
 
+# Synthetic staff on post (persons, beds). A county hospital: per resident of its county.
+HOSPITAL_STAFF = {
+    "doctors": 1.5e-3,
+    "nurses": 2.0e-3,
+    "beds": 3.0e-3,
+    "gps": 0.0,
+    "public_health": 0.5e-4,
+}
+# A township centre: CENTRE_SHARE of the national norm for its township's population
+# (per resident served, site minimum; docs/staffing.md), so that some need hires.
+STAFF_ON_POST = {
+    "doctors": (3e-4, 6.0),
+    "nurses": (2e-4, 9.0),
+    "beds": (0.0, 5.0),
+    "gps": (2e-4, 0.0),
+    "public_health": (1e-4, 0.0),
+}
+CENTRE_SHARE = 0.8
+
+
 def _sites(
     townships: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, counties: pd.DataFrame
 ) -> gpd.GeoDataFrame:
     """Township health centres at seats, county hospitals at county seats, candidate sites
-    at urban communities; every location is synthetic."""
+    at urban communities; every location is synthetic, and so is the staff on post of the
+    hospitals and centres (``<type>_on_post``; candidates have none)."""
     real = townships[townships["type"] != "other(园区等)"]
     centre_names = [
         f"{name}{'社区卫生服务中心' if kind == '街道' else '卫生院'}"
@@ -369,6 +390,15 @@ def _sites(
             "geometry": urban.geometry,
         }
     )
+    county_pop = demand.groupby("county_code6")["population"].sum()
+    hospital_pop = counties["county_code6"].map(county_pop).fillna(0).to_numpy(dtype=float)
+    centre_pop = real["population"].to_numpy(dtype=float)
+    for staff, (per_resident, base) in STAFF_ON_POST.items():
+        column = f"{staff}_on_post"
+        hospitals[column] = np.round(HOSPITAL_STAFF[staff] * hospital_pop).astype("int64")
+        centres[column] = np.round(CENTRE_SHARE * (base + per_resident * centre_pop))
+        centres[column] = centres[column].astype("int64")
+        candidates[column] = 0
     sites = pd.concat([hospitals, centres, candidates], ignore_index=True)
-    sites["synthetic"] = "location"
+    sites["synthetic"] = np.where(sites["kind"] == "candidate", "location", "location,staff")
     return gpd.GeoDataFrame(sites, geometry="geometry", crs=WGS84)
