@@ -60,7 +60,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.county_terms import STAGES, StaffRule
-from models.matrix import MatrixModel, VariableBlock
+from models.matrix import MatrixModel, Terms, VariableBlock
 from models.pairs import CostPairs
 from models.roaming import RoamingInput, add_roaming
 from models.staffing import STAFF_BLOCKS, StaffingInput, add_staffing
@@ -120,6 +120,13 @@ class CountyInput:
     @property
     def n_sites(self) -> int:
         return int(self.can_hub.size)
+
+    @property
+    def staff_on_post(self) -> np.ndarray:
+        """Staff on post per staff type and site (persons); zeros when none are given."""
+        if self.on_post is not None:
+            return self.on_post
+        return np.zeros((len(self.staff), self.n_sites))
 
 
 # Stages whose objective is maximised (the others are minimised).
@@ -182,10 +189,6 @@ class CountyModel:
         return out
 
 
-# Terms of linear rows: (columns, coefficient or one coefficient per column).
-Terms = list[tuple[np.ndarray, float | np.ndarray]]
-
-
 def build_county_model(data: CountyInput) -> CountyModel:
     """State the county plan as a matrix model with one objective per stage."""
     model = MatrixModel()
@@ -239,8 +242,7 @@ def build_county_model(data: CountyInput) -> CountyModel:
             ("balance_hi", 1 + data.balance, {"upper": 0.0}),
             ("balance_lo", 1 - data.balance, {"lower": 0.0}),
         ):
-            _rows(
-                model,
+            model.add_triples(
                 name,
                 hubs.size,
                 np.concatenate([row_of[pairs.site], np.arange(hubs.size)]),
@@ -270,23 +272,20 @@ def build_county_model(data: CountyInput) -> CountyModel:
         ("new_clinics", new_clinics, data.clinic_target.new),
     ):
         if rng is not None:
-            _one(model, name, terms, lower=rng[0], upper=rng[1])
+            model.add_sum(name, terms, lower=rng[0], upper=rng[1])
     if data.n_hubs is not None:
-        _one(model, "hub_number", [(hub_cols, 1.0)], lower=data.n_hubs, upper=data.n_hubs)
+        model.add_sum("hub_number", [(hub_cols, 1.0)], lower=data.n_hubs, upper=data.n_hubs)
     if data.budget is not None:
         # divided by a power of ten: yuan amounts near 1e9 make a badly scaled row for HiGHS
         scale = 10.0 ** max(0, int(np.log10(max(data.budget, 1.0))) - 3)
         scaled = [(cols, np.asarray(vals) / scale) for cols, vals in build_cost]
-        _one(model, "budget", scaled, upper=data.budget / scale)
+        model.add_sum("budget", scaled, upper=data.budget / scale)
 
-    on_post = (
-        data.on_post if data.on_post is not None else np.zeros((len(data.staff), data.n_sites))
-    )
     staffing = add_staffing(
         model,
         StaffingInput(
             data.staff,
-            on_post,
+            data.staff_on_post,
             always_open,
             data.service_pairs,
             **_crews(data, roaming.drive if roaming is not None else None),
@@ -358,30 +357,13 @@ def _columns_of(block: VariableBlock, sites: np.ndarray, n_sites: int) -> np.nda
     return out
 
 
-def _rows(model: MatrixModel, name: str, n_rows: int, rows, cols, vals, **bounds) -> None:
-    """Add ``n_rows`` rows from (row, column, value) triples, zero values left out."""
-    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
-    if (cols < 0).any():
-        raise ValueError(f"county model: rows {name} name a column that does not exist")
-    keep = vals != 0
-    model.add_rows(name, n_rows, rows[keep], cols[keep], vals[keep], **bounds)
-
-
 def _each(model: MatrixModel, name: str, terms: Terms, **bounds) -> None:
     """One row per position k of the terms' columns: sum of their k-th terms."""
     size = terms[0][0].size
     rows = np.concatenate([np.arange(size) for _cols, _vals in terms])
     cols = np.concatenate([cols for cols, _vals in terms])
     vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
-    _rows(model, name, size, rows, cols, vals, **bounds)
-
-
-def _one(model: MatrixModel, name: str, terms: Terms, **bounds) -> None:
-    """One row: the sum of all terms (coefficients of a repeated column add up)."""
-    cols = np.concatenate([cols for cols, _vals in terms])
-    vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
-    _rows(model, name, 1, np.zeros(cols.size), cols, vals, **bounds)
+    model.add_triples(name, size, rows, cols, vals, **bounds)
 
 
 def _dense(n_cols: int, terms: Terms) -> np.ndarray:
@@ -427,12 +409,11 @@ def _coverage(
         roams = np.flatnonzero(roam_of[units] >= 0)
         rows, cols = np.concatenate([rows, roams]), np.concatenate([cols, roam_of[units[roams]]])
     if target.share is None:
-        _rows(model, f"reach_{tag}", units.size, rows, cols, 1.0, lower=1.0)
+        model.add_triples(f"reach_{tag}", units.size, rows, cols, 1.0, lower=1.0)
         return np.zeros(0, dtype=np.int64), (rows[:0], cols[:0])
     cov = model.add_variables(f"cov_{tag}", units.size, upper=1.0)
     cov_cols = cov.index(np.arange(units.size))
-    _rows(
-        model,
+    model.add_triples(
         f"reach_{tag}",
         units.size,
         np.concatenate([rows, np.arange(units.size)]),
@@ -442,7 +423,7 @@ def _coverage(
     )
     if units.size:  # nobody a possible site reaches: the share target holds trivially
         wanted = float(target.share) * float(pop[units].sum())
-        _one(model, f"share_{tag}", [(cov_cols, pop[units])], lower=wanted)
+        model.add_sum(f"share_{tag}", [(cov_cols, pop[units])], lower=wanted)
     return units, (rows, cols)
 
 
@@ -458,7 +439,7 @@ def _assignment(
     if roam_of is not None:
         roams = np.flatnonzero(has & (roam_of >= 0))
         rows, cols = np.concatenate([rows, row_of[roams]]), np.concatenate([cols, roam_of[roams]])
-    _rows(model, row_name, int(has.sum()), rows, cols, 1.0, lower=1.0, upper=1.0)
+    model.add_triples(row_name, int(has.sum()), rows, cols, 1.0, lower=1.0, upper=1.0)
     return block
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+# Terms of a linear row: (columns, one coefficient or one coefficient per column).
+Terms = list[tuple[np.ndarray, float | np.ndarray]]
+
 
 @dataclass
 class VariableBlock:
@@ -108,6 +111,24 @@ class MatrixModel:
         self.rows[name] = (first, int(n_rows))
         self._n_rows += int(n_rows)
         return first
+
+    def add_triples(
+        self, name: str, n_rows: int, rows, cols, vals, **bounds: float | np.ndarray
+    ) -> None:
+        """Add ``n_rows`` rows from (local row, column, value) triples, zero values left
+        out (``vals`` may be one value for all); a negative column is an error."""
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        vals = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
+        if (cols < 0).any():
+            raise ValueError(f"rows {name} name a column that does not exist")
+        keep = vals != 0
+        self.add_rows(name, n_rows, rows[keep], cols[keep], vals[keep], **bounds)
+
+    def add_sum(self, name: str, terms: Terms, **bounds: float | np.ndarray) -> None:
+        """One row: the sum of all terms (coefficients of a repeated column add up)."""
+        cols = np.concatenate([cols for cols, _vals in terms])
+        vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
+        self.add_triples(name, 1, np.zeros(cols.size), cols, vals, **bounds)
 
     def arrays(self) -> dict[str, np.ndarray | sp.csc_array | float | int]:
         """The model as column-wise arrays: cost, bounds, integrality and a CSC matrix."""

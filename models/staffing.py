@@ -145,11 +145,11 @@ def add_staffing(
             cols += [stay.index(k), move_in.index(k), hire.index(k), short.index(k)]
             cols += [in_service.index(np.zeros(1, dtype=np.int64))]
             vals += [np.ones(1)] * 4 + [np.array([-float(data.crew[t])])]
-    _add(model, "staff_need", size, rows, cols, vals, lower=0.0)
     need_rows = sp.csr_array((size, model.n_cols))
     if rows:
-        triples = (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols)))
-        need_rows = sp.csr_array(triples, shape=need_rows.shape)
+        r, c, v = _joined(rows, cols, vals)
+        model.add_triples("staff_need", size, r, c, v, lower=0.0)
+        need_rows = sp.csr_array((v, (r, c)), shape=need_rows.shape)
 
     # only an open site takes staff: at most what it could need
     closable = np.flatnonzero(~data.fixed_open[prim])
@@ -161,19 +161,21 @@ def add_staffing(
         rows += [k, k, k]
         cols += [move_in.index(base), hire.index(base), site_of[prim[closable]]]
         vals += [np.ones(closable.size), np.ones(closable.size), -most]
-    _add(model, "staff_open", closable.size * n_types, rows, cols, vals, upper=0.0)
+    if rows:
+        model.add_triples(
+            "staff_open", closable.size * n_types, *_joined(rows, cols, vals), upper=0.0
+        )
 
     if data.has_crews:  # a vehicle in service drives on some day, at most every day
         driven = data.drive.index(np.arange(data.drive.size))
         v = in_service.index(np.zeros(1, dtype=np.int64))
-        _add_one(model, "in_service_days", [(v, float(data.days)), (driven, -1.0)], lower=0.0)
-        _add_one(model, "in_service_driven", [(v, 1.0), (driven, -1.0)], upper=0.0)
+        model.add_sum("in_service_days", [(v, float(data.days)), (driven, -1.0)], lower=0.0)
+        model.add_sum("in_service_driven", [(v, 1.0), (driven, -1.0)], upper=0.0)
     every = np.arange(cells)
     for t, rule in enumerate(data.rules):
         base = every * n_types + t
         moved = [(move_in.index(base), 1.0), (stay.index(base), 1.0)]
-        _add_one(
-            model,
+        model.add_sum(
             f"staff_moves_{rule.name}",
             moved,
             lower=on_post[base].sum(),
@@ -181,23 +183,11 @@ def add_staffing(
         )
         if np.isfinite(rule.pool):
             room = rule.pool - float(data.on_post[t].sum())
-            _add_one(model, f"staff_pool_{rule.name}", [(hire.index(base), 1.0)], upper=room)
+            model.add_sum(f"staff_pool_{rule.name}", [(hire.index(base), 1.0)], upper=room)
     hire_cost = np.tile([rule.hire_cost for rule in data.rules], cells).astype(float)
     return StaffingColumns(stay, move_in, hire, short, hire_cost, need_rows, whole)
 
 
-def _add(model: MatrixModel, name: str, n_rows: int, rows, cols, vals, **bounds) -> None:
-    """Add ``n_rows`` rows from lists of (row, column, value) arrays, zero values left out."""
-    if not n_rows:
-        return
-    rows, cols = np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
-    vals = np.concatenate(vals).astype(float)
-    keep = vals != 0
-    model.add_rows(name, n_rows, rows[keep], cols[keep], vals[keep], **bounds)
-
-
-def _add_one(model: MatrixModel, name: str, terms, **bounds) -> None:
-    """One row: the sum of the terms (columns, coefficient)."""
-    cols = np.concatenate([c for c, _v in terms]).astype(np.int64)
-    vals = np.concatenate([np.full(c.size, v, dtype=float) for c, v in terms])
-    model.add_rows(name, 1, np.zeros(cols.size, dtype=np.int64), cols, vals, **bounds)
+def _joined(*parts: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Each list of arrays as one array."""
+    return tuple(np.concatenate(part) for part in parts)

@@ -15,6 +15,7 @@ from models.county import CountyInput, LevelTarget
 from models.pairs import CostPairs, cost_pairs
 from optimizer import interrupt
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
+from optimizer.inputs.spec import existing_staff
 from optimizer.plan.county_layers import county_layers
 from optimizer.plan.roaming_layers import add_roaming_layers
 from optimizer.plan.sites import check_alignment
@@ -141,9 +142,7 @@ def _on_post(spec: CountySpec, sites: gpd.GeoDataFrame) -> np.ndarray:
     """Staff on post per staff rule and site (persons), from the columns the spec names."""
     out = np.zeros((len(spec.staff), len(sites)))
     for t, rule in enumerate(spec.staff):
-        column = spec.existing_staff.get(rule.name)
-        if column is not None:
-            out[t] = sites[column].to_numpy(dtype=float)
+        out[t] = existing_staff(sites, rule.name, spec.existing_staff.get(rule.name))
     return out
 
 
@@ -185,7 +184,7 @@ def _check_targets(spec: CountySpec, data: CountyInput, site_ids: np.ndarray) ->
                     "county can staff (persons), or no pool (inf) for no limit"
                 ).format(name=rule.name)
             )
-        on_post = data.on_post[t]
+        on_post = data.staff_on_post[t]
         at_closable = (on_post > 0) & ~open_for_good & (data.can_hub | data.can_clinic)
         if at_closable.any():
             raise InputError(

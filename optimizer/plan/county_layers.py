@@ -88,7 +88,7 @@ def _staff(
     counted in moved, hired, planned and shortfall)."""
     columns: dict[str, np.ndarray] = {}
     rows = []
-    on_post = data.on_post if data.on_post is not None else np.zeros((len(data.staff), served.size))
+    on_post = data.staff_on_post
     for t, rule in enumerate(data.staff):
         staff = solution.staff[rule.name]
         hired = solution.hired[rule.name]
@@ -144,7 +144,7 @@ def _indicators(spec: CountySpec, data: CountyInput, solution: CountySolution) -
     rows = []
     for name, per_person in spec.indicators.items():
         t = names.index(name) if name in names else -1
-        on_post = float(data.on_post[t].sum()) if t >= 0 and data.on_post is not None else 0.0
+        on_post = float(data.staff_on_post[t].sum()) if t >= 0 else 0.0
         hired = float(solution.hired[name].sum()) if t >= 0 else 0.0
         target = per_person * county
         rows.append(

@@ -186,7 +186,7 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
     for name in ("stay", "move_in", "hire"):  # whole persons read back as whole numbers
         blocks[name][whole] = np.rint(blocks[name][whole])
         crew[name] = np.where(whole, np.rint(crew[name]), crew[name])
-    on_post = data.on_post if data.on_post is not None else np.zeros((n_types, m))
+    on_post = data.staff_on_post
     stay = np.where(np.isin(np.arange(m), model.site_sites), blocks["stay"], on_post)
     planned = stay + blocks["move_in"] + blocks["hire"]
     names = model.staff_names
