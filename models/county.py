@@ -62,6 +62,13 @@ import scipy.sparse as sp
 from models.county_terms import STAGES, StaffRule
 from models.matrix import MatrixModel, Terms, VariableBlock
 from models.pairs import CostPairs
+from models.phasing import (
+    PhasingColumns,
+    PhasingInput,
+    PlanColumns,
+    add_phasing,
+    coverage_reach,
+)
 from models.roaming import RoamingInput, add_roaming
 from models.staffing import STAFF_BLOCKS, StaffingInput, add_staffing
 
@@ -116,6 +123,7 @@ class CountyInput:
     staff: list[StaffRule] = field(default_factory=list)
     on_post: np.ndarray | None = None  # (staff types, sites): staff on post, persons
     roaming: RoamingInput | None = None
+    phasing: PhasingInput | None = None  # openings phased over the plan period
 
     @property
     def n_sites(self) -> int:
@@ -130,7 +138,7 @@ class CountyInput:
 
 
 # Stages whose objective is maximised (the others are minimised).
-MAXIMISED = ("coverage",)
+MAXIMISED = ("coverage", "person_years")
 
 
 @dataclass
@@ -157,6 +165,8 @@ class CountyModel:
     need_rows: sp.csr_array  # staffing need rows: staff + short - need per site and type
     short_whole: np.ndarray  # per shortfall column, True when it counts whole posts
     roam_of: np.ndarray | None = None  # per demand unit, its roam column (-1: none)
+    phasing: PhasingColumns | None = None  # the yearly openings, with [phases]
+    offsets: dict[str, float] = field(default_factory=dict)  # constant part per stage
 
     def block(self, values: np.ndarray, name: str) -> np.ndarray:
         """The values of block ``name``."""
@@ -171,10 +181,11 @@ class CountyModel:
         return np.flatnonzero(~staffing)
 
     def settled(self, values: np.ndarray) -> np.ndarray:
-        """``values`` with every share-coverage indicator set to whether the plan reaches its
-        unit (a solve only needs enough indicators at 1 to meet its targets, so a plan from
-        a later stage may cover more than its indicators say) and every shortfall to the
-        need its site's staff leave unmet (a stage stopped early may leave more)."""
+        """``values`` with every share-coverage indicator (and every yearly coverage column
+        of a phased plan) set to whether the plan reaches its unit (a solve only needs
+        enough indicators at 1 to meet its targets, so a plan from a later stage may cover
+        more than its indicators say) and every shortfall to the need its site's staff
+        leave unmet (a stage stopped early may leave more)."""
         out = values.copy()
         # a shortfall column only needs to cover the need not met; it is read as that
         gap = values[self.matrix.blocks["short"].slice()] - np.maximum(self.need_rows @ values, 0)
@@ -186,6 +197,8 @@ class CountyModel:
                 rows, cols = self.reach[tag]
                 reached = np.bincount(rows, weights=values[cols], minlength=units.size)
                 out[self.matrix.blocks[f"cov_{tag}"].slice()] = (reached >= 0.5).astype(float)
+        if self.phasing is not None:
+            self.phasing.settle(out, self.matrix.blocks)
         return out
 
 
@@ -297,6 +310,23 @@ def build_county_model(data: CountyInput) -> CountyModel:
         pop,
     )
 
+    phasing = None
+    if data.phasing is not None:
+        fixed_hub = np.zeros(data.n_sites, dtype=bool)
+        fixed_hub[hubs[hub_open]] = True
+        reaching = {
+            "h": coverage_reach(data.hub_pairs, hub_of, fixed_hub, None),
+            "c": coverage_reach(data.clinic_pairs, site_of, always_open, roam_of),
+        }
+        hires = _all(staffing.hire).reshape(-1, len(data.staff)) if data.staff else None
+        phasing = add_phasing(
+            model,
+            data.phasing,
+            _plan_columns(model, hub, site, build_cost, site_of[hubs], only_hub),
+            reaching,
+            [hires[:, t] for t in range(len(data.staff))] if hires is not None else [],
+        )
+
     n = model.n_cols
     coverage = np.zeros(n)
     for tag in ("h", "c"):
@@ -317,6 +347,8 @@ def build_county_model(data: CountyInput) -> CountyModel:
     }
     if roaming is not None:
         objectives["cost"][roaming.drive.slice()] += roaming.day_cost
+    if phasing is not None:
+        objectives["person_years"] = phasing.person_years
     return CountyModel(
         matrix=model,
         objectives=objectives,
@@ -326,10 +358,40 @@ def build_county_model(data: CountyInput) -> CountyModel:
         cov_units=cov_units,
         reach=reach,
         staff_names=[r.name for r in data.staff],
-        need_rows=staffing.need_rows,
+        need_rows=_widened(staffing.need_rows, n),
         short_whole=staffing.whole,
         roam_of=roam_of,
+        phasing=phasing,
+        offsets={"person_years": phasing.always} if phasing is not None else {},
     )
+
+
+def _plan_columns(
+    model: MatrixModel,
+    hub: VariableBlock,
+    site: VariableBlock,
+    build_cost: Terms,
+    site_of_hub: np.ndarray,
+    only_hub: np.ndarray,
+) -> PlanColumns:
+    """The hub and site blocks (the model's first columns) as phasing copies them."""
+    if hub.start != 0 or site.start != hub.size:
+        raise ValueError("the hub and site blocks must be the model's first columns")
+    size = hub.size + site.size
+    (hub_lower, hub_upper), (site_lower, site_upper) = model.bounds(hub), model.bounds(site)
+    return PlanColumns(
+        lower=np.concatenate([hub_lower, site_lower]),
+        upper=np.concatenate([hub_upper, site_upper]),
+        cost=_dense(model.n_cols, build_cost)[:size],
+        hub_cols=hub.index(np.arange(hub.size)),
+        site_of_hub=site_of_hub,
+        only_hub=only_hub,
+    )
+
+
+def _widened(rows: sp.csr_array, n_cols: int) -> sp.csr_array:
+    """``rows`` over ``n_cols`` columns (columns added after them have no terms)."""
+    return sp.csr_array((rows.data, rows.indices, rows.indptr), shape=(rows.shape[0], n_cols))
 
 
 def _crews(data: CountyInput, drive: VariableBlock | None) -> dict:

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 STAGES = ("coverage", "new_sites", "cost", "travel", "shortfall")
 
+# The stage of a phased plan (``[phases]``): most person-years within each level's radius.
+PHASE_STAGE = "person_years"
+
 # Stages that settle who is hired (least hiring cost) and then who is placed (fewest persons
 # moved or hired), solved after a plan's stages with its sites and assignments fixed.
 STAFF_STAGES = ("hiring", "moves")

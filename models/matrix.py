@@ -130,6 +130,11 @@ class MatrixModel:
         vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
         self.add_triples(name, 1, np.zeros(cols.size), cols, vals, **bounds)
 
+    def bounds(self, block: VariableBlock) -> tuple[np.ndarray, np.ndarray]:
+        """The lower and upper bounds of ``block``'s columns."""
+        lower = _concat(self.col_lower, float)[block.slice()]
+        return lower, _concat(self.col_upper, float)[block.slice()]
+
     def arrays(self) -> dict[str, np.ndarray | sp.csc_array | float | int]:
         """The model as column-wise arrays: cost, bounds, integrality and a CSC matrix."""
         rows = np.concatenate(self._row_idx) if self._row_idx else np.zeros(0, np.int64)

@@ -130,6 +130,41 @@ class RoamingRecord:
 
 INDICATOR_COLUMNS = ["staff_type", "per_1000", "target", "on_post", "planned", "gap"]
 
+# The phasing table, one row per year; then one column "hired_<type>" per staff type with
+# yearly hiring caps.
+PHASING_COLUMNS = [
+    "year",
+    "population",
+    "hub_population",
+    "share_within_hub_radius",
+    "clinic_population",
+    "share_within_clinic_radius",
+    "hubs",
+    "clinics",
+    "new_hubs",
+    "new_clinics",
+    "spending",
+    "budget",
+]
+
+
+@dataclass
+class PhasesSpec:
+    """Openings phased over the plan period.
+
+    ``years`` are the calendar years of the period, in order; the plan's targets hold in the
+    last. ``population`` (years x demand units, persons) is each unit's population in each
+    year. ``budget`` gives yuan per year (inf: no yearly limit) and ``total`` yuan over the
+    period (None: no limit); spending is the build cost of the sites opening in a year.
+    ``hires`` gives per staff type the most hires per year (persons).
+    """
+
+    years: tuple[int, ...]
+    population: np.ndarray
+    budget: np.ndarray
+    total: float | None = None
+    hires: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
 
 @dataclass
 class CountySpec:
@@ -150,6 +185,16 @@ class CountySpec:
     mip_gap: float = 0.0
     node_limit: int | None = None  # branch-and-bound nodes per stage (None: no limit)
     roaming: RoamingSpec | None = None
+    phases: PhasesSpec | None = None
+
+    def planned_demand(self, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``demand`` with the population the plan's targets hold for: the final year's of
+        a phased plan, else its own."""
+        if self.phases is None:
+            return demand
+        if self.phases.population.shape[1] != len(demand):
+            raise ValueError("the phases' population has another number of demand units")
+        return demand.assign(population=self.phases.population[-1])
 
 
 @dataclass
@@ -313,5 +358,6 @@ class CountyPlan:
     stops: gpd.GeoDataFrame | None = None  # one row per stop of a vehicle-day
     timetable: pd.DataFrame | None = None  # vehicle x day -> base, stops, minutes
     roaming: RoamingRecord | None = None
+    phasing: pd.DataFrame | None = None  # one row per year (PHASING_COLUMNS); None: no phases
     # the route pool the roaming routes were chosen from (reused by a plan re-solved alike)
     route_pool: RoutePool | None = field(default=None, repr=False, compare=False)

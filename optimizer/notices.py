@@ -63,7 +63,7 @@ def stages_warning(records: list) -> str:
         if math.isfinite(r.held):
             held = (
                 _("later stages held {stage} at {held} or more, and the plan gives {value}")
-                if r.stage == "coverage"
+                if r.stage in ("coverage", "person_years")
                 else _("later stages held {stage} at {held} or less, and the plan gives {value}")
             )
             text += _("; ") + held.format(

@@ -33,7 +33,7 @@ from optimizer.config.site import (
 )
 from optimizer.county_spec import DEFAULT_STAFF
 
-Stage = Literal["coverage", "new_sites", "cost", "travel", "shortfall"]
+Stage = Literal["coverage", "new_sites", "person_years", "cost", "travel", "shortfall"]
 Range = tuple[int, int]
 
 
@@ -240,6 +240,60 @@ class RoamingConfig(Section):
         return self
 
 
+class PhasesConfig(Section):
+    """Openings phased over the plan period: the years, the budgets, the population of each
+    year and the hires each year allows."""
+
+    years: list[int] = Field(min_length=1)  # calendar years, in order; targets hold in the last
+    budget: list[float] | float | None = None  # yuan per year (one per year) or in all (one)
+    year_cap: float | None = Field(default=None, ge=0)  # with one budget in all: yuan per year
+    growth: float | dict[str, float] = 0.0  # population growth per year (0.01 = 1 %), or per
+    # unit type (the demand column unit_type)
+    unit_type: str | None = None  # demand column with each unit's type
+    population_columns: dict[str, str] = Field(default_factory=dict)  # year -> demand column
+    hires: dict[str, list[float] | float] = Field(default_factory=dict)  # type -> persons/year
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PhasesConfig:
+        years = self.years
+        if any(b <= a for a, b in zip(years, years[1:], strict=False)):
+            raise ValueError(_("years must increase, got {years}").format(years=years))
+        if isinstance(self.budget, list):
+            if len(self.budget) != len(years):
+                raise ValueError(
+                    _("budget lists {n} amounts for {years} years; give one per year").format(
+                        n=len(self.budget), years=len(years)
+                    )
+                )
+            if self.year_cap is not None:
+                raise ValueError(_("year_cap goes with one budget for the whole period"))
+        amounts = self.budget if isinstance(self.budget, list) else [self.budget or 0.0]
+        if any(a < 0 for a in amounts):
+            raise ValueError(_("budget amounts must be >= 0 (yuan)"))
+        if isinstance(self.growth, dict) and self.unit_type is None:
+            raise ValueError(_("growth per unit type needs unit_type (the demand column)"))
+        if self.population_columns:
+            if self.growth != 0.0:
+                raise ValueError(_("give growth or population_columns, not both"))
+            missing = [str(y) for y in years if str(y) not in self.population_columns]
+            if missing:
+                raise ValueError(
+                    _("population_columns has no column for {years}").format(
+                        years=", ".join(missing)
+                    )
+                )
+        for name, caps in self.hires.items():
+            if isinstance(caps, list) and len(caps) != len(years):
+                raise ValueError(
+                    _("hires.{name} lists {n} numbers for {years} years").format(
+                        name=name, n=len(caps), years=len(years)
+                    )
+                )
+            if any(c < 0 for c in (caps if isinstance(caps, list) else [caps])):
+                raise ValueError(_("hires.{name} must be >= 0 (persons)").format(name=name))
+        return self
+
+
 class CompareConfig(Section):
     """What to compare the optimiser's plan with (all optional)."""
 
@@ -279,6 +333,7 @@ class CountyConfig(Section):
     solve: SolveConfig = Field(default_factory=SolveConfig)
     compare: CompareConfig | None = None
     roaming: RoamingConfig | None = None
+    phases: PhasesConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)
 
     # Trips beyond this many minutes are not computed unless travel.max_minutes says otherwise
@@ -372,6 +427,7 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
                     ).format(name=name, types=", ".join(sorted({*defaults, *config.staff}))),
                 )
             )
+    found += _phases_checks(config, defaults)
     if config.districts.balance is not None and config.hub.count_range() is None:
         found.append(("districts.balance", _("needs hub.count or hub.about (hub numbers to try)")))
     if config.hub.max_minutes is not None:
@@ -397,6 +453,27 @@ def check_county_config(config: CountyConfig, *, source: str | Path = "config") 
     found += source_checks(files, config)
     if found:
         raise ConfigError("\n".join(f"{source}: {key}: {message}" for key, message in found))
+
+
+def _phases_checks(config: CountyConfig, defaults: dict[str, StaffRule]) -> list[tuple[str, str]]:
+    """(key, message) for phasing settings that contradict the rest of the config."""
+    phases, found = config.phases, []
+    if phases is None:
+        if "person_years" in config.solve.stages:
+            found.append(("solve.stages", _("person_years needs a [phases] section")))
+        return found
+    if config.budget is not None and phases.budget is not None:
+        if not isinstance(phases.budget, list):
+            found.append(("phases.budget", _("and budget both give the budget in all; keep one")))
+    for name in phases.hires:
+        if name not in defaults and name not in config.staff:
+            found.append(
+                (
+                    f"phases.hires.{name}",
+                    _("is not a staff type; add [staff.{name}]").format(name=name),
+                )
+            )
+    return found
 
 
 def _asks_for_staff(staff: StaffConfig, default: StaffRule | None) -> bool:

@@ -39,7 +39,7 @@ from optimizer.config.site import (
 )
 from optimizer.county_spec import CountySpec
 from optimizer.inputs.names import resolve_names
-from optimizer.inputs.spec import county_spec, existing_staff, resolve_villages
+from optimizer.inputs.spec import county_spec, existing_staff, phases_spec, resolve_villages
 
 Progress = Callable[[str], None]
 
@@ -162,6 +162,8 @@ def read_county_inputs(
         demand = with_raster_population(demand, areas, d, boundary)
     if spec.roaming is not None:
         spec = replace(spec, roaming=resolve_villages(spec.roaming, demand, source))
+    if config.phases is not None:
+        spec = replace(spec, phases=phases_spec(config.phases, demand, frame, source))
 
     step("travel times")
     t, limit = config.travel, config.longest_trip()

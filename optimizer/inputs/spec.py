@@ -11,9 +11,15 @@ import pandas as pd
 
 from geodata.errors import ConfigError
 from geodata.i18n import gettext as _
-from models.county_terms import StaffRule
-from optimizer.config.county import CountyConfig, LevelConfig, RoamingConfig, VillageRule
-from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, RoamingSpec
+from models.county_terms import PHASE_STAGE, STAGES, StaffRule
+from optimizer.config.county import (
+    CountyConfig,
+    LevelConfig,
+    PhasesConfig,
+    RoamingConfig,
+    VillageRule,
+)
+from optimizer.county_spec import DEFAULT_STAFF, CountySpec, LevelSpec, PhasesSpec, RoamingSpec
 from optimizer.inputs.names import resolve_names
 
 
@@ -32,18 +38,135 @@ def county_spec(
         district_minutes=config.districts.max_minutes,
         service_minutes=config.clinic.max_minutes,
         balance=config.districts.balance,
-        budget=config.budget,
+        budget=_total_budget(config),
         staff=staff_rules(config, sites),
         existing_staff={
             name: s.existing_column for name, s in config.staff.items() if s.existing_column
         },
         indicators={name: i.per_person() for name, i in config.indicators.items()},
-        stages=tuple(config.solve.stages),
+        stages=_stages(config),
         time_limit=config.solve.time_limit,
         mip_gap=config.solve.mip_gap,
         node_limit=config.solve.node_limit,
         roaming=roaming_spec(config.roaming, sites, source),
     )
+
+
+def _total_budget(config: CountyConfig) -> float | None:
+    """Yuan for all new hubs and clinics: ``budget``, or ``[phases] budget`` when that is
+    one amount for the whole period."""
+    phases = config.phases
+    if phases is not None and phases.budget is not None and not isinstance(phases.budget, list):
+        return float(phases.budget)
+    return config.budget
+
+
+def _stages(config: CountyConfig) -> tuple[str, ...]:
+    """The config's stages; with ``[phases]`` and no ``person_years`` listed, person-years
+    come before the first of cost, travel and shortfall (after the plan's targets)."""
+    stages = list(config.solve.stages)
+    if config.phases is None or PHASE_STAGE in stages:
+        return tuple(stages)
+    later = [k for k, stage in enumerate(stages) if stage in STAGES[2:]]
+    stages.insert(later[0] if later else len(stages), PHASE_STAGE)
+    return tuple(stages)
+
+
+def phases_spec(
+    phases: PhasesConfig,
+    demand: pd.DataFrame,
+    frame: pd.DataFrame,
+    source: str | Path = "config",
+) -> PhasesSpec:
+    """The ``[phases]`` section over the demand units: the population of every year
+    (persons; the demand's population is the first year's unless ``population_columns``
+    gives each year's from the demand file ``frame``), the budgets (yuan) and the yearly
+    hiring caps of the staff types (persons).
+
+    Raises:
+        ConfigError: a population column that is missing or not numeric, or a unit whose
+            type has no growth rate.
+    """
+    years = np.asarray(phases.years)
+    ids = demand["id"].astype(str).to_numpy()
+    if phases.population_columns:
+        population = np.stack(
+            [
+                _numbers(
+                    frame,
+                    phases.population_columns[str(y)],
+                    ids,
+                    f"phases.population_columns.{y}",
+                    source,
+                )
+                for y in years
+            ]
+        )
+    else:
+        base = demand["population"].to_numpy(dtype=float)
+        population = (
+            base * (1.0 + _growth(phases, frame, ids, source)) ** (years - years[0])[:, None]
+        )
+    if isinstance(phases.budget, list):
+        budget = np.asarray(phases.budget, dtype=float)
+    else:
+        cap = np.inf if phases.year_cap is None else phases.year_cap
+        budget = np.full(years.size, cap)
+    hires = {
+        name: tuple(caps) if isinstance(caps, list) else (float(caps),) * years.size
+        for name, caps in phases.hires.items()
+    }
+    return PhasesSpec(tuple(int(y) for y in years), population, budget, hires=hires)
+
+
+def _numbers(frame: pd.DataFrame, column: str, ids: np.ndarray, key: str, source) -> np.ndarray:
+    """A numeric demand column (persons), naming the first unit with an empty or non-numeric
+    cell."""
+    if column not in frame.columns:
+        raise ConfigError(
+            _("{source}: {key}: the demand has no column {column}").format(
+                source=source, key=key, column=repr(column)
+            )
+        )
+    values = pd.to_numeric(pd.Series(np.asarray(frame[column])), errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy() | (values.to_numpy() < 0))
+    if bad.size:
+        raise ConfigError(
+            _(
+                "{source}: {key}: unit {id} has {value!r} in column {column}; give persons "
+                "(a number >= 0)"
+            ).format(
+                source=source,
+                key=key,
+                id=ids[bad[0]],
+                value=frame[column].iloc[bad[0]],
+                column=repr(column),
+            )
+        )
+    return values.to_numpy(dtype=float)
+
+
+def _growth(phases: PhasesConfig, frame: pd.DataFrame, ids: np.ndarray, source) -> np.ndarray:
+    """Per demand unit, its population growth per year (0.01 = 1 %)."""
+    if not isinstance(phases.growth, dict):
+        return np.full(ids.size, float(phases.growth))
+    column = phases.unit_type
+    if column not in frame.columns:
+        raise ConfigError(
+            _("{source}: {key}: the demand has no column {column}").format(
+                source=source, key="phases.unit_type", column=repr(column)
+            )
+        )
+    kinds = np.asarray(frame[column]).astype(str)
+    unknown = np.flatnonzero(~np.isin(kinds, list(phases.growth)))
+    if unknown.size:
+        raise ConfigError(
+            _(
+                "{source}: phases.growth: unit {id} is of type {kind} ({column}), which has no "
+                "growth rate; add {kind} = <rate> to phases.growth"
+            ).format(source=source, id=ids[unknown[0]], kind=repr(kinds[unknown[0]]), column=column)
+        )
+    return np.array([phases.growth[k] for k in kinds])
 
 
 def resolve_sites(

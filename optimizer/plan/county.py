@@ -11,8 +11,9 @@ from geodata.errors import InfeasibleError, InputError, Interrupted, SolverError
 from geodata.frames import check_layer
 from geodata.i18n import gettext as _
 from geodata.travel import TravelTimes
-from models.county import CountyInput, LevelTarget
+from models.county import MAXIMISED, CountyInput, LevelTarget
 from models.pairs import CostPairs, cost_pairs
+from models.phasing import PhasingInput
 from optimizer import interrupt
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec, StageRecord
 from optimizer.inputs.spec import existing_staff
@@ -134,8 +135,19 @@ def county_input(
         balance=spec.balance,
         staff=list(spec.staff),
         on_post=_on_post(spec, sites),
+        phasing=_phasing(spec),
     )
     return data, unreachable
+
+
+def _phasing(spec: CountySpec) -> PhasingInput | None:
+    """The phasing arrays of ``spec.phases`` (None without phases): per staff rule the most
+    hires over the period."""
+    phases = spec.phases
+    if phases is None:
+        return None
+    hires = [sum(phases.hires.get(rule.name, (np.inf,))) for rule in spec.staff]
+    return PhasingInput(phases.population, phases.budget, np.asarray(hires, dtype=float))
 
 
 def _on_post(spec: CountySpec, sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -272,6 +284,7 @@ def _plan_county(
 ) -> CountyPlan:
     costs = [c for c in (spec.hub.cost_column, spec.clinic.cost_column) if c is not None]
     check_layer(demand, "demand", ("id", "name", "population"), ("population",))
+    demand = spec.planned_demand(demand)
     check_layer(sites, "sites", ("id", "name", "kind", *costs), costs)
     check_alignment(demand, sites, travel)
     site_ids = np.asarray(sites["id"], dtype=str)
@@ -297,7 +310,7 @@ def _plan_county(
             if interrupt.requested():
                 break
             continue
-        key = tuple((-r.objective if r.stage == "coverage" else r.objective) for r in records)
+        key = tuple((-r.objective if r.stage in MAXIMISED else r.objective) for r in records)
         if best is None or key < best[0]:
             best = (key, solution, records)
         if interrupt.requested():

@@ -19,6 +19,7 @@ from optimizer.county_spec import (
     StageRecord,
 )
 from optimizer.notices import stages_warning
+from optimizer.plan.phasing import phasing_table, year_columns
 from optimizer.solve.county import CountySolution
 
 # Fraction of a post below which a need is taken as met (rounding of the ratios).
@@ -296,6 +297,11 @@ def county_layers(
     district_pop = np.bincount(hub_of[hub_of >= 0], weights=pop[hub_of >= 0], minlength=m)
     staff_columns, staffing = _staff(solution, data, sol, served)
     ids = demand["id"].astype(str).to_numpy()
+    phasing = None
+    if spec.phases is not None:
+        staff_columns = {**year_columns(solution, spec.phases.years), **staff_columns}
+        hired = dict(zip(staffing["staff_type"], staffing["hired"], strict=True))
+        phasing = phasing_table(solution, data, spec, minutes, hired)
     return CountyPlan(
         sites=_site_layer(sites, data, sol, served, district_pop, staff_columns),
         assignments=_assignments(demand, pop, site_ids, sol),
@@ -305,4 +311,5 @@ def county_layers(
         summary=_summary(solution, data, spec, sol, minutes, records, unreachable, staffing),
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},
+        phasing=phasing,
     )

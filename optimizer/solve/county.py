@@ -10,7 +10,7 @@ import numpy as np
 from geodata.errors import InputError
 from geodata.i18n import gettext as _
 from models.county import MAXIMISED, STAGES, CountyInput, CountyModel, build_county_model
-from models.county_terms import STAFF_STAGES
+from models.county_terms import PHASE_STAGE, STAFF_STAGES
 from optimizer.county_spec import CountySpec, StageRecord
 from optimizer.solve.highs import relative_gap
 from optimizer.solve.highs_run import MipSolution
@@ -49,6 +49,9 @@ class CountySolution:
         crews: with roaming crews, per staff type the crews' need (crew x vehicles in
             service), those moved to them and those hired for them (persons).
         in_service: with roaming crews, the vehicles in service.
+        hub_year, site_year: with phases, per site the year position (0 = the first year)
+            it is a hub / open for primary care by, -1 for sites open before the period
+            and the number of years for sites the plan leaves closed.
         build_cost: cost of the new hubs and clinics (yuan).
         person_minutes: population-weighted minutes to the primary-care sites.
         drive: with roaming, how many times each route of the pool is driven per cycle.
@@ -70,6 +73,8 @@ class CountySolution:
     roamed: np.ndarray | None = None
     crews: dict[str, tuple[float, float, float]] | None = None
     in_service: int | None = None
+    hub_year: np.ndarray | None = None
+    site_year: np.ndarray | None = None
 
 
 def solve_stages(
@@ -82,11 +87,12 @@ def solve_stages(
     Raises:
         InputError: a stage name that is not one of ``STAGES``.
     """
-    unknown = [stage for stage in spec.stages if stage not in STAGES]
+    known = (*STAGES, PHASE_STAGE) if data.phasing is not None else STAGES
+    unknown = [stage for stage in spec.stages if stage not in known]
     if unknown:
         raise InputError(
             _("stage {stage} is unknown; use some of {stages}").format(
-                stage=repr(unknown[0]), stages=", ".join(STAGES)
+                stage=repr(unknown[0]), stages=", ".join(known)
             )
         )
     model = build_county_model(data)
@@ -96,6 +102,7 @@ def solve_stages(
     staged = StagedModel(
         model.matrix,
         {stage: (model.objectives[stage], stage in MAXIMISED) for stage in stages + settle},
+        model.offsets,
     )
     solved: list[tuple[str, MipSolution, float]] = []  # stage, solution, value held
     # stages after the last one that places sites staff the plan the earlier ones chose
@@ -200,6 +207,14 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
             name: (float(need[t]), float(crew["move_in"][t]), float(crew["hire"][t]))
             for t, name in enumerate(names)
         }
+    hub_year = site_year = None
+    if model.phasing is not None:
+        first = model.phasing.years_open(values)
+        n_hub = model.hub_sites.size
+        hub_year, site_year = np.full(m, -1), np.full(m, -1)
+        hub_year[model.hub_sites] = np.where(data.existing_hub[model.hub_sites], -1, first[:n_hub])
+        before = data.existing_site | data.existing_hub
+        site_year[model.site_sites] = np.where(before[model.site_sites], -1, first[n_hub:])
     drive = roamed = None
     if model.roam_of is not None:
         drive = np.rint(model.block(values, "drive")).astype(int)
@@ -226,6 +241,8 @@ def read_solution(model: CountyModel, data: CountyInput, values: np.ndarray) -> 
         roamed=roamed,
         crews=crews,
         in_service=in_service,
+        hub_year=hub_year,
+        site_year=site_year,
     )
 
 
@@ -248,7 +265,9 @@ def _records(
     Without a plan (None) the stages' own values are recorded."""
     records = []
     for k, (stage, sol, held) in enumerate(solved):
-        value = float(model.objectives[stage] @ values) if values is not None else sol.objective
+        value = sol.objective
+        if values is not None:
+            value = float(model.objectives[stage] @ values) + model.offsets.get(stage, 0.0)
         status = sol.status
         if status == "optimal" and sol.gap > PROVEN_GAP:
             status = "mip_gap"

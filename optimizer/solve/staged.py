@@ -20,9 +20,15 @@ class StagedModel:
     near the value the last plan found reached; ``values`` is that plan (None before one).
     """
 
-    def __init__(self, model: MatrixModel, objectives: dict[str, tuple[np.ndarray, bool]]):
+    def __init__(
+        self,
+        model: MatrixModel,
+        objectives: dict[str, tuple[np.ndarray, bool]],
+        offsets: dict[str, float] | None = None,
+    ):
         """Hand ``model``'s rows and columns to HiGHS; ``objectives`` maps each stage to its
-        cost per column and whether it is maximised (``model``'s own cost is not used)."""
+        cost per column and whether it is maximised (``model``'s own cost is not used),
+        ``offsets`` a stage to the constant its objective adds (default 0)."""
         began = time.perf_counter()
         data = model.arrays()
         self.arrays = HighsArrays(
@@ -35,6 +41,7 @@ class StagedModel:
             row_upper=data["row_upper"],
         )
         self.objectives = objectives
+        self.offsets = offsets or {}
         self.values: np.ndarray | None = None
         self.highs = quiet_highs()
         pass_arrays(self.highs, self.arrays)
@@ -54,7 +61,7 @@ class StagedModel:
             self.highs,
             self.arrays,
             cost,
-            0.0,
+            self.offsets.get(stage, 0.0),
             maximise=maximise,
             time_limit=time_limit,
             mip_gap=mip_gap,
@@ -69,7 +76,7 @@ class StagedModel:
         """``stage``'s objective in the last plan found (nan before one)."""
         if self.values is None:
             return np.nan
-        return float(self.objectives[stage][0] @ self.values)
+        return float(self.objectives[stage][0] @ self.values) + self.offsets.get(stage, 0.0)
 
     def hold(self, stage: str, slack: float, target: float) -> None:
         """Keep ``stage``'s objective within ``slack`` of its value in the last plan found
@@ -79,7 +86,7 @@ class StagedModel:
             return
         cost, maximise = self.objectives[stage]
         scale = objective_scale(cost, target)
-        value = float(cost @ self.values)
+        value = float(cost @ self.values)  # the row holds the terms, without the offset
         low, high = (value - slack, np.inf) if maximise else (-np.inf, value + slack)
         nonzero = np.flatnonzero(cost)
         self.highs.addRow(

@@ -19,6 +19,7 @@ from geodata.travel import TravelTimes
 from models.county_terms import StaffRule
 from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
 from optimizer.errors import VerificationError
+from optimizer.verify.phasing import SiteFacts, phasing_problems
 from optimizer.verify.roaming import RoamingFacts, check_roaming
 
 ABS_TOL = 1e-5  # persons, minutes, staff
@@ -173,7 +174,7 @@ def verify_county(
     With ``spec.roaming``, ``stop_travel`` (village x village minutes) is needed to recompute
     the routes; roamed villages count as covered at the clinic level.
     """
-    demand = demand.reset_index(drop=True)
+    demand = spec.planned_demand(demand.reset_index(drop=True))
     sites = sites.reset_index(drop=True)
     names = np.asarray(demand["id"], dtype=str)
     site_ids = np.asarray(sites["id"], dtype=str)
@@ -226,6 +227,23 @@ def verify_county(
         "travel": loads.person_minutes,
         "shortfall": shortfall_total,
     }
+    if spec.phases is not None:
+        found, recomputed["person_years"] = phasing_problems(
+            plan,
+            spec.phases,
+            SiteFacts(
+                opened.is_hub,
+                opened.is_open,
+                allowed.hub_fixed,
+                allowed.existing,
+                _costs(spec.hub, sites),
+                _costs(spec.clinic, sites),
+            ),
+            (spec.hub.radius, spec.clinic.radius),
+            tt.reached,
+            facts.roamed if facts.roamed is not None else np.zeros(names.size, dtype=bool),
+        )
+        problems += found
     problems += _stage_problems(plan, spec, recomputed)
 
     if problems:
@@ -296,16 +314,18 @@ def _count_problems(spec: CountySpec, opened: _Opened) -> list[str]:
     return problems
 
 
+def _costs(level: LevelSpec, sites: pd.DataFrame) -> np.ndarray:
+    """Yuan to build each site at ``level`` (0 without a cost column)."""
+    if level.cost_column is None:
+        return np.zeros(len(sites))
+    return sites[level.cost_column].to_numpy(dtype=float)
+
+
 def _build_cost(spec: CountySpec, sites: pd.DataFrame, opened: _Opened) -> float:
     """Yuan to build the new hubs and clinics (a level without a cost column costs 0)."""
-
-    def costs(lv: LevelSpec) -> np.ndarray:
-        if lv.cost_column is None:
-            return np.zeros(len(sites))
-        return sites[lv.cost_column].to_numpy(dtype=float)
-
     return float(
-        costs(spec.hub)[opened.new_hub].sum() + costs(spec.clinic)[opened.new_clinic].sum()
+        _costs(spec.hub, sites)[opened.new_hub].sum()
+        + _costs(spec.clinic, sites)[opened.new_clinic].sum()
     )
 
 
@@ -822,7 +842,7 @@ def _stage_problems(plan: CountyPlan, spec: CountySpec, recomputed: dict[str, fl
         if rec.stage not in recomputed or not np.isfinite(rec.objective):
             continue
         want = recomputed[rec.stage]
-        sign = -1.0 if rec.stage == "coverage" else 1.0  # minimised form
+        sign = -1.0 if rec.stage in ("coverage", "person_years") else 1.0  # minimised form
         if not _close(want, rec.objective, 1.0):
             problems.append(f"stage {rec.stage}: objective {rec.objective!r}, plan gives {want!r}")
         if np.isfinite(rec.bound) and sign * (want - rec.bound) < -_slack(rec.bound, 0.0):
