@@ -20,7 +20,7 @@ from optimizer.inputs.spec import existing_staff
 from optimizer.plan.county_layers import county_layers
 from optimizer.plan.roaming_layers import add_roaming_layers
 from optimizer.plan.sites import check_alignment
-from optimizer.solve.county import most_coverage, solve_stages
+from optimizer.solve.county import TRIAL_SECONDS, most_coverage, solve_stages
 from optimizer.solve.roaming import RoutePool, prepare_roaming
 from optimizer.verify.county import verify_county
 
@@ -326,7 +326,8 @@ def _plan_county(
                     "hub or clinic share, a wider count range, a larger budget)"
                 ).format(seconds=f"{spec.time_limit:g}")
             )
-        raise InfeasibleError(_explain(data, spec, site_ids, demand, unreachable))
+        explained = _explain_budgets(data, spec) if data.phasing is not None else None
+        raise InfeasibleError(explained or _explain(data, spec, site_ids, demand, unreachable))
     _count, solution, records = best
     plan = county_layers(solution, data, spec, demand, sites, travel, records, unreachable)
     if times is not None:
@@ -334,6 +335,54 @@ def _plan_county(
         plan.route_pool = pool
     verify_county(plan, demand, sites, travel, spec, stop_travel)
     return plan
+
+
+def _explain_budgets(data: CountyInput, spec: CountySpec) -> str | None:
+    """Why no schedule meets the yearly budgets when a plan meets the final-year targets:
+    the cheapest such plan against the budgets of the whole period, else the first year
+    whose budget alone blocks every schedule; None when the final-year targets themselves
+    cannot be met (each trial solve takes at most ``TRIAL_SECONDS``)."""
+    phases = spec.phases
+    assert phases is not None and data.phasing is not None
+    trial = replace(spec, stages=("cost",), time_limit=min(spec.time_limit, TRIAL_SECONDS))
+    cheapest, _records = solve_stages(replace(data, phasing=None), trial)
+    if cheapest is None:
+        return None
+    budget = data.phasing.budget
+    first, last = phases.years[0], phases.years[-1]
+    if cheapest.build_cost > budget.sum() * (1 + 1e-9):
+        return _(
+            "No opening schedule meets the yearly budgets: the cheapest plan that meets the "
+            "targets of {last} costs {cost} yuan, but the budgets of {first}-{last} add up to "
+            "{total} yuan; raise them by {more} yuan or more, or relax the targets."
+        ).format(
+            first=first,
+            last=last,
+            cost=f"{cheapest.build_cost:,.0f}",
+            total=f"{budget.sum():,.0f}",
+            more=f"{cheapest.build_cost - budget.sum():,.0f}",
+        )
+    for y, year in enumerate(phases.years):
+        if not np.isfinite(budget[y]):
+            continue
+        lifted = replace(data.phasing, budget=np.where(np.arange(budget.size) == y, np.inf, budget))
+        solution, _records = solve_stages(replace(data, phasing=lifted), trial)
+        if solution is not None:
+            return _(
+                "No opening schedule meets the yearly budgets: the budget of {year} ({budget} "
+                "yuan) is binding; with it lifted a schedule exists (a site must open by then "
+                "that it cannot pay for). Raise it, or move money to it from later years."
+            ).format(year=year, budget=f"{budget[y]:,.0f}")
+    return _(
+        "No opening schedule meets the yearly budgets, though the budgets of {first}-{last} "
+        "({total} yuan) cover the cheapest plan ({cost} yuan): no single year's budget is to "
+        "blame; the sites cannot be split over the years within them. Raise the budgets."
+    ).format(
+        first=first,
+        last=last,
+        total=f"{budget.sum():,.0f}",
+        cost=f"{cheapest.build_cost:,.0f}",
+    )
 
 
 def _relaxations(data: CountyInput, spec: CountySpec) -> list[tuple[str, dict, str | None]]:
