@@ -13,12 +13,17 @@ Layout of the output folder::
     summary.csv                plan summary (item, value)
     staffing.csv               need, on post, moved, hired, planned, pool and shortfall per type
     indicators.csv             county indicators: target, on post, planned and gap per type
+    phasing.csv                with phases: per year population, population and share within
+                               the hub and clinic radius, hubs and clinics (all, new),
+                               spending, budget (yuan) and hires per staff type
     stages.csv                 solve record: stage, status, objective, bound, gap, seconds
     timetable.csv              with roaming: vehicle x day -> base, route, stops, minutes
     compare_*.csv              with [compare]: the comparison's tables
     plan.xlsx                  workbook: one sheet per layer and table above (see
                                optimizer.outputs.workbook)
     map.png                    districts, hubs, clinics and demand points
+    phasing.png                with phases: spending and budget per year, share within the
+                               hub and clinic radius
     report.md, report.html     the plan report (always written)
     report.pdf                 the HTML report printed on A4 (see optimizer.outputs.pdf)
     manifest.json              written last: tool, version and every file of the folder
@@ -47,6 +52,7 @@ from optimizer.outputs.export import (
     write_layers,
 )
 from optimizer.outputs.pdf import write_pdf
+from optimizer.outputs.phasing_chart import plot_phasing
 from optimizer.outputs.report import report_blocks, write_reports
 from optimizer.outputs.web_map import write_web_map
 from optimizer.outputs.workbook import write_workbook
@@ -154,6 +160,8 @@ def _write_all(
     }
     if len(plan.indicators):
         tables["indicators.csv"] = plan.indicators
+    if plan.phasing is not None:
+        tables["phasing.csv"] = plan.phasing
     if plan.timetable is not None:
         tables["timetable.csv"] = plan.timetable
     comparison = run.comparison
@@ -166,7 +174,7 @@ def _write_all(
     if "xlsx" in formats:
         sheets = workbook_tables(layers, tables)
         written.append(write_workbook(sheets, folder / "plan.xlsx"))
-    map_file = curve_file = None
+    map_file = curve_file = phasing_file = None
     if "png" in formats:
         reach = _reach(run)
         path = plot_county(
@@ -188,7 +196,13 @@ def _write_all(
             )
             written.append(curve)
             curve_file = curve.name
-    blocks = report_blocks(plan, run.spec, title=title, map_file=map_file)
+        if plan.phasing is not None and len(plan.phasing):
+            chart = plot_phasing(plan.phasing, folder / "phasing.png", title=title)
+            written.append(chart)
+            phasing_file = chart.name
+    blocks = report_blocks(
+        plan, run.spec, title=title, map_file=map_file, phasing_file=phasing_file
+    )
     blocks = [blocks[0], *_links(folder, written), *blocks[1:]]
     if comparison is not None:
         blocks += comparison_blocks(comparison, curve_file)
@@ -203,14 +217,14 @@ def _write_all(
 def workbook_tables(
     layers: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]
 ) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in reading order: summary, the layers, staffing, the roaming
-    timetable, then the solve record and the comparison's tables (CSV names without
-    ``.csv``)."""
+    """The workbook's sheets in reading order: summary, the layers, staffing, the county
+    indicators, the phasing, the roaming timetable, then the solve record and the
+    comparison's tables (CSV names without ``.csv``)."""
     by_name = {name.removesuffix(".csv"): table for name, table in tables.items()}
     first = {"summary": by_name.pop("summary")}
     middle = {
         name: by_name.pop(name)
-        for name in ("staffing", "indicators", "timetable")
+        for name in ("staffing", "indicators", "phasing", "timetable")
         if name in by_name
     }
     last = {"stages": by_name.pop("stages"), **by_name}
@@ -234,6 +248,7 @@ def _links(folder: Path, written: list[Path]) -> list[Block]:
         "summary.csv": _("summary table ({file})"),
         "staffing.csv": _("staffing table ({file})"),
         "indicators.csv": _("county indicators ({file})"),
+        "phasing.csv": _("phasing table ({file})"),
         "stages.csv": _("solve record ({file})"),
     }
     names = {p.name for p in written if p.parent == folder}

@@ -100,6 +100,19 @@ COLUMNS: dict[str, str] = {
     "lat": N_("Latitude"),
     "x": N_("X coordinate"),
     "y": N_("Y coordinate"),
+    # the phasing table (one row per year) and the sites' years
+    "year": N_("Year"),
+    "hub_population": N_("Population within the hub radius (persons)"),
+    "share_within_hub_radius": N_("Share within the hub radius"),
+    "clinic_population": N_("Population within the clinic radius (persons)"),
+    "share_within_clinic_radius": N_("Share within the clinic radius"),
+    "clinics": N_("Clinics"),
+    "new_hubs": N_("New hubs"),
+    "new_clinics": N_("New clinics"),
+    "spending": N_("Spending (yuan)"),
+    "budget": N_("Budget (yuan)"),
+    "open_year": N_("Opening year"),
+    "hub_year": N_("Year it becomes a hub"),
 }
 
 STAFF_PREFIXES: dict[str, str] = {
@@ -137,6 +150,7 @@ VALUES = {
     "existing": N_("existing"),
     "new": N_("new"),
     "coverage": N_("coverage"),
+    "person_years": N_("person-years covered"),
     "new_sites": N_("new sites"),
     "cost": N_("cost"),
     "travel": N_("travel"),

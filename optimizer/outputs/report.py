@@ -1,8 +1,9 @@
 """The county plan report, in Markdown and in HTML, built from one list of blocks.
 
 Sections: coverage at each radius, warnings about unreachable units, sites opened and kept,
-districts, staffing (need vs pool and shortfall, by type and by site), roaming vehicles (when
-the plan has them) and the solve record.
+districts, staffing (need vs pool and shortfall, by type and by site), the phasing over the
+plan period (when the plan is phased), roaming vehicles (when the plan has them) and the solve
+record.
 """
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ RADII = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0)  # minutes, besides the plan's
 
 
 def report_blocks(
-    plan: CountyPlan, spec: CountySpec, *, title: str, map_file: str | None = None
+    plan: CountyPlan,
+    spec: CountySpec,
+    *,
+    title: str,
+    map_file: str | None = None,
+    phasing_file: str | None = None,
 ) -> list[Block]:
-    """The report's content, independent of its format."""
+    """The report's content, independent of its format; ``map_file`` and ``phasing_file``
+    are the map and the phasing chart beside the report (None: not drawn)."""
     blocks = [Block("h1", title)]
     blocks += _coverage(plan, spec)
     if map_file is not None:
@@ -36,6 +43,7 @@ def report_blocks(
     blocks += _sites(plan)
     blocks += _districts(plan, spec)
     blocks += _staffing(plan)
+    blocks += phasing_blocks(plan, phasing_file)
     blocks += roaming_blocks(plan, spec)
     blocks += _stages(plan)
     return blocks
@@ -318,6 +326,68 @@ def _staffing(plan: CountyPlan) -> list[Block]:
     else:
         blocks.append(Block("p", _("No site is short of staff.")))
     return blocks
+
+
+def phasing_blocks(plan: CountyPlan, chart_file: str | None = None) -> list[Block]:
+    """The phasing over the plan period: the years, the spending and the last opening, the
+    table by year, the chart (``chart_file``) and the sites opening or becoming hubs by year;
+    nothing when the plan is not phased."""
+    phasing = plan.phasing
+    if phasing is None or not len(phasing):
+        return []
+    years = [int(year) for year in phasing["year"]]
+    opened = np.flatnonzero(
+        phasing["new_hubs"].to_numpy(dtype=float) + phasing["new_clinics"].to_numpy(dtype=float)
+    )
+    text = (
+        _(
+            "The plan is phased over {first}-{last} and spends {spending} yuan in all; the "
+            "last new hub or clinic opens in {year}."
+        )
+        if len(opened)
+        else _(
+            "The plan is phased over {first}-{last} and spends {spending} yuan in all; no "
+            "hub or clinic opens in the period."
+        )
+    )
+    text = text.format(
+        first=years[0],
+        last=years[-1],
+        spending=f"{float(phasing['spending'].sum()):,.0f}",
+        year=years[opened[-1]] if len(opened) else "",
+    )
+    table = phasing.copy()
+    table["year"] = [str(year) for year in years]
+    for column in ("share_within_hub_radius", "share_within_clinic_radius"):
+        if column in table.columns:
+            table[column] = [_percent(float(share)) for share in table[column]]
+    blocks = [Block("h2", _("Phasing")), Block("p", text), Block("table", table=readable(table))]
+    if chart_file is not None:
+        blocks.append(Block("image", chart_file))
+    return blocks + _sites_by_year(plan)
+
+
+def _sites_by_year(plan: CountyPlan) -> list[Block]:
+    """The sites opening in the period or becoming hubs in it, by year."""
+    sites = plan.sites
+    columns = [c for c in ("open_year", "hub_year") if c in sites.columns]
+    if not columns:
+        return []
+    years = pd.DataFrame({c: pd.to_numeric(sites[c], errors="coerce") for c in columns})
+    dated = years.notna().any(axis=1).to_numpy()
+    if not dated.any():
+        return []
+    table = pd.DataFrame(sites.loc[dated, ["site_id", "name", "kind", "level", "status"]])
+    order = years[dated].min(axis=1).to_numpy()
+    for column in columns:
+        table[column] = [
+            "" if pd.isna(year) else str(int(year)) for year in years.loc[dated, column]
+        ]
+    table = table.iloc[np.lexsort((table["site_id"].to_numpy(), order))]
+    return [
+        Block("p", _("Sites opening or becoming hubs in the period:")),
+        Block("table", table=readable(table)),
+    ]
 
 
 def _stages(plan: CountyPlan) -> list[Block]:

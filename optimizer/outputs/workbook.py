@@ -37,6 +37,7 @@ SHEETS: dict[str, str] = {
     "districts": N_("Districts"),
     "staffing": N_("Staffing"),
     "indicators": N_("County indicators"),
+    "phasing": N_("Phasing"),
     "timetable": N_("Roaming timetable"),
     "routes": N_("Roaming routes"),
     "stops": N_("Roaming stops"),
