@@ -31,6 +31,7 @@ class LevelSpec:
 
     ``kinds`` are site kinds that may host the level; ``fixed`` site ids (and sites whose
     kind is in ``fixed_kinds``) are open at this level already; ``barred`` ids may not be.
+    A new site costs its ``cost_column`` value, else ``cost`` (yuan), else nothing.
     """
 
     radius: float
@@ -42,6 +43,7 @@ class LevelSpec:
     fixed_kinds: tuple[str, ...] = ()
     barred: tuple[str, ...] = ()
     cost_column: str | None = None
+    cost: float | None = None  # yuan per new site when no cost column is named
 
 
 @dataclass

@@ -67,6 +67,7 @@ class LevelConfig(Section):
     about: int | None = Field(default=None, ge=1)  # about N: N-1..N+1 open sites
     new: Range | None = None  # [min, max] newly opened sites
     cost_column: str | None = None  # sites column with the build cost (yuan)
+    cost: float | None = Field(default=None, ge=0)  # yuan per new site, the same for all
     max_minutes: float | None = Field(default=None, gt=0)  # clinic: longest trip to own site
 
     @field_validator("count", "new")
@@ -82,6 +83,8 @@ class LevelConfig(Section):
     def _count_or_about(self) -> LevelConfig:
         if self.count is not None and self.about is not None:
             raise ValueError(_("give count or about, not both"))
+        if self.cost is not None and self.cost_column is not None:
+            raise ValueError(_("give cost or cost_column, not both"))
         return self
 
     def count_range(self) -> Range | None:

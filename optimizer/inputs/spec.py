@@ -207,6 +207,7 @@ def level_spec(
         fixed_kinds=tuple(cfg.fixed_kinds),
         barred=barred,
         cost_column=cfg.cost_column,
+        cost=cfg.cost,
     )
 
 

@@ -96,7 +96,7 @@ def county_input(
 
     def cost(level: LevelSpec) -> np.ndarray:
         if level.cost_column is None:
-            return np.zeros(site_ids.size)
+            return np.full(site_ids.size, level.cost or 0.0)
         if level.cost_column not in sites.columns:
             raise InputError(
                 _("sites: no column {column} for build costs").format(

@@ -317,7 +317,7 @@ def _count_problems(spec: CountySpec, opened: _Opened) -> list[str]:
 def _costs(level: LevelSpec, sites: pd.DataFrame) -> np.ndarray:
     """Yuan to build each site at ``level`` (0 without a cost column)."""
     if level.cost_column is None:
-        return np.zeros(len(sites))
+        return np.full(len(sites), level.cost or 0.0)
     return sites[level.cost_column].to_numpy(dtype=float)
 
 

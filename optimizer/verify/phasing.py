@@ -122,7 +122,7 @@ def _year_problems(
         wrong = (given != opens) | (given & ~np.isin(year, years))
         if wrong.any():
             problems.append(f"sites {', '.join(ids[wrong][:10])}: {name} does not fit the plan")
-    early = np.isfinite(hub_year) & (hub_year < open_year)
+    early = np.isfinite(hub_year) & ~facts.existing & (hub_year < open_year)
     if early.any():
         problems.append(f"sites {', '.join(ids[early][:10])}: a hub before the site opens")
     return problems
