@@ -27,7 +27,7 @@ import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parent / "reference"
-EXAMPLES = ("synthetic", "county", "qingyuan", "yaan", "kangbashi", "sweep")
+EXAMPLES = ("synthetic", "county", "qingyuan", "yaan", "yaan_phased", "kangbashi", "sweep")
 
 # Columns and summary items that hold seconds (they differ run to run).
 TIMING_COLUMNS = {"seconds", "solve_seconds"}

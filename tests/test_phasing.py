@@ -9,6 +9,7 @@ import pytest
 from test_county_bruteforce import tiny_county
 
 from geodata import InfeasibleError
+from models.county import StaffRule
 from optimizer.county_spec import CountySpec, LevelSpec, PhasesSpec
 from optimizer.plan.county import plan_county
 from optimizer.verify import VerificationError
@@ -242,3 +243,44 @@ def test_a_site_no_single_year_can_pay_names_the_binding_year():
     plan = plan_county(tiny.demand, tiny.sites, tiny.travel, spec([25.0, 40.0, 0.0]))
     assert plan.phasing["spending"].tolist() == [0.0, 40.0, 0.0]
     assert plan.sites["open_year"].tolist()[1] == 2022
+
+
+def test_yearly_hiring_caps_bound_the_hires_and_come_as_early_as_they_allow():
+    tiny = tiny_county([[50, 5], [60, 8], [55, 3]], [1000, 2000, 1500], ["hospital", "candidate"])
+    tiny.sites["clinic_cost"] = [0.0, 10.0]
+    population = np.tile(tiny.demand["population"].to_numpy(float), (len(YEARS), 1))
+    rule = StaffRule("doctors", 0.0, min_hub=5, min_clinic=5)
+    spec = CountySpec(
+        hub=LevelSpec(radius=90, kinds=(), fixed_kinds=("hospital",)),
+        clinic=LevelSpec(
+            radius=10,
+            kinds=("candidate",),
+            fixed_kinds=("hospital",),
+            share=0.9,
+            cost_column="clinic_cost",
+        ),
+        staff=(rule,),
+        stages=(*ORDER, "shortfall"),
+        phases=PhasesSpec(
+            YEARS, population, np.full(len(YEARS), 10.0), hires={"doctors": (1.0, 2.0, 4.0)}
+        ),
+    )
+    plan = plan_county(tiny.demand, tiny.sites, tiny.travel, spec)
+    row = plan.staffing.set_index("staff_type").loc["doctors"]
+    assert (row["need"], row["hired"], row["shortfall"]) == (10.0, 7.0, 3.0)
+    assert plan.phasing["hired_doctors"].tolist() == [1.0, 2.0, 4.0]
+    early = CountySpec(
+        **{
+            **spec.__dict__,
+            "phases": PhasesSpec(
+                YEARS, population, np.full(len(YEARS), 10.0), hires={"doctors": (8.0, 8.0, 8.0)}
+            ),
+        }
+    )
+    plan = plan_county(tiny.demand, tiny.sites, tiny.travel, early)
+    assert plan.phasing["hired_doctors"].tolist() == [8.0, 2.0, 0.0]
+    table = plan.phasing.copy()
+    table["hired_doctors"] = [9.0, 1.0, 0.0]
+    tampered = type(plan)(**{**plan.__dict__, "phasing": table})
+    with pytest.raises(VerificationError, match="hired_doctors"):
+        verify_county(tampered, tiny.demand, tiny.sites, tiny.travel, early)

@@ -139,7 +139,7 @@ def _numbers(frame: pd.DataFrame, column: str, ids: np.ndarray, key: str, source
                 source=source,
                 key=key,
                 id=ids[bad[0]],
-                value=frame[column].iloc[bad[0]],
+                value=frame[column].iloc[[bad[0]]].tolist()[0],
                 column=repr(column),
             )
         )
@@ -164,7 +164,9 @@ def _growth(phases: PhasesConfig, frame: pd.DataFrame, ids: np.ndarray, source) 
             _(
                 "{source}: phases.growth: unit {id} is of type {kind} ({column}), which has no "
                 "growth rate; add {kind} = <rate> to phases.growth"
-            ).format(source=source, id=ids[unknown[0]], kind=repr(kinds[unknown[0]]), column=column)
+            ).format(
+                source=source, id=ids[unknown[0]], kind=repr(str(kinds[unknown[0]])), column=column
+            )
         )
     return np.array([phases.growth[k] for k in kinds])
 
