@@ -313,3 +313,7 @@ def test_a_solved_phased_plan_is_written_with_its_table_chart_and_years(tmp_path
     got = layer.loc[expected.index, "open_year"].astype(float)
     np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
     assert expected.notna().any()
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert '"open_year"' in html and '"hub_year"' in html  # popup fields of the sites
+    opened = plan.sites["open_year"].dropna().astype(int).astype(str)
+    assert all(f'"open_year": "{year}"' in html for year in opened)

@@ -3,7 +3,8 @@
 Leaflet's script and style sheet (``optimizer/outputs/static/leaflet``) are inlined as data URLs, so
 the page needs no CDN; there is no background tile layer unless ``tiles`` names one. One
 layer per output: boundary, districts, reach areas, demand units (beyond-radius units apart)
-and sites by level, each with popups (population served, staff by type).
+and sites by level, each with popups (population served, staff by type and, for a phased
+plan, the opening years).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from matplotlib.colors import to_hex
 
 from geodata.i18n import gettext as _
 from optimizer.county_spec import CountyPlan
-from optimizer.outputs.labels import value_text
+from optimizer.outputs.labels import heading, value_text
 
 STATIC = Path(__file__).resolve().parent / "static" / "leaflet"
 WGS84 = "EPSG:4326"
@@ -239,9 +240,12 @@ def _sites(sites: gpd.GeoDataFrame, plan: CountyPlan, fmap: folium.Map) -> None:
         "district_population": _("district population"),
         **{t: t for t in staff},
     }
+    years = [c for c in ("open_year", "hub_year") if c in sites.columns]
+    fields.update({c: heading(c) for c in years})
     rounded = {c: sites[c].astype(float).round(1) for c in ("population_served", *staff)}
     shown = sites.assign(
         **rounded,
+        **{c: sites[c].astype("string").fillna("") for c in years},
         district_population=sites["district_population"].round(0),
         level=sites["level"].map(value_text),
         status=sites["status"].map(value_text),
