@@ -26,6 +26,7 @@ bench: $(BIN)/healthplan
 	$(BIN)/python benchmarks/examples.py
 	$(BIN)/python benchmarks/roaming.py
 	$(BIN)/python -m benchmarks.province
+	$(BIN)/python -m benchmarks.phasing
 	$(BIN)/python benchmarks/reliability.py
 
 lint: $(BIN)/healthplan
