@@ -213,15 +213,15 @@ def test_budgets_below_the_cheapest_plan_name_the_period_and_the_sum():
     assert f"{short * len(YEARS):,.0f}" in message and f"{cost:,.0f}" in message
 
 
-def test_a_site_no_single_year_can_pay_names_the_binding_year():
-    """One candidate reaches every village; it costs 40 and no year's budget reaches 40,
-    though the three years add up to 50."""
+def one_candidate(clinic_cost: float, staff=(), stages=ORDER):
+    """Three villages that only a candidate clinic (``clinic_cost`` yuan) reaches within the
+    clinic radius, a hospital far from them, a 90 % clinic target; and the spec for yearly
+    budgets and hiring caps."""
     tiny = tiny_county([[50, 5], [60, 8], [55, 3]], [1000, 2000, 1500], ["hospital", "candidate"])
-    tiny.sites["hub_cost"] = 0.0
-    tiny.sites["clinic_cost"] = [0.0, 40.0]
+    tiny.sites["clinic_cost"] = [0.0, clinic_cost]
     population = np.tile(tiny.demand["population"].to_numpy(float), (len(YEARS), 1))
 
-    def spec(budgets):
+    def spec(budgets, hires=None):
         return CountySpec(
             hub=LevelSpec(radius=90, kinds=(), fixed_kinds=("hospital",)),
             clinic=LevelSpec(
@@ -231,11 +231,20 @@ def test_a_site_no_single_year_can_pay_names_the_binding_year():
                 share=0.9,
                 cost_column="clinic_cost",
             ),
-            staff=(),
-            stages=ORDER,
-            phases=PhasesSpec(YEARS, population, np.asarray(budgets, dtype=float)),
+            staff=staff,
+            stages=stages,
+            phases=PhasesSpec(
+                YEARS, population, np.asarray(budgets, dtype=float), hires=hires or {}
+            ),
         )
 
+    return tiny, spec
+
+
+def test_a_site_no_single_year_can_pay_names_the_binding_year():
+    """The candidate costs 40 and no year's budget reaches 40, though the three years add up
+    to 50."""
+    tiny, spec = one_candidate(40.0)
     with pytest.raises(InfeasibleError) as caught:
         plan_county(tiny.demand, tiny.sites, tiny.travel, spec([25.0, 15.0, 10.0]))
     assert "2021" in str(caught.value) and "25" in str(caught.value)
@@ -246,37 +255,14 @@ def test_a_site_no_single_year_can_pay_names_the_binding_year():
 
 
 def test_yearly_hiring_caps_bound_the_hires_and_come_as_early_as_they_allow():
-    tiny = tiny_county([[50, 5], [60, 8], [55, 3]], [1000, 2000, 1500], ["hospital", "candidate"])
-    tiny.sites["clinic_cost"] = [0.0, 10.0]
-    population = np.tile(tiny.demand["population"].to_numpy(float), (len(YEARS), 1))
     rule = StaffRule("doctors", 0.0, min_hub=5, min_clinic=5)
-    spec = CountySpec(
-        hub=LevelSpec(radius=90, kinds=(), fixed_kinds=("hospital",)),
-        clinic=LevelSpec(
-            radius=10,
-            kinds=("candidate",),
-            fixed_kinds=("hospital",),
-            share=0.9,
-            cost_column="clinic_cost",
-        ),
-        staff=(rule,),
-        stages=(*ORDER, "shortfall"),
-        phases=PhasesSpec(
-            YEARS, population, np.full(len(YEARS), 10.0), hires={"doctors": (1.0, 2.0, 4.0)}
-        ),
-    )
+    tiny, spec_of = one_candidate(10.0, staff=(rule,), stages=(*ORDER, "shortfall"))
+    spec = spec_of([10.0] * len(YEARS), {"doctors": (1.0, 2.0, 4.0)})
     plan = plan_county(tiny.demand, tiny.sites, tiny.travel, spec)
     row = plan.staffing.set_index("staff_type").loc["doctors"]
     assert (row["need"], row["hired"], row["shortfall"]) == (10.0, 7.0, 3.0)
     assert plan.phasing["hired_doctors"].tolist() == [1.0, 2.0, 4.0]
-    early = CountySpec(
-        **{
-            **spec.__dict__,
-            "phases": PhasesSpec(
-                YEARS, population, np.full(len(YEARS), 10.0), hires={"doctors": (8.0, 8.0, 8.0)}
-            ),
-        }
-    )
+    early = spec_of([10.0] * len(YEARS), {"doctors": (8.0, 8.0, 8.0)})
     plan = plan_county(tiny.demand, tiny.sites, tiny.travel, early)
     assert plan.phasing["hired_doctors"].tolist() == [8.0, 2.0, 0.0]
     table = plan.phasing.copy()
