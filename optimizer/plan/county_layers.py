@@ -167,10 +167,11 @@ def _site_layer(
     sol: _Choices,
     served: np.ndarray,
     district_pop: np.ndarray,
-    staff_columns: dict[str, np.ndarray],
+    columns: dict[str, np.ndarray],
 ) -> gpd.GeoDataFrame:
     """One row per input site: level, status (existing, new, closed), population served and
-    in its district (persons) and the staff columns."""
+    in its district (persons) and ``columns`` (with phases the opening years, then the staff
+    columns)."""
     existing = data.existing_hub | data.existing_site
     is_hub, is_open = sol.is_hub, sol.is_open
     status = np.where(
@@ -186,7 +187,7 @@ def _site_layer(
         "status": status,
         "population_served": served,
         "district_population": district_pop,
-        **staff_columns,
+        **columns,
     }
     return gpd.GeoDataFrame(columns, geometry=sites.geometry.values, crs=sites.crs)
 
@@ -295,15 +296,15 @@ def county_layers(
     site_of, hub_of = sol.site_of, sol.hub_of
     served = np.bincount(site_of[site_of >= 0], weights=pop[site_of >= 0], minlength=m)
     district_pop = np.bincount(hub_of[hub_of >= 0], weights=pop[hub_of >= 0], minlength=m)
-    staff_columns, staffing = _staff(solution, data, sol, served)
+    columns, staffing = _staff(solution, data, sol, served)
     ids = demand["id"].astype(str).to_numpy()
     phasing = None
     if spec.phases is not None:
-        staff_columns = {**year_columns(solution, spec.phases.years), **staff_columns}
+        columns = {**year_columns(solution, spec.phases.years), **columns}
         hired = dict(zip(staffing["staff_type"], staffing["hired"], strict=True))
         phasing = phasing_table(solution, data, spec, minutes, hired)
     return CountyPlan(
-        sites=_site_layer(sites, data, sol, served, district_pop, staff_columns),
+        sites=_site_layer(sites, data, sol, served, district_pop, columns),
         assignments=_assignments(demand, pop, site_ids, sol),
         districts=_districts(sites, site_ids, sol, district_pop),
         staffing=staffing,
