@@ -140,8 +140,10 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_the_chart_is_a_png_linked_from_the_report(written, lang) -> None:
     width, height = png_size(written[lang] / "phasing.png")
     assert 500 <= width <= 2000 and 300 <= height <= 1500
-    assert "](phasing.png)" in (written[lang] / "report.md").read_text(encoding="utf-8")
-    assert 'src="phasing.png"' in (written[lang] / "report.html").read_text(encoding="utf-8")
+    alt = {"en": "phasing chart", "zh": "分年度实施图"}[lang]
+    assert f"![{alt}](phasing.png)" in (written[lang] / "report.md").read_text(encoding="utf-8")
+    page = (written[lang] / "report.html").read_text(encoding="utf-8")
+    assert f'<img src="phasing.png" alt="{alt}">' in page
 
 
 def section(text: str, heading_line: str) -> str:

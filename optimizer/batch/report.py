@@ -156,7 +156,7 @@ def report_blocks(batch: Batch, table: pd.DataFrame, chart: str | None) -> list[
         counts += " " + _("Swept: {keys}.").format(keys=", ".join(batch.sweep_keys))
     blocks = [Block("h1", batch.name), Block("p", counts)]
     if chart is not None:
-        blocks.append(Block("image", chart))
+        blocks.append(Block("image", _("trade-off chart"), target=chart))
     keys = [c for c in ("plan", "region", *batch.sweep_keys, "status") if c in table.columns]
     shown = keys + [c for c in REPORT_COLUMNS[batch.kind] if c in table.columns]
     blocks += [

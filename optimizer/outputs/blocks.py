@@ -11,9 +11,10 @@ import pandas as pd
 
 @dataclass
 class Block:
-    """One piece of the report: a heading, a paragraph, a warning, a table or an image."""
+    """One piece of the report: a heading, a paragraph, a warning, a table or an image (its
+    ``text`` the image's description)."""
 
     kind: str  # "h1", "h2", "p", "warning", "table", "image", "link"
     text: str = ""
     table: pd.DataFrame | None = None
-    target: str = ""  # "link": the file linked (relative to the report)
+    target: str = ""  # "link", "image": the file linked or shown (relative to the report)

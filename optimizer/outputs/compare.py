@@ -54,7 +54,7 @@ def comparison_blocks(comparison: Comparison, curve_file: str | None = None) -> 
     blocks = [Block("h2", _("Compared with the plan"))]
     blocks += [Block("p", text) for text in comparison.findings]
     if curve_file is not None:
-        blocks.append(Block("image", curve_file))
+        blocks.append(Block("image", _("coverage curve"), target=curve_file))
     for name, table in comparison.tables.items():
         blocks += [Block("link", name, target=name), Block("table", table=readable(table))]
     return blocks

@@ -39,7 +39,7 @@ def report_blocks(
     blocks = [Block("h1", title)]
     blocks += _coverage(plan, spec)
     if map_file is not None:
-        blocks.append(Block("image", map_file))
+        blocks.append(Block("image", _("map"), target=map_file))
     blocks += _sites(plan)
     blocks += _districts(plan, spec)
     blocks += _staffing(plan)
@@ -62,7 +62,7 @@ def markdown_report(blocks: list[Block]) -> str:
         elif block.kind == "warning":
             out.append(f"> **{_('Warning:')}** {block.text}")
         elif block.kind == "image":
-            out.append(f"![{_('map')}]({block.text})")
+            out.append(f"![{block.text}]({block.target})")
         elif block.kind == "link":
             out.append(f"- [{block.text}]({block.target})")
         elif block.kind == "table" and block.table is not None:
@@ -119,7 +119,7 @@ def html_report(blocks: list[Block]) -> str:
             warning = html.escape(_("Warning:"))
             body.append(f'<p class="warning"><strong>{warning}</strong> {text}</p>')
         elif block.kind == "image":
-            source, alt = html.escape(block.text, quote=True), html.escape(_("map"), quote=True)
+            source, alt = html.escape(block.target, quote=True), html.escape(block.text, quote=True)
             body.append(f'<p><img src="{source}" alt="{alt}"></p>')
         elif block.kind == "link":
             target = html.escape(block.target, quote=True)
@@ -363,7 +363,7 @@ def phasing_blocks(plan: CountyPlan, chart_file: str | None = None) -> list[Bloc
             table[column] = [_percent(float(share)) for share in table[column]]
     blocks = [Block("h2", _("Phasing")), Block("p", text), Block("table", table=readable(table))]
     if chart_file is not None:
-        blocks.append(Block("image", chart_file))
+        blocks.append(Block("image", _("phasing chart"), target=chart_file))
     return blocks + _sites_by_year(plan)
 
 
