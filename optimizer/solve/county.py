@@ -29,6 +29,12 @@ HELD_TARGET = 1e5
 # Slack (persons) of the shortfall held while hires and moves are settled.
 SETTLE_SLACK = 1e-6
 
+# Relative slack of the bound a stage's restricted plan gives its whole solve (rounding only).
+CUTOFF_SLACK = 1e-9
+
+# Least time (seconds) left for a stage's whole solve after its restricted one.
+MIN_REST_SECONDS = 1.0
+
 # Longest solve (seconds) of each trial that looks for the settings blocking a plan.
 TRIAL_SECONDS = 10.0
 
@@ -108,7 +114,11 @@ def solve_stages(
     # stages after the last one that places sites staff the plan the earlier ones chose
     placing = [k for k, stage in enumerate(stages) if stage != "shortfall"]
     head = stages[: placing[-1] + 1] if placing else []
-    finished = _in_turn(staged, head, spec, solved)
+    schedule = None
+    if model.phasing is not None and PHASE_STAGE in head:
+        opened = model.phasing.opened
+        schedule = (head.index(PHASE_STAGE), opened.index(np.arange(opened.size)))
+    finished = _in_turn(staged, head, spec, solved, schedule)
     if finished and staged.values is not None and (data.staff or len(head) < len(stages)):
         staged.fix(model.plan_columns())
     if finished:
@@ -129,13 +139,21 @@ def _in_turn(
     stages: list[str],
     spec: CountySpec,
     solved: list[tuple[str, MipSolution, float]],
+    schedule: tuple[int, np.ndarray] | None = None,
 ) -> bool:
     """Solve ``stages`` in order, each holding the earlier ones (appended to ``solved``);
-    False when one finds no plan or a stop is requested."""
-    for stage in stages:
-        sol = staged.solve(
-            stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
-        )
+    False when one finds no plan or a stop is requested. With ``schedule`` (the position of
+    the person-years stage and the columns of the years before the last), each later stage
+    is first solved with the years fixed as the last plan has them: that plan is one of the
+    whole model's, so the stage's optimum is no worse, which a row then says before the
+    whole stage is solved (it cuts the search; the optimum stays)."""
+    for k, stage in enumerate(stages):
+        if schedule is not None and k > schedule[0] and staged.values is not None:
+            sol = _restricted_first(staged, stage, spec, schedule[1])
+        else:
+            sol = staged.solve(
+                stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
+            )
         if not (sol.status in FOUND and np.isfinite(sol.objective)):
             solved.append((stage, sol, np.nan))
             return False
@@ -145,6 +163,31 @@ def _in_turn(
         if sol.status == "interrupted":
             return False
     return True
+
+
+def _restricted_first(
+    staged: StagedModel, stage: str, spec: CountySpec, columns: np.ndarray
+) -> MipSolution:
+    """Solve ``stage`` with ``columns`` fixed as the last plan has them, bound the stage by
+    that plan's value, then solve it whole within the rest of the stage's time limit. When
+    the whole solve stops without a plan, the restricted plan stands (with the whole solve's
+    status and bound)."""
+    with staged.fixed(columns):
+        first = staged.solve(
+            stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
+        )
+    if not (first.status in FOUND and np.isfinite(first.objective)):
+        return staged.solve(
+            stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
+        )
+    terms = staged.value(stage) - staged.offsets.get(stage, 0.0)
+    staged.bound(stage, terms, CUTOFF_SLACK * max(1.0, abs(terms)), HELD_TARGET)
+    rest = max(spec.time_limit - first.seconds, MIN_REST_SECONDS)
+    sol = staged.solve(stage, time_limit=rest, mip_gap=spec.mip_gap, node_limit=spec.node_limit)
+    sol = replace(sol, seconds=sol.seconds + first.seconds)
+    if sol.status in FOUND and not np.isfinite(sol.objective):
+        sol = replace(sol, objective=first.objective)
+    return sol
 
 
 def most_coverage(data: CountyInput, spec: CountySpec) -> dict[str, np.ndarray] | None:

@@ -4,6 +4,8 @@ one HiGHS instance, each stage's optimum held by a row while the next is solved.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -84,9 +86,14 @@ class StagedModel:
         power of ten so that its largest coefficient is at most ``target``."""
         if self.values is None:
             return
+        cost, _maximise = self.objectives[stage]
+        self.bound(stage, float(cost @ self.values), slack, target)
+
+    def bound(self, stage: str, value: float, slack: float, target: float) -> None:
+        """Keep ``stage``'s objective terms (without its offset) within ``slack`` of
+        ``value``, no worse: one row, scaled as in :meth:`hold`."""
         cost, maximise = self.objectives[stage]
         scale = objective_scale(cost, target)
-        value = float(cost @ self.values)  # the row holds the terms, without the offset
         low, high = (value - slack, np.inf) if maximise else (-np.inf, value + slack)
         nonzero = np.flatnonzero(cost)
         self.highs.addRow(
@@ -96,6 +103,19 @@ class StagedModel:
             nonzero.astype(np.int32),
             cost[nonzero] / scale,
         )
+
+    @contextmanager
+    def fixed(self, columns: np.ndarray) -> Iterator[None]:
+        """Inside the block, ``columns`` are fixed as by :meth:`fix`; their bounds are
+        restored on leaving."""
+        lower, upper = self.arrays.col_lower[columns].copy(), self.arrays.col_upper[columns].copy()
+        self.fix(columns)
+        try:
+            yield
+        finally:
+            self.arrays.col_lower[columns] = lower
+            self.arrays.col_upper[columns] = upper
+            self.highs.changeColsBounds(columns.size, columns.astype(np.int32), lower, upper)
 
     def fix(self, columns: np.ndarray) -> None:
         """Fix ``columns`` at their values in the last plan found (integer columns rounded),
