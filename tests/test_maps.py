@@ -8,6 +8,8 @@ import itertools
 import warnings
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
@@ -174,3 +176,24 @@ def test_district_names_drop_the_institution_ending():
         assert district_name("卫生院") == "卫生院 district"
         assert district_name("Hub A") == "Hub A district"
     assert county_map.MAX_LABELS >= 20
+
+
+def test_a_phased_plan_labels_each_site_with_the_year_it_opens_or_becomes_a_hub(county):
+    sites = county.sites.copy()
+    hubs, clinics = sites["level"] == "hub", sites["level"] == "clinic"
+    sites["hub_year"] = pd.Series(np.where(hubs, 2023, 0), dtype="Int64").where(hubs.to_numpy())
+    first = clinics.to_numpy().nonzero()[0][:1]  # one clinic opens in the period
+    sites["open_year"] = pd.Series([pd.NA] * len(sites), dtype="Int64")
+    sites.loc[sites.index[first], "open_year"] = 2022
+    phased = type(county)(**{**county.__dict__, "sites": sites})
+    with use_language("zh"):
+        figure = county_figure(phased)
+    drawn = sorted(t.get_text() for t in labels(figure, "hub"))
+    assert drawn == sorted(f"{name}（2023年）" for name in sites.loc[hubs, "name"])
+    clinic_texts = {t.get_text() for t in labels(figure, "clinic")}
+    name = sites["name"].iloc[first[0]]
+    assert f"{name}（2022年）" in clinic_texts
+    assert sum(text.endswith("年）") for text in clinic_texts) == 1
+    with use_language("en"):
+        figure = county_figure(phased)
+    assert f"{name} (2022)" in {t.get_text() for t in labels(figure, "clinic")}

@@ -270,8 +270,9 @@ def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame) -> None:
 
 def _label(ax: Axes, plan: CountyPlan, font: FontProperties | None) -> None:
     """Names of the districts (at a point inside each), of the hubs and of the clinics
-    (clinics only when at most ``MAX_LABELS`` sites are open), spread so none overlap.
-    Without a CJK font a site is labelled by its id and a district by its hub's id."""
+    (clinics only when at most ``MAX_LABELS`` sites are open), spread so none overlap; in a
+    phased plan a site opened or made a hub in the period carries that year. Without a CJK
+    font a site is labelled by its id and a district by its hub's id."""
     sites = plan.sites
     level = sites["level"].to_numpy()
     labels = []
@@ -289,16 +290,27 @@ def _label(ax: Axes, plan: CountyPlan, font: FontProperties | None) -> None:
         size, weight, colour = LABEL_STYLES[kind]
         group = sites[level == kind]
         x, y = xy(group)
-        for (site_id, name), xi, yi in zip(
-            group[["site_id", "name"]].to_numpy(), x, y, strict=True
+        years = _years(group, "hub_year" if kind == "hub" else "open_year")
+        for (site_id, name), year, xi, yi in zip(
+            group[["site_id", "name"]].to_numpy(), years, x, y, strict=True
         ):
             text = drawable_text(str(name), font, str(site_id))
+            if year:
+                text = _("{name} ({year})").format(name=text, year=year)
             clearance = np.sqrt(SITE_STYLES[kind, "existing"][2]) / 2
             font_ = sized_font(font, size, weight)
             labels.append(
                 Label(text, xi, yi, font_, colour, clearance=clearance, leader=True, kind=kind)
             )
     place_labels(ax, labels)
+
+
+def _years(sites: pd.DataFrame, column: str) -> list[str]:
+    """Per site, the year of ``column`` ("" when the plan is not phased or the site has
+    none)."""
+    if column not in sites.columns:
+        return [""] * len(sites)
+    return ["" if pd.isna(year) else str(int(year)) for year in sites[column]]
 
 
 def reach_areas(
