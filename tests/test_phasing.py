@@ -10,8 +10,10 @@ from test_county_bruteforce import tiny_county
 
 from geodata import InfeasibleError
 from models.county import StaffRule
+from optimizer.batch.task import county_metrics
 from optimizer.county_spec import CountySpec, LevelSpec, PhasesSpec
 from optimizer.plan.county import plan_county
+from optimizer.plan.county_result import CountyRun
 from optimizer.verify import VerificationError
 from optimizer.verify.county import verify_county
 
@@ -270,3 +272,26 @@ def test_yearly_hiring_caps_bound_the_hires_and_come_as_early_as_they_allow():
     tampered = type(plan)(**{**plan.__dict__, "phasing": table})
     with pytest.raises(VerificationError, match="hired_doctors"):
         verify_county(tampered, tiny.demand, tiny.sites, tiny.travel, early)
+
+
+def test_a_sweep_compares_phased_plans_by_their_person_years():
+    tiny, rng = instance(5)
+    population = tiny.demand["population"].to_numpy(float)
+    late = spec_for(rng, population, [0.0, 0.0, 200.0])
+    early = CountySpec(
+        **{
+            **late.__dict__,
+            "phases": PhasesSpec(YEARS, late.phases.population, np.array([200.0, 0.0, 0.0])),
+        }
+    )
+    figures = {}
+    for name, spec in (("late", late), ("early", early)):
+        plan, got = solved(tiny, spec)
+        run = CountyRun(name=name, spec=spec, plan=plan, boundary=None, travel=tiny.travel)
+        figures[name] = metrics = county_metrics(run)
+        assert metrics["person_years"] == pytest.approx(got["person_years"], rel=1e-9)
+        first = plan.phasing.iloc[0]
+        assert metrics["first_year_hub_share"] == first["share_within_hub_radius"]
+        assert metrics["first_year_clinic_share"] == first["share_within_clinic_radius"]
+    assert figures["early"]["person_years"] > figures["late"]["person_years"]
+    assert figures["early"]["hubs"] == figures["late"]["hubs"]

@@ -29,7 +29,16 @@ COUNT_KEYS = ("hub.count", "hub.about", "hub.new", "clinic.count", "clinic.about
 
 # Columns of the results table shown in the report, per plan kind (all are in results.csv).
 REPORT_COLUMNS = {
-    "county": ("hubs", "new_hubs", "clinics", "hub_share", "clinic_share", "mean_minutes"),
+    "county": (
+        "hubs",
+        "new_hubs",
+        "clinics",
+        "hub_share",
+        "clinic_share",
+        "mean_minutes",
+        "person_years",
+        "first_year_hub_share",
+    ),
     "sites": ("sites_open", "objective", "radius_share", "mean_minutes", "max_minutes"),
 }
 

@@ -148,7 +148,8 @@ def _plan_and_write(
 
 def county_metrics(run: CountyRun) -> dict[str, Any]:
     """The figures of a county plan that a results table compares (persons, minutes, yuan)
-    and its solve status."""
+    and its solve status; for a phased plan also the person-years within the hub and clinic
+    radii over the period and the first year's shares within them."""
     plan, spec = run.plan, run.spec
     summary = plan.summary
     population = float(summary.population)
@@ -168,6 +169,11 @@ def county_metrics(run: CountyRun) -> dict[str, Any]:
     }
     for row in plan.staffing.itertuples(index=False):
         out[f"shortfall_{row.staff_type}"] = float(row.shortfall)
+    if plan.phasing is not None and len(plan.phasing):
+        years = plan.phasing
+        out["person_years"] = float((years["hub_population"] + years["clinic_population"]).sum())
+        out["first_year_hub_share"] = float(years["share_within_hub_radius"].iloc[0])
+        out["first_year_clinic_share"] = float(years["share_within_clinic_radius"].iloc[0])
     stopped = dict.fromkeys(r.status for r in plan.stages if r.stopped_early)
     out["solve_status"] = ",".join(stopped) or "optimal"
     out["solve_seconds"] = float(sum(r.seconds for r in plan.stages))
