@@ -171,22 +171,22 @@ def _restricted_first(
     """Solve ``stage`` with ``columns`` fixed as the last plan has them, bound the stage by
     that plan's value, then solve it whole within the rest of the stage's time limit. When
     the whole solve stops without a plan, the restricted plan stands (with the whole solve's
-    status and bound)."""
+    status and bound); a stop requested during the restricted solve ends the stage there."""
     with staged.fixed(columns):
         first = staged.solve(
             stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
         )
-    if not (first.status in FOUND and np.isfinite(first.objective)):
-        return staged.solve(
-            stage, time_limit=spec.time_limit, mip_gap=spec.mip_gap, node_limit=spec.node_limit
-        )
-    terms = staged.value(stage) - staged.offsets.get(stage, 0.0)
-    staged.bound(stage, terms, CUTOFF_SLACK * max(1.0, abs(terms)), HELD_TARGET)
+    found = first.status in FOUND and np.isfinite(first.objective)
+    if first.status == "interrupted":
+        return first
+    if found:
+        terms = staged.value(stage) - staged.offsets.get(stage, 0.0)
+        staged.bound(stage, terms, CUTOFF_SLACK * max(1.0, abs(terms)), HELD_TARGET)
     rest = max(spec.time_limit - first.seconds, MIN_REST_SECONDS)
     sol = staged.solve(stage, time_limit=rest, mip_gap=spec.mip_gap, node_limit=spec.node_limit)
     sol = replace(sol, seconds=sol.seconds + first.seconds)
-    if sol.status in FOUND and not np.isfinite(sol.objective):
-        sol = replace(sol, objective=first.objective)
+    if found and sol.status in FOUND and not np.isfinite(sol.objective):
+        sol = replace(sol, objective=first.objective)  # the restricted plan stands
     return sol
 
 
