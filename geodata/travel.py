@@ -43,6 +43,15 @@ class TravelTimes:
                 ).format(shape=self.minutes.shape, demand=expected[0], sites=expected[1])
             )
 
+    def within(self, open_sites: np.ndarray, radius: float) -> np.ndarray:
+        """Per demand unit, True when a site of the boolean mask ``open_sites`` is within
+        ``radius`` minutes."""
+        pairs = self.minutes.tocoo()
+        keep = open_sites[pairs.col] & (pairs.data <= radius)
+        out = np.zeros(self.minutes.shape[0], dtype=bool)
+        out[pairs.row[keep]] = True
+        return out
+
     def to_frame(self) -> pd.DataFrame:
         """One row per reachable pair: ``demand_id``, ``site_id``, ``minutes``."""
         pairs = self.minutes.tocoo()

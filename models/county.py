@@ -60,7 +60,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.county_terms import STAGES, StaffRule
-from models.matrix import MatrixModel, Terms, VariableBlock
+from models.matrix import MatrixModel, Terms, VariableBlock, yuan_scale
 from models.pairs import CostPairs
 from models.phasing import (
     PhasingColumns,
@@ -229,9 +229,9 @@ def build_county_model(data: CountyInput) -> CountyModel:
     site_of = _columns_of(site, prim, data.n_sites)
     hub_cols, site_cols = hub_of[hubs], site_of[prim]
     only_hub = data.barred_site[hubs] & ~data.existing_site[hubs]
-    _each(model, "hub_is_site", [(site_of[hubs], 1.0), (hub_cols, -1.0)], lower=0.0)
-    _each(
-        model, "no_clinic", [(site_of[hubs[only_hub]], 1.0), (hub_cols[only_hub], -1.0)], upper=0.0
+    model.add_each("hub_is_site", [(site_of[hubs], 1.0), (hub_cols, -1.0)], lower=0.0)
+    model.add_each(
+        "no_clinic", [(site_of[hubs[only_hub]], 1.0), (hub_cols[only_hub], -1.0)], upper=0.0
     )
 
     roaming = add_roaming(model, data.roaming, site_of) if data.roaming is not None else None
@@ -289,8 +289,7 @@ def build_county_model(data: CountyInput) -> CountyModel:
     if data.n_hubs is not None:
         model.add_sum("hub_number", [(hub_cols, 1.0)], lower=data.n_hubs, upper=data.n_hubs)
     if data.budget is not None:
-        # divided by a power of ten: yuan amounts near 1e9 make a badly scaled row for HiGHS
-        scale = 10.0 ** max(0, int(np.log10(max(data.budget, 1.0))) - 3)
+        scale = yuan_scale(data.budget)
         scaled = [(cols, np.asarray(vals) / scale) for cols, vals in build_cost]
         model.add_sum("budget", scaled, upper=data.budget / scale)
 
@@ -419,15 +418,6 @@ def _columns_of(block: VariableBlock, sites: np.ndarray, n_sites: int) -> np.nda
     return out
 
 
-def _each(model: MatrixModel, name: str, terms: Terms, **bounds) -> None:
-    """One row per position k of the terms' columns: sum of their k-th terms."""
-    size = terms[0][0].size
-    rows = np.concatenate([np.arange(size) for _cols, _vals in terms])
-    cols = np.concatenate([cols for cols, _vals in terms])
-    vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
-    model.add_triples(name, size, rows, cols, vals, **bounds)
-
-
 def _dense(n_cols: int, terms: Terms) -> np.ndarray:
     """The terms as a vector over all columns (coefficients of a repeated column add up)."""
     out = np.zeros(n_cols)
@@ -516,4 +506,4 @@ def _open_rows(
     """An assignment only to an open site: x[i, j] <= open[j], left out for sites that are
     ``always_open`` (fixed open)."""
     k = np.flatnonzero(~always_open[pairs.site])
-    _each(model, name, [(block.index(k), 1.0), (col_of[pairs.site[k]], -1.0)], upper=0.0)
+    model.add_each(name, [(block.index(k), 1.0), (col_of[pairs.site[k]], -1.0)], upper=0.0)

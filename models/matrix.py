@@ -130,6 +130,15 @@ class MatrixModel:
         vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
         self.add_triples(name, 1, np.zeros(cols.size), cols, vals, **bounds)
 
+    def add_each(self, name: str, terms: Terms, **bounds: float | np.ndarray) -> None:
+        """One row per position k of the terms' columns: the sum of their k-th terms (every
+        term has as many columns)."""
+        size = terms[0][0].size
+        rows = np.concatenate([np.arange(size) for _cols, _vals in terms])
+        cols = np.concatenate([cols for cols, _vals in terms])
+        vals = np.concatenate([np.broadcast_to(np.asarray(v, float), c.shape) for c, v in terms])
+        self.add_triples(name, size, rows, cols, vals, **bounds)
+
     def bounds(self, block: VariableBlock) -> tuple[np.ndarray, np.ndarray]:
         """The lower and upper bounds of ``block``'s columns."""
         lower = _concat(self.col_lower, float)[block.slice()]
@@ -153,6 +162,12 @@ class MatrixModel:
             "row_upper": _concat(self._row_upper, float),
             "matrix": matrix,
         }
+
+
+def yuan_scale(amount: float) -> float:
+    """The power of ten to divide a row of yuan amounts up to ``amount`` by, so that its
+    coefficients stay near 1e3 (amounts near 1e9 make a badly scaled row for HiGHS)."""
+    return 10.0 ** max(0, int(np.log10(max(amount, 1.0))) - 3)
 
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.matrix import MatrixModel, VariableBlock
+from models.matrix import MatrixModel, VariableBlock, yuan_scale
 from models.pairs import CostPairs
 
 
@@ -171,14 +171,15 @@ def add_phasing(
     free = np.flatnonzero(plan.lower < plan.upper)
     for y in range(n_years - 1):
         now, then = columns.column(y, free), columns.column(y + 1, free)
-        _pairs(model, f"stays_open_{y}", now, then, upper=0.0)
+        model.add_each(f"stays_open_{y}", [(now, 1.0), (then, -1.0)], upper=0.0)
         hubs = columns.column(y, plan.hub_cols)
         sites = columns.column(y, plan.site_of_hub)
-        _pairs(model, f"hub_is_site_{y}", sites, hubs, lower=0.0)
-        _pairs(model, f"no_clinic_{y}", sites[plan.only_hub], hubs[plan.only_hub], upper=0.0)
+        model.add_each(f"hub_is_site_{y}", [(sites, 1.0), (hubs, -1.0)], lower=0.0)
+        only = plan.only_hub
+        model.add_each(f"no_clinic_{y}", [(sites[only], 1.0), (hubs[only], -1.0)], upper=0.0)
     paid = np.flatnonzero(plan.cost)
     if paid.size:
-        scale = 10.0 ** max(0, int(np.log10(max(float(plan.cost.max()), 1.0))) - 3)
+        scale = yuan_scale(float(plan.cost.max()))
         for y in np.flatnonzero(np.isfinite(data.budget)):
             terms = [(columns.column(y, paid), plan.cost[paid] / scale)]
             if y > 0:
@@ -216,10 +217,3 @@ def add_phasing(
     columns.person_years = objective
     columns.always = float(sum(data.population[:, r.always].sum() for r in reach.values()))
     return columns
-
-
-def _pairs(model: MatrixModel, name: str, a: np.ndarray, b: np.ndarray, **bounds) -> None:
-    """One row per position k: a[k] - b[k] within ``bounds``."""
-    k = np.arange(a.size)
-    vals = np.concatenate([np.ones(a.size), -np.ones(a.size)])
-    model.add_triples(name, a.size, np.concatenate([k, k]), np.concatenate([a, b]), vals, **bounds)

@@ -87,11 +87,7 @@ def population_within(
     travel: TravelTimes, population: np.ndarray, open_sites: np.ndarray, radius: float
 ) -> np.ndarray:
     """Per unit, True when an open site is within ``radius`` minutes."""
-    pairs = travel.minutes.tocoo()
-    keep = open_sites[pairs.col] & (pairs.data <= radius)
-    within = np.zeros(travel.minutes.shape[0], dtype=bool)
-    within[pairs.row[keep]] = True
-    return within
+    return travel.within(open_sites, radius)
 
 
 def nearest(travel: TravelTimes, open_sites: np.ndarray) -> np.ndarray:

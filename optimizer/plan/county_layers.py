@@ -230,23 +230,12 @@ def _districts(
     )
 
 
-def _population_within(
-    minutes: sp.csr_matrix, pop: np.ndarray, radius: float, mask: np.ndarray
-) -> float:
-    """Persons of the demand units with a site of ``mask`` within ``radius`` minutes."""
-    coo = minutes.tocoo()
-    ok = (coo.data <= radius) & mask[coo.col]
-    reached = np.zeros(pop.size, dtype=bool)
-    reached[coo.row[ok]] = True
-    return float(pop[reached].sum())
-
-
 def _summary(
     solution: CountySolution,
     data: CountyInput,
     spec: CountySpec,
     sol: _Choices,
-    minutes: sp.csr_matrix,
+    travel: TravelTimes,
     records: list[StageRecord],
     unreachable: dict[str, np.ndarray],
     staffing: pd.DataFrame,
@@ -263,9 +252,9 @@ def _summary(
         new_clinics=int((is_open & ~is_hub & ~existing).sum()),
         population=float(pop.sum()),
         hub_radius=spec.hub.radius,
-        hub_population=_population_within(minutes, pop, spec.hub.radius, is_hub),
+        hub_population=float(pop[travel.within(is_hub, spec.hub.radius)].sum()),
         clinic_radius=spec.clinic.radius,
-        clinic_population=_population_within(minutes, pop, spec.clinic.radius, is_open),
+        clinic_population=float(pop[travel.within(is_open, spec.clinic.radius)].sum()),
         build_cost=solution.build_cost,
         person_minutes=solution.person_minutes,
         staff_shortfall=float(staffing["shortfall"].sum()),
@@ -302,14 +291,14 @@ def county_layers(
     if spec.phases is not None:
         columns = {**year_columns(solution, spec.phases.years), **columns}
         hired = dict(zip(staffing["staff_type"], staffing["hired"], strict=True))
-        phasing = phasing_table(solution, data, spec, minutes, hired)
+        phasing = phasing_table(solution, data, spec, travel, hired)
     return CountyPlan(
         sites=_site_layer(sites, data, sol, served, district_pop, columns),
         assignments=_assignments(demand, pop, site_ids, sol),
         districts=_districts(sites, site_ids, sol, district_pop),
         staffing=staffing,
         indicators=_indicators(spec, data, solution),
-        summary=_summary(solution, data, spec, sol, minutes, records, unreachable, staffing),
+        summary=_summary(solution, data, spec, sol, travel, records, unreachable, staffing),
         stages=records,
         unreachable={k: ids[v].tolist() for k, v in unreachable.items()},
         phasing=phasing,

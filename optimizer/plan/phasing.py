@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from geodata.travel import TravelTimes
 from models.county import CountyInput
 from optimizer.county_spec import PHASING_COLUMNS, CountySpec, PhasesSpec
 from optimizer.solve.county import CountySolution
@@ -41,7 +41,7 @@ def phasing_table(
     solution: CountySolution,
     data: CountyInput,
     spec: CountySpec,
-    minutes: sp.csr_matrix,
+    travel: TravelTimes,
     hired: dict[str, float],
 ) -> pd.DataFrame:
     """One row per year of ``spec.phases``: population (persons), the population within the
@@ -51,7 +51,6 @@ def phasing_table(
     phases = spec.phases
     assert phases is not None and solution.hub_year is not None
     hub_year, site_year = solution.hub_year, solution.site_year
-    coo = minutes.tocoo()
     hires = hires_by_year(phases, hired)
     rows = []
     for y, year in enumerate(phases.years):
@@ -61,8 +60,8 @@ def phasing_table(
         row = {
             "year": year,
             "population": float(pop.sum()),
-            "hub_population": _within(coo, pop, spec.hub.radius, hub),
-            "clinic_population": _within(coo, pop, spec.clinic.radius, site),
+            "hub_population": float(pop[travel.within(hub, spec.hub.radius)].sum()),
+            "clinic_population": float(pop[travel.within(site, spec.clinic.radius)].sum()),
             "hubs": int(hub.sum()),
             "clinics": int((site & ~hub).sum()),
             "new_hubs": int((hub_year == y).sum()),
@@ -90,11 +89,3 @@ def _spending(data: CountyInput, hub_year: np.ndarray, site_year: np.ndarray, y:
         + data.clinic_cost[new_site & (site_year == y)].sum()
         - data.clinic_cost[new_site & hubs].sum()
     )
-
-
-def _within(coo: sp.coo_matrix, pop: np.ndarray, radius: float, mask: np.ndarray) -> float:
-    """Persons of the demand units with a site of ``mask`` within ``radius`` minutes."""
-    ok = (coo.data <= radius) & mask[coo.col]
-    reached = np.zeros(pop.size, dtype=bool)
-    reached[coo.row[ok]] = True
-    return float(pop[reached].sum())

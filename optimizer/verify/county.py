@@ -21,13 +21,7 @@ from optimizer.county_spec import CountyPlan, CountySpec, LevelSpec
 from optimizer.errors import VerificationError
 from optimizer.verify.phasing import SiteFacts, phasing_problems
 from optimizer.verify.roaming import RoamingFacts, check_roaming
-
-ABS_TOL = 1e-5  # persons, minutes, staff
-REL_TOL = 1e-6
-
-
-def _close(a: float, b: float, scale: float = 1.0) -> bool:
-    return abs(a - b) <= ABS_TOL + REL_TOL * max(scale, abs(a), abs(b))
+from optimizer.verify.tolerance import ABS_TOL, REL_TOL, close
 
 
 def _ids(mask: np.ndarray, names: np.ndarray, limit: int = 10) -> str:
@@ -503,7 +497,7 @@ def _unit_problems(
         t = tt.minutes(i, j)
         if not t <= a.limit + ABS_TOL:
             bad.append(f"{names[i]} assigned to {sid} at {t:g} min, beyond {a.limit:g} min")
-        if np.isfinite(t) and not _close(a.claimed[i], t):
+        if np.isfinite(t) and not close(a.claimed[i], t):
             bad.append(f"{names[i]} reports {a.claimed[i]:g} min to {sid}, travel says {t:g}")
     return bad
 
@@ -600,7 +594,7 @@ def _district_problems(
     else:
         for hid, p, k in zip(dist["hub_id"], dist["population"], dist["n_units"], strict=True):
             j = site_pos[str(hid)]
-            if not _close(float(p), loads.district_pop[j]) or int(k) != loads.district_units[j]:
+            if not close(float(p), loads.district_pop[j]) or int(k) != loads.district_units[j]:
                 problems.append(f"district {hid}: population or unit count misreported")
     return problems
 
@@ -681,7 +675,7 @@ def _crew_figures(
         float(row["moved"]) - float(f.moved_in.sum()),
         float(row["hired"]) - float(f.hired.sum()),
     )
-    if not _close(stated, need):
+    if not close(stated, need):
         crews.problems.append(f"staff {rule.name}: roaming crews {stated:g}, recomputed {need:g}")
     if min(crews.moved, crews.hired) < -ABS_TOL:
         crews.problems.append(f"staff {rule.name}: negative staff for the roaming crews")
@@ -763,7 +757,7 @@ def _staff_site_problems(
         if mask.any():
             problems.append(f"staff {rule.name}: {what} at {_ids(mask, site_ids)}")
     moved_in = float(f.moved_in.sum()) + crew.moved
-    if not _close(moved_in, float(f.moved_out.sum())):
+    if not close(moved_in, float(f.moved_out.sum())):
         problems.append(f"staff {rule.name}: {moved_in:g} moved in, {f.moved_out.sum():g} out")
     planned = float(f.planned.sum()) + crew.moved + crew.hired
     if np.isfinite(rule.pool) and planned > rule.pool * (1 + REL_TOL) + ABS_TOL:
@@ -790,7 +784,7 @@ def _staff_table_problems(
         ("shortfall", f.short.sum() + crew.short),
         ("hiring_cost", rule.hire_cost * (f.hired.sum() + crew.hired)),
     ):
-        if not _close(float(row[col]), float(want), 1.0):
+        if not close(float(row[col]), float(want), 1.0):
             problems.append(f"staffing {rule.name}.{col}: {row[col]:g}, recomputed {want:g}")
     return problems
 
@@ -829,7 +823,7 @@ def _summary_problems(
     }
     for item, want in checks.items():
         got = getattr(summary, item)
-        if not _close(float(got), want, 1.0):
+        if not close(float(got), want, 1.0):
             problems.append(f"summary {item}: {got!r}, recomputed {want!r}")
     return problems
 
@@ -843,7 +837,7 @@ def _stage_problems(plan: CountyPlan, spec: CountySpec, recomputed: dict[str, fl
             continue
         want = recomputed[rec.stage]
         sign = -1.0 if rec.stage in ("coverage", "person_years") else 1.0  # minimised form
-        if not _close(want, rec.objective, 1.0):
+        if not close(want, rec.objective, 1.0):
             problems.append(f"stage {rec.stage}: objective {rec.objective!r}, plan gives {want!r}")
         if np.isfinite(rec.bound) and sign * (want - rec.bound) < -_slack(rec.bound, 0.0):
             problems.append(

@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.county_spec import CountyPlan, PhasesSpec
-
-ABS_TOL = 1e-5  # persons, yuan
-REL_TOL = 1e-6
+from optimizer.verify.tolerance import ABS_TOL, REL_TOL, close
 
 # Per demand unit, whether a site of the mask is within the radius (minutes).
 Reached = Callable[[float, np.ndarray], np.ndarray]
@@ -34,10 +32,6 @@ class SiteFacts:
     existing: np.ndarray
     hub_cost: np.ndarray
     clinic_cost: np.ndarray
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= ABS_TOL + REL_TOL * max(1.0, abs(a), abs(b))
 
 
 def phasing_problems(
@@ -86,7 +80,7 @@ def phasing_problems(
             "spending": spending,
         }
         for column, value in want.items():
-            if not _close(float(row[column]), float(value)):
+            if not close(float(row[column]), float(value)):
                 problems.append(f"phasing {year}: {column} {row[column]!r}, recomputed {value!r}")
         budget = phases.budget[y]
         if spending > budget * (1 + REL_TOL) + ABS_TOL:
@@ -141,7 +135,7 @@ def _hire_problems(plan: CountyPlan, phases: PhasesSpec, table: pd.DataFrame) ->
         over = (per_year > np.asarray(caps) + ABS_TOL) | (per_year < -ABS_TOL)
         if over.any():
             problems.append(f"phasing: {column} outside 0..the yearly cap in some years")
-        if not _close(float(per_year.sum()), float(hired.get(name, 0.0))):
+        if not close(float(per_year.sum()), float(hired.get(name, 0.0))):
             problems.append(
                 f"phasing: {column} adds up to {per_year.sum():g}, the plan hires "
                 f"{hired.get(name, 0.0):g}"
